@@ -1,0 +1,154 @@
+//! Demo data: one team with a manager and three reps, an admin, and about 200
+//! customers with contacts. Deterministic, so every demo looks the same.
+//! Loaded through the ordinary push path, so it obeys every sync rule.
+
+use crate::auth::hash_password;
+use crate::store::Store;
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+use yingpan_shared::access::Viewer;
+use yingpan_shared::entity::EntityKind;
+use yingpan_shared::ids::{ClientId, TeamId, UserId};
+use yingpan_shared::sync::{Mutation, Op, PushRequest};
+use yingpan_shared::user::{Role, User};
+
+pub const PASSWORD: &str = "yingpan123";
+pub const LOGINS: [(&str, &str); 5] = [
+    ("admin", "admin"),
+    ("manager", "manager of 华东一部"),
+    ("rep1", "rep 李娜"),
+    ("rep2", "rep 刘洋"),
+    ("rep3", "rep 陈静"),
+];
+const CUSTOMERS: usize = 200;
+
+const REGIONS: [&str; 12] = ["北京", "上海", "广州", "深圳", "杭州", "南京", "苏州", "成都", "武汉", "西安", "天津", "宁波"];
+const BRANDS: [&str; 30] = [
+    "华信", "恒达", "鼎盛", "博远", "瑞丰", "金桥", "天成", "宏图", "卓越", "嘉禾", "永泰", "中联", "新元", "海纳", "东方",
+    "锦程", "同创", "启航", "万通", "盛世", "汇通", "长风", "蓝海", "明德", "正泰", "安信", "立达", "华新", "九州", "远景",
+];
+const TRADES: [(&str, &str); 8] = [
+    ("科技", "软件与信息服务"),
+    ("机械", "机械制造"),
+    ("电子", "电子元器件"),
+    ("贸易", "批发零售"),
+    ("医疗器械", "医疗"),
+    ("建材", "建筑材料"),
+    ("物流", "物流运输"),
+    ("食品", "食品饮料"),
+];
+const SUFFIXES: [&str; 3] = ["有限公司", "股份有限公司", "有限责任公司"];
+const SURNAMES: [&str; 20] = [
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高",
+];
+const GIVEN: [&str; 20] = [
+    "伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "涛", "明", "超", "秀英", "建华", "志强", "丽华", "国庆",
+];
+const TITLES: [&str; 6] = ["总经理", "采购经理", "财务总监", "技术负责人", "行政主管", "副总经理"];
+
+/// Small deterministic generator (a linear congruential one is plenty here).
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.next(items.len())]
+    }
+    fn phone(&mut self) -> String {
+        format!("13{}{:04}{:04}", self.next(10), self.next(10_000), self.next(10_000))
+    }
+}
+
+/// Loads the demo data unless the database already has users. Returns
+/// whether it loaded anything.
+pub async fn load_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
+    if !store.users().await?.is_empty() {
+        return Ok(false);
+    }
+    let team = TeamId(Uuid::now_v7());
+    store.create_team(team, "华东一部").await?;
+    let hash = hash_password(PASSWORD)?;
+    let names = ["系统管理员", "王强", "李娜", "刘洋", "陈静"];
+    let mut users = Vec::new();
+    for ((username, _), display) in LOGINS.iter().zip(names) {
+        let role = match *username {
+            "admin" => Role::Admin,
+            "manager" => Role::Manager,
+            _ => Role::Rep,
+        };
+        let user = User {
+            id: UserId(Uuid::now_v7()),
+            username: (*username).into(),
+            display_name: display.into(),
+            role,
+            team_id: (role != Role::Admin).then_some(team),
+            active: true,
+        };
+        store.create_user(&user, &hash).await?;
+        users.push(user);
+    }
+    let reps: Vec<UserId> = users.iter().filter(|u| u.role == Role::Rep).map(|u| u.id).collect();
+    let mutations = demo_mutations(&reps);
+    let admin = Viewer::from(&users[0]);
+    for (i, chunk) in mutations.chunks(500).enumerate() {
+        let req = PushRequest {
+            client_id: ClientId(Uuid::from_u128(0xdead_0000 + i as u128)),
+            mutations: chunk.to_vec(),
+        };
+        let results = store.push(&admin, &users, &req, chrono::Utc::now().timestamp_millis()).await?;
+        if let Some(bad) = results.iter().find(|r| r.message.is_some()) {
+            anyhow::bail!("demo mutation {} refused: {:?}", bad.seq, bad.message);
+        }
+    }
+    Ok(true)
+}
+
+fn demo_mutations(reps: &[UserId]) -> Vec<Mutation> {
+    let mut dice = Dice(20261122);
+    let mut out = Vec::new();
+    let mut seq = 0u64;
+    let mut push = |entity, id, fields: Value| {
+        seq += 1;
+        let fields: Map<String, Value> = fields.as_object().cloned().unwrap_or_default();
+        out.push(Mutation { seq, entity, id, op: Op::Create { fields } });
+    };
+    for i in 0..CUSTOMERS {
+        let region = dice.pick(&REGIONS);
+        let brand = dice.pick(&BRANDS);
+        let (trade, industry) = TRADES[dice.next(TRADES.len())];
+        let suffix = dice.pick(&SUFFIXES);
+        // Every 10th customer is a person rather than a company.
+        let individual = i % 10 == 9;
+        let owner = reps[i % reps.len()];
+        let id = Uuid::now_v7();
+        let contact_name = format!("{}{}", dice.pick(&SURNAMES), dice.pick(&GIVEN));
+        let customer = if individual {
+            json!({"kind": "individual", "name": contact_name, "phone": dice.phone(),
+                   "region": region, "owner_id": owner})
+        } else {
+            json!({"kind": "company", "name": format!("{region}{brand}{trade}{suffix}"),
+                   "phone": format!("0{}-{:08}", 10 + dice.next(90), dice.next(100_000_000)),
+                   "industry": industry, "region": region,
+                   "address": format!("{region}市{}路{}号", dice.pick(&BRANDS), 1 + dice.next(300)),
+                   "owner_id": owner})
+        };
+        push(EntityKind::Customer, id, customer);
+        if individual {
+            continue;
+        }
+        for _ in 0..1 + dice.next(3) {
+            let surname = dice.pick(&SURNAMES);
+            push(
+                EntityKind::Contact,
+                Uuid::now_v7(),
+                json!({"customer_id": id, "name": format!("{surname}{}", dice.pick(&GIVEN)),
+                       "title": dice.pick(&TITLES), "phone": dice.phone(),
+                       "email": format!("contact{}@example.cn", dice.next(1_000_000))}),
+            );
+        }
+    }
+    out
+}

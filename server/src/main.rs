@@ -1,0 +1,40 @@
+//! `yingpan`: starts the server with settings from the environment.
+
+use anyhow::Context;
+use tracing_subscriber::EnvFilter;
+use yingpan_server::{demo, serve, store, AppState, Settings};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .init();
+    let settings = Settings::load().context("reading settings")?;
+    tracing::info!(?settings, "starting");
+    let store = store::connect(&settings.database_url).await?;
+    if settings.demo {
+        if demo::load_if_empty(store.as_ref()).await.context("loading demo data")? {
+            tracing::info!("loaded demo data");
+        }
+    }
+    if !settings.dist.join("index.html").exists() {
+        tracing::warn!(dist = %settings.dist.display(), "the app is not built here; only the API is served");
+    }
+    let listener = tokio::net::TcpListener::bind(settings.addr)
+        .await
+        .with_context(|| format!("listening on {}", settings.addr))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    println!("Yingpan is running at {url}");
+    if settings.demo {
+        println!("Demo logins (password {}):", demo::PASSWORD);
+        for (username, role) in demo::LOGINS {
+            println!("  {username:<10} {role}");
+        }
+    }
+    let state = AppState::new(store, settings);
+    serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("serving")
+}

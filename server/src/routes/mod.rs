@@ -1,0 +1,47 @@
+//! The HTTP surface: `/api/*` and the app's static files.
+
+mod auth;
+mod records;
+mod sync;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body the API accepts.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .route("/login", post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/sync/push", post(sync::push))
+        .route("/sync/pull", get(sync::pull))
+        .route("/records/{entity}/{id}", get(records::get_record))
+        .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(state.clone());
+
+    // Any path that is not a file is a client-side route: answer with the app.
+    let dist = &state.settings.dist;
+    let app = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
+
+    Router::new()
+        .nest("/api", api)
+        .fallback_service(app)
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+}

@@ -1,0 +1,54 @@
+//! Sync push and pull. The rules live in `yingpan_shared::sync`; this only
+//! checks the request's shape and does the IO.
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use yingpan_shared::access::{scope, Viewer};
+use yingpan_shared::sync::{Cursor, PullResponse, PushRequest, PushResponse, MAX_PULL_LIMIT, MAX_PUSH_BATCH};
+
+pub async fn push(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    if req.mutations.len() > MAX_PUSH_BATCH {
+        return Err(ApiError::BadRequest(format!(
+            "a push may carry at most {MAX_PUSH_BATCH} mutations; send the rest in another push"
+        )));
+    }
+    if req.mutations.iter().any(|m| i64::try_from(m.seq).is_err()) {
+        return Err(ApiError::BadRequest("mutation seq is out of range".into()));
+    }
+    let users = st.store.users().await?;
+    let results = st
+        .store
+        .push(&Viewer::from(&auth.user), &users, &req, st.now_ms())
+        .await?;
+    Ok(Json(PushResponse { results }))
+}
+
+#[derive(Deserialize)]
+pub struct PullParams {
+    #[serde(default)]
+    since: Cursor,
+    limit: Option<u32>,
+}
+
+pub async fn pull(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    ApiQuery(params): ApiQuery<PullParams>,
+) -> Result<Json<PullResponse>, ApiError> {
+    if params.since < 0 {
+        return Err(ApiError::BadRequest("since must not be negative".into()));
+    }
+    let limit = params.limit.unwrap_or(MAX_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
+    let users = st.store.users().await?;
+    let scope = scope(&Viewer::from(&auth.user), &users);
+    Ok(Json(st.store.pull(&scope, params.since, limit).await?))
+}

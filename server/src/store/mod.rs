@@ -1,0 +1,83 @@
+//! Storage behind one trait, with a SQLite and a PostgreSQL implementation.
+//!
+//! Both run the same SQL (written once, in [`sql`]) against their own schema
+//! in `migrations/<backend>/`.
+//!
+//! ## Why pulls never skip a change
+//! Every write takes its change-stream position from the single `sync_state`
+//! row with `UPDATE … SET last_seq = last_seq + 1 RETURNING last_seq`. That
+//! row stays locked until the writing transaction commits or rolls back, so a
+//! second writer cannot obtain a position until the first is done: positions
+//! become visible in exactly the order they were handed out. A reader that
+//! has seen position N can therefore never later discover a committed
+//! position below N, which is what would make "pull since cursor" skip a
+//! change on PostgreSQL with concurrent writers. SQLite has a single writer
+//! anyway; its store also serialises writers in-process so that a deferred
+//! transaction never has to upgrade its lock under contention.
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+use yingpan_shared::access::{OwnerScope, Viewer};
+use yingpan_shared::entity::EntityKind;
+use yingpan_shared::ids::{TeamId, UserId};
+use yingpan_shared::sync::{Cursor, MutationResult, PullResponse, PushRequest, StoredRecord};
+use yingpan_shared::user::User;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Duplicate(String),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Brings the schema up to date.
+    async fn migrate(&self) -> StoreResult<()>;
+
+    async fn create_team(&self, id: TeamId, name: &str) -> StoreResult<()>;
+    async fn create_user(&self, user: &User, password_hash: &str) -> StoreResult<()>;
+    /// The user with this username and their password hash.
+    async fn credentials(&self, username: &str) -> StoreResult<Option<(User, String)>>;
+    async fn users(&self) -> StoreResult<Vec<User>>;
+    async fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()>;
+
+    async fn create_session(&self, token_hash: &str, user: UserId, now: i64, expires_at: i64) -> StoreResult<()>;
+    /// The active user owning an unexpired session.
+    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Applies a push in one transaction: every mutation is either answered
+    /// from an earlier identical push or decided by the shared sync rules.
+    async fn push(&self, viewer: &Viewer, users: &[User], req: &PushRequest, now: i64) -> StoreResult<Vec<MutationResult>>;
+    /// Changes after `since` that `scope` may see, in commit order.
+    async fn pull(&self, scope: &OwnerScope, since: Cursor, limit: u32) -> StoreResult<PullResponse>;
+    async fn record(&self, entity: EntityKind, id: uuid::Uuid) -> StoreResult<Option<StoredRecord>>;
+}
+
+/// Opens the store named by `database_url`: `postgres://…` for PostgreSQL,
+/// anything else is a SQLite file path (or `sqlite:` URL). Runs migrations.
+pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    use anyhow::Context;
+    let store: Arc<dyn Store> = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        Arc::new(PgStore::connect(database_url).await.context("connecting to PostgreSQL")?)
+    } else {
+        Arc::new(SqliteStore::open(database_url).await.with_context(|| format!("opening SQLite database {database_url}"))?)
+    };
+    store.migrate().await.context("running migrations")?;
+    Ok(store)
+}

@@ -1,0 +1,32 @@
+//! The SQLite store: an embedded file, zero setup.
+
+use super::StoreResult;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::str::FromStr;
+use std::time::Duration;
+use tokio::sync::Mutex;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+    /// SQLite has one writer; taking turns here avoids `SQLITE_BUSY` when two
+    /// deferred transactions both try to upgrade to writing.
+    write_gate: Option<Mutex<()>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` or `sqlite:` URL.
+    pub async fn open(path: &str) -> StoreResult<Self> {
+        let url = if path.starts_with("sqlite:") { path.to_owned() } else { format!("sqlite://{path}") };
+        let options = SqliteConnectOptions::from_str(&url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        Ok(Self { pool, write_gate: Some(Mutex::new(())) })
+    }
+}
+
+super::sql::sql_store!(SqliteStore, sqlx::Sqlite, "./migrations/sqlite");

@@ -1,0 +1,130 @@
+//! Who may see which records. The server applies this rule to every pull and
+//! push; the app never decides visibility on its own.
+
+use crate::ids::{TeamId, UserId};
+use crate::user::{Role, User};
+
+/// The person asking, as far as visibility goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    pub id: UserId,
+    pub role: Role,
+    pub team_id: Option<TeamId>,
+}
+
+impl From<&User> for Viewer {
+    fn from(u: &User) -> Self {
+        Viewer {
+            id: u.id,
+            role: u.role,
+            team_id: u.team_id,
+        }
+    }
+}
+
+/// Whether `viewer` may see (and edit) a record owned by `owner`, where
+/// `owner_team` is that owner's team. `None` owner means the pool.
+///
+/// - a rep sees what they own;
+/// - a manager sees what they or anyone in their team owns, and the pool;
+/// - an admin sees everything.
+pub fn can_see(viewer: &Viewer, owner: Option<UserId>, owner_team: Option<TeamId>) -> bool {
+    match viewer.role {
+        Role::Admin => true,
+        Role::Rep => owner == Some(viewer.id),
+        Role::Manager => match owner {
+            None => true,
+            Some(o) if o == viewer.id => true,
+            Some(_) => viewer.team_id.is_some() && owner_team == viewer.team_id,
+        },
+    }
+}
+
+/// The owners whose records a viewer sees, for filtering queries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OwnerScope {
+    /// No filter.
+    All,
+    /// Records owned by one of `owners`, plus pool records if `pool`.
+    Owners { owners: Vec<UserId>, pool: bool },
+}
+
+/// Turns [`can_see`] into a filter over all `users`, so the database can do
+/// the filtering without the rule being written again in SQL.
+pub fn scope(viewer: &Viewer, users: &[User]) -> OwnerScope {
+    if viewer.role == Role::Admin {
+        return OwnerScope::All;
+    }
+    let owners = users
+        .iter()
+        .filter(|u| can_see(viewer, Some(u.id), u.team_id))
+        .map(|u| u.id)
+        .collect();
+    OwnerScope::Owners {
+        owners,
+        pool: can_see(viewer, None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn user(role: Role, team: Option<TeamId>) -> User {
+        User {
+            id: UserId(Uuid::now_v7()),
+            username: format!("{}-{}", role.as_str(), Uuid::now_v7()),
+            display_name: "x".into(),
+            role,
+            team_id: team,
+            active: true,
+        }
+    }
+
+    #[test]
+    fn rep_sees_only_their_own_records() {
+        let team = Some(TeamId(Uuid::now_v7()));
+        let rep = user(Role::Rep, team);
+        let other = user(Role::Rep, team);
+        let v = Viewer::from(&rep);
+        assert!(can_see(&v, Some(rep.id), team));
+        assert!(!can_see(&v, Some(other.id), team));
+        assert!(!can_see(&v, None, None));
+    }
+
+    #[test]
+    fn manager_sees_their_team_and_the_pool_but_not_other_teams() {
+        let north = Some(TeamId(Uuid::now_v7()));
+        let south = Some(TeamId(Uuid::now_v7()));
+        let manager = user(Role::Manager, north);
+        let v = Viewer::from(&manager);
+        assert!(can_see(&v, Some(user(Role::Rep, north).id), north));
+        assert!(!can_see(&v, Some(user(Role::Rep, south).id), south));
+        assert!(can_see(&v, None, None));
+    }
+
+    #[test]
+    fn manager_without_team_sees_no_one_elses_records() {
+        let manager = user(Role::Manager, None);
+        let rep = user(Role::Rep, None);
+        assert!(!can_see(&Viewer::from(&manager), Some(rep.id), None));
+    }
+
+    #[test]
+    fn scope_lists_exactly_the_visible_owners() {
+        let north = Some(TeamId(Uuid::now_v7()));
+        let manager = user(Role::Manager, north);
+        let rep = user(Role::Rep, north);
+        let stranger = user(Role::Rep, Some(TeamId(Uuid::now_v7())));
+        let all = vec![manager.clone(), rep.clone(), stranger];
+        assert_eq!(
+            scope(&Viewer::from(&manager), &all),
+            OwnerScope::Owners {
+                owners: vec![manager.id, rep.id],
+                pool: true
+            }
+        );
+        assert_eq!(scope(&Viewer::from(&user(Role::Admin, None)), &all), OwnerScope::All);
+    }
+}

@@ -1,0 +1,14 @@
+//! Yingpan's shared core: domain types, validation, the sync wire protocol and
+//! every pure business rule. No IO, no clock, no randomness: callers pass time
+//! and ids in, so the same code runs in the server and in the browser.
+
+pub mod access;
+pub mod api;
+pub mod contact;
+pub mod customer;
+pub mod entity;
+pub mod ids;
+pub mod merge;
+pub mod sync;
+pub mod user;
+pub mod validate;

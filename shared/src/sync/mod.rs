@@ -1,0 +1,8 @@
+//! The sync protocol: what a client pushes, what it pulls, and the pure rule
+//! deciding what a pushed mutation does to the server's record.
+
+mod decide;
+mod wire;
+
+pub use decide::{decide, parent_of, Decision, RecordWrite, StoredRecord};
+pub use wire::*;
