@@ -70,18 +70,11 @@ impl fmt::Display for EntityKind {
 }
 
 fn roundtrip<T: Serialize + DeserializeOwned>(fields: FieldMap) -> Result<FieldMap, ValidationError> {
-    let typed: T = serde_json::from_value(Value::Object(fields)).map_err(|e| {
-        ValidationError::Invalid {
-            field: "record",
-            message: readable_serde_error(&e.to_string()),
-        }
-    })?;
+    let typed: T = serde_json::from_value(Value::Object(fields))
+        .map_err(|e| ValidationError::Record(readable_serde_error(&e.to_string())))?;
     match serde_json::to_value(typed) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(ValidationError::Invalid {
-            field: "record",
-            message: "record is not an object".into(),
-        }),
+        _ => Err(ValidationError::Record("record is not an object".into())),
     }
 }
 

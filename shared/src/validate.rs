@@ -15,8 +15,9 @@ pub enum ValidationError {
     Phone { field: &'static str },
     #[error("{field} is not a valid email address")]
     Email { field: &'static str },
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    /// A record that does not have the shape of its kind.
+    #[error("{0}")]
+    Record(String),
 }
 
 fn check_len(field: &'static str, s: &str, max: usize) -> Result<(), ValidationError> {

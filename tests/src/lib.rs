@@ -1,1 +1,222 @@
+//! Test harness: a real Yingpan server on a random port with a fresh
+//! database (SQLite file or a new PostgreSQL database), seeded with a small
+//! team, plus an HTTP client that speaks the API.
 
+pub mod browser;
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+use yingpan_server::store::{self, Store};
+use yingpan_server::{auth, serve, AppState, Settings};
+use yingpan_shared::api::LoginResponse;
+use yingpan_shared::ids::{TeamId, UserId};
+use yingpan_shared::user::{Role, User};
+
+pub const PASSWORD: &str = "test-password-1";
+const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A running server with its own database. Dropping it stops the server and
+/// removes the database.
+pub struct TestServer {
+    pub url: String,
+    pub store: Arc<dyn Store>,
+    pub users: TestUsers,
+    pub http: reqwest::Client,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+    pg_database: Option<String>,
+}
+
+/// One team (a manager and two reps), a rep in another team, and an admin.
+pub struct TestUsers {
+    pub admin: User,
+    pub manager: User,
+    pub rep1: User,
+    pub rep2: User,
+    pub outsider: User,
+}
+
+impl TestServer {
+    /// Starts a server on `backend`, or returns `None` when PostgreSQL is not
+    /// reachable outside CI (in CI it must be: a skipped backend fails).
+    pub async fn start(backend: Backend) -> Option<TestServer> {
+        Self::start_with_dist(backend, workspace_root().join("dist")).await
+    }
+
+    pub async fn start_with_dist(backend: Backend, dist: PathBuf) -> Option<TestServer> {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+            .with_test_writer()
+            .try_init();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (database_url, pg_database) = match backend {
+            Backend::Sqlite => (dir.path().join("test.db").display().to_string(), None),
+            Backend::Postgres => {
+                let name = format!("yingpan_test_{}", Uuid::now_v7().simple());
+                match create_pg_database(&name).await {
+                    Ok(()) => (format!("postgres://postgres@127.0.0.1:5432/{name}"), Some(name)),
+                    Err(e) if std::env::var_os("CI").is_none() => {
+                        eprintln!("PostgreSQL not reachable ({e}); skipping the PostgreSQL run outside CI");
+                        return None;
+                    }
+                    Err(e) => panic!("PostgreSQL is required in CI but not reachable: {e}"),
+                }
+            }
+        };
+        let store = store::connect(&database_url).await.expect("open store");
+        let users = seed_users(store.as_ref()).await;
+        let settings = Settings {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            database_url,
+            dist,
+            demo: false,
+            session_days: 30,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let state = AppState::new(store.clone(), settings);
+        tokio::spawn(serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Some(TestServer {
+            url,
+            store,
+            users,
+            http: reqwest::Client::new(),
+            _stop: stop,
+            _dir: dir,
+            pg_database,
+        })
+    }
+
+    /// Signs in and returns an API client for `username`.
+    pub async fn login(&self, username: &str) -> Api {
+        let res: LoginResponse = self
+            .http
+            .post(format!("{}/api/login", self.url))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login request")
+            .error_for_status()
+            .expect("login accepted")
+            .json()
+            .await
+            .expect("login body");
+        Api {
+            base: self.url.clone(),
+            token: res.token,
+            http: self.http.clone(),
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_database.take() {
+            // Drop runs outside async; use a private runtime on a thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(pool) = sqlx::PgPool::connect(PG_ADMIN_URL).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&pool)
+                            .await;
+                    }
+                })
+            })
+            .join();
+        }
+    }
+}
+
+async fn create_pg_database(name: &str) -> Result<(), sqlx::Error> {
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect(PG_ADMIN_URL)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await?;
+    Ok(())
+}
+
+async fn seed_users(store: &dyn Store) -> TestUsers {
+    let north = TeamId(Uuid::now_v7());
+    let south = TeamId(Uuid::now_v7());
+    store.create_team(north, "North").await.unwrap();
+    store.create_team(south, "South").await.unwrap();
+    let hash = auth::hash_password(PASSWORD).unwrap();
+    let make = async |username: &str, role: Role, team: Option<TeamId>| {
+        let user = User {
+            id: UserId(Uuid::now_v7()),
+            username: username.into(),
+            display_name: username.to_uppercase(),
+            role,
+            team_id: team,
+            active: true,
+        };
+        store.create_user(&user, &hash).await.unwrap();
+        user
+    };
+    TestUsers {
+        admin: make("admin", Role::Admin, None).await,
+        manager: make("manager", Role::Manager, Some(north)).await,
+        rep1: make("rep1", Role::Rep, Some(north)).await,
+        rep2: make("rep2", Role::Rep, Some(north)).await,
+        outsider: make("outsider", Role::Rep, Some(south)).await,
+    }
+}
+
+/// The workspace root (where `dist/` is built).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// A signed-in API client.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request");
+        status_and_json(res).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        status_and_json(res).await
+    }
+}
+
+async fn status_and_json(res: reqwest::Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}

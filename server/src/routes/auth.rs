@@ -25,7 +25,7 @@ pub async fn login(State(st): State<AppState>, ApiJson(req): ApiJson<LoginReques
         Some((user, _)) if ok && !user.active => {
             return Err(ApiError::Forbidden("this account has been deactivated; ask your manager".into()))
         }
-        _ => return Err(ApiError::Forbidden("wrong username or password".into())),
+        _ => return Err(ApiError::BadCredentials),
     };
     let (token, hash) = new_token();
     let now = st.now_ms();

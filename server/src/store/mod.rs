@@ -12,8 +12,8 @@
 //! has seen position N can therefore never later discover a committed
 //! position below N, which is what would make "pull since cursor" skip a
 //! change on PostgreSQL with concurrent writers. SQLite has a single writer
-//! anyway; its store also serialises writers in-process so that a deferred
-//! transaction never has to upgrade its lock under contention.
+//! anyway; its writers begin with `BEGIN IMMEDIATE` so they queue for the
+//! lock instead of failing on a stale snapshot.
 
 mod postgres;
 mod sql;

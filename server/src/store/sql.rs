@@ -47,7 +47,7 @@ pub(super) fn unique_violation(e: sqlx::Error, what: &str) -> StoreError {
 }
 
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $migrations:tt) => {
+    ($store:ident, $db:ty, $migrations:tt, $begin_write:expr) => {
         use $crate::store::sql::{corrupt, make_user, parse_entity, parse_uuid, unique_violation};
         use $crate::store::Store;
         use sqlx::Row as _;
@@ -169,7 +169,7 @@ macro_rules! sql_store {
             }
 
             async fn set_user_active(&self, id: UserId, active: bool) -> super::StoreResult<()> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 sqlx::query("UPDATE users SET active = $1 WHERE id = $2")
                     .bind(active)
                     .bind(id.to_string())
@@ -219,15 +219,11 @@ macro_rules! sql_store {
                 req: &PushRequest,
                 now: i64,
             ) -> super::StoreResult<Vec<MutationResult>> {
-                let _turn = match &self.write_gate {
-                    Some(gate) => Some(gate.lock().await),
-                    None => None,
-                };
                 let teams: HashMap<UserId, Option<TeamId>> = users.iter().map(|u| (u.id, u.team_id)).collect();
                 let team_of = |id: UserId| teams.get(&id).copied().flatten();
                 let client = req.client_id.to_string();
                 let author = viewer.id.to_string();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 let mut results = Vec::with_capacity(req.mutations.len());
                 for m in &req.mutations {
                     let mseq = i64::try_from(m.seq).map_err(corrupt)?;

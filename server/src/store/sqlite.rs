@@ -5,13 +5,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
-use tokio::sync::Mutex;
 
 pub struct SqliteStore {
     pool: SqlitePool,
-    /// SQLite has one writer; taking turns here avoids `SQLITE_BUSY` when two
-    /// deferred transactions both try to upgrade to writing.
-    write_gate: Option<Mutex<()>>,
 }
 
 impl SqliteStore {
@@ -25,8 +21,11 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        Ok(Self { pool, write_gate: Some(Mutex::new(())) })
+        Ok(Self { pool })
     }
 }
 
-super::sql::sql_store!(SqliteStore, sqlx::Sqlite, "./migrations/sqlite");
+// Writers take the write lock up front: a deferred transaction that read
+// first could find its snapshot stale when it tries to write, and fail
+// instead of waiting its turn.
+super::sql::sql_store!(SqliteStore, sqlx::Sqlite, "./migrations/sqlite", "BEGIN IMMEDIATE");

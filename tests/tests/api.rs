@@ -1,0 +1,312 @@
+//! The server's API against a real database: every test runs on SQLite and
+//! on PostgreSQL.
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+use yingpan_tests::{Api, Backend, TestServer};
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let server = yingpan_tests::TestServer::start(yingpan_tests::Backend::Sqlite).await.unwrap();
+                super::$name(server).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if let Some(server) = yingpan_tests::TestServer::start(yingpan_tests::Backend::Postgres).await {
+                    super::$name(server).await;
+                }
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    login_gives_a_token_that_identifies_the_user,
+    wrong_password_and_missing_token_are_refused,
+    logout_revokes_the_token,
+    deactivated_user_is_signed_out_at_once,
+    push_is_idempotent_when_retried,
+    rep_cannot_see_or_change_another_reps_customer,
+    manager_sees_team_reps_changes_but_not_other_teams,
+    same_field_edited_concurrently_keeps_the_losing_value,
+    pull_pages_through_every_change_in_order,
+    concurrent_writers_never_make_a_pull_skip_a_change,
+    bad_input_gets_a_clear_client_error,
+    deleted_customer_reaches_other_clients_as_removal,
+);
+
+fn create_customer(seq: u64, id: Uuid, name: &str, owner: impl serde::Serialize) -> Value {
+    json!({"seq": seq, "entity": "customer", "id": id, "op": "create",
+           "fields": {"name": name, "owner_id": owner}})
+}
+
+async fn push(api: &Api, client: Uuid, mutations: Vec<Value>) -> Vec<Value> {
+    let (status, body) = api
+        .post("/api/sync/push", &json!({"client_id": client, "mutations": mutations}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["results"].as_array().unwrap().clone()
+}
+
+/// Every change visible to `api` from the start, following pages.
+async fn pull_all(api: &Api) -> Vec<Value> {
+    let mut since = 0;
+    let mut changes = Vec::new();
+    loop {
+        let (status, body) = api.get(&format!("/api/sync/pull?since={since}&limit=50")).await;
+        assert_eq!(status, 200, "{body}");
+        changes.extend(body["changes"].as_array().unwrap().iter().cloned());
+        since = body["cursor"].as_i64().unwrap();
+        if !body["has_more"].as_bool().unwrap() {
+            return changes;
+        }
+    }
+}
+
+fn ids(changes: &[Value]) -> Vec<String> {
+    changes.iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn login_gives_a_token_that_identifies_the_user(server: TestServer) {
+    let api = server.login("rep1").await;
+    let (status, me) = api.get("/api/me").await;
+    assert_eq!(status, 200);
+    assert_eq!(me["username"], "rep1");
+    assert_eq!(me["role"], "rep");
+}
+
+async fn wrong_password_and_missing_token_are_refused(server: TestServer) {
+    let res = server
+        .http
+        .post(format!("{}/api/login", server.url))
+        .json(&json!({"username": "rep1", "password": "nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["message"], "wrong username or password");
+    let res = server.http.get(format!("{}/api/me", server.url)).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+}
+
+async fn logout_revokes_the_token(server: TestServer) {
+    let api = server.login("rep1").await;
+    assert_eq!(api.post("/api/logout", &json!({})).await.0, 204);
+    assert_eq!(api.get("/api/me").await.0, 401);
+}
+
+async fn deactivated_user_is_signed_out_at_once(server: TestServer) {
+    let api = server.login("rep2").await;
+    server.store.set_user_active(server.users.rep2.id, false).await.unwrap();
+    assert_eq!(api.get("/api/sync/pull").await.0, 401);
+    let res = server
+        .http
+        .post(format!("{}/api/login", server.url))
+        .json(&json!({"username": "rep2", "password": yingpan_tests::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+async fn push_is_idempotent_when_retried(server: TestServer) {
+    let api = server.login("rep1").await;
+    let client = Uuid::now_v7();
+    let id = Uuid::now_v7();
+    let batch = vec![
+        create_customer(1, id, "北京华信科技有限公司", server.users.rep1.id),
+        json!({"seq": 2, "entity": "customer", "id": id, "op": "update",
+               "fields": {"region": "北京"}, "base": {"region": null}}),
+    ];
+    let first = push(&api, client, batch.clone()).await;
+    let again = push(&api, client, batch).await;
+    assert_eq!(first, again);
+    assert!(first.iter().all(|r| r["status"] == "applied"), "{first:?}");
+    let changes = pull_all(&api).await;
+    assert_eq!(ids(&changes), vec![id.to_string()]);
+    // A retry must not have produced a second change either.
+    let (_, body) = api.get(&format!("/api/sync/pull?since={}", changes[0]["seq"])).await;
+    assert!(body["changes"].as_array().unwrap().is_empty());
+}
+
+async fn rep_cannot_see_or_change_another_reps_customer(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let rep2 = server.login("rep2").await;
+    let id = Uuid::now_v7();
+    push(&rep1, Uuid::now_v7(), vec![create_customer(1, id, "上海恒达机械有限公司", server.users.rep1.id)]).await;
+
+    assert!(pull_all(&rep2).await.is_empty());
+    let (status, body) = rep2.get(&format!("/api/records/customer/{id}")).await;
+    assert_eq!(status, 404, "{body}");
+    let results = push(
+        &rep2,
+        Uuid::now_v7(),
+        vec![json!({"seq": 1, "entity": "customer", "id": id, "op": "update", "fields": {"name": "抢单"}})],
+    )
+    .await;
+    assert_eq!(results[0]["status"], "rejected");
+    let (_, record) = rep1.get(&format!("/api/records/customer/{id}")).await;
+    assert_eq!(record["name"], "上海恒达机械有限公司");
+    // Nor may a rep create a customer in someone else's name.
+    let results = push(&rep2, Uuid::now_v7(), vec![create_customer(1, Uuid::now_v7(), "x", server.users.rep1.id)]).await;
+    assert_eq!(results[0]["status"], "rejected");
+}
+
+async fn manager_sees_team_reps_changes_but_not_other_teams(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let outsider = server.login("outsider").await;
+    let manager = server.login("manager").await;
+    let ours = Uuid::now_v7();
+    let theirs = Uuid::now_v7();
+    push(&rep1, Uuid::now_v7(), vec![create_customer(1, ours, "杭州嘉禾贸易有限公司", server.users.rep1.id)]).await;
+    push(&outsider, Uuid::now_v7(), vec![create_customer(1, theirs, "成都天成食品有限公司", server.users.outsider.id)]).await;
+    assert_eq!(ids(&pull_all(&manager).await), vec![ours.to_string()]);
+    let admin = server.login("admin").await;
+    assert_eq!(pull_all(&admin).await.len(), 2);
+}
+
+async fn same_field_edited_concurrently_keeps_the_losing_value(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let manager = server.login("manager").await;
+    let id = Uuid::now_v7();
+    push(&rep1, Uuid::now_v7(), vec![create_customer(1, id, "南京博远电子有限公司", server.users.rep1.id)]).await;
+    let edit = |seq, phone: &str| {
+        json!({"seq": seq, "entity": "customer", "id": id, "op": "update",
+               "fields": {"phone": phone}, "base": {"phone": null}})
+    };
+    let first = push(&manager, Uuid::now_v7(), vec![edit(1, "025-11111111")]).await;
+    assert_eq!(first[0]["status"], "applied");
+    let second = push(&rep1, Uuid::now_v7(), vec![edit(2, "025-22222222")]).await;
+    assert_eq!(second[0]["status"], "conflicted");
+    assert_eq!(second[0]["conflicts"][0]["lost"], "025-11111111");
+    let (_, record) = manager.get(&format!("/api/records/customer/{id}")).await;
+    assert_eq!(record["phone"], "025-22222222");
+}
+
+async fn pull_pages_through_every_change_in_order(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let created: Vec<Uuid> = (0..120).map(|_| Uuid::now_v7()).collect();
+    let batch = created
+        .iter()
+        .enumerate()
+        .map(|(i, id)| create_customer(i as u64 + 1, *id, &format!("客户{i}"), server.users.rep1.id))
+        .collect();
+    push(&rep1, Uuid::now_v7(), batch).await;
+    let changes = pull_all(&rep1).await;
+    let seqs: Vec<i64> = changes.iter().map(|c| c["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "not in commit order: {seqs:?}");
+    assert_eq!(ids(&changes), created.iter().map(Uuid::to_string).collect::<Vec<_>>());
+}
+
+async fn concurrent_writers_never_make_a_pull_skip_a_change(server: TestServer) {
+    let admin = server.login("admin").await;
+    let writers = 6;
+    let per_writer = 15;
+    let owner = server.users.rep1.id;
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let api = server.login("rep1").await;
+        tasks.push(tokio::spawn(async move {
+            let client = Uuid::now_v7();
+            let mut ids = Vec::new();
+            for i in 0..per_writer {
+                let id = Uuid::now_v7();
+                push(&api, client, vec![create_customer(i + 1, id, &format!("并发{w}-{i}"), owner)]).await;
+                ids.push(id.to_string());
+            }
+            ids
+        }));
+    }
+    // Pull incrementally while the writers run; whatever was committed must
+    // show up exactly once.
+    let mut seen = std::collections::HashSet::new();
+    let mut since = 0;
+    loop {
+        let done = tasks.iter().all(|t| t.is_finished());
+        let (_, body) = admin.get(&format!("/api/sync/pull?since={since}&limit=7")).await;
+        for c in body["changes"].as_array().unwrap() {
+            assert!(seen.insert(c["id"].as_str().unwrap().to_owned()), "change delivered twice");
+        }
+        since = body["cursor"].as_i64().unwrap();
+        if done && !body["has_more"].as_bool().unwrap() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    for t in tasks {
+        for id in t.await.unwrap() {
+            assert!(seen.contains(&id), "pull skipped {id}");
+        }
+    }
+    assert_eq!(seen.len(), (writers * per_writer) as usize);
+}
+
+async fn bad_input_gets_a_clear_client_error(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let post_raw = |body: String| {
+        server
+            .http
+            .post(format!("{}/api/sync/push", server.url))
+            .bearer_auth(&rep1.token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let res = post_raw("{not json".into()).await.unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "bad_request");
+
+    // The server answers before reading the whole body and closes the
+    // connection, so send this one on a connection of its own.
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/sync/push", server.url))
+        .bearer_auth(&rep1.token)
+        .header("content-type", "application/json")
+        .body(format!("{{\"client_id\": \"{}\", \"mutations\": [], \"x\": \"{}\"}}", Uuid::now_v7(), "a".repeat(5 << 20)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+
+    let (status, body) = rep1.get("/api/sync/pull?since=-4").await;
+    assert_eq!(status, 400, "{body}");
+
+    let results = push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![json!({"seq": 1, "entity": "customer", "id": Uuid::now_v7(), "op": "create",
+                     "fields": {"name": "  ", "owner_id": server.users.rep1.id}})],
+    )
+    .await;
+    assert_eq!(results[0]["status"], "rejected");
+    assert_eq!(results[0]["message"], "name must not be empty");
+}
+
+async fn deleted_customer_reaches_other_clients_as_removal(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let manager = server.login("manager").await;
+    let id = Uuid::now_v7();
+    push(&rep1, Uuid::now_v7(), vec![create_customer(1, id, "武汉长风物流有限公司", server.users.rep1.id)]).await;
+    let (_, first) = manager.get("/api/sync/pull").await;
+    let cursor = first["cursor"].as_i64().unwrap();
+    push(&rep1, Uuid::now_v7(), vec![json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"})]).await;
+    let (_, next) = manager.get(&format!("/api/sync/pull?since={cursor}")).await;
+    assert_eq!(next["changes"][0]["id"], id.to_string());
+    assert!(next["changes"][0]["data"].is_null());
+}
+
+#[tokio::test]
+async fn unknown_api_path_is_a_json_404() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let res = reqwest::get(format!("{}/api/nothing-here", server.url)).await.unwrap();
+    assert_eq!(res.status(), 404);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+}
