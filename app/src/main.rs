@@ -1,1 +1,17 @@
-fn main() {}
+//! Yingpan's web app: Leptos client-side rendering, data cached in
+//! IndexedDB, changes queued in an outbox and synced when online.
+
+mod api;
+mod app;
+mod components;
+mod db;
+mod edits;
+mod i18n;
+mod ids;
+mod pages;
+mod sync;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -9,6 +9,7 @@ pub mod customer;
 pub mod entity;
 pub mod ids;
 pub mod merge;
+pub mod search;
 pub mod sync;
 pub mod user;
 pub mod validate;

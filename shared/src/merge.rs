@@ -48,6 +48,22 @@ pub fn merge_update(current: &FieldMap, changes: &FieldMap, base: &FieldMap) -> 
     MergeOutcome { merged, conflicts }
 }
 
+/// The edit that turns `before` into `after`: the changed fields with their
+/// new values, and the same fields' old values as the base to merge from.
+/// `None` when nothing changed.
+pub fn edit_between(before: &FieldMap, after: &FieldMap) -> Option<(FieldMap, FieldMap)> {
+    let mut changes = FieldMap::new();
+    let mut base = FieldMap::new();
+    for (field, new) in after {
+        let old = before.get(field).unwrap_or(&Value::Null);
+        if old != new {
+            changes.insert(field.clone(), new.clone());
+            base.insert(field.clone(), old.clone());
+        }
+    }
+    (!changes.is_empty()).then_some((changes, base))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +124,16 @@ mod tests {
             &map(json!({"phone": "010-0000"})),
         );
         assert!(out.conflicts.is_empty());
+    }
+
+    #[test]
+    fn edit_between_lists_only_changed_fields_with_their_old_values() {
+        let before = map(json!({"name": "华信", "phone": null, "region": "北京"}));
+        let after = map(json!({"name": "华信", "phone": "010-1234", "region": "上海"}));
+        let (changes, base) = edit_between(&before, &after).unwrap();
+        assert_eq!(changes, map(json!({"phone": "010-1234", "region": "上海"})));
+        assert_eq!(base, map(json!({"phone": null, "region": "北京"})));
+        assert_eq!(edit_between(&before, &before), None);
     }
 
     fn small_map() -> impl Strategy<Value = FieldMap> {

@@ -1,0 +1,87 @@
+//! Talking to the server. Every call returns an [`ApiError`] that tells
+//! "could not reach the server" apart from "the server said no".
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use yingpan_shared::api::{ErrorBody, LoginRequest, LoginResponse};
+use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::sync::{Cursor, PullResponse, PushRequest, PushResponse};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiError {
+    /// No answer: offline, or the server is down.
+    Unreachable,
+    /// The session is no longer valid.
+    Unauthorized,
+    /// The server answered with an error; `message` is for a person.
+    Refused { status: u16, message: String },
+}
+
+impl ApiError {
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            ApiError::Refused { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+async fn send(req: Result<Request, gloo_net::Error>) -> ApiResult<Response> {
+    let req = req.map_err(|e| ApiError::Refused { status: 0, message: e.to_string() })?;
+    let res = req.send().await.map_err(|_| ApiError::Unreachable)?;
+    match res.status() {
+        200..=299 => Ok(res),
+        401 if res.url().ends_with("/api/login") => Err(refused(res).await),
+        401 => Err(ApiError::Unauthorized),
+        // A proxy or a restarting server: treat like no answer and retry later.
+        502..=504 => Err(ApiError::Unreachable),
+        _ => Err(refused(res).await),
+    }
+}
+
+async fn refused(res: Response) -> ApiError {
+    let status = res.status();
+    let message = match res.json::<ErrorBody>().await {
+        Ok(body) => body.error.message,
+        Err(_) => format!("server error {status}"),
+    };
+    ApiError::Refused { status, message }
+}
+
+async fn json<T: DeserializeOwned>(res: Response) -> ApiResult<T> {
+    res.json().await.map_err(|e| ApiError::Refused { status: 0, message: e.to_string() })
+}
+
+fn authed(builder: RequestBuilder, token: &str) -> RequestBuilder {
+    builder.header("Authorization", &format!("Bearer {token}"))
+}
+
+pub async fn login(username: &str, password: &str) -> ApiResult<LoginResponse> {
+    let body = LoginRequest { username: username.into(), password: password.into() };
+    json(send(Request::post("/api/login").json(&body)).await?).await
+}
+
+pub async fn logout(token: &str) -> ApiResult<()> {
+    send(authed(Request::post("/api/logout"), token).build()).await.map(|_| ())
+}
+
+pub async fn push(token: &str, req: &PushRequest) -> ApiResult<PushResponse> {
+    json(send(authed(Request::post("/api/sync/push"), token).json(req)).await?).await
+}
+
+pub async fn pull(token: &str, since: Cursor) -> ApiResult<PullResponse> {
+    let url = format!("/api/sync/pull?since={since}");
+    json(send(authed(Request::get(&url), token).build()).await?).await
+}
+
+/// The server's copy of one record, `None` if it is gone or not ours.
+pub async fn record(token: &str, kind: EntityKind, id: &str) -> ApiResult<Option<FieldMap>> {
+    let url = format!("/api/records/{}/{id}", kind.as_str());
+    match send(authed(Request::get(&url), token).build()).await {
+        Ok(res) => json(res).await.map(Some),
+        Err(ApiError::Refused { status: 404, .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

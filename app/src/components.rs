@@ -1,0 +1,209 @@
+//! Reusable pieces: the top bar with the sync badge, the banner for refused
+//! changes, and the record form.
+
+use crate::api;
+use crate::i18n::{use_i18n, Msg};
+use crate::sync::{use_app, Status};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::Value;
+use yingpan_shared::entity::FieldMap;
+
+/// The top bar: name, sync state (tap to sync now), language, sign out.
+#[component]
+pub fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let badge = move || {
+        let pending = app.pending.get();
+        let status = app.status.get();
+        if pending > 0 {
+            let offline = if status == Status::Offline { format!(" · {}", i18n.t(Msg::Offline)) } else { String::new() };
+            return ("badge pending", format!("{} ({pending}){offline}", i18n.t(Msg::Unsynced)));
+        }
+        match status {
+            Status::Idle => ("badge ok", i18n.t(Msg::Synced).to_owned()),
+            Status::Syncing => ("badge busy", i18n.t(Msg::Syncing).to_owned()),
+            Status::Offline => ("badge offline", i18n.t(Msg::Offline).to_owned()),
+            Status::Failed(_) => ("badge failed", i18n.t(Msg::SyncFailed).to_owned()),
+        }
+    };
+    let failure = move || match app.status.get() {
+        Status::Failed(message) => message,
+        _ => String::new(),
+    };
+    let sign_out = move |_| {
+        if app.pending.get_untracked() > 0 {
+            let sure = window().confirm_with_message(i18n.t(Msg::UnsyncedOnSignOut)).unwrap_or(false);
+            if !sure {
+                return;
+            }
+        }
+        spawn_local(async move {
+            if let Some(session) = app.session.get_untracked() {
+                let _ = api::logout(&session.token).await;
+            }
+            // A shared phone must not keep the last person's customers.
+            let _ = app.db.get_value().clear_all().await;
+            app.session.set(None);
+            app.pending.set(0);
+        });
+    };
+    let who = move || app.session.with(|s| s.as_ref().map(|s| s.user.display_name.clone()).unwrap_or_default());
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">{move || i18n.t(Msg::AppName)}</a>
+            <button id="sync-badge" class=move || badge().0 title=failure on:click=move |_| app.request_sync()>
+                {move || badge().1}
+            </button>
+            <span class="spacer"></span>
+            <span class="who">{who}</span>
+            <button class="link" id="language" on:click=move |_| i18n.toggle()>{move || i18n.t(Msg::Language)}</button>
+            <button class="link" id="sign-out" on:click=sign_out>{move || i18n.t(Msg::SignOut)}</button>
+        </header>
+    }
+}
+
+/// Changes the server refused, with a way to dismiss them.
+#[component]
+pub fn IssuesBanner() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let dismiss = move |_| {
+        spawn_local(async move {
+            let _ = app.db.get_value().set_sync_issues(&[]).await;
+            app.issues.set(Vec::new());
+        });
+    };
+    view! {
+        <Show when=move || !app.issues.with(Vec::is_empty)>
+            <div class="issues" role="alert">
+                <p>{move || i18n.t(Msg::SyncIssues)}</p>
+                <ul>{move || app.issues.get().into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
+                <button on:click=dismiss>{move || i18n.t(Msg::Dismiss)}</button>
+            </div>
+        </Show>
+    }
+}
+
+/// How one field is edited.
+#[derive(Clone, Copy)]
+pub enum Input {
+    Text(&'static str),
+    Area,
+    CustomerKind,
+}
+
+/// A form field: the record field it edits, its label and its input.
+#[derive(Clone, Copy)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub label: Msg,
+    pub input: Input,
+}
+
+pub const CUSTOMER_FORM: &[FieldSpec] = &[
+    FieldSpec { name: "kind", label: Msg::Kind, input: Input::CustomerKind },
+    FieldSpec { name: "name", label: Msg::Name, input: Input::Text("text") },
+    FieldSpec { name: "phone", label: Msg::Phone, input: Input::Text("tel") },
+    FieldSpec { name: "email", label: Msg::Email, input: Input::Text("email") },
+    FieldSpec { name: "industry", label: Msg::Industry, input: Input::Text("text") },
+    FieldSpec { name: "region", label: Msg::Region, input: Input::Text("text") },
+    FieldSpec { name: "address", label: Msg::Address, input: Input::Area },
+    FieldSpec { name: "notes", label: Msg::Notes, input: Input::Area },
+];
+
+pub const CONTACT_FORM: &[FieldSpec] = &[
+    FieldSpec { name: "name", label: Msg::ContactName, input: Input::Text("text") },
+    FieldSpec { name: "title", label: Msg::JobTitle, input: Input::Text("text") },
+    FieldSpec { name: "phone", label: Msg::Phone, input: Input::Text("tel") },
+    FieldSpec { name: "email", label: Msg::Email, input: Input::Text("email") },
+    FieldSpec { name: "im_id", label: Msg::ImId, input: Input::Text("text") },
+];
+
+fn text_of(record: &FieldMap, field: &str) -> String {
+    match record.get(field) {
+        Some(Value::String(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+/// A form over `fields` of a record. Inputs get the id `{id_prefix}-{field}`.
+/// `on_save` receives every field, empty ones as `null`.
+#[component]
+pub fn RecordForm(
+    /// The fields to show, in order.
+    fields: &'static [FieldSpec],
+    /// Starting values.
+    initial: FieldMap,
+    /// Prefix of input ids, so tests and labels can find them.
+    id_prefix: &'static str,
+    /// Called with the edited values.
+    on_save: Callback<FieldMap>,
+    /// Shows a cancel button when given.
+    #[prop(optional)]
+    on_cancel: Option<Callback<()>>,
+    /// A message to show above the buttons.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let values: Vec<(FieldSpec, RwSignal<String>)> = fields
+        .iter()
+        .map(|spec| {
+            let start = text_of(&initial, spec.name);
+            let start = match spec.input {
+                Input::CustomerKind if start.is_empty() => "company".to_owned(),
+                _ => start,
+            };
+            (*spec, RwSignal::new(start))
+        })
+        .collect();
+    let collected = values.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let map = collected
+            .iter()
+            .map(|(spec, value)| {
+                let v = value.get_untracked().trim().to_owned();
+                (spec.name.to_owned(), if v.is_empty() { Value::Null } else { Value::String(v) })
+            })
+            .collect();
+        on_save.run(map);
+    };
+    let rows = values
+        .into_iter()
+        .map(|(spec, value)| {
+            let id = format!("{id_prefix}-{}", spec.name);
+            let control = match spec.input {
+                Input::Text(kind) => view! { <input id=id.clone() type=kind bind:value=value /> }.into_any(),
+                Input::Area => view! { <textarea id=id.clone() rows="2" bind:value=value></textarea> }.into_any(),
+                Input::CustomerKind => view! {
+                    <select id=id.clone() on:change=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get()>
+                        <option value="company">{move || i18n.t(Msg::Company)}</option>
+                        <option value="individual">{move || i18n.t(Msg::Individual)}</option>
+                    </select>
+                }
+                .into_any(),
+            };
+            view! {
+                <label for=id>{move || i18n.t(spec.label)}</label>
+                {control}
+            }
+        })
+        .collect_view();
+    view! {
+        <form class="record-form" on:submit=submit>
+            {rows}
+            <Show when=move || error.with(Option::is_some)>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <div class="actions">
+                {on_cancel.map(|cancel| view! {
+                    <button type="button" class="secondary" on:click=move |_| cancel.run(())>{move || i18n.t(Msg::Cancel)}</button>
+                })}
+                <button type="submit" class="primary" id=format!("{id_prefix}-save")>{move || i18n.t(Msg::Save)}</button>
+            </div>
+        </form>
+    }
+}

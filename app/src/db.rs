@@ -1,0 +1,398 @@
+//! The app's IndexedDB: one store per synced entity, the outbox of local
+//! changes not yet acknowledged by the server, and a meta store (session,
+//! client id, next mutation number, pull cursor). Every multi-step change
+//! happens in one transaction that is committed explicitly, so a closed tab
+//! leaves either all of it or none.
+
+use indexed_db_futures::database::{Database, VersionChangeEvent};
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use indexed_db_futures::KeyPath;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::sync::{Change, Cursor, Mutation, Op};
+use yingpan_shared::user::User;
+
+pub const DB_NAME: &str = "yingpan";
+const DB_VERSION: u32 = 1;
+const OUTBOX: &str = "outbox";
+const META: &str = "meta";
+const CONTACTS_BY_CUSTOMER: &str = "by_customer";
+
+const META_SESSION: &str = "session";
+const META_CLIENT: &str = "client_id";
+const META_NEXT_SEQ: &str = "next_seq";
+const META_CURSOR: &str = "cursor";
+const META_ISSUES: &str = "sync_issues";
+
+/// A storage failure, as text fit to show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DbError(pub String);
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "local storage: {}", self.0)
+    }
+}
+
+impl From<indexed_db_futures::error::Error> for DbError {
+    fn from(e: indexed_db_futures::error::Error) -> Self {
+        DbError(e.to_string())
+    }
+}
+
+impl From<indexed_db_futures::error::OpenDbError> for DbError {
+    fn from(e: indexed_db_futures::error::OpenDbError) -> Self {
+        DbError(e.to_string())
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+/// Who is signed in on this device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub token: String,
+    pub user: User,
+}
+
+/// The local database.
+#[derive(Clone)]
+pub struct LocalDb {
+    db: Database,
+}
+
+impl LocalDb {
+    pub async fn open(name: &str) -> DbResult<LocalDb> {
+        let db = Database::open(name)
+            .with_version(DB_VERSION)
+            .with_on_upgrade_needed(|ev: VersionChangeEvent, db: Database| {
+                if ev.old_version() < 1.0 {
+                    for kind in EntityKind::ALL {
+                        let store = db
+                            .create_object_store(kind.as_str())
+                            .with_key_path(KeyPath::One("id"))
+                            .build()?;
+                        if let Some(parent) = kind.parent_field() {
+                            store.create_index(CONTACTS_BY_CUSTOMER, KeyPath::One(parent)).build()?;
+                        }
+                    }
+                    db.create_object_store(OUTBOX).with_key_path(KeyPath::One("seq")).build()?;
+                    db.create_object_store(META).build()?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(LocalDb { db })
+    }
+
+    /// Closes and deletes the database (tests use a fresh one each).
+    #[cfg(test)]
+    pub async fn delete(self) -> DbResult<()> {
+        self.db.delete()?.await?;
+        Ok(())
+    }
+
+    async fn meta<T: DeserializeOwned>(&self, key: &str) -> DbResult<Option<T>> {
+        let tx = self.db.transaction(META).build()?;
+        let store = tx.object_store(META)?;
+        Ok(store.get(key).serde()?.await?)
+    }
+
+    async fn set_meta<T: Serialize>(&self, key: &str, value: &T) -> DbResult<()> {
+        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        tx.object_store(META)?
+            .put(value)
+            .with_key(key.to_owned())
+            .serde()?
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn session(&self) -> DbResult<Option<Session>> {
+        self.meta(META_SESSION).await
+    }
+
+    /// Starts a session. Data cached for a different user is dropped first,
+    /// so one person never sees another's customers on a shared device.
+    pub async fn start_session(&self, session: &Session) -> DbResult<()> {
+        let previous: Option<String> = self.meta("user_id").await?;
+        if previous.is_some_and(|p| p != session.user.id.to_string()) {
+            self.clear_all().await?;
+        }
+        self.set_meta("user_id", &session.user.id.to_string()).await?;
+        self.set_meta(META_SESSION, session).await
+    }
+
+    /// Forgets the session but keeps the cache and the outbox, so signing
+    /// back in as the same person loses nothing.
+    pub async fn end_session(&self) -> DbResult<()> {
+        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        tx.object_store(META)?.delete(META_SESSION).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Empties every store.
+    pub async fn clear_all(&self) -> DbResult<()> {
+        let mut names: Vec<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
+        names.extend([OUTBOX, META]);
+        let tx = self.db.transaction(names.clone()).with_mode(TransactionMode::Readwrite).build()?;
+        for name in names {
+            tx.object_store(name)?.clear()?.await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// This device's client id, made on first use.
+    pub async fn client_id(&self, fresh: impl FnOnce() -> String) -> DbResult<String> {
+        if let Some(id) = self.meta::<String>(META_CLIENT).await? {
+            return Ok(id);
+        }
+        let id = fresh();
+        self.set_meta(META_CLIENT, &id).await?;
+        Ok(id)
+    }
+
+    pub async fn cursor(&self) -> DbResult<Cursor> {
+        Ok(self.meta(META_CURSOR).await?.unwrap_or(0))
+    }
+
+    pub async fn all(&self, kind: EntityKind) -> DbResult<Vec<FieldMap>> {
+        let tx = self.db.transaction(kind.as_str()).build()?;
+        let store = tx.object_store(kind.as_str())?;
+        Ok(store.get_all::<FieldMap>().serde()?.await?.collect::<Result<_, _>>()?)
+    }
+
+    pub async fn get(&self, kind: EntityKind, id: &str) -> DbResult<Option<FieldMap>> {
+        let tx = self.db.transaction(kind.as_str()).build()?;
+        Ok(tx.object_store(kind.as_str())?.get(id).serde()?.await?)
+    }
+
+    /// The contacts of one customer.
+    pub async fn contacts_of(&self, customer_id: &str) -> DbResult<Vec<FieldMap>> {
+        let name = EntityKind::Contact.as_str();
+        let tx = self.db.transaction(name).build()?;
+        let store = tx.object_store(name)?;
+        let index = store.index(CONTACTS_BY_CUSTOMER)?;
+        Ok(index
+            .get_all::<FieldMap>()
+            .with_query(customer_id)
+            .serde()?
+            .await?
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Records a local change: queues it in the outbox under the next
+    /// sequence number and applies it to the cache, in one transaction.
+    /// `local` is the record as it should now look (`None` removes it).
+    pub async fn record_change(
+        &self,
+        entity: EntityKind,
+        id: &str,
+        op: Op,
+        local: Option<&FieldMap>,
+    ) -> DbResult<u64> {
+        let tx = self
+            .db
+            .transaction([META, OUTBOX, entity.as_str()])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let meta = tx.object_store(META)?;
+        let seq: u64 = meta.get(META_NEXT_SEQ).serde()?.await?.unwrap_or(1);
+        let mutation = Mutation {
+            seq,
+            entity,
+            id: id.parse().map_err(|_| DbError(format!("bad record id {id}")))?,
+            op,
+        };
+        tx.object_store(OUTBOX)?.put(&mutation).serde()?.await?;
+        let records = tx.object_store(entity.as_str())?;
+        match local {
+            Some(record) => records.put(record).serde()?.await?,
+            None => records.delete(id).await?,
+        }
+        meta.put(&(seq + 1)).with_key(META_NEXT_SEQ.to_owned()).serde()?.await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    /// Queued mutations, oldest first.
+    pub async fn outbox(&self) -> DbResult<Vec<Mutation>> {
+        let tx = self.db.transaction(OUTBOX).build()?;
+        let store = tx.object_store(OUTBOX)?;
+        Ok(store.get_all::<Mutation>().serde()?.await?.collect::<Result<_, _>>()?)
+    }
+
+    pub async fn outbox_len(&self) -> DbResult<u32> {
+        let tx = self.db.transaction(OUTBOX).build()?;
+        Ok(tx.object_store(OUTBOX)?.count().await?)
+    }
+
+    /// Drops mutations the server has answered for.
+    pub async fn acknowledge(&self, seqs: &[u64]) -> DbResult<()> {
+        let tx = self.db.transaction(OUTBOX).with_mode(TransactionMode::Readwrite).build()?;
+        let store = tx.object_store(OUTBOX)?;
+        for seq in seqs {
+            store.delete(*seq as f64).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes one page of pulled changes and the new cursor together.
+    /// Records with local changes still in the outbox keep their local
+    /// version: the server's merged version arrives after the push.
+    pub async fn apply_pull(&self, changes: &[Change], cursor: Cursor) -> DbResult<()> {
+        let mut names: Vec<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
+        names.extend([OUTBOX, META]);
+        let tx = self.db.transaction(names).with_mode(TransactionMode::Readwrite).build()?;
+        let pending: HashSet<String> = tx
+            .object_store(OUTBOX)?
+            .get_all::<Mutation>()
+            .serde()?
+            .await?
+            .map(|m| m.map(|m| m.id.to_string()))
+            .collect::<Result<_, _>>()?;
+        for change in changes {
+            let id = change.id.to_string();
+            if pending.contains(&id) {
+                continue;
+            }
+            let store = tx.object_store(change.entity.as_str())?;
+            match &change.data {
+                Some(data) => store.put(data).serde()?.await?,
+                None => store.delete(id.as_str()).await?,
+            }
+        }
+        tx.object_store(META)?
+            .put(&cursor)
+            .with_key(META_CURSOR.to_owned())
+            .serde()?
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces one record with the server's copy (`None`: it is gone).
+    pub async fn put_server_copy(&self, kind: EntityKind, id: &str, data: Option<&FieldMap>) -> DbResult<()> {
+        let tx = self.db.transaction(kind.as_str()).with_mode(TransactionMode::Readwrite).build()?;
+        let store = tx.object_store(kind.as_str())?;
+        match data {
+            Some(d) => store.put(d).serde()?.await?,
+            None => store.delete(id).await?,
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Messages about changes the server refused, until dismissed.
+    pub async fn sync_issues(&self) -> DbResult<Vec<String>> {
+        Ok(self.meta(META_ISSUES).await?.unwrap_or_default())
+    }
+
+    pub async fn set_sync_issues(&self, issues: &[String]) -> DbResult<()> {
+        self.set_meta(META_ISSUES, &issues.to_vec()).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    async fn fresh() -> LocalDb {
+        LocalDb::open(&format!("test-{}", crate::ids::new_id())).await.unwrap()
+    }
+
+    fn customer(id: &str, name: &str) -> FieldMap {
+        json!({"id": id, "name": name, "kind": "company"}).as_object().unwrap().clone()
+    }
+
+    #[wasm_bindgen_test]
+    async fn local_change_is_cached_and_queued_together() {
+        let db = fresh().await;
+        let id = crate::ids::new_id();
+        let rec = customer(&id, "北京华信科技有限公司");
+        let op = Op::Create { fields: rec.clone() };
+        let first = db.record_change(EntityKind::Customer, &id, op.clone(), Some(&rec)).await.unwrap();
+        let second = db.record_change(EntityKind::Customer, &id, op, Some(&rec)).await.unwrap();
+        assert_eq!((first, second), (1, 2));
+        assert_eq!(db.get(EntityKind::Customer, &id).await.unwrap(), Some(rec));
+        assert_eq!(db.outbox_len().await.unwrap(), 2);
+        db.acknowledge(&[1]).await.unwrap();
+        let left: Vec<u64> = db.outbox().await.unwrap().iter().map(|m| m.seq).collect();
+        assert_eq!(left, vec![2]);
+        db.delete().await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn pull_does_not_overwrite_records_with_pending_changes() {
+        let db = fresh().await;
+        let mine = crate::ids::new_id();
+        let other = crate::ids::new_id();
+        let local = customer(&mine, "本地修改");
+        db.record_change(EntityKind::Customer, &mine, Op::Create { fields: local.clone() }, Some(&local))
+            .await
+            .unwrap();
+        let changes = vec![
+            Change { entity: EntityKind::Customer, id: mine.parse().unwrap(), seq: 5, data: Some(customer(&mine, "服务器旧值")) },
+            Change { entity: EntityKind::Customer, id: other.parse().unwrap(), seq: 6, data: Some(customer(&other, "别人的新客户")) },
+        ];
+        db.apply_pull(&changes, 6).await.unwrap();
+        assert_eq!(db.get(EntityKind::Customer, &mine).await.unwrap(), Some(local));
+        assert!(db.get(EntityKind::Customer, &other).await.unwrap().is_some());
+        assert_eq!(db.cursor().await.unwrap(), 6);
+        // A removal deletes the cached copy.
+        let gone = vec![Change { entity: EntityKind::Customer, id: other.parse().unwrap(), seq: 7, data: None }];
+        db.apply_pull(&gone, 7).await.unwrap();
+        assert_eq!(db.get(EntityKind::Customer, &other).await.unwrap(), None);
+        db.delete().await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn contacts_are_found_by_customer() {
+        let db = fresh().await;
+        let customer_id = crate::ids::new_id();
+        for name in ["王芳", "李伟"] {
+            let id = crate::ids::new_id();
+            let contact = json!({"id": id, "customer_id": customer_id, "name": name}).as_object().unwrap().clone();
+            db.record_change(EntityKind::Contact, &id, Op::Create { fields: contact.clone() }, Some(&contact))
+                .await
+                .unwrap();
+        }
+        assert_eq!(db.contacts_of(&customer_id).await.unwrap().len(), 2);
+        assert!(db.contacts_of(&crate::ids::new_id()).await.unwrap().is_empty());
+        db.delete().await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn signing_in_as_someone_else_drops_the_previous_cache() {
+        let db = fresh().await;
+        let user = |name: &str| yingpan_shared::user::User {
+            id: yingpan_shared::ids::UserId(crate::ids::new_id().parse().unwrap()),
+            username: name.into(),
+            display_name: name.into(),
+            role: yingpan_shared::user::Role::Rep,
+            team_id: None,
+            active: true,
+        };
+        db.start_session(&Session { token: "a".into(), user: user("rep1") }).await.unwrap();
+        let id = crate::ids::new_id();
+        let rec = customer(&id, "华信");
+        db.record_change(EntityKind::Customer, &id, Op::Create { fields: rec.clone() }, Some(&rec))
+            .await
+            .unwrap();
+        db.start_session(&Session { token: "b".into(), user: user("rep2") }).await.unwrap();
+        assert!(db.all(EntityKind::Customer).await.unwrap().is_empty());
+        assert_eq!(db.session().await.unwrap().unwrap().user.username, "rep2");
+        db.delete().await.unwrap();
+    }
+}

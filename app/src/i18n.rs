@@ -1,0 +1,143 @@
+//! Every UI string, in Chinese and English. The language defaults to the
+//! browser's and can be switched; the choice is remembered.
+
+use leptos::prelude::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+const STORAGE_KEY: &str = "yingpan.lang";
+
+impl Lang {
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    fn from_code(code: &str) -> Lang {
+        if code.to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    /// The saved choice, else the browser's language.
+    pub fn initial() -> Lang {
+        let window = web_sys::window();
+        let saved = window
+            .as_ref()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+        let browser = window.and_then(|w| w.navigator().language());
+        Lang::from_code(&saved.or(browser).unwrap_or_default())
+    }
+}
+
+macro_rules! messages {
+    ($($key:ident => $zh:literal, $en:literal;)*) => {
+        /// A UI string.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Msg { $($key),* }
+
+        impl Msg {
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$key, Lang::Zh) => $zh, (Msg::$key, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    AppName => "营盘", "Yingpan";
+    SignIn => "登录", "Sign in";
+    SigningIn => "正在登录…", "Signing in…";
+    SignOut => "退出", "Sign out";
+    Username => "用户名", "Username";
+    Password => "密码", "Password";
+    MyCustomers => "我的客户", "My customers";
+    SearchHint => "搜索名称、电话、地区", "Search name, phone, region";
+    NewCustomer => "新建客户", "New customer";
+    NoCustomers => "还没有客户", "No customers yet";
+    NoMatches => "没有匹配的客户", "No matching customers";
+    Save => "保存", "Save";
+    Cancel => "取消", "Cancel";
+    Edit => "编辑", "Edit";
+    Back => "返回", "Back";
+    Kind => "类型", "Type";
+    Company => "企业", "Company";
+    Individual => "个人", "Individual";
+    Name => "名称", "Name";
+    Phone => "电话", "Phone";
+    Email => "邮箱", "Email";
+    Industry => "行业", "Industry";
+    Region => "地区", "Region";
+    Address => "地址", "Address";
+    Notes => "备注", "Notes";
+    Contacts => "联系人", "Contacts";
+    NoContacts => "还没有联系人", "No contacts yet";
+    AddContact => "添加联系人", "Add contact";
+    ContactName => "姓名", "Name";
+    JobTitle => "职务", "Title";
+    ImId => "微信/IM", "WeChat/IM";
+    Synced => "已同步", "Synced";
+    Syncing => "同步中…", "Syncing…";
+    Offline => "离线", "Offline";
+    Unsynced => "未同步", "Unsynced";
+    SyncFailed => "同步失败", "Sync failed";
+    SyncIssues => "以下修改未被服务器接受：", "The server did not accept these changes:";
+    Dismiss => "知道了", "Dismiss";
+    NotFound => "找不到这个客户（可能已被删除或不再属于你）", "Customer not found (deleted, or no longer yours)";
+    Loading => "加载中…", "Loading…";
+    Language => "English", "中文";
+    UnsyncedOnSignOut => "还有未同步的修改，退出将丢失它们。仍要退出吗？", "Some changes are not synced yet and will be lost if you sign out. Sign out anyway?";
+    NetworkDown => "无法连接服务器，请检查网络后重试", "Cannot reach the server; check the connection and try again";
+}
+
+/// The current language, shared through context.
+#[derive(Clone, Copy)]
+pub struct I18n {
+    pub lang: RwSignal<Lang>,
+}
+
+impl I18n {
+    pub fn t(self, msg: Msg) -> &'static str {
+        msg.text(self.lang.get())
+    }
+
+    pub fn toggle(self) {
+        let next = match self.lang.get_untracked() {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        };
+        self.lang.set(next);
+        if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+            let _ = storage.set_item(STORAGE_KEY, next.code());
+        }
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[wasm_bindgen_test]
+    fn browser_language_picks_chinese_for_any_zh_variant() {
+        assert_eq!(Lang::from_code("zh-CN"), Lang::Zh);
+        assert_eq!(Lang::from_code("zh-TW"), Lang::Zh);
+        assert_eq!(Lang::from_code("en-US"), Lang::En);
+        assert_eq!(Lang::from_code(""), Lang::En);
+    }
+}

@@ -1,0 +1,195 @@
+//! The sync loop: push the outbox, then pull every page since the cursor.
+//! Runs on start, when the browser comes back online, every half minute, and
+//! after each local change; never two at once.
+
+use crate::api::{self, ApiError};
+use crate::db::{DbError, LocalDb, Session};
+use crate::ids::new_id;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::Cell;
+use yingpan_shared::entity::FieldMap;
+use yingpan_shared::sync::{Mutation, MutationStatus, Op, PushRequest};
+
+/// Mutations per push request.
+const PUSH_BATCH: usize = 200;
+/// How often to sync while the app is open.
+pub const PERIOD_MS: u32 = 30_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Status {
+    Idle,
+    Syncing,
+    Offline,
+    Failed(String),
+}
+
+/// Everything the pages share: the local database, the session and the
+/// sync state. All handles, so it is `Copy`.
+#[derive(Clone, Copy)]
+pub struct AppCtx {
+    pub db: StoredValue<LocalDb, LocalStorage>,
+    pub session: RwSignal<Option<Session>>,
+    pub status: RwSignal<Status>,
+    /// Local changes not yet acknowledged by the server.
+    pub pending: RwSignal<u32>,
+    /// Messages about changes the server refused.
+    pub issues: RwSignal<Vec<String>>,
+    /// Bumped whenever cached records change, so views re-read them.
+    pub version: RwSignal<u64>,
+}
+
+pub fn use_app() -> AppCtx {
+    expect_context::<AppCtx>()
+}
+
+#[derive(Debug)]
+enum SyncError {
+    Api(ApiError),
+    Db(DbError),
+}
+
+impl From<ApiError> for SyncError {
+    fn from(e: ApiError) -> Self {
+        SyncError::Api(e)
+    }
+}
+
+impl From<DbError> for SyncError {
+    fn from(e: DbError) -> Self {
+        SyncError::Db(e)
+    }
+}
+
+thread_local! {
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+    static AGAIN: Cell<bool> = const { Cell::new(false) };
+}
+
+impl AppCtx {
+    /// Call after a local change: refreshes views and starts a sync.
+    pub fn changed(self) {
+        self.version.update(|v| *v += 1);
+        self.request_sync();
+    }
+
+    /// Starts a sync now, or right after the one running.
+    pub fn request_sync(self) {
+        if RUNNING.get() {
+            AGAIN.set(true);
+            return;
+        }
+        RUNNING.set(true);
+        spawn_local(async move {
+            loop {
+                AGAIN.set(false);
+                self.sync_once().await;
+                if !AGAIN.get() {
+                    break;
+                }
+            }
+            RUNNING.set(false);
+        });
+    }
+
+    /// Re-reads the outbox size and stored issues into their signals.
+    pub async fn refresh_counts(self) {
+        let db = self.db.get_value();
+        if let Ok(n) = db.outbox_len().await {
+            self.pending.set(n);
+        }
+        if let Ok(issues) = db.sync_issues().await {
+            self.issues.set(issues);
+        }
+    }
+
+    async fn sync_once(self) {
+        self.refresh_counts().await;
+        let Some(session) = self.session.get_untracked() else {
+            return;
+        };
+        self.status.set(Status::Syncing);
+        let db = self.db.get_value();
+        let outcome = sync_with(&db, &session.token).await;
+        self.refresh_counts().await;
+        match outcome {
+            Ok(changed) => {
+                self.status.set(Status::Idle);
+                if changed {
+                    self.version.update(|v| *v += 1);
+                }
+            }
+            Err(SyncError::Api(ApiError::Unreachable)) => self.status.set(Status::Offline),
+            Err(SyncError::Api(ApiError::Unauthorized)) => {
+                // Signed out elsewhere or deactivated: keep the outbox (it is
+                // pushed if the same person signs in again), drop the session.
+                let _ = db.end_session().await;
+                self.session.set(None);
+                self.status.set(Status::Idle);
+            }
+            Err(SyncError::Api(ApiError::Refused { message, .. })) => self.status.set(Status::Failed(message)),
+            Err(SyncError::Db(e)) => self.status.set(Status::Failed(e.to_string())),
+        }
+    }
+}
+
+/// One full round: push everything queued, then pull everything new.
+/// Returns whether the cache changed.
+async fn sync_with(db: &LocalDb, token: &str) -> Result<bool, SyncError> {
+    let client_id = db.client_id(new_id).await?;
+    let client_id = client_id.parse().map_err(|_| DbError("corrupt client id".into()))?;
+    let mut changed = false;
+    loop {
+        let batch: Vec<Mutation> = db.outbox().await?.into_iter().take(PUSH_BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let res = api::push(token, &PushRequest { client_id, mutations: batch.clone() }).await?;
+        let mut issues = db.sync_issues().await?;
+        let mut refused = Vec::new();
+        for (m, r) in batch.iter().zip(&res.results) {
+            if r.status == MutationStatus::Rejected {
+                issues.push(describe(m, r.message.as_deref().unwrap_or("refused")));
+                refused.push(m);
+            }
+        }
+        let acked: Vec<u64> = res.results.iter().map(|r| r.seq).collect();
+        db.acknowledge(&acked).await?;
+        // The optimistic local copy of a refused change is wrong: replace it
+        // with the server's.
+        for m in refused {
+            let id = m.id.to_string();
+            let copy = api::record(token, m.entity, &id).await?;
+            db.put_server_copy(m.entity, &id, copy.as_ref()).await?;
+            changed = true;
+        }
+        db.set_sync_issues(&issues).await?;
+    }
+    let mut since = db.cursor().await?;
+    loop {
+        let page = api::pull(token, since).await?;
+        changed |= !page.changes.is_empty();
+        db.apply_pull(&page.changes, page.cursor).await?;
+        since = page.cursor;
+        if !page.has_more {
+            break;
+        }
+    }
+    Ok(changed)
+}
+
+/// "华信科技: email is not a valid email address"
+fn describe(m: &Mutation, reason: &str) -> String {
+    let name = match &m.op {
+        Op::Create { fields } | Op::Update { fields, .. } => name_of(fields),
+        Op::Delete => None,
+    };
+    match name {
+        Some(name) => format!("{name}: {reason}"),
+        None => format!("{} {}: {reason}", m.entity, m.id),
+    }
+}
+
+fn name_of(fields: &FieldMap) -> Option<String> {
+    fields.get("name")?.as_str().map(str::to_owned)
+}
