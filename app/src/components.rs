@@ -193,7 +193,7 @@ pub fn RecordForm(
         })
         .collect_view();
     view! {
-        <form class="record-form" on:submit=submit>
+        <form class="record-form" novalidate on:submit=submit>
             {rows}
             <Show when=move || error.with(Option::is_some)>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>

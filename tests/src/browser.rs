@@ -1,1 +1,164 @@
-pub fn placeholder() {}
+//! A real headless Chromium driven through the OS chromedriver, with a
+//! phone-sized viewport and a throwaway profile (so a fresh IndexedDB).
+
+use serde_json::json;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+use thirtyfour::cdp::domains::network::NetworkConditions;
+use thirtyfour::extensions::query::ElementPollerWithTimeout;
+use thirtyfour::prelude::*;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// How long a UI condition may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+pub struct Browser {
+    pub driver: WebDriver,
+    pub base: String,
+    _chromedriver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts Chromium at a 390×844 phone viewport, pointed at `base`.
+    pub async fn start(base: &str) -> Browser {
+        let (chromedriver, port) = start_chromedriver().await;
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(CHROMIUM).unwrap();
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            "--lang=en-US",
+        ] {
+            caps.add_arg(arg).unwrap();
+        }
+        caps.add_arg(&format!("--user-data-dir={}", profile.path().display())).unwrap();
+        caps.add_experimental_option(
+            "mobileEmulation",
+            json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "mobile": true, "touch": true}}),
+        )
+        .unwrap();
+        let driver = WebDriver::builder(format!("http://127.0.0.1:{port}"), caps)
+            .poller(Arc::new(ElementPollerWithTimeout::new(PATIENCE, Duration::from_millis(100))))
+            .await
+            .expect("start Chromium session");
+        // Required for offline emulation to block requests, not just flip
+        // navigator.onLine.
+        driver.cdp().network().enable().await.expect("Network.enable");
+        Browser {
+            driver,
+            base: base.to_owned(),
+            _chromedriver: chromedriver,
+            _profile: profile,
+        }
+    }
+
+    pub async fn open(&self, path: &str) {
+        self.driver.goto(format!("{}{path}", self.base)).await.expect("navigate");
+    }
+
+    /// Opens the app and signs in; returns once the customer list shows.
+    pub async fn login(&self, username: &str, password: &str) {
+        self.open("/").await;
+        self.fill("#username", username).await;
+        self.fill("#password", password).await;
+        self.click("#login").await;
+        self.wait_for("#search").await;
+    }
+
+    pub async fn wait_for(&self, css: &str) -> WebElement {
+        self.driver.query(By::Css(css)).first().await.unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+    }
+
+    /// Clicks the element; if a re-render replaced it between finding and
+    /// clicking, finds the new one and clicks that.
+    pub async fn click(&self, css: &str) {
+        let mut attempts = 0;
+        loop {
+            match self.wait_for(css).await.click().await {
+                Ok(()) => return,
+                Err(e) if attempts < 5 && e.to_string().contains("stale element") => attempts += 1,
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let input = self.wait_for(css).await;
+        input.clear().await.unwrap();
+        input.send_keys(text).await.unwrap();
+    }
+
+    /// Waits until an element matching `css` has exactly `text`.
+    pub async fn wait_text(&self, css: &str, text: &str) {
+        let wanted = text.to_owned();
+        self.driver
+            .query(By::Css(css))
+            .with_text(wanted)
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("{css} never read {text:?}: {e}"));
+    }
+
+    /// Texts of every element matching `css`, without waiting.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.driver.find_all(By::Css(css)).await.unwrap() {
+            out.push(e.text().await.unwrap());
+        }
+        out
+    }
+
+    /// Cuts or restores this tab's network, as airplane mode would.
+    pub async fn set_offline(&self, offline: bool) {
+        let conditions = NetworkConditions {
+            offline,
+            ..NetworkConditions::new()
+        };
+        self.driver
+            .cdp()
+            .network()
+            .emulate_network_conditions(conditions)
+            .await
+            .expect("network emulation");
+    }
+
+    pub async fn quit(self) {
+        let _ = self.driver.quit().await;
+    }
+}
+
+/// Starts chromedriver on a port it picks, returning once it listens.
+async fn start_chromedriver() -> (Child, u16) {
+    let mut child = Command::new(CHROMEDRIVER)
+        .arg("--port=0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn chromedriver (install Debian's chromium-driver)");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(line) = lines.next_line().await.expect("chromedriver output") {
+            if let Some(p) = line.strip_prefix("ChromeDriver was started successfully on port ") {
+                return p.trim_end_matches('.').parse::<u16>().expect("port");
+            }
+        }
+        panic!("chromedriver exited before it was ready");
+    })
+    .await
+    .expect("chromedriver did not start");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, port)
+}

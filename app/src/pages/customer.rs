@@ -1,4 +1,7 @@
 //! One customer: its fields (editable) and its contacts (addable).
+//!
+//! The forms live outside the part that re-renders when a sync brings new
+//! data, so a background sync never wipes what someone is typing.
 
 use super::field;
 use crate::components::{RecordForm, CONTACT_FORM, CUSTOMER_FORM};
@@ -28,6 +31,9 @@ pub fn CustomerPage() -> impl IntoView {
             (customer, contacts)
         }
     });
+    let editing = RwSignal::new(false);
+    let adding = RwSignal::new(false);
+    let exists = move || loaded.with(|l| l.as_ref().is_some_and(|(c, _)| c.is_some()));
     view! {
         <section class="page">
             <a class="back" href="/">"‹ "{move || i18n.t(Msg::Back)}</a>
@@ -35,34 +41,36 @@ pub fn CustomerPage() -> impl IntoView {
                 {move || loaded.get().map(|(customer, contacts)| match customer {
                     None => view! { <p class="empty" id="not-found">{move || i18n.t(Msg::NotFound)}</p> }.into_any(),
                     Some(c) => view! {
-                        <CustomerDetails customer=c.clone() />
-                        <Contacts customer_id=field(&c, "id") contacts=contacts />
+                        <Show when=move || !editing.get()>
+                            <CustomerCard customer=c.clone() editing=editing />
+                        </Show>
+                        <ContactList contacts=contacts.clone() />
                     }.into_any(),
                 })}
             </Suspense>
+            <Show when=move || editing.get()>
+                <EditCustomer before=loaded.get_untracked().and_then(|l| l.0).unwrap_or_default() editing=editing />
+            </Show>
+            <Show when=exists>
+                <Show
+                    when=move || adding.get()
+                    fallback=move || view! {
+                        <button id="add-contact" class="secondary" on:click=move |_| adding.set(true)>
+                            "+ "{move || i18n.t(Msg::AddContact)}
+                        </button>
+                    }
+                >
+                    <AddContact customer_id=id() adding=adding />
+                </Show>
+            </Show>
         </section>
     }
 }
 
-/// The customer's fields, with an edit mode.
+/// The customer's name and fields, read-only.
 #[component]
-fn CustomerDetails(customer: FieldMap) -> impl IntoView {
+fn CustomerCard(customer: FieldMap, editing: RwSignal<bool>) -> impl IntoView {
     let i18n = use_i18n();
-    let app = use_app();
-    let editing = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let before = StoredValue::new(customer.clone());
-    let on_save = Callback::new(move |after: FieldMap| {
-        spawn_local(async move {
-            match edits::update(app, EntityKind::Customer, &before.get_value(), after).await {
-                Ok(()) => {
-                    error.set(None);
-                    editing.set(false);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    });
     let rows = CUSTOMER_FORM
         .iter()
         .filter(|spec| spec.name != "name")
@@ -78,54 +86,48 @@ fn CustomerDetails(customer: FieldMap) -> impl IntoView {
             })
         })
         .collect_view();
-    let name = field(&customer, "name");
     view! {
-        <Show
-            when=move || editing.get()
-            fallback=move || view! {
-                <div class="card">
-                    <div class="card-head">
-                        <h2 id="customer-name">{name.clone()}</h2>
-                        <button id="edit-customer" class="secondary" on:click=move |_| editing.set(true)>{move || i18n.t(Msg::Edit)}</button>
-                    </div>
-                </div>
-            }
-        >
-            <RecordForm
-                fields=CUSTOMER_FORM
-                initial=before.get_value()
-                id_prefix="customer"
-                on_save=on_save
-                on_cancel=Callback::new(move |_| editing.set(false))
-                error=error
-            />
-        </Show>
-        <Show when=move || !editing.get()>
-            <dl class="fields">{rows.clone()}</dl>
-        </Show>
+        <div class="card">
+            <div class="card-head">
+                <h2 id="customer-title">{field(&customer, "name")}</h2>
+                <button id="edit-customer" class="secondary" on:click=move |_| editing.set(true)>{move || i18n.t(Msg::Edit)}</button>
+            </div>
+        </div>
+        <dl class="fields">{rows}</dl>
     }
 }
 
-/// The customer's contacts and a form to add one.
+/// The edit form, started from the record as it was when editing began (the
+/// base the server merges from).
 #[component]
-fn Contacts(customer_id: String, contacts: Vec<FieldMap>) -> impl IntoView {
-    let i18n = use_i18n();
+fn EditCustomer(before: FieldMap, editing: RwSignal<bool>) -> impl IntoView {
     let app = use_app();
-    let adding = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let empty = contacts.is_empty();
-    let on_save = Callback::new(move |mut fields: FieldMap| {
-        fields.insert("customer_id".into(), Value::String(customer_id.clone()));
+    let base = StoredValue::new(before.clone());
+    let on_save = Callback::new(move |after: FieldMap| {
         spawn_local(async move {
-            match edits::create(app, EntityKind::Contact, fields).await {
-                Ok(_) => {
-                    error.set(None);
-                    adding.set(false);
-                }
+            match edits::update(app, EntityKind::Customer, &base.get_value(), after).await {
+                Ok(()) => editing.set(false),
                 Err(e) => error.set(Some(e)),
             }
         });
     });
+    view! {
+        <RecordForm
+            fields=CUSTOMER_FORM
+            initial=before
+            id_prefix="customer"
+            on_save=on_save
+            on_cancel=Callback::new(move |_| editing.set(false))
+            error=error
+        />
+    }
+}
+
+#[component]
+fn ContactList(contacts: Vec<FieldMap>) -> impl IntoView {
+    let i18n = use_i18n();
+    let empty = contacts.is_empty();
     view! {
         <h3>{move || i18n.t(Msg::Contacts)}</h3>
         {empty.then(|| view! { <p class="empty">{move || i18n.t(Msg::NoContacts)}</p> })}
@@ -143,20 +145,30 @@ fn Contacts(customer_id: String, contacts: Vec<FieldMap>) -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
-        <Show
-            when=move || adding.get()
-            fallback=move || view! {
-                <button id="add-contact" class="secondary" on:click=move |_| adding.set(true)>"+ "{move || i18n.t(Msg::AddContact)}</button>
+    }
+}
+
+#[component]
+fn AddContact(customer_id: String, adding: RwSignal<bool>) -> impl IntoView {
+    let app = use_app();
+    let error = RwSignal::new(None::<String>);
+    let on_save = Callback::new(move |mut fields: FieldMap| {
+        fields.insert("customer_id".into(), Value::String(customer_id.clone()));
+        spawn_local(async move {
+            match edits::create(app, EntityKind::Contact, fields).await {
+                Ok(_) => adding.set(false),
+                Err(e) => error.set(Some(e)),
             }
-        >
-            <RecordForm
-                fields=CONTACT_FORM
-                initial=FieldMap::new()
-                id_prefix="contact"
-                on_save=on_save
-                on_cancel=Callback::new(move |_| adding.set(false))
-                error=error
-            />
-        </Show>
+        });
+    });
+    view! {
+        <RecordForm
+            fields=CONTACT_FORM
+            initial=FieldMap::new()
+            id_prefix="contact"
+            on_save=on_save
+            on_cancel=Callback::new(move |_| adding.set(false))
+            error=error
+        />
     }
 }
