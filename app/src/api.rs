@@ -29,7 +29,10 @@ impl ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 async fn send(req: Result<Request, gloo_net::Error>) -> ApiResult<Response> {
-    let req = req.map_err(|e| ApiError::Refused { status: 0, message: e.to_string() })?;
+    let req = req.map_err(|e| ApiError::Refused {
+        status: 0,
+        message: e.to_string(),
+    })?;
     let res = req.send().await.map_err(|_| ApiError::Unreachable)?;
     match res.status() {
         200..=299 => Ok(res),
@@ -51,7 +54,10 @@ async fn refused(res: Response) -> ApiError {
 }
 
 async fn json<T: DeserializeOwned>(res: Response) -> ApiResult<T> {
-    res.json().await.map_err(|e| ApiError::Refused { status: 0, message: e.to_string() })
+    res.json().await.map_err(|e| ApiError::Refused {
+        status: 0,
+        message: e.to_string(),
+    })
 }
 
 fn authed(builder: RequestBuilder, token: &str) -> RequestBuilder {
@@ -59,12 +65,17 @@ fn authed(builder: RequestBuilder, token: &str) -> RequestBuilder {
 }
 
 pub async fn login(username: &str, password: &str) -> ApiResult<LoginResponse> {
-    let body = LoginRequest { username: username.into(), password: password.into() };
+    let body = LoginRequest {
+        username: username.into(),
+        password: password.into(),
+    };
     json(send(Request::post("/api/login").json(&body)).await?).await
 }
 
 pub async fn logout(token: &str) -> ApiResult<()> {
-    send(authed(Request::post("/api/logout"), token).build()).await.map(|_| ())
+    send(authed(Request::post("/api/logout"), token).build())
+        .await
+        .map(|_| ())
 }
 
 pub async fn push(token: &str, req: &PushRequest) -> ApiResult<PushResponse> {

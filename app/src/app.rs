@@ -15,7 +15,9 @@ use std::time::Duration;
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_context(I18n { lang: RwSignal::new(Lang::initial()) });
+    provide_context(I18n {
+        lang: RwSignal::new(Lang::initial()),
+    });
     let i18n = use_i18n();
     let opened = LocalResource::new(|| LocalDb::open(DB_NAME));
     view! {

@@ -18,8 +18,15 @@ pub fn Header() -> impl IntoView {
         let pending = app.pending.get();
         let status = app.status.get();
         if pending > 0 {
-            let offline = if status == Status::Offline { format!(" · {}", i18n.t(Msg::Offline)) } else { String::new() };
-            return ("badge pending", format!("{} ({pending}){offline}", i18n.t(Msg::Unsynced)));
+            let offline = if status == Status::Offline {
+                format!(" · {}", i18n.t(Msg::Offline))
+            } else {
+                String::new()
+            };
+            return (
+                "badge pending",
+                format!("{} ({pending}){offline}", i18n.t(Msg::Unsynced)),
+            );
         }
         match status {
             Status::Idle => ("badge ok", i18n.t(Msg::Synced).to_owned()),
@@ -34,7 +41,9 @@ pub fn Header() -> impl IntoView {
     };
     let sign_out = move |_| {
         if app.pending.get_untracked() > 0 {
-            let sure = window().confirm_with_message(i18n.t(Msg::UnsyncedOnSignOut)).unwrap_or(false);
+            let sure = window()
+                .confirm_with_message(i18n.t(Msg::UnsyncedOnSignOut))
+                .unwrap_or(false);
             if !sure {
                 return;
             }
@@ -49,7 +58,10 @@ pub fn Header() -> impl IntoView {
             app.pending.set(0);
         });
     };
-    let who = move || app.session.with(|s| s.as_ref().map(|s| s.user.display_name.clone()).unwrap_or_default());
+    let who = move || {
+        app.session
+            .with(|s| s.as_ref().map(|s| s.user.display_name.clone()).unwrap_or_default())
+    };
     view! {
         <header class="topbar">
             <a class="brand" href="/">{move || i18n.t(Msg::AppName)}</a>
@@ -103,22 +115,74 @@ pub struct FieldSpec {
 }
 
 pub const CUSTOMER_FORM: &[FieldSpec] = &[
-    FieldSpec { name: "kind", label: Msg::Kind, input: Input::CustomerKind },
-    FieldSpec { name: "name", label: Msg::Name, input: Input::Text("text") },
-    FieldSpec { name: "phone", label: Msg::Phone, input: Input::Text("tel") },
-    FieldSpec { name: "email", label: Msg::Email, input: Input::Text("email") },
-    FieldSpec { name: "industry", label: Msg::Industry, input: Input::Text("text") },
-    FieldSpec { name: "region", label: Msg::Region, input: Input::Text("text") },
-    FieldSpec { name: "address", label: Msg::Address, input: Input::Area },
-    FieldSpec { name: "notes", label: Msg::Notes, input: Input::Area },
+    FieldSpec {
+        name: "kind",
+        label: Msg::Kind,
+        input: Input::CustomerKind,
+    },
+    FieldSpec {
+        name: "name",
+        label: Msg::Name,
+        input: Input::Text("text"),
+    },
+    FieldSpec {
+        name: "phone",
+        label: Msg::Phone,
+        input: Input::Text("tel"),
+    },
+    FieldSpec {
+        name: "email",
+        label: Msg::Email,
+        input: Input::Text("email"),
+    },
+    FieldSpec {
+        name: "industry",
+        label: Msg::Industry,
+        input: Input::Text("text"),
+    },
+    FieldSpec {
+        name: "region",
+        label: Msg::Region,
+        input: Input::Text("text"),
+    },
+    FieldSpec {
+        name: "address",
+        label: Msg::Address,
+        input: Input::Area,
+    },
+    FieldSpec {
+        name: "notes",
+        label: Msg::Notes,
+        input: Input::Area,
+    },
 ];
 
 pub const CONTACT_FORM: &[FieldSpec] = &[
-    FieldSpec { name: "name", label: Msg::ContactName, input: Input::Text("text") },
-    FieldSpec { name: "title", label: Msg::JobTitle, input: Input::Text("text") },
-    FieldSpec { name: "phone", label: Msg::Phone, input: Input::Text("tel") },
-    FieldSpec { name: "email", label: Msg::Email, input: Input::Text("email") },
-    FieldSpec { name: "im_id", label: Msg::ImId, input: Input::Text("text") },
+    FieldSpec {
+        name: "name",
+        label: Msg::ContactName,
+        input: Input::Text("text"),
+    },
+    FieldSpec {
+        name: "title",
+        label: Msg::JobTitle,
+        input: Input::Text("text"),
+    },
+    FieldSpec {
+        name: "phone",
+        label: Msg::Phone,
+        input: Input::Text("tel"),
+    },
+    FieldSpec {
+        name: "email",
+        label: Msg::Email,
+        input: Input::Text("email"),
+    },
+    FieldSpec {
+        name: "im_id",
+        label: Msg::ImId,
+        input: Input::Text("text"),
+    },
 ];
 
 fn text_of(record: &FieldMap, field: &str) -> String {
@@ -166,7 +230,10 @@ pub fn RecordForm(
             .iter()
             .map(|(spec, value)| {
                 let v = value.get_untracked().trim().to_owned();
-                (spec.name.to_owned(), if v.is_empty() { Value::Null } else { Value::String(v) })
+                (
+                    spec.name.to_owned(),
+                    if v.is_empty() { Value::Null } else { Value::String(v) },
+                )
             })
             .collect();
         on_save.run(map);

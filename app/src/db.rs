@@ -79,7 +79,9 @@ impl LocalDb {
                             store.create_index(CONTACTS_BY_CUSTOMER, KeyPath::One(parent)).build()?;
                         }
                     }
-                    db.create_object_store(OUTBOX).with_key_path(KeyPath::One("seq")).build()?;
+                    db.create_object_store(OUTBOX)
+                        .with_key_path(KeyPath::One("seq"))
+                        .build()?;
                     db.create_object_store(META).build()?;
                 }
                 Ok(())
@@ -102,7 +104,11 @@ impl LocalDb {
     }
 
     async fn set_meta<T: Serialize>(&self, key: &str, value: &T) -> DbResult<()> {
-        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         tx.object_store(META)?
             .put(value)
             .with_key(key.to_owned())
@@ -130,7 +136,11 @@ impl LocalDb {
     /// Forgets the session but keeps the cache and the outbox, so signing
     /// back in as the same person loses nothing.
     pub async fn end_session(&self) -> DbResult<()> {
-        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         tx.object_store(META)?.delete(META_SESSION).await?;
         tx.commit().await?;
         Ok(())
@@ -140,7 +150,11 @@ impl LocalDb {
     pub async fn clear_all(&self) -> DbResult<()> {
         let mut names: Vec<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
         names.extend([OUTBOX, META]);
-        let tx = self.db.transaction(names.clone()).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(names.clone())
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         for name in names {
             tx.object_store(name)?.clear()?.await?;
         }
@@ -190,13 +204,7 @@ impl LocalDb {
     /// Records a local change: queues it in the outbox under the next
     /// sequence number and applies it to the cache, in one transaction.
     /// `local` is the record as it should now look (`None` removes it).
-    pub async fn record_change(
-        &self,
-        entity: EntityKind,
-        id: &str,
-        op: Op,
-        local: Option<&FieldMap>,
-    ) -> DbResult<u64> {
+    pub async fn record_change(&self, entity: EntityKind, id: &str, op: Op, local: Option<&FieldMap>) -> DbResult<u64> {
         let tx = self
             .db
             .transaction([META, OUTBOX, entity.as_str()])
@@ -235,7 +243,11 @@ impl LocalDb {
 
     /// Drops mutations the server has answered for.
     pub async fn acknowledge(&self, seqs: &[u64]) -> DbResult<()> {
-        let tx = self.db.transaction(OUTBOX).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(OUTBOX)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         let store = tx.object_store(OUTBOX)?;
         for seq in seqs {
             store.delete(*seq as f64).await?;
@@ -250,7 +262,11 @@ impl LocalDb {
     pub async fn apply_pull(&self, changes: &[Change], cursor: Cursor) -> DbResult<()> {
         let mut names: Vec<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
         names.extend([OUTBOX, META]);
-        let tx = self.db.transaction(names).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(names)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         let pending: HashSet<String> = tx
             .object_store(OUTBOX)?
             .get_all::<Mutation>()
@@ -280,7 +296,11 @@ impl LocalDb {
 
     /// Replaces one record with the server's copy (`None`: it is gone).
     pub async fn put_server_copy(&self, kind: EntityKind, id: &str, data: Option<&FieldMap>) -> DbResult<()> {
-        let tx = self.db.transaction(kind.as_str()).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(kind.as_str())
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         let store = tx.object_store(kind.as_str())?;
         match data {
             Some(d) => store.put(d).serde()?.await?,
@@ -313,7 +333,10 @@ mod tests {
     }
 
     fn customer(id: &str, name: &str) -> FieldMap {
-        json!({"id": id, "name": name, "kind": "company"}).as_object().unwrap().clone()
+        json!({"id": id, "name": name, "kind": "company"})
+            .as_object()
+            .unwrap()
+            .clone()
     }
 
     #[wasm_bindgen_test]
@@ -322,8 +345,14 @@ mod tests {
         let id = crate::ids::new_id();
         let rec = customer(&id, "北京华信科技有限公司");
         let op = Op::Create { fields: rec.clone() };
-        let first = db.record_change(EntityKind::Customer, &id, op.clone(), Some(&rec)).await.unwrap();
-        let second = db.record_change(EntityKind::Customer, &id, op, Some(&rec)).await.unwrap();
+        let first = db
+            .record_change(EntityKind::Customer, &id, op.clone(), Some(&rec))
+            .await
+            .unwrap();
+        let second = db
+            .record_change(EntityKind::Customer, &id, op, Some(&rec))
+            .await
+            .unwrap();
         assert_eq!((first, second), (1, 2));
         assert_eq!(db.get(EntityKind::Customer, &id).await.unwrap(), Some(rec));
         assert_eq!(db.outbox_len().await.unwrap(), 2);
@@ -339,19 +368,39 @@ mod tests {
         let mine = crate::ids::new_id();
         let other = crate::ids::new_id();
         let local = customer(&mine, "本地修改");
-        db.record_change(EntityKind::Customer, &mine, Op::Create { fields: local.clone() }, Some(&local))
-            .await
-            .unwrap();
+        db.record_change(
+            EntityKind::Customer,
+            &mine,
+            Op::Create { fields: local.clone() },
+            Some(&local),
+        )
+        .await
+        .unwrap();
         let changes = vec![
-            Change { entity: EntityKind::Customer, id: mine.parse().unwrap(), seq: 5, data: Some(customer(&mine, "服务器旧值")) },
-            Change { entity: EntityKind::Customer, id: other.parse().unwrap(), seq: 6, data: Some(customer(&other, "别人的新客户")) },
+            Change {
+                entity: EntityKind::Customer,
+                id: mine.parse().unwrap(),
+                seq: 5,
+                data: Some(customer(&mine, "服务器旧值")),
+            },
+            Change {
+                entity: EntityKind::Customer,
+                id: other.parse().unwrap(),
+                seq: 6,
+                data: Some(customer(&other, "别人的新客户")),
+            },
         ];
         db.apply_pull(&changes, 6).await.unwrap();
         assert_eq!(db.get(EntityKind::Customer, &mine).await.unwrap(), Some(local));
         assert!(db.get(EntityKind::Customer, &other).await.unwrap().is_some());
         assert_eq!(db.cursor().await.unwrap(), 6);
         // A removal deletes the cached copy.
-        let gone = vec![Change { entity: EntityKind::Customer, id: other.parse().unwrap(), seq: 7, data: None }];
+        let gone = vec![Change {
+            entity: EntityKind::Customer,
+            id: other.parse().unwrap(),
+            seq: 7,
+            data: None,
+        }];
         db.apply_pull(&gone, 7).await.unwrap();
         assert_eq!(db.get(EntityKind::Customer, &other).await.unwrap(), None);
         db.delete().await.unwrap();
@@ -363,10 +412,20 @@ mod tests {
         let customer_id = crate::ids::new_id();
         for name in ["王芳", "李伟"] {
             let id = crate::ids::new_id();
-            let contact = json!({"id": id, "customer_id": customer_id, "name": name}).as_object().unwrap().clone();
-            db.record_change(EntityKind::Contact, &id, Op::Create { fields: contact.clone() }, Some(&contact))
-                .await
-                .unwrap();
+            let contact = json!({"id": id, "customer_id": customer_id, "name": name})
+                .as_object()
+                .unwrap()
+                .clone();
+            db.record_change(
+                EntityKind::Contact,
+                &id,
+                Op::Create {
+                    fields: contact.clone(),
+                },
+                Some(&contact),
+            )
+            .await
+            .unwrap();
         }
         assert_eq!(db.contacts_of(&customer_id).await.unwrap().len(), 2);
         assert!(db.contacts_of(&crate::ids::new_id()).await.unwrap().is_empty());
@@ -384,13 +443,28 @@ mod tests {
             team_id: None,
             active: true,
         };
-        db.start_session(&Session { token: "a".into(), user: user("rep1") }).await.unwrap();
+        db.start_session(&Session {
+            token: "a".into(),
+            user: user("rep1"),
+        })
+        .await
+        .unwrap();
         let id = crate::ids::new_id();
         let rec = customer(&id, "华信");
-        db.record_change(EntityKind::Customer, &id, Op::Create { fields: rec.clone() }, Some(&rec))
-            .await
-            .unwrap();
-        db.start_session(&Session { token: "b".into(), user: user("rep2") }).await.unwrap();
+        db.record_change(
+            EntityKind::Customer,
+            &id,
+            Op::Create { fields: rec.clone() },
+            Some(&rec),
+        )
+        .await
+        .unwrap();
+        db.start_session(&Session {
+            token: "b".into(),
+            user: user("rep2"),
+        })
+        .await
+        .unwrap();
         assert!(db.all(EntityKind::Customer).await.unwrap().is_empty());
         assert_eq!(db.session().await.unwrap().unwrap().user.username, "rep2");
         db.delete().await.unwrap();

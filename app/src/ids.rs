@@ -13,4 +13,3 @@ pub fn new_id() -> String {
         .into_uuid()
         .to_string()
 }
-

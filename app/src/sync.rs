@@ -144,7 +144,14 @@ async fn sync_with(db: &LocalDb, token: &str) -> Result<bool, SyncError> {
         if batch.is_empty() {
             break;
         }
-        let res = api::push(token, &PushRequest { client_id, mutations: batch.clone() }).await?;
+        let res = api::push(
+            token,
+            &PushRequest {
+                client_id,
+                mutations: batch.clone(),
+            },
+        )
+        .await?;
         let mut issues = db.sync_issues().await?;
         let mut refused = Vec::new();
         for (m, r) in batch.iter().zip(&res.results) {

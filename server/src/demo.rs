@@ -22,10 +22,13 @@ pub const LOGINS: [(&str, &str); 5] = [
 ];
 const CUSTOMERS: usize = 200;
 
-const REGIONS: [&str; 12] = ["北京", "上海", "广州", "深圳", "杭州", "南京", "苏州", "成都", "武汉", "西安", "天津", "宁波"];
+const REGIONS: [&str; 12] = [
+    "北京", "上海", "广州", "深圳", "杭州", "南京", "苏州", "成都", "武汉", "西安", "天津", "宁波",
+];
 const BRANDS: [&str; 30] = [
-    "华信", "恒达", "鼎盛", "博远", "瑞丰", "金桥", "天成", "宏图", "卓越", "嘉禾", "永泰", "中联", "新元", "海纳", "东方",
-    "锦程", "同创", "启航", "万通", "盛世", "汇通", "长风", "蓝海", "明德", "正泰", "安信", "立达", "华新", "九州", "远景",
+    "华信", "恒达", "鼎盛", "博远", "瑞丰", "金桥", "天成", "宏图", "卓越", "嘉禾", "永泰", "中联", "新元", "海纳",
+    "东方", "锦程", "同创", "启航", "万通", "盛世", "汇通", "长风", "蓝海", "明德", "正泰", "安信", "立达", "华新",
+    "九州", "远景",
 ];
 const TRADES: [(&str, &str); 8] = [
     ("科技", "软件与信息服务"),
@@ -39,10 +42,12 @@ const TRADES: [(&str, &str); 8] = [
 ];
 const SUFFIXES: [&str; 3] = ["有限公司", "股份有限公司", "有限责任公司"];
 const SURNAMES: [&str; 20] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗",
+    "高",
 ];
 const GIVEN: [&str; 20] = [
-    "伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "涛", "明", "超", "秀英", "建华", "志强", "丽华", "国庆",
+    "伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰", "涛", "明", "超", "秀英", "建华", "志强",
+    "丽华", "国庆",
 ];
 const TITLES: [&str; 6] = ["总经理", "采购经理", "财务总监", "技术负责人", "行政主管", "副总经理"];
 
@@ -51,7 +56,10 @@ struct Dice(u64);
 
 impl Dice {
     fn next(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) % n as u64) as usize
     }
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -98,7 +106,9 @@ pub async fn load_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
             client_id: ClientId(Uuid::from_u128(0xdead_0000 + i as u128)),
             mutations: chunk.to_vec(),
         };
-        let results = store.push(&admin, &users, &req, chrono::Utc::now().timestamp_millis()).await?;
+        let results = store
+            .push(&admin, &users, &req, chrono::Utc::now().timestamp_millis())
+            .await?;
         if let Some(bad) = results.iter().find(|r| r.message.is_some()) {
             anyhow::bail!("demo mutation {} refused: {:?}", bad.seq, bad.message);
         }
@@ -113,7 +123,12 @@ fn demo_mutations(reps: &[UserId]) -> Vec<Mutation> {
     let mut push = |entity, id, fields: Value| {
         seq += 1;
         let fields: Map<String, Value> = fields.as_object().cloned().unwrap_or_default();
-        out.push(Mutation { seq, entity, id, op: Op::Create { fields } });
+        out.push(Mutation {
+            seq,
+            entity,
+            id,
+            op: Op::Create { fields },
+        });
     };
     for i in 0..CUSTOMERS {
         let region = dice.pick(&REGIONS);

@@ -12,10 +12,8 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::load().context("reading settings")?;
     tracing::info!(?settings, "starting");
     let store = store::connect(&settings.database_url).await?;
-    if settings.demo {
-        if demo::load_if_empty(store.as_ref()).await.context("loading demo data")? {
-            tracing::info!("loaded demo data");
-        }
+    if settings.demo && demo::load_if_empty(store.as_ref()).await.context("loading demo data")? {
+        tracing::info!("loaded demo data");
     }
     if !settings.dist.join("index.html").exists() {
         tracing::warn!(dist = %settings.dist.display(), "the app is not built here; only the API is served");

@@ -37,13 +37,14 @@ impl Default for Settings {
 impl Settings {
     /// Reads `YINGPAN_CONFIG` (default `yingpan.toml`, if present) and the
     /// environment.
-    pub fn load() -> Result<Settings, figment::Error> {
+    pub fn load() -> Result<Settings, Box<figment::Error>> {
         let file = std::env::var("YINGPAN_CONFIG").unwrap_or_else(|_| "yingpan.toml".into());
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(file))
             .merge(Env::raw().only(&["DATABASE_URL"]))
             .merge(Env::prefixed("YINGPAN_"))
             .extract()
+            .map_err(Box::new)
     }
 }
 

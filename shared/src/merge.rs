@@ -137,9 +137,8 @@ mod tests {
     }
 
     fn small_map() -> impl Strategy<Value = FieldMap> {
-        proptest::collection::btree_map("[a-d]", 0i64..3, 0..4).prop_map(|m| {
-            m.into_iter().map(|(k, v)| (k, json!(v))).collect()
-        })
+        proptest::collection::btree_map("[a-d]", 0i64..3, 0..4)
+            .prop_map(|m| m.into_iter().map(|(k, v)| (k, json!(v))).collect())
     }
 
     proptest! {

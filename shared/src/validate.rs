@@ -134,7 +134,10 @@ mod tests {
 
     #[test]
     fn name_is_trimmed_and_must_not_be_empty() {
-        assert_eq!(Name::parse("  北京华信科技有限公司 ").unwrap().as_str(), "北京华信科技有限公司");
+        assert_eq!(
+            Name::parse("  北京华信科技有限公司 ").unwrap().as_str(),
+            "北京华信科技有限公司"
+        );
         assert_eq!(Name::parse("   "), Err(ValidationError::Empty { field: "name" }));
     }
 

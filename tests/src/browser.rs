@@ -43,14 +43,18 @@ impl Browser {
         ] {
             caps.add_arg(arg).unwrap();
         }
-        caps.add_arg(&format!("--user-data-dir={}", profile.path().display())).unwrap();
+        caps.add_arg(&format!("--user-data-dir={}", profile.path().display()))
+            .unwrap();
         caps.add_experimental_option(
             "mobileEmulation",
             json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "mobile": true, "touch": true}}),
         )
         .unwrap();
         let driver = WebDriver::builder(format!("http://127.0.0.1:{port}"), caps)
-            .poller(Arc::new(ElementPollerWithTimeout::new(PATIENCE, Duration::from_millis(100))))
+            .poller(Arc::new(ElementPollerWithTimeout::new(
+                PATIENCE,
+                Duration::from_millis(100),
+            )))
             .await
             .expect("start Chromium session");
         // Required for offline emulation to block requests, not just flip
@@ -65,7 +69,10 @@ impl Browser {
     }
 
     pub async fn open(&self, path: &str) {
-        self.driver.goto(format!("{}{path}", self.base)).await.expect("navigate");
+        self.driver
+            .goto(format!("{}{path}", self.base))
+            .await
+            .expect("navigate");
     }
 
     /// Opens the app and signs in; returns once the customer list shows.
@@ -78,7 +85,11 @@ impl Browser {
     }
 
     pub async fn wait_for(&self, css: &str) -> WebElement {
-        self.driver.query(By::Css(css)).first().await.unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+        self.driver
+            .query(By::Css(css))
+            .first()
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
     }
 
     /// Clicks the element; if a re-render replaced it between finding and

@@ -126,7 +126,10 @@ impl Drop for TestServer {
         if let Some(name) = self.pg_database.take() {
             // Drop runs outside async; use a private runtime on a thread.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
                     if let Ok(pool) = sqlx::PgPool::connect(PG_ADMIN_URL).await {
                         let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -179,7 +182,10 @@ async fn seed_users(store: &dyn Store) -> TestUsers {
 
 /// The workspace root (where `dist/` is built).
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// A signed-in API client.

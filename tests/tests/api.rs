@@ -139,7 +139,12 @@ async fn rep_cannot_see_or_change_another_reps_customer(server: TestServer) {
     let rep1 = server.login("rep1").await;
     let rep2 = server.login("rep2").await;
     let id = Uuid::now_v7();
-    push(&rep1, Uuid::now_v7(), vec![create_customer(1, id, "上海恒达机械有限公司", server.users.rep1.id)]).await;
+    push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![create_customer(1, id, "上海恒达机械有限公司", server.users.rep1.id)],
+    )
+    .await;
 
     assert!(pull_all(&rep2).await.is_empty());
     let (status, body) = rep2.get(&format!("/api/records/customer/{id}")).await;
@@ -154,7 +159,12 @@ async fn rep_cannot_see_or_change_another_reps_customer(server: TestServer) {
     let (_, record) = rep1.get(&format!("/api/records/customer/{id}")).await;
     assert_eq!(record["name"], "上海恒达机械有限公司");
     // Nor may a rep create a customer in someone else's name.
-    let results = push(&rep2, Uuid::now_v7(), vec![create_customer(1, Uuid::now_v7(), "x", server.users.rep1.id)]).await;
+    let results = push(
+        &rep2,
+        Uuid::now_v7(),
+        vec![create_customer(1, Uuid::now_v7(), "x", server.users.rep1.id)],
+    )
+    .await;
     assert_eq!(results[0]["status"], "rejected");
 }
 
@@ -164,8 +174,23 @@ async fn manager_sees_team_reps_changes_but_not_other_teams(server: TestServer) 
     let manager = server.login("manager").await;
     let ours = Uuid::now_v7();
     let theirs = Uuid::now_v7();
-    push(&rep1, Uuid::now_v7(), vec![create_customer(1, ours, "杭州嘉禾贸易有限公司", server.users.rep1.id)]).await;
-    push(&outsider, Uuid::now_v7(), vec![create_customer(1, theirs, "成都天成食品有限公司", server.users.outsider.id)]).await;
+    push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![create_customer(1, ours, "杭州嘉禾贸易有限公司", server.users.rep1.id)],
+    )
+    .await;
+    push(
+        &outsider,
+        Uuid::now_v7(),
+        vec![create_customer(
+            1,
+            theirs,
+            "成都天成食品有限公司",
+            server.users.outsider.id,
+        )],
+    )
+    .await;
     assert_eq!(ids(&pull_all(&manager).await), vec![ours.to_string()]);
     let admin = server.login("admin").await;
     assert_eq!(pull_all(&admin).await.len(), 2);
@@ -175,7 +200,12 @@ async fn same_field_edited_concurrently_keeps_the_losing_value(server: TestServe
     let rep1 = server.login("rep1").await;
     let manager = server.login("manager").await;
     let id = Uuid::now_v7();
-    push(&rep1, Uuid::now_v7(), vec![create_customer(1, id, "南京博远电子有限公司", server.users.rep1.id)]).await;
+    push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![create_customer(1, id, "南京博远电子有限公司", server.users.rep1.id)],
+    )
+    .await;
     let edit = |seq, phone: &str| {
         json!({"seq": seq, "entity": "customer", "id": id, "op": "update",
                "fields": {"phone": phone}, "base": {"phone": null}})
@@ -217,7 +247,12 @@ async fn concurrent_writers_never_make_a_pull_skip_a_change(server: TestServer) 
             let mut ids = Vec::new();
             for i in 0..per_writer {
                 let id = Uuid::now_v7();
-                push(&api, client, vec![create_customer(i + 1, id, &format!("并发{w}-{i}"), owner)]).await;
+                push(
+                    &api,
+                    client,
+                    vec![create_customer(i + 1, id, &format!("并发{w}-{i}"), owner)],
+                )
+                .await;
                 ids.push(id.to_string());
             }
             ids
@@ -231,7 +266,10 @@ async fn concurrent_writers_never_make_a_pull_skip_a_change(server: TestServer) 
         let done = tasks.iter().all(|t| t.is_finished());
         let (_, body) = admin.get(&format!("/api/sync/pull?since={since}&limit=7")).await;
         for c in body["changes"].as_array().unwrap() {
-            assert!(seen.insert(c["id"].as_str().unwrap().to_owned()), "change delivered twice");
+            assert!(
+                seen.insert(c["id"].as_str().unwrap().to_owned()),
+                "change delivered twice"
+            );
         }
         since = body["cursor"].as_i64().unwrap();
         if done && !body["has_more"].as_bool().unwrap() {
@@ -269,7 +307,11 @@ async fn bad_input_gets_a_clear_client_error(server: TestServer) {
         .post(format!("{}/api/sync/push", server.url))
         .bearer_auth(&rep1.token)
         .header("content-type", "application/json")
-        .body(format!("{{\"client_id\": \"{}\", \"mutations\": [], \"x\": \"{}\"}}", Uuid::now_v7(), "a".repeat(5 << 20)))
+        .body(format!(
+            "{{\"client_id\": \"{}\", \"mutations\": [], \"x\": \"{}\"}}",
+            Uuid::now_v7(),
+            "a".repeat(5 << 20)
+        ))
         .send()
         .await
         .unwrap();
@@ -281,8 +323,10 @@ async fn bad_input_gets_a_clear_client_error(server: TestServer) {
     let results = push(
         &rep1,
         Uuid::now_v7(),
-        vec![json!({"seq": 1, "entity": "customer", "id": Uuid::now_v7(), "op": "create",
-                     "fields": {"name": "  ", "owner_id": server.users.rep1.id}})],
+        vec![
+            json!({"seq": 1, "entity": "customer", "id": Uuid::now_v7(), "op": "create",
+                     "fields": {"name": "  ", "owner_id": server.users.rep1.id}}),
+        ],
     )
     .await;
     assert_eq!(results[0]["status"], "rejected");
@@ -293,10 +337,20 @@ async fn deleted_customer_reaches_other_clients_as_removal(server: TestServer) {
     let rep1 = server.login("rep1").await;
     let manager = server.login("manager").await;
     let id = Uuid::now_v7();
-    push(&rep1, Uuid::now_v7(), vec![create_customer(1, id, "武汉长风物流有限公司", server.users.rep1.id)]).await;
+    push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![create_customer(1, id, "武汉长风物流有限公司", server.users.rep1.id)],
+    )
+    .await;
     let (_, first) = manager.get("/api/sync/pull").await;
     let cursor = first["cursor"].as_i64().unwrap();
-    push(&rep1, Uuid::now_v7(), vec![json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"})]).await;
+    push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"})],
+    )
+    .await;
     let (_, next) = manager.get(&format!("/api/sync/pull?since={cursor}")).await;
     assert_eq!(next["changes"][0]["id"], id.to_string());
     assert!(next["changes"][0]["data"].is_null());

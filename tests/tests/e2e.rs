@@ -139,7 +139,9 @@ async fn invalid_input_is_explained_and_nothing_is_queued() {
     browser.fill("#customer-name", "成都天成食品有限公司").await;
     browser.fill("#customer-email", "not-an-email").await;
     browser.click("#customer-save").await;
-    browser.wait_text(".record-form .error", "email is not a valid email address").await;
+    browser
+        .wait_text(".record-form .error", "email is not a valid email address")
+        .await;
     browser.wait_text("#sync-badge", "Synced").await;
 
     // A wrong password is refused with a message, not a blank page.

@@ -17,7 +17,7 @@ pub fn CustomersPage() -> impl IntoView {
         async move {
             let mut all = app.db.get_value().all(EntityKind::Customer).await.unwrap_or_default();
             // Ids are UUIDv7: sorting them descending puts the newest first.
-            all.sort_by(|a, b| field(b, "id").cmp(&field(a, "id")));
+            all.sort_by_key(|c| std::cmp::Reverse(field(c, "id")));
             all
         }
     });

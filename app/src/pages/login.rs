@@ -22,7 +22,10 @@ pub fn LoginPage() -> impl IntoView {
         spawn_local(async move {
             match api::login(&username.get_untracked(), &password.get_untracked()).await {
                 Ok(res) => {
-                    let session = Session { token: res.token, user: res.user };
+                    let session = Session {
+                        token: res.token,
+                        user: res.user,
+                    };
                     match app.db.get_value().start_session(&session).await {
                         Ok(()) => {
                             app.session.set(Some(session));

@@ -17,7 +17,9 @@ pub fn NewCustomerPage() -> impl IntoView {
     let navigate = use_navigate();
     let error = RwSignal::new(None::<String>);
     let on_save = Callback::new(move |mut fields: FieldMap| {
-        let owner = app.session.with_untracked(|s| s.as_ref().map(|s| s.user.id.to_string()));
+        let owner = app
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.user.id.to_string()));
         fields.insert("owner_id".into(), owner.map(Value::String).unwrap_or(Value::Null));
         let navigate = navigate.clone();
         spawn_local(async move {

@@ -12,7 +12,10 @@ use yingpan_shared::user::User;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-pub async fn login(State(st): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
+pub async fn login(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, ApiError> {
     let found = st.store.credentials(req.username.trim()).await?;
     let password = req.password.clone();
     let stored = found.as_ref().map(|(_, hash)| hash.clone());
@@ -23,7 +26,9 @@ pub async fn login(State(st): State<AppState>, ApiJson(req): ApiJson<LoginReques
     let user = match found {
         Some((user, _)) if ok && user.active => user,
         Some((user, _)) if ok && !user.active => {
-            return Err(ApiError::Forbidden("this account has been deactivated; ask your manager".into()))
+            return Err(ApiError::Forbidden(
+                "this account has been deactivated; ask your manager".into(),
+            ))
         }
         _ => return Err(ApiError::BadCredentials),
     };

@@ -14,7 +14,8 @@ pub async fn get_record(
     auth: AuthUser,
     Path((entity, id)): Path<(String, String)>,
 ) -> Result<Json<FieldMap>, ApiError> {
-    let entity = EntityKind::parse(&entity).ok_or_else(|| ApiError::NotFound(format!("no such kind of record: {entity}")))?;
+    let entity =
+        EntityKind::parse(&entity).ok_or_else(|| ApiError::NotFound(format!("no such kind of record: {entity}")))?;
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::BadRequest(format!("{id} is not a valid record id")))?;
     let not_found = || ApiError::NotFound(format!("no {entity} with id {id}"));
     let record = st.store.record(entity, id).await?.ok_or_else(not_found)?;

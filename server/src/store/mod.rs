@@ -63,7 +63,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Applies a push in one transaction: every mutation is either answered
     /// from an earlier identical push or decided by the shared sync rules.
-    async fn push(&self, viewer: &Viewer, users: &[User], req: &PushRequest, now: i64) -> StoreResult<Vec<MutationResult>>;
+    async fn push(
+        &self,
+        viewer: &Viewer,
+        users: &[User],
+        req: &PushRequest,
+        now: i64,
+    ) -> StoreResult<Vec<MutationResult>>;
     /// Changes after `since` that `scope` may see, in commit order.
     async fn pull(&self, scope: &OwnerScope, since: Cursor, limit: u32) -> StoreResult<PullResponse>;
     async fn record(&self, entity: EntityKind, id: uuid::Uuid) -> StoreResult<Option<StoredRecord>>;
@@ -73,10 +79,19 @@ pub trait Store: Send + Sync + 'static {
 /// anything else is a SQLite file path (or `sqlite:` URL). Runs migrations.
 pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
     use anyhow::Context;
-    let store: Arc<dyn Store> = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        Arc::new(PgStore::connect(database_url).await.context("connecting to PostgreSQL")?)
+    let store: Arc<dyn Store> = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
+    {
+        Arc::new(
+            PgStore::connect(database_url)
+                .await
+                .context("connecting to PostgreSQL")?,
+        )
     } else {
-        Arc::new(SqliteStore::open(database_url).await.with_context(|| format!("opening SQLite database {database_url}"))?)
+        Arc::new(
+            SqliteStore::open(database_url)
+                .await
+                .with_context(|| format!("opening SQLite database {database_url}"))?,
+        )
     };
     store.migrate().await.context("running migrations")?;
     Ok(store)

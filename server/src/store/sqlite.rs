@@ -13,14 +13,21 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` or `sqlite:` URL.
     pub async fn open(path: &str) -> StoreResult<Self> {
-        let url = if path.starts_with("sqlite:") { path.to_owned() } else { format!("sqlite://{path}") };
+        let url = if path.starts_with("sqlite:") {
+            path.to_owned()
+        } else {
+            format!("sqlite://{path}")
+        };
         let options = SqliteConnectOptions::from_str(&url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
         Ok(Self { pool })
     }
 }

@@ -75,10 +75,7 @@ pub fn decide(
 ) -> Decision {
     let visible = |owner: Option<UserId>| can_see(viewer, owner, owner.and_then(team_of));
     match (&m.op, current) {
-        (Op::Create { .. }, Some(_)) => reject(format!(
-            "a {} with this id already exists",
-            m.entity.as_str()
-        )),
+        (Op::Create { .. }, Some(_)) => reject(format!("a {} with this id already exists", m.entity.as_str())),
         (Op::Create { fields }, None) => {
             let data = match m.entity.canonicalize(m.id, fields) {
                 Ok(d) => d,
@@ -107,10 +104,9 @@ pub fn decide(
             }
         }
         (_, None) => reject(format!("this {} does not exist", m.entity.as_str())),
-        (_, Some(rec)) if !visible(rec.owner_id) => reject(format!(
-            "you no longer have access to this {}",
-            m.entity.as_str()
-        )),
+        (_, Some(rec)) if !visible(rec.owner_id) => {
+            reject(format!("you no longer have access to this {}", m.entity.as_str()))
+        }
         (Op::Delete, Some(rec)) if rec.deleted => Decision::Unchanged,
         (_, Some(rec)) if rec.deleted => reject(format!(
             "this {} was deleted; your change was not applied",
@@ -188,12 +184,7 @@ mod tests {
     }
 
     fn mutation(entity: EntityKind, id: Uuid, op: Op) -> Mutation {
-        Mutation {
-            seq: 1,
-            entity,
-            id,
-            op,
-        }
+        Mutation { seq: 1, entity, id, op }
     }
 
     fn fields(v: Value) -> FieldMap {
@@ -212,7 +203,13 @@ mod tests {
         }
     }
 
-    fn run(w: &World, who: &Viewer, m: &Mutation, cur: Option<&StoredRecord>, parent: Option<&StoredRecord>) -> Decision {
+    fn run(
+        w: &World,
+        who: &Viewer,
+        m: &Mutation,
+        cur: Option<&StoredRecord>,
+        parent: Option<&StoredRecord>,
+    ) -> Decision {
         let team = w.team;
         decide(who, &move |_| Some(team), m, cur, parent)
     }
@@ -294,7 +291,10 @@ mod tests {
                 base: FieldMap::new(),
             },
         );
-        assert!(matches!(run(&w, &w.rep, &m, Some(&mine), None), Decision::Reject { .. }));
+        assert!(matches!(
+            run(&w, &w.rep, &m, Some(&mine), None),
+            Decision::Reject { .. }
+        ));
     }
 
     #[test]
@@ -309,7 +309,12 @@ mod tests {
                 base: fields(json!({"name": "华信"})),
             },
         );
-        let Decision::Write { status, conflicts, record } = run(&w, &w.rep, &m, Some(&mine), None) else {
+        let Decision::Write {
+            status,
+            conflicts,
+            record,
+        } = run(&w, &w.rep, &m, Some(&mine), None)
+        else {
             panic!("not written")
         };
         assert_eq!(status, MutationStatus::Conflicted);
@@ -346,7 +351,10 @@ mod tests {
                 base: FieldMap::new(),
             },
         );
-        assert!(matches!(run(&w, &w.rep, &edit, Some(&gone), None), Decision::Reject { .. }));
+        assert!(matches!(
+            run(&w, &w.rep, &edit, Some(&gone), None),
+            Decision::Reject { .. }
+        ));
         let delete = mutation(EntityKind::Customer, gone.id, Op::Delete);
         assert_eq!(run(&w, &w.rep, &delete, Some(&gone), None), Decision::Unchanged);
     }
