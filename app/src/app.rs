@@ -4,7 +4,9 @@
 use crate::components::{Header, IssuesBanner};
 use crate::db::{LocalDb, DB_NAME};
 use crate::i18n::{use_i18n, I18n, Lang, Msg};
-use crate::pages::{customer::CustomerPage, customers::CustomersPage, login::LoginPage, new_customer::NewCustomerPage};
+use crate::pages::{
+    customer::CustomerPage, customers::CustomersPage, login::LoginPage, new_customer::NewCustomerPage, sync::SyncPage,
+};
 use crate::sync::{AppCtx, Status, PERIOD_MS};
 use leptos::ev;
 use leptos::prelude::*;
@@ -40,10 +42,16 @@ fn Shell(db: LocalDb) -> impl IntoView {
         pending: RwSignal::new(0),
         issues: RwSignal::new(Vec::new()),
         version: RwSignal::new(0),
+        progress: RwSignal::new(None),
+        data_lost: RwSignal::new(false),
     };
     provide_context(app);
     let restored = RwSignal::new(false);
     spawn_local(async move {
+        crate::storage::ask_to_persist().await;
+        if crate::storage::was_evicted(&db).await {
+            app.data_lost.set(true);
+        }
         if let Ok(session) = db.session().await {
             app.session.set(session);
         }
@@ -72,6 +80,7 @@ fn Shell(db: LocalDb) -> impl IntoView {
                             <Route path=path!("/") view=CustomersPage />
                             <Route path=path!("/new-customer") view=NewCustomerPage />
                             <Route path=path!("/customers/:id") view=CustomerPage />
+                            <Route path=path!("/sync") view=SyncPage />
                         </Routes>
                     </main>
                 </Router>

@@ -7,7 +7,7 @@ use crate::sync::{use_app, Status};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
-use yingpan_shared::entity::FieldMap;
+use yingpan_shared::entity::{EntityKind, FieldMap};
 
 /// The top bar: name, sync state (tap to sync now), language, sign out.
 #[component]
@@ -17,6 +17,9 @@ pub fn Header() -> impl IntoView {
     let badge = move || {
         let pending = app.pending.get();
         let status = app.status.get();
+        if let Some((loaded, total)) = app.progress.get() {
+            return ("badge busy", format!("{} {loaded}/{total}", i18n.t(Msg::Loaded)));
+        }
         if pending > 0 {
             let offline = if status == Status::Offline {
                 format!(" · {}", i18n.t(Msg::Offline))
@@ -54,10 +57,17 @@ pub fn Header() -> impl IntoView {
             }
             // A shared phone must not keep the last person's customers.
             let _ = app.db.get_value().clear_all().await;
+            crate::storage::forget_marker();
             app.session.set(None);
             app.pending.set(0);
         });
     };
+    let conflicts = LocalResource::new(move || {
+        app.version.track();
+        async move { app.db.get_value().count(EntityKind::Conflict).await.unwrap_or(0) }
+    });
+    let conflict_count = move || conflicts.get().unwrap_or(0);
+    let chip_class = move || if conflict_count() > 0 { "chip alert" } else { "chip" };
     let who = move || {
         app.session
             .with(|s| s.as_ref().map(|s| s.user.display_name.clone()).unwrap_or_default())
@@ -68,6 +78,12 @@ pub fn Header() -> impl IntoView {
             <button id="sync-badge" class=move || badge().0 title=failure on:click=move |_| app.request_sync()>
                 {move || badge().1}
             </button>
+            <a id="sync-page" class=chip_class href="/sync" title=move || i18n.t(Msg::SyncTitle)>
+                {move || match conflict_count() {
+                    0 => "⚙".to_owned(),
+                    n => format!("{} {n}", i18n.t(Msg::Conflicts)),
+                }}
+            </a>
             <span class="spacer"></span>
             <span class="who">{who}</span>
             <button class="link" id="language" on:click=move |_| i18n.toggle()>{move || i18n.t(Msg::Language)}</button>
@@ -88,6 +104,12 @@ pub fn IssuesBanner() -> impl IntoView {
         });
     };
     view! {
+        <Show when=move || app.data_lost.get()>
+            <div class="issues" role="alert" id="data-lost">
+                <p>{move || i18n.t(Msg::DataLost)}</p>
+                <button on:click=move |_| app.data_lost.set(false)>{move || i18n.t(Msg::Dismiss)}</button>
+            </div>
+        </Show>
         <Show when=move || !app.issues.with(Vec::is_empty)>
             <div class="issues" role="alert">
                 <p>{move || i18n.t(Msg::SyncIssues)}</p>

@@ -19,7 +19,8 @@ pub const DB_NAME: &str = "yingpan";
 const DB_VERSION: u32 = 1;
 const OUTBOX: &str = "outbox";
 const META: &str = "meta";
-const CONTACTS_BY_CUSTOMER: &str = "by_customer";
+/// Index of child records (contacts, activities) by their customer.
+const BY_CUSTOMER: &str = "by_customer";
 
 const META_SESSION: &str = "session";
 const META_CLIENT: &str = "client_id";
@@ -76,7 +77,7 @@ impl LocalDb {
                             .with_key_path(KeyPath::One("id"))
                             .build()?;
                         if let Some(parent) = kind.parent_field() {
-                            store.create_index(CONTACTS_BY_CUSTOMER, KeyPath::One(parent)).build()?;
+                            store.create_index(BY_CUSTOMER, KeyPath::One(parent)).build()?;
                         }
                     }
                     db.create_object_store(OUTBOX)
@@ -187,12 +188,12 @@ impl LocalDb {
         Ok(tx.object_store(kind.as_str())?.get(id).serde()?.await?)
     }
 
-    /// The contacts of one customer.
-    pub async fn contacts_of(&self, customer_id: &str) -> DbResult<Vec<FieldMap>> {
-        let name = EntityKind::Contact.as_str();
+    /// The child records of `kind` (contacts, activities) of one customer.
+    pub async fn children_of(&self, kind: EntityKind, customer_id: &str) -> DbResult<Vec<FieldMap>> {
+        let name = kind.as_str();
         let tx = self.db.transaction(name).build()?;
         let store = tx.object_store(name)?;
-        let index = store.index(CONTACTS_BY_CUSTOMER)?;
+        let index = store.index(BY_CUSTOMER)?;
         Ok(index
             .get_all::<FieldMap>()
             .with_query(customer_id)
@@ -237,8 +238,17 @@ impl LocalDb {
     }
 
     pub async fn outbox_len(&self) -> DbResult<u32> {
-        let tx = self.db.transaction(OUTBOX).build()?;
-        Ok(tx.object_store(OUTBOX)?.count().await?)
+        self.count_in(OUTBOX).await
+    }
+
+    /// How many records of `kind` are cached.
+    pub async fn count(&self, kind: EntityKind) -> DbResult<u32> {
+        self.count_in(kind.as_str()).await
+    }
+
+    async fn count_in(&self, store: &str) -> DbResult<u32> {
+        let tx = self.db.transaction(store).build()?;
+        Ok(tx.object_store(store)?.count().await?)
     }
 
     /// Drops mutations the server has answered for.
@@ -276,13 +286,29 @@ impl LocalDb {
             .collect::<Result<_, _>>()?;
         for change in changes {
             let id = change.id.to_string();
-            if pending.contains(&id) {
-                continue;
-            }
             let store = tx.object_store(change.entity.as_str())?;
             match &change.data {
+                Some(_) if pending.contains(&id) => {}
                 Some(data) => store.put(data).serde()?.await?,
-                None => store.delete(id.as_str()).await?,
+                None => {
+                    // Gone or no longer ours: nothing pending for it can be
+                    // pushed any more, and its children go with it.
+                    store.delete(id.as_str()).await?;
+                    if change.entity == EntityKind::Customer {
+                        for kind in EntityKind::ALL.into_iter().filter(|k| k.parent_field().is_some()) {
+                            let children = tx.object_store(kind.as_str())?;
+                            let keys: Vec<String> = children
+                                .index(BY_CUSTOMER)?
+                                .get_all_keys::<String>()
+                                .with_query(id.as_str())
+                                .await?
+                                .collect::<Result<_, _>>()?;
+                            for key in keys {
+                                children.delete(key.as_str()).await?;
+                            }
+                        }
+                    }
+                }
             }
         }
         tx.object_store(META)?
@@ -292,6 +318,30 @@ impl LocalDb {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Forgets every cached record and the cursor, keeping the outbox and the
+    /// session: the next pull starts from scratch.
+    pub async fn reset_cache(&self) -> DbResult<()> {
+        let mut names: Vec<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
+        names.push(META);
+        let tx = self
+            .db
+            .transaction(names)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        for kind in EntityKind::ALL {
+            tx.object_store(kind.as_str())?.clear()?.await?;
+        }
+        tx.object_store(META)?.delete(META_CURSOR).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether this database has ever been set up on this device (it has a
+    /// client id). A browser that evicted the data loses this too.
+    pub async fn is_initialised(&self) -> DbResult<bool> {
+        Ok(self.meta::<String>(META_CLIENT).await?.is_some())
     }
 
     /// Replaces one record with the server's copy (`None`: it is gone).
@@ -407,6 +457,70 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    async fn removed_customer_takes_its_children_but_not_others() {
+        let db = fresh().await;
+        let (gone, kept) = (crate::ids::new_id(), crate::ids::new_id());
+        let mut changes = Vec::new();
+        for (seq, customer) in [(1, &gone), (2, &kept)] {
+            changes.push(Change {
+                entity: EntityKind::Customer,
+                id: customer.parse().unwrap(),
+                seq,
+                data: Some(customer_map(customer)),
+            });
+            let contact = crate::ids::new_id();
+            changes.push(Change {
+                entity: EntityKind::Contact,
+                id: contact.parse().unwrap(),
+                seq: seq + 10,
+                data: Some(
+                    json!({"id": contact, "customer_id": customer, "name": "王芳"})
+                        .as_object()
+                        .unwrap()
+                        .clone(),
+                ),
+            });
+        }
+        db.apply_pull(&changes, 12).await.unwrap();
+        let evict = vec![Change {
+            entity: EntityKind::Customer,
+            id: gone.parse().unwrap(),
+            seq: 13,
+            data: None,
+        }];
+        db.apply_pull(&evict, 13).await.unwrap();
+        assert!(db.children_of(EntityKind::Contact, &gone).await.unwrap().is_empty());
+        assert_eq!(db.children_of(EntityKind::Contact, &kept).await.unwrap().len(), 1);
+        assert_eq!(db.all(EntityKind::Customer).await.unwrap().len(), 1);
+        db.delete().await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn reset_forgets_records_and_cursor_but_keeps_the_outbox() {
+        let db = fresh().await;
+        let id = crate::ids::new_id();
+        let rec = customer_map(&id);
+        db.record_change(
+            EntityKind::Customer,
+            &id,
+            Op::Create { fields: rec.clone() },
+            Some(&rec),
+        )
+        .await
+        .unwrap();
+        db.apply_pull(&[], 40).await.unwrap();
+        db.reset_cache().await.unwrap();
+        assert_eq!(db.cursor().await.unwrap(), 0);
+        assert!(db.all(EntityKind::Customer).await.unwrap().is_empty());
+        assert_eq!(db.outbox_len().await.unwrap(), 1);
+        db.delete().await.unwrap();
+    }
+
+    fn customer_map(id: &str) -> FieldMap {
+        customer(id, "华信")
+    }
+
+    #[wasm_bindgen_test]
     async fn contacts_are_found_by_customer() {
         let db = fresh().await;
         let customer_id = crate::ids::new_id();
@@ -427,8 +541,15 @@ mod tests {
             .await
             .unwrap();
         }
-        assert_eq!(db.contacts_of(&customer_id).await.unwrap().len(), 2);
-        assert!(db.contacts_of(&crate::ids::new_id()).await.unwrap().is_empty());
+        assert_eq!(
+            db.children_of(EntityKind::Contact, &customer_id).await.unwrap().len(),
+            2
+        );
+        assert!(db
+            .children_of(EntityKind::Contact, &crate::ids::new_id())
+            .await
+            .unwrap()
+            .is_empty());
         db.delete().await.unwrap();
     }
 

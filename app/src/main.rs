@@ -9,6 +9,7 @@ mod edits;
 mod i18n;
 mod ids;
 mod pages;
+mod storage;
 mod sync;
 
 fn main() {

@@ -37,6 +37,10 @@ pub struct AppCtx {
     pub issues: RwSignal<Vec<String>>,
     /// Bumped whenever cached records change, so views re-read them.
     pub version: RwSignal<u64>,
+    /// During a pull from scratch: records loaded so far, of how many.
+    pub progress: RwSignal<Option<(u64, u64)>>,
+    /// The browser dropped this device's offline data (storage pressure).
+    pub data_lost: RwSignal<bool>,
 }
 
 pub fn use_app() -> AppCtx {
@@ -110,7 +114,8 @@ impl AppCtx {
         };
         self.status.set(Status::Syncing);
         let db = self.db.get_value();
-        let outcome = sync_with(&db, &session.token).await;
+        let outcome = sync_with(&db, &session.token, self.progress).await;
+        self.progress.set(None);
         self.refresh_counts().await;
         match outcome {
             Ok(changed) => {
@@ -135,7 +140,7 @@ impl AppCtx {
 
 /// One full round: push everything queued, then pull everything new.
 /// Returns whether the cache changed.
-async fn sync_with(db: &LocalDb, token: &str) -> Result<bool, SyncError> {
+async fn sync_with(db: &LocalDb, token: &str, progress: RwSignal<Option<(u64, u64)>>) -> Result<bool, SyncError> {
     let client_id = db.client_id(new_id).await?;
     let client_id = client_id.parse().map_err(|_| DbError("corrupt client id".into()))?;
     let mut changed = false;
@@ -173,8 +178,27 @@ async fn sync_with(db: &LocalDb, token: &str) -> Result<bool, SyncError> {
         db.set_sync_issues(&issues).await?;
     }
     let mut since = db.cursor().await?;
+    let mut was_reset = false;
+    let mut loaded = 0u64;
     loop {
         let page = api::pull(token, since).await?;
+        if page.reset && !was_reset {
+            // The server does not know our cursor (restored backup, new
+            // database): start over from its current state. The outbox was
+            // pushed above and is kept regardless.
+            db.reset_cache().await?;
+            was_reset = true;
+            changed = true;
+            since = 0;
+            continue;
+        }
+        if let Some(total) = page.total {
+            progress.set(Some((0, total)));
+        }
+        loaded += page.changes.len() as u64;
+        if let Some((_, total)) = progress.get_untracked() {
+            progress.set(Some((loaded.min(total), total)));
+        }
         changed |= !page.changes.is_empty();
         db.apply_pull(&page.changes, page.cursor).await?;
         since = page.cursor;

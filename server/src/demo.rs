@@ -50,6 +50,15 @@ const GIVEN: [&str; 20] = [
     "丽华", "国庆",
 ];
 const TITLES: [&str; 6] = ["总经理", "采购经理", "财务总监", "技术负责人", "行政主管", "副总经理"];
+const ACTIVITIES: [(&str, &str); 6] = [
+    ("call", "电话沟通采购需求，对方下周给反馈"),
+    ("visit", "上门拜访，演示产品并了解现场情况"),
+    ("im", "微信发送产品资料和案例"),
+    ("email", "邮件发送报价单，等待确认"),
+    ("note", "客户年底有预算，春节前再跟进一次"),
+    ("call", "回访使用情况，客户反馈良好"),
+];
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Small deterministic generator (a linear congruential one is plenty here).
 struct Dice(u64);
@@ -99,7 +108,8 @@ pub async fn load_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
         users.push(user);
     }
     let reps: Vec<UserId> = users.iter().filter(|u| u.role == Role::Rep).map(|u| u.id).collect();
-    let mutations = demo_mutations(&reps);
+    let now = chrono::Utc::now();
+    let mutations = demo_mutations(&reps, now);
     let admin = Viewer::from(&users[0]);
     for (i, chunk) in mutations.chunks(500).enumerate() {
         let req = PushRequest {
@@ -116,7 +126,7 @@ pub async fn load_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-fn demo_mutations(reps: &[UserId]) -> Vec<Mutation> {
+fn demo_mutations(reps: &[UserId], now: chrono::DateTime<chrono::Utc>) -> Vec<Mutation> {
     let mut dice = Dice(20261122);
     let mut out = Vec::new();
     let mut seq = 0u64;
@@ -151,6 +161,19 @@ fn demo_mutations(reps: &[UserId]) -> Vec<Mutation> {
                    "owner_id": owner})
         };
         push(EntityKind::Customer, id, customer);
+        // Every third customer has a short history.
+        if i % 3 == 0 {
+            for _ in 0..1 + dice.next(3) {
+                let (kind, content) = ACTIVITIES[dice.next(ACTIVITIES.len())];
+                let days_ago = 1 + dice.next(60) as i64;
+                let at = now - chrono::Duration::milliseconds(days_ago * DAY_MS + dice.next(36_000_000) as i64);
+                push(
+                    EntityKind::Activity,
+                    Uuid::now_v7(),
+                    json!({"customer_id": id, "kind": kind, "content": content, "at": at}),
+                );
+            }
+        }
         if individual {
             continue;
         }

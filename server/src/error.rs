@@ -1,6 +1,6 @@
 //! The one error type handlers return, and its JSON shape.
 
-use crate::store::StoreError;
+use crate::store::{Refusal, StoreError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -40,6 +40,16 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::NotFound => ApiError::NotFound("no such customer".into()),
+            Refusal::Forbidden(why) => ApiError::Forbidden(why),
+            Refusal::Invalid(why) => ApiError::Validation(why),
         }
     }
 }

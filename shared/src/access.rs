@@ -40,6 +40,34 @@ pub fn can_see(viewer: &Viewer, owner: Option<UserId>, owner_team: Option<TeamId
     }
 }
 
+/// The team of user `id`, from a list of all users.
+pub fn team_of(users: &[User], id: UserId) -> Option<TeamId> {
+    users.iter().find(|u| u.id == id).and_then(|u| u.team_id)
+}
+
+/// Whether `viewer` may hand a customer from `from` to `to` (`None`: the
+/// pool). Managers move customers within their team and to or from the
+/// pool; admins anywhere. Reps cannot reassign. The arguments pair each
+/// owner with their team; `to` must be an active user.
+pub fn may_reassign(
+    viewer: &Viewer,
+    from: Option<UserId>,
+    from_team: Option<TeamId>,
+    to: Option<UserId>,
+    to_team: Option<TeamId>,
+) -> Result<(), &'static str> {
+    if viewer.role == Role::Rep {
+        return Err("only a manager or an admin can reassign customers");
+    }
+    if !can_see(viewer, from, from_team) {
+        return Err("this customer is not in your team");
+    }
+    if !can_see(viewer, to, to_team) {
+        return Err("the new owner is not in your team");
+    }
+    Ok(())
+}
+
 /// The owners whose records a viewer sees, for filtering queries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OwnerScope {
@@ -109,6 +137,25 @@ mod tests {
         let manager = user(Role::Manager, None);
         let rep = user(Role::Rep, None);
         assert!(!can_see(&Viewer::from(&manager), Some(rep.id), None));
+    }
+
+    #[test]
+    fn only_managers_and_admins_reassign_and_managers_only_within_their_team() {
+        let north = Some(TeamId(Uuid::now_v7()));
+        let south = Some(TeamId(Uuid::now_v7()));
+        let manager = Viewer::from(&user(Role::Manager, north));
+        let (a, b) = (user(Role::Rep, north), user(Role::Rep, north));
+        let stranger = user(Role::Rep, south);
+        assert_eq!(may_reassign(&manager, Some(a.id), north, Some(b.id), north), Ok(()));
+        assert_eq!(may_reassign(&manager, Some(a.id), north, None, None), Ok(()));
+        assert!(may_reassign(&manager, Some(a.id), north, Some(stranger.id), south).is_err());
+        assert!(may_reassign(&manager, Some(stranger.id), south, Some(a.id), north).is_err());
+        assert!(may_reassign(&Viewer::from(&a), Some(a.id), north, Some(b.id), north).is_err());
+        let admin = Viewer::from(&user(Role::Admin, None));
+        assert_eq!(
+            may_reassign(&admin, Some(a.id), north, Some(stranger.id), south),
+            Ok(())
+        );
     }
 
     #[test]

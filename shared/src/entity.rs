@@ -1,6 +1,8 @@
 //! The synced entity kinds and what the sync engine needs to know about each:
 //! how to validate a record, who its parent is, which fields are fixed.
 
+use crate::activity::Activity;
+use crate::conflict::Conflict;
 use crate::contact::Contact;
 use crate::customer::Customer;
 use crate::validate::ValidationError;
@@ -18,15 +20,24 @@ pub type FieldMap = Map<String, Value>;
 pub enum EntityKind {
     Customer,
     Contact,
+    Activity,
+    Conflict,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 2] = [EntityKind::Customer, EntityKind::Contact];
+    pub const ALL: [EntityKind; 4] = [
+        EntityKind::Customer,
+        EntityKind::Contact,
+        EntityKind::Activity,
+        EntityKind::Conflict,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             EntityKind::Customer => "customer",
             EntityKind::Contact => "contact",
+            EntityKind::Activity => "activity",
+            EntityKind::Conflict => "conflict",
         }
     }
 
@@ -39,7 +50,7 @@ impl EntityKind {
     pub fn parent_field(self) -> Option<&'static str> {
         match self {
             EntityKind::Customer => None,
-            EntityKind::Contact => Some("customer_id"),
+            EntityKind::Contact | EntityKind::Activity | EntityKind::Conflict => Some("customer_id"),
         }
     }
 
@@ -48,7 +59,20 @@ impl EntityKind {
         match self {
             EntityKind::Customer => &["id", "owner_id"],
             EntityKind::Contact => &["id", "customer_id"],
+            EntityKind::Activity => &["id", "customer_id", "at"],
+            EntityKind::Conflict => &["id", "customer_id"],
         }
+    }
+
+    /// Facts (activities) record what happened: created once, never edited
+    /// or deleted, and so never in conflict.
+    pub fn is_fact(self) -> bool {
+        self == EntityKind::Activity
+    }
+
+    /// Records only the server creates; clients may only dismiss them.
+    pub fn is_server_made(self) -> bool {
+        self == EntityKind::Conflict
     }
 
     /// Checks a record's fields and returns them in canonical form (trimmed,
@@ -59,6 +83,8 @@ impl EntityKind {
         match self {
             EntityKind::Customer => roundtrip::<Customer>(fields),
             EntityKind::Contact => roundtrip::<Contact>(fields),
+            EntityKind::Activity => roundtrip::<Activity>(fields),
+            EntityKind::Conflict => roundtrip::<Conflict>(fields),
         }
     }
 }

@@ -3,7 +3,9 @@
 //! and ids in, so the same code runs in the server and in the browser.
 
 pub mod access;
+pub mod activity;
 pub mod api;
+pub mod conflict;
 pub mod contact;
 pub mod customer;
 pub mod entity;

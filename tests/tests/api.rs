@@ -38,6 +38,13 @@ on_both_backends!(
     concurrent_writers_never_make_a_pull_skip_a_change,
     bad_input_gets_a_clear_client_error,
     deleted_customer_reaches_other_clients_as_removal,
+    reassigned_customer_is_evicted_from_old_owner_and_reaches_new_owner,
+    only_managers_reassign_and_only_within_their_team,
+    cursor_from_the_future_asks_the_client_to_resync,
+    first_pull_says_how_many_records_to_expect,
+    losing_value_becomes_a_conflict_record_both_sides_see,
+    edit_of_deleted_customer_is_kept_as_conflict,
+    activities_are_append_only,
 );
 
 fn create_customer(seq: u64, id: Uuid, name: &str, owner: impl serde::Serialize) -> Value {
@@ -363,4 +370,204 @@ async fn unknown_api_path_is_a_json_404() {
     assert_eq!(res.status(), 404);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_found");
+}
+
+async fn reassign(api: &Api, customer: Uuid, owner: impl serde::Serialize) -> (u16, Value) {
+    api.post(&format!("/api/customers/{customer}/owner"), &json!({"owner_id": owner}))
+        .await
+}
+
+async fn reassigned_customer_is_evicted_from_old_owner_and_reaches_new_owner(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let rep2 = server.login("rep2").await;
+    let manager = server.login("manager").await;
+    let id = Uuid::now_v7();
+    let contact = Uuid::now_v7();
+    push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![
+            create_customer(1, id, "苏州同创机械有限公司", server.users.rep1.id),
+            json!({"seq": 2, "entity": "contact", "id": contact, "op": "create",
+                   "fields": {"customer_id": id, "name": "赵敏"}}),
+        ],
+    )
+    .await;
+    let (_, before) = rep1.get("/api/sync/pull").await;
+    let rep1_cursor = before["cursor"].as_i64().unwrap();
+    let (_, rep2_before) = rep2.get("/api/sync/pull").await;
+    let rep2_cursor = rep2_before["cursor"].as_i64().unwrap();
+
+    let (status, body) = reassign(&manager, id, server.users.rep2.id).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["moved"], 2);
+
+    let (_, after) = rep1.get(&format!("/api/sync/pull?since={rep1_cursor}")).await;
+    let changes = after["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{after}");
+    assert_eq!(changes[0]["id"], id.to_string());
+    assert!(changes[0]["data"].is_null(), "old owner must be told to evict");
+    assert_eq!(record(&rep1, id).await.0, 404);
+
+    let (_, gained) = rep2.get(&format!("/api/sync/pull?since={rep2_cursor}")).await;
+    let mut got = ids(gained["changes"].as_array().unwrap());
+    got.sort();
+    let mut want = vec![id.to_string(), contact.to_string()];
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(record(&rep2, id).await.1["owner_id"], server.users.rep2.id.to_string());
+
+    // The old owner's late edit is refused, not applied and not lost silently.
+    let late = push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![json!({"seq": 1, "entity": "customer", "id": id, "op": "update", "fields": {"region": "苏州"}})],
+    )
+    .await;
+    assert_eq!(late[0]["status"], "rejected");
+}
+
+async fn record(api: &Api, id: Uuid) -> (u16, Value) {
+    api.get(&format!("/api/records/customer/{id}")).await
+}
+
+async fn only_managers_reassign_and_only_within_their_team(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let manager = server.login("manager").await;
+    let id = Uuid::now_v7();
+    push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![create_customer(1, id, "西安远景电子有限公司", server.users.rep1.id)],
+    )
+    .await;
+    assert_eq!(reassign(&rep1, id, server.users.rep2.id).await.0, 403);
+    assert_eq!(reassign(&manager, id, server.users.outsider.id).await.0, 403);
+    assert_eq!(reassign(&manager, Uuid::now_v7(), server.users.rep2.id).await.0, 404);
+    let (status, body) = reassign(&manager, id, "not-a-user").await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(record(&rep1, id).await.0, 200);
+}
+
+async fn cursor_from_the_future_asks_the_client_to_resync(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let (status, body) = rep1.get("/api/sync/pull?since=999999").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["reset"], true);
+    assert_eq!(body["cursor"], 0);
+}
+
+async fn first_pull_says_how_many_records_to_expect(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let batch = (0..5)
+        .map(|i| create_customer(i + 1, Uuid::now_v7(), &format!("客户{i}"), server.users.rep1.id))
+        .collect();
+    push(&rep1, Uuid::now_v7(), batch).await;
+    let (_, first) = rep1.get("/api/sync/pull?limit=2").await;
+    assert_eq!(first["total"], 5);
+    let (_, next) = rep1.get(&format!("/api/sync/pull?since={}", first["cursor"])).await;
+    assert!(next.get("total").is_none());
+}
+
+async fn losing_value_becomes_a_conflict_record_both_sides_see(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let manager = server.login("manager").await;
+    let id = Uuid::now_v7();
+    push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![create_customer(1, id, "宁波汇通物流有限公司", server.users.rep1.id)],
+    )
+    .await;
+    let edit = |seq: u64, region: &str| {
+        json!({"seq": seq, "entity": "customer", "id": id, "op": "update",
+               "fields": {"region": region}, "base": {"region": null}})
+    };
+    push(&manager, Uuid::now_v7(), vec![edit(1, "宁波")]).await;
+    push(&rep1, Uuid::now_v7(), vec![edit(2, "杭州")]).await;
+    for api in [&rep1, &manager] {
+        let conflicts: Vec<Value> = pull_all(api)
+            .await
+            .into_iter()
+            .filter(|c| c["entity"] == "conflict")
+            .collect();
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        let data = &conflicts[0]["data"];
+        assert_eq!(data["field"], "region");
+        assert_eq!(data["lost"], "宁波");
+        assert_eq!(data["kept"], "杭州");
+        assert_eq!(data["lost_by"], server.users.manager.id.to_string());
+        assert_eq!(data["kept_by"], server.users.rep1.id.to_string());
+    }
+    // Dismissing is an ordinary delete; it reaches the other side as removal.
+    let conflict_id = pull_all(&manager)
+        .await
+        .into_iter()
+        .find(|c| c["entity"] == "conflict")
+        .unwrap()["id"]
+        .clone();
+    let done = push(
+        &manager,
+        Uuid::now_v7(),
+        vec![json!({"seq": 1, "entity": "conflict", "id": conflict_id, "op": "delete"})],
+    )
+    .await;
+    assert_eq!(done[0]["status"], "applied");
+    let after: Vec<Value> = pull_all(&rep1)
+        .await
+        .into_iter()
+        .filter(|c| c["entity"] == "conflict")
+        .collect();
+    assert!(after.iter().all(|c| c["data"].is_null()), "{after:?}");
+}
+
+async fn edit_of_deleted_customer_is_kept_as_conflict(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let id = Uuid::now_v7();
+    push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![create_customer(1, id, "天津正泰建材有限公司", server.users.rep1.id)],
+    )
+    .await;
+    push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"})],
+    )
+    .await;
+    let late = push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![json!({"seq": 1, "entity": "customer", "id": id, "op": "update", "fields": {"phone": "022-12345678"}})],
+    )
+    .await;
+    assert_eq!(late[0]["status"], "conflicted");
+    let kept: Vec<Value> = pull_all(&rep1)
+        .await
+        .into_iter()
+        .filter(|c| c["entity"] == "conflict")
+        .collect();
+    assert_eq!(kept[0]["data"]["lost"], "022-12345678");
+    assert_eq!(kept[0]["data"]["record_deleted"], true);
+}
+
+async fn activities_are_append_only(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let customer = Uuid::now_v7();
+    let activity = Uuid::now_v7();
+    let results = push(
+        &rep1,
+        Uuid::now_v7(),
+        vec![
+            create_customer(1, customer, "广州海纳电子有限公司", server.users.rep1.id),
+            json!({"seq": 2, "entity": "activity", "id": activity, "op": "create",
+                   "fields": {"customer_id": customer, "kind": "visit", "content": "上门拜访", "at": "2026-11-21T02:00:00Z"}}),
+            json!({"seq": 3, "entity": "activity", "id": activity, "op": "update", "fields": {"content": "改写"}}),
+            json!({"seq": 4, "entity": "activity", "id": activity, "op": "delete"}),
+        ],
+    )
+    .await;
+    let statuses: Vec<&str> = results.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, vec!["applied", "applied", "rejected", "rejected"]);
 }

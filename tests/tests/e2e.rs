@@ -42,6 +42,16 @@ async fn rep_sees_only_their_own_customers() {
     let rep2 = server.login("rep2").await;
     let mine = customer_via_api(&rep1, server.users.rep1.id, "北京华信科技有限公司", "010-62345678").await;
     let theirs = customer_via_api(&rep2, server.users.rep2.id, "上海恒达机械有限公司", "021-52345678").await;
+    let (_, logged) = rep1
+        .post(
+            "/api/sync/push",
+            &json!({"client_id": Uuid::now_v7(), "mutations": [{
+                "seq": 1, "entity": "activity", "id": Uuid::now_v7(), "op": "create",
+                "fields": {"customer_id": mine, "kind": "call", "content": "电话沟通采购需求",
+                           "at": "2026-11-20T06:30:00Z", "next_follow_up": "2026-11-27"}}]}),
+        )
+        .await;
+    assert_eq!(logged["results"][0]["status"], "applied", "{logged}");
 
     let browser = Browser::start(&server.url).await;
     browser.login("rep1", PASSWORD).await;
@@ -53,6 +63,7 @@ async fn rep_sees_only_their_own_customers() {
     browser.wait_for("#not-found").await;
     browser.open(&format!("/customers/{mine}")).await;
     browser.wait_text("#customer-title", "北京华信科技有限公司").await;
+    browser.wait_text(".activity-row p", "电话沟通采购需求").await;
 
     // And not through the API either.
     assert_eq!(record(&rep1, theirs).await.0, 404);

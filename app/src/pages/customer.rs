@@ -3,7 +3,7 @@
 //! The forms live outside the part that re-renders when a sync brings new
 //! data, so a background sync never wipes what someone is typing.
 
-use super::field;
+use super::{field, local_time};
 use crate::components::{RecordForm, CONTACT_FORM, CUSTOMER_FORM};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
@@ -26,25 +26,28 @@ pub fn CustomerPage() -> impl IntoView {
         async move {
             let db = app.db.get_value();
             let customer = db.get(EntityKind::Customer, &id).await.ok().flatten();
-            let mut contacts = db.contacts_of(&id).await.unwrap_or_default();
+            let mut contacts = db.children_of(EntityKind::Contact, &id).await.unwrap_or_default();
             contacts.sort_by_key(|c| field(c, "id"));
-            (customer, contacts)
+            let mut activities = db.children_of(EntityKind::Activity, &id).await.unwrap_or_default();
+            activities.sort_by_key(|a| std::cmp::Reverse(field(a, "at")));
+            (customer, contacts, activities)
         }
     });
     let editing = RwSignal::new(false);
     let adding = RwSignal::new(false);
-    let exists = move || loaded.with(|l| l.as_ref().is_some_and(|(c, _)| c.is_some()));
+    let exists = move || loaded.with(|l| l.as_ref().is_some_and(|(c, _, _)| c.is_some()));
     view! {
         <section class="page">
             <a class="back" href="/">"‹ "{move || i18n.t(Msg::Back)}</a>
             <Suspense fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
-                {move || loaded.get().map(|(customer, contacts)| match customer {
+                {move || loaded.get().map(|(customer, contacts, activities)| match customer {
                     None => view! { <p class="empty" id="not-found">{move || i18n.t(Msg::NotFound)}</p> }.into_any(),
                     Some(c) => view! {
                         <Show when=move || !editing.get()>
                             <CustomerCard customer=c.clone() editing=editing />
                         </Show>
                         <ContactList contacts=contacts.clone() />
+                        <Timeline activities=activities.clone() />
                     }.into_any(),
                 })}
             </Suspense>
@@ -170,5 +173,40 @@ fn AddContact(customer_id: String, adding: RwSignal<bool>) -> impl IntoView {
             on_cancel=Callback::new(move |_| adding.set(false))
             error=error
         />
+    }
+}
+
+/// The customer's activities, newest first.
+#[component]
+fn Timeline(activities: Vec<FieldMap>) -> impl IntoView {
+    let i18n = use_i18n();
+    let empty = activities.is_empty();
+    view! {
+        <h3>{move || i18n.t(Msg::Activities)}</h3>
+        {empty.then(|| view! { <p class="empty">{move || i18n.t(Msg::NoActivities)}</p> })}
+        <ul class="timeline">
+            {activities.into_iter().map(|a| {
+                let kind = match field(&a, "kind").as_str() {
+                    "call" => Msg::KindCall,
+                    "email" => Msg::KindEmail,
+                    "im" => Msg::KindIm,
+                    "visit" => Msg::KindVisit,
+                    _ => Msg::KindNote,
+                };
+                let follow_up = field(&a, "next_follow_up");
+                view! {
+                    <li class="activity-row">
+                        <div class="activity-head">
+                            <span class="kind">{move || i18n.t(kind)}</span>
+                            <time>{local_time(&field(&a, "at"))}</time>
+                        </div>
+                        <p>{field(&a, "content")}</p>
+                        {(!follow_up.is_empty()).then(|| view! {
+                            <p class="follow-up">{move || i18n.t(Msg::NextFollowUp)}": "{follow_up.clone()}</p>
+                        })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
 }

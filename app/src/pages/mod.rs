@@ -4,6 +4,7 @@ pub mod customer;
 pub mod customers;
 pub mod login;
 pub mod new_customer;
+pub mod sync;
 
 use serde_json::Value;
 use yingpan_shared::entity::FieldMap;
@@ -14,4 +15,20 @@ pub fn field(record: &FieldMap, name: &str) -> String {
         Some(Value::String(s)) => s.clone(),
         _ => String::new(),
     }
+}
+
+/// An RFC 3339 time as local "YYYY-MM-DD HH:MM", or the text as it is.
+pub fn local_time(rfc3339: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+    if date.get_time().is_nan() {
+        return rfc3339.to_owned();
+    }
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes()
+    )
 }

@@ -58,17 +58,12 @@ CREATE TABLE applied_mutations (
     PRIMARY KEY (client_id, seq)
 );
 
--- Values replaced by a concurrent edit of the same field, kept so that no
--- edit is silently lost.
-CREATE TABLE conflicts (
-    id         TEXT PRIMARY KEY,
-    entity     TEXT NOT NULL,
-    record_id  TEXT NOT NULL,
-    field      TEXT NOT NULL,
-    kept       TEXT NOT NULL,
-    lost       TEXT NOT NULL,
-    kept_by    TEXT NOT NULL,
-    lost_by    TEXT NOT NULL,
-    at         BIGINT NOT NULL
+-- Tells a user's clients to drop a record that left their view (its owner
+-- changed). Positions come from the same counter as record changes.
+CREATE TABLE evictions (
+    seq     BIGINT NOT NULL PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    entity  TEXT NOT NULL,
+    id      TEXT NOT NULL
 );
-CREATE INDEX conflicts_record ON conflicts (entity, record_id);
+CREATE INDEX evictions_user_seq ON evictions (user_id, seq);

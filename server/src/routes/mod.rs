@@ -1,6 +1,7 @@
 //! The HTTP surface: `/api/*` and the app's static files.
 
 mod auth;
+mod customers;
 mod records;
 mod sync;
 
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/push", post(sync::push))
         .route("/sync/pull", get(sync::pull))
         .route("/records/{entity}/{id}", get(records::get_record))
+        .route("/customers/{id}/owner", post(customers::reassign))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(

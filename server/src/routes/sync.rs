@@ -50,5 +50,5 @@ pub async fn pull(
     let limit = params.limit.unwrap_or(MAX_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
     let users = st.store.users().await?;
     let scope = scope(&Viewer::from(&auth.user), &users);
-    Ok(Json(st.store.pull(&scope, params.since, limit).await?))
+    Ok(Json(st.store.pull(auth.user.id, &scope, params.since, limit).await?))
 }

@@ -44,6 +44,14 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Why the store declined an operation, for the person who asked.
+#[derive(Debug, PartialEq)]
+pub enum Refusal {
+    NotFound,
+    Forbidden(String),
+    Invalid(String),
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Brings the schema up to date.
@@ -70,8 +78,20 @@ pub trait Store: Send + Sync + 'static {
         req: &PushRequest,
         now: i64,
     ) -> StoreResult<Vec<MutationResult>>;
-    /// Changes after `since` that `scope` may see, in commit order.
-    async fn pull(&self, scope: &OwnerScope, since: Cursor, limit: u32) -> StoreResult<PullResponse>;
+    /// Changes after `since` that `viewer` (whose records are `scope`) may
+    /// see, and evictions of records that left their view, in commit order.
+    async fn pull(&self, viewer: UserId, scope: &OwnerScope, since: Cursor, limit: u32) -> StoreResult<PullResponse>;
+    /// Gives a customer, with its contacts, activities and conflicts, to a
+    /// new owner (`None`: the pool), in one transaction. Returns how many
+    /// records moved. Users who can no longer see it get an eviction.
+    async fn reassign(
+        &self,
+        viewer: &Viewer,
+        users: &[User],
+        customer: uuid::Uuid,
+        to: Option<UserId>,
+        now: i64,
+    ) -> StoreResult<Result<u64, Refusal>>;
     async fn record(&self, entity: EntityKind, id: uuid::Uuid) -> StoreResult<Option<StoredRecord>>;
 }
 

@@ -49,10 +49,12 @@ pub(super) fn unique_violation(e: sqlx::Error, what: &str) -> StoreError {
 macro_rules! sql_store {
     ($store:ident, $db:ty, $migrations:tt, $begin_write:expr) => {
         use $crate::store::sql::{corrupt, make_user, parse_entity, parse_uuid, unique_violation};
-        use $crate::store::Store;
+        use $crate::store::{Refusal, Store};
         use sqlx::Row as _;
         use std::collections::HashMap;
-        use yingpan_shared::access::{OwnerScope, Viewer};
+        use yingpan_shared::access::{can_see, may_reassign, team_of, OwnerScope, Viewer};
+        use yingpan_shared::conflict::Conflict;
+        use yingpan_shared::merge::FieldConflict;
         use yingpan_shared::entity::{EntityKind, FieldMap};
         use yingpan_shared::ids::{TeamId, UserId};
         use yingpan_shared::sync::{
@@ -117,6 +119,111 @@ macro_rules! sql_store {
                 .fetch_one(&mut *conn)
                 .await?;
             Ok(row.try_get("last_seq")?)
+        }
+
+        /// Writes a record's new state under a fresh change-stream position.
+        #[allow(clippy::too_many_arguments)]
+        async fn write_record(
+            conn: &mut Conn,
+            entity: EntityKind,
+            id: uuid::Uuid,
+            owner: Option<UserId>,
+            parent: Option<uuid::Uuid>,
+            data: &FieldMap,
+            deleted: bool,
+            now: i64,
+            author: &str,
+        ) -> super::StoreResult<i64> {
+            let seq = next_seq(&mut *conn).await?;
+            sqlx::query(
+                "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (entity, id) DO UPDATE SET owner_id = excluded.owner_id, \
+                 parent_id = excluded.parent_id, data = excluded.data, deleted = excluded.deleted, \
+                 seq = excluded.seq, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            )
+            .bind(entity.as_str())
+            .bind(id.to_string())
+            .bind(owner.map(|o| o.to_string()))
+            .bind(parent.map(|p| p.to_string()))
+            .bind(serde_json::Value::Object(data.clone()).to_string())
+            .bind(deleted)
+            .bind(seq)
+            .bind(now)
+            .bind(author)
+            .execute(&mut *conn)
+            .await?;
+            Ok(seq)
+        }
+
+        /// Keeps losing values as conflict records under the record's
+        /// customer, visible to whoever sees that customer.
+        async fn write_conflicts(
+            conn: &mut Conn,
+            record: &StoredRecord,
+            conflicts: &[FieldConflict],
+            kept_by: Option<UserId>,
+            lost_by: Option<UserId>,
+            now: i64,
+        ) -> super::StoreResult<()> {
+            let customer_id = record.parent_id.unwrap_or(record.id);
+            let at = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default();
+            for c in conflicts {
+                let conflict = Conflict {
+                    id: uuid::Uuid::now_v7(),
+                    customer_id,
+                    entity: record.entity,
+                    record_id: record.id,
+                    field: c.field.clone(),
+                    kept: c.kept.clone(),
+                    lost: c.lost.clone(),
+                    kept_by,
+                    lost_by,
+                    at,
+                    record_deleted: record.deleted,
+                };
+                let data = match serde_json::to_value(&conflict).map_err(corrupt)? {
+                    serde_json::Value::Object(map) => map,
+                    _ => return Err(corrupt("conflict is not an object")),
+                };
+                let author = lost_by.or(kept_by).map(|u| u.to_string()).unwrap_or_default();
+                write_record(
+                    &mut *conn,
+                    EntityKind::Conflict,
+                    conflict.id,
+                    record.owner_id,
+                    Some(customer_id),
+                    &data,
+                    false,
+                    now,
+                    &author,
+                )
+                .await?;
+            }
+            Ok(())
+        }
+
+        /// Adds `AND (owner_id IN (…) OR owner_id IS NULL)` for a scope.
+        fn push_scope(q: &mut sqlx::QueryBuilder<'_, $db>, scope: &OwnerScope) {
+            let OwnerScope::Owners { owners, pool } = scope else {
+                return;
+            };
+            q.push(" AND (");
+            if !owners.is_empty() {
+                q.push("owner_id IN (");
+                let mut list = q.separated(", ");
+                for o in owners {
+                    list.push_bind(o.to_string());
+                }
+                list.push_unseparated(")");
+            }
+            match (owners.is_empty(), *pool) {
+                (true, true) => q.push("owner_id IS NULL"),
+                (false, true) => q.push(" OR owner_id IS NULL"),
+                (true, false) => q.push("FALSE"),
+                (false, false) => q,
+            };
+            q.push(")");
         }
 
         #[async_trait::async_trait]
@@ -220,7 +327,7 @@ macro_rules! sql_store {
                 now: i64,
             ) -> super::StoreResult<Vec<MutationResult>> {
                 let teams: HashMap<UserId, Option<TeamId>> = users.iter().map(|u| (u.id, u.team_id)).collect();
-                let team_of = |id: UserId| teams.get(&id).copied().flatten();
+                let team_lookup = |id: UserId| teams.get(&id).copied().flatten();
                 let client = req.client_id.to_string();
                 let author = viewer.id.to_string();
                 let mut tx = self.pool.begin_with($begin_write).await?;
@@ -244,7 +351,7 @@ macro_rules! sql_store {
                     };
                     let decision = decide(
                         viewer,
-                        &team_of,
+                        &team_lookup,
                         m,
                         current.as_ref().map(|(r, _)| r),
                         parent.as_ref().map(|(r, _)| r),
@@ -263,45 +370,38 @@ macro_rules! sql_store {
                             conflicts: Vec::new(),
                         },
                         Decision::Write { record, status, conflicts } => {
-                            let seq = next_seq(&mut tx).await?;
-                            let data = serde_json::Value::Object(record.data).to_string();
-                            sqlx::query(
-                                "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                                 ON CONFLICT (entity, id) DO UPDATE SET owner_id = excluded.owner_id, \
-                                 parent_id = excluded.parent_id, data = excluded.data, deleted = excluded.deleted, \
-                                 seq = excluded.seq, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                            write_record(
+                                &mut tx,
+                                m.entity,
+                                m.id,
+                                record.owner_id,
+                                record.parent_id,
+                                &record.data,
+                                record.deleted,
+                                now,
+                                &author,
                             )
-                            .bind(m.entity.as_str())
-                            .bind(m.id.to_string())
-                            .bind(record.owner_id.map(|o| o.to_string()))
-                            .bind(record.parent_id.map(|p| p.to_string()))
-                            .bind(data)
-                            .bind(record.deleted)
-                            .bind(seq)
-                            .bind(now)
-                            .bind(&author)
-                            .execute(&mut *tx)
                             .await?;
-                            let lost_by = current.as_ref().map(|(_, by)| by.clone()).unwrap_or_default();
-                            for c in &conflicts {
-                                sqlx::query(
-                                    "INSERT INTO conflicts (id, entity, record_id, field, kept, lost, kept_by, lost_by, at) \
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                                )
-                                .bind(uuid::Uuid::now_v7().to_string())
-                                .bind(m.entity.as_str())
-                                .bind(m.id.to_string())
-                                .bind(&c.field)
-                                .bind(c.kept.to_string())
-                                .bind(c.lost.to_string())
-                                .bind(&author)
-                                .bind(&lost_by)
-                                .bind(now)
-                                .execute(&mut *tx)
-                                .await?;
+                            if let Some((before, last_writer)) = &current {
+                                let lost_by = last_writer.parse().ok().map(UserId);
+                                write_conflicts(&mut tx, before, &conflicts, Some(viewer.id), lost_by, now).await?;
                             }
                             MutationResult { seq: m.seq, status, message: None, conflicts }
+                        }
+                        Decision::EditOfDeleted { conflicts } => {
+                            if let Some((gone, deleter)) = &current {
+                                let kept_by = deleter.parse().ok().map(UserId);
+                                write_conflicts(&mut tx, gone, &conflicts, kept_by, Some(viewer.id), now).await?;
+                            }
+                            MutationResult {
+                                seq: m.seq,
+                                status: MutationStatus::Conflicted,
+                                message: Some(format!(
+                                    "this {} was deleted meanwhile; your edit is kept in the conflict list",
+                                    m.entity
+                                )),
+                                conflicts,
+                            }
                         }
                     };
                     sqlx::query(
@@ -320,7 +420,13 @@ macro_rules! sql_store {
                 Ok(results)
             }
 
-            async fn pull(&self, scope: &OwnerScope, since: Cursor, limit: u32) -> super::StoreResult<PullResponse> {
+            async fn pull(
+                &self,
+                viewer: UserId,
+                scope: &OwnerScope,
+                since: Cursor,
+                limit: u32,
+            ) -> super::StoreResult<PullResponse> {
                 let mut conn = self.pool.acquire().await?;
                 // Every position up to the committed head belongs to a committed
                 // write (see the module docs), so reading up to it is gap-free.
@@ -328,31 +434,16 @@ macro_rules! sql_store {
                     .fetch_one(&mut *conn)
                     .await?
                     .try_get("last_seq")?;
+                if since > head {
+                    return Ok(PullResponse { changes: Vec::new(), cursor: 0, has_more: false, reset: true, total: None });
+                }
+                let fetch = i64::from(limit) + 1;
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT entity, id, data, deleted, seq FROM records WHERE seq > ");
                 q.push_bind(since).push(" AND seq <= ").push_bind(head);
-                if let OwnerScope::Owners { owners, pool } = scope {
-                    if owners.is_empty() && !pool {
-                        return Ok(PullResponse { changes: Vec::new(), cursor: head.max(since), has_more: false });
-                    }
-                    q.push(" AND (");
-                    if !owners.is_empty() {
-                        q.push("owner_id IN (");
-                        let mut list = q.separated(", ");
-                        for o in owners {
-                            list.push_bind(o.to_string());
-                        }
-                        list.push_unseparated(")");
-                    }
-                    if *pool {
-                        q.push(if owners.is_empty() { "owner_id IS NULL" } else { " OR owner_id IS NULL" });
-                    }
-                    q.push(")");
-                }
-                q.push(" ORDER BY seq LIMIT ").push_bind(i64::from(limit) + 1);
-                let rows = q.build().fetch_all(&mut *conn).await?;
-                let has_more = rows.len() > limit as usize;
-                let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
-                for row in rows.iter().take(limit as usize) {
+                push_scope(&mut q, scope);
+                q.push(" ORDER BY seq LIMIT ").push_bind(fetch);
+                let mut changes = Vec::new();
+                for row in q.build().fetch_all(&mut *conn).await? {
                     let entity: String = row.try_get("entity")?;
                     let id: String = row.try_get("id")?;
                     let deleted: bool = row.try_get("deleted")?;
@@ -364,11 +455,100 @@ macro_rules! sql_store {
                         data: if deleted { None } else { Some(serde_json::from_str(&data).map_err(corrupt)?) },
                     });
                 }
+                let evictions = sqlx::query(
+                    "SELECT seq, entity, id FROM evictions WHERE user_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4",
+                )
+                .bind(viewer.to_string())
+                .bind(since)
+                .bind(head)
+                .bind(fetch)
+                .fetch_all(&mut *conn)
+                .await?;
+                for row in evictions {
+                    let entity: String = row.try_get("entity")?;
+                    let id: String = row.try_get("id")?;
+                    changes.push(Change { entity: parse_entity(&entity)?, id: parse_uuid(&id)?, seq: row.try_get("seq")?, data: None });
+                }
+                // Both lists hold every row up to their last one; the first
+                // `limit` of the merge are therefore complete up to their end.
+                changes.sort_by_key(|c| c.seq);
+                let has_more = changes.len() > limit as usize;
+                changes.truncate(limit as usize);
                 let cursor = match (has_more, changes.last()) {
                     (true, Some(last)) => last.seq,
-                    _ => head.max(since),
+                    _ => head,
                 };
-                Ok(PullResponse { changes, cursor, has_more })
+                let total = if since == 0 {
+                    let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM records WHERE deleted = FALSE AND seq <= ");
+                    count.push_bind(head);
+                    push_scope(&mut count, scope);
+                    let n: i64 = count.build().fetch_one(&mut *conn).await?.try_get("n")?;
+                    Some(n.max(0) as u64)
+                } else {
+                    None
+                };
+                Ok(PullResponse { changes, cursor, has_more, reset: false, total })
+            }
+
+            async fn reassign(
+                &self,
+                viewer: &Viewer,
+                users: &[User],
+                customer: uuid::Uuid,
+                to: Option<UserId>,
+                now: i64,
+            ) -> super::StoreResult<Result<u64, Refusal>> {
+                if let Some(new_owner) = to {
+                    if !users.iter().any(|u| u.id == new_owner && u.active) {
+                        return Ok(Err(Refusal::Invalid("the new owner is not an active user".into())));
+                    }
+                }
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let Some((mut record, _)) = load_record(&mut tx, EntityKind::Customer, customer).await? else {
+                    return Ok(Err(Refusal::NotFound));
+                };
+                let from = record.owner_id;
+                let team = |id: Option<UserId>| id.and_then(|u| team_of(users, u));
+                if record.deleted || !can_see(viewer, from, team(from)) {
+                    return Ok(Err(Refusal::NotFound));
+                }
+                if let Err(why) = may_reassign(viewer, from, team(from), to, team(to)) {
+                    return Ok(Err(Refusal::Forbidden(why.into())));
+                }
+                if from == to {
+                    return Ok(Ok(0));
+                }
+                let author = viewer.id.to_string();
+                record.data.insert("owner_id".into(), serde_json::json!(to));
+                write_record(&mut tx, EntityKind::Customer, customer, to, None, &record.data, false, now, &author).await?;
+                let children = sqlx::query(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE parent_id = $1"))
+                    .bind(customer.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let mut moved = 1;
+                for row in &children {
+                    let (child, _) = record_from_row(row)?;
+                    write_record(&mut tx, child.entity, child.id, to, child.parent_id, &child.data, child.deleted, now, &author)
+                        .await?;
+                    moved += 1;
+                }
+                // Whoever saw the customer before and does not now is told to
+                // drop it (and, on their device, its children).
+                for user in users {
+                    let v = Viewer::from(user);
+                    if can_see(&v, from, team(from)) && !can_see(&v, to, team(to)) {
+                        let seq = next_seq(&mut tx).await?;
+                        sqlx::query("INSERT INTO evictions (seq, user_id, entity, id) VALUES ($1, $2, $3, $4)")
+                            .bind(seq)
+                            .bind(user.id.to_string())
+                            .bind(EntityKind::Customer.as_str())
+                            .bind(customer.to_string())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(Ok(moved))
             }
 
             async fn record(&self, entity: EntityKind, id: uuid::Uuid) -> super::StoreResult<Option<StoredRecord>> {

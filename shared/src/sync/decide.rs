@@ -40,6 +40,11 @@ pub enum Decision {
     },
     /// Nothing to write (for example a delete of a record already deleted).
     Unchanged,
+    /// An edit of a record deleted meanwhile: nothing is written to the
+    /// record, but the edit's values are kept as conflicts (`kept` is null).
+    EditOfDeleted {
+        conflicts: Vec<FieldConflict>,
+    },
     Reject {
         message: String,
     },
@@ -74,6 +79,15 @@ pub fn decide(
     parent: Option<&StoredRecord>,
 ) -> Decision {
     let visible = |owner: Option<UserId>| can_see(viewer, owner, owner.and_then(team_of));
+    let what = m.entity.as_str();
+    if m.entity.is_server_made() && !matches!(m.op, Op::Delete) {
+        return reject(format!("a {what} is made by the server; it can only be dismissed"));
+    }
+    if m.entity.is_fact() && !matches!(m.op, Op::Create { .. }) {
+        return reject(format!(
+            "an {what} is a record of what happened and cannot be changed; add a new one instead"
+        ));
+    }
     match (&m.op, current) {
         (Op::Create { .. }, Some(_)) => reject(format!("a {} with this id already exists", m.entity.as_str())),
         (Op::Create { fields }, None) => {
@@ -108,10 +122,16 @@ pub fn decide(
             reject(format!("you no longer have access to this {}", m.entity.as_str()))
         }
         (Op::Delete, Some(rec)) if rec.deleted => Decision::Unchanged,
-        (_, Some(rec)) if rec.deleted => reject(format!(
-            "this {} was deleted; your change was not applied",
-            m.entity.as_str()
-        )),
+        (Op::Update { fields, .. }, Some(rec)) if rec.deleted => Decision::EditOfDeleted {
+            conflicts: fields
+                .iter()
+                .map(|(field, value)| FieldConflict {
+                    field: field.clone(),
+                    kept: Value::Null,
+                    lost: value.clone(),
+                })
+                .collect(),
+        },
         (Op::Delete, Some(rec)) => Decision::Write {
             record: RecordWrite {
                 owner_id: rec.owner_id,
@@ -323,6 +343,51 @@ mod tests {
     }
 
     #[test]
+    fn activities_cannot_be_edited_or_deleted() {
+        let w = world();
+        let customer = customer_of(&w.rep);
+        let id = Uuid::now_v7();
+        let activity = StoredRecord {
+            entity: EntityKind::Activity,
+            id,
+            owner_id: Some(w.rep.id),
+            parent_id: Some(customer.id),
+            data: fields(
+                json!({"id": id, "customer_id": customer.id, "content": "电话", "at": "2026-11-20T06:30:00Z"}),
+            ),
+            deleted: false,
+        };
+        let edit = mutation(
+            EntityKind::Activity,
+            id,
+            Op::Update {
+                fields: fields(json!({"content": "改"})),
+                base: FieldMap::new(),
+            },
+        );
+        let delete = mutation(EntityKind::Activity, id, Op::Delete);
+        for m in [edit, delete] {
+            assert!(matches!(
+                run(&w, &w.rep, &m, Some(&activity), Some(&customer)),
+                Decision::Reject { .. }
+            ));
+        }
+    }
+
+    #[test]
+    fn clients_cannot_make_conflict_records() {
+        let w = world();
+        let m = mutation(
+            EntityKind::Conflict,
+            Uuid::now_v7(),
+            Op::Create {
+                fields: FieldMap::new(),
+            },
+        );
+        assert!(matches!(run(&w, &w.rep, &m, None, None), Decision::Reject { .. }));
+    }
+
+    #[test]
     fn invalid_edit_is_rejected_with_the_reason() {
         let w = world();
         let mine = customer_of(&w.rep);
@@ -339,7 +404,7 @@ mod tests {
     }
 
     #[test]
-    fn edit_of_deleted_record_is_rejected_and_repeat_delete_is_harmless() {
+    fn edit_of_deleted_record_is_kept_as_conflict_and_repeat_delete_is_harmless() {
         let w = world();
         let mut gone = customer_of(&w.rep);
         gone.deleted = true;

@@ -91,13 +91,15 @@ pub struct PushResponse {
 /// A position in the server's change stream. `0` means "from the start".
 pub type Cursor = i64;
 
-/// One record as it is now, or its removal from the client's cache.
+/// One record as it is now, or its removal from the client's cache. A
+/// removed customer takes its contacts, activities and conflicts with it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub entity: EntityKind,
     pub id: Uuid,
     pub seq: Cursor,
-    /// `None`: the record was deleted; drop it from the cache.
+    /// `None`: the record was deleted, or left this user's view (its owner
+    /// changed); drop it from the cache.
     #[serde(default)]
     pub data: Option<FieldMap>,
 }
@@ -109,6 +111,14 @@ pub struct PullResponse {
     pub cursor: Cursor,
     /// More changes are waiting: pull again straight away.
     pub has_more: bool,
+    /// The server does not know the cursor sent (a restored backup, a
+    /// replaced database): drop the cache, keep the outbox, pull from 0.
+    #[serde(default)]
+    pub reset: bool,
+    /// On a pull from the start: how many records there are in all, for a
+    /// progress bar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 #[cfg(test)]

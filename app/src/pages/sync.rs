@@ -1,0 +1,169 @@
+//! Sync and storage: what is waiting, what the server refused, how much the
+//! device holds, and the conflict list where a replaced value can be
+//! re-applied with one tap.
+
+use super::field;
+use crate::components::CUSTOMER_FORM;
+use crate::edits;
+use crate::i18n::{use_i18n, Msg};
+use crate::storage;
+use crate::sync::{use_app, Status};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::Value;
+use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::sync::Op;
+
+#[component]
+pub fn SyncPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let storage_info = LocalResource::new(move || {
+        app.version.track();
+        async move { (storage::estimate().await, storage::is_persisted().await) }
+    });
+    let conflicts = LocalResource::new(move || {
+        app.version.track();
+        async move {
+            let db = app.db.get_value();
+            let mut list = db.all(EntityKind::Conflict).await.unwrap_or_default();
+            list.sort_by_key(|c| std::cmp::Reverse(field(c, "id")));
+            let mut rows = Vec::new();
+            for c in list {
+                let customer = db
+                    .get(EntityKind::Customer, &field(&c, "customer_id"))
+                    .await
+                    .ok()
+                    .flatten();
+                rows.push((c, customer.map(|c| field(&c, "name")).unwrap_or_default()));
+            }
+            rows
+        }
+    });
+    let error = move || match app.status.get() {
+        Status::Failed(message) => Some(message),
+        _ => None,
+    };
+    view! {
+        <section class="page">
+            <h2>{move || i18n.t(Msg::SyncTitle)}</h2>
+            <div class="card sync-card">
+                <p>
+                    {move || i18n.t(Msg::Unsynced)}": "<strong id="pending-count">{move || app.pending.get()}</strong>
+                </p>
+                {move || error().map(|e| view! { <p class="error">{move || i18n.t(Msg::LastError)}": "{e.clone()}</p> })}
+                <Suspense>
+                    {move || storage_info.get().map(|(estimate, persisted)| view! {
+                        <p>
+                            {move || i18n.t(Msg::StorageUse)}": "
+                            {estimate.map(|(used, quota)| format!("{} / {}", storage::human_bytes(used), storage::human_bytes(quota)))}
+                        </p>
+                        <p class="muted">{move || i18n.t(if persisted { Msg::Persisted } else { Msg::NotPersisted })}</p>
+                    })}
+                </Suspense>
+                <button class="primary" id="sync-now" on:click=move |_| app.request_sync()>{move || i18n.t(Msg::SyncNow)}</button>
+            </div>
+            <h3>{move || i18n.t(Msg::Conflicts)}</h3>
+            <p class="muted">{move || i18n.t(Msg::ConflictHelp)}</p>
+            <Suspense>
+                {move || conflicts.get().map(|rows| {
+                    if rows.is_empty() {
+                        return view! { <p class="empty">{move || i18n.t(Msg::NoConflicts)}</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="list" id="conflict-list">
+                            {rows.into_iter().map(|(c, name)| view! { <ConflictRow conflict=c customer_name=name /> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Null => "—".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// One replaced value, with "use this value" and "dismiss".
+#[component]
+fn ConflictRow(conflict: FieldMap, customer_name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let me = app
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.user.id.to_string()))
+        .unwrap_or_default();
+    let mine = conflict.get("lost_by").and_then(Value::as_str) == Some(me.as_str());
+    let deleted = conflict.get("record_deleted").and_then(Value::as_bool).unwrap_or(false);
+    let field_name = field(&conflict, "field");
+    let label = CUSTOMER_FORM.iter().find(|f| f.name == field_name).map(|f| f.label);
+    let lost = conflict.get("lost").cloned().unwrap_or(Value::Null);
+    let kept = conflict.get("kept").cloned().unwrap_or(Value::Null);
+    let id = field(&conflict, "id");
+    let record_id = field(&conflict, "record_id");
+    let entity = conflict
+        .get("entity")
+        .and_then(Value::as_str)
+        .and_then(EntityKind::parse);
+    let dismiss = {
+        let id = id.clone();
+        move || {
+            let id = id.clone();
+            spawn_local(async move {
+                let _ = app
+                    .db
+                    .get_value()
+                    .record_change(EntityKind::Conflict, &id, Op::Delete, None)
+                    .await;
+                app.changed();
+            });
+        }
+    };
+    let reapply = {
+        let dismiss = dismiss.clone();
+        let (field_name, lost) = (field_name.clone(), lost.clone());
+        move |_| {
+            let (field_name, lost, record_id) = (field_name.clone(), lost.clone(), record_id.clone());
+            let dismiss = dismiss.clone();
+            spawn_local(async move {
+                let Some(kind) = entity else { return };
+                let db = app.db.get_value();
+                if let Ok(Some(before)) = db.get(kind, &record_id).await {
+                    let mut after = FieldMap::new();
+                    after.insert(field_name, lost);
+                    if edits::update(app, kind, &before, after).await.is_ok() {
+                        dismiss();
+                    }
+                }
+            });
+        }
+    };
+    let field_label = move || {
+        label
+            .map(|l| i18n.t(l).to_owned())
+            .unwrap_or_else(|| field_name.clone())
+    };
+    view! {
+        <li class="conflict-row">
+            <div class="name">{customer_name}" · "{field_label}</div>
+            <div class="meta">
+                {move || i18n.t(if mine { Msg::YourValue } else { Msg::TheirValue })}": "
+                <strong class="lost">{shown(&lost)}</strong>
+            </div>
+            <div class="meta">
+                {move || if deleted { i18n.t(Msg::RecordDeleted).to_owned() } else { format!("{}: {}", i18n.t(Msg::NowValue), shown(&kept)) }}
+            </div>
+            <div class="actions">
+                {(!deleted).then(|| view! {
+                    <button class="primary reapply" on:click=reapply.clone()>{move || i18n.t(Msg::UseThisValue)}</button>
+                })}
+                <button class="secondary dismiss" on:click=move |_| dismiss()>{move || i18n.t(Msg::Dismiss)}</button>
+            </div>
+        </li>
+    }
+}

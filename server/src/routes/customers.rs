@@ -1,0 +1,39 @@
+//! Customer operations beyond field edits: handing a customer to a new owner.
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use yingpan_shared::access::Viewer;
+use yingpan_shared::ids::UserId;
+
+#[derive(Deserialize)]
+pub struct NewOwner {
+    /// `null` releases the customer to the pool.
+    owner_id: Option<UserId>,
+}
+
+#[derive(Serialize)]
+pub struct Moved {
+    /// Records that changed hands: the customer and its children.
+    moved: u64,
+}
+
+pub async fn reassign(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewOwner>,
+) -> Result<Json<Moved>, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::BadRequest(format!("{id} is not a valid customer id")))?;
+    let users = st.store.users().await?;
+    let moved = st
+        .store
+        .reassign(&Viewer::from(&auth.user), &users, id, body.owner_id, st.now_ms())
+        .await??;
+    Ok(Json(Moved { moved }))
+}

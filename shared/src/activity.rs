@@ -1,0 +1,36 @@
+//! Activities (联系记录): calls, emails, messages, visits and notes logged
+//! against a customer. They are facts: recorded once, never edited away.
+
+use crate::validate::LongText;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    Call,
+    Email,
+    /// WeChat or another instant messenger.
+    Im,
+    Visit,
+    #[default]
+    Note,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Activity {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    #[serde(default)]
+    pub kind: ActivityKind,
+    pub content: LongText,
+    /// When it happened (device time for offline records).
+    pub at: DateTime<Utc>,
+    /// The contact spoken to, if any.
+    #[serde(default)]
+    pub contact_id: Option<Uuid>,
+    /// When to follow up next.
+    #[serde(default)]
+    pub next_follow_up: Option<NaiveDate>,
+}

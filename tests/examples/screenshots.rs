@@ -1,0 +1,35 @@
+//! Takes phone-sized screenshots of a running Yingpan, to look at the UI:
+//! `cargo run -p yingpan-tests --example screenshots -- http://127.0.0.1:8080 shots/`
+//! (needs the demo data: `scripts/run`).
+
+use yingpan_tests::browser::Browser;
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let base = args.next().unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    let out = std::path::PathBuf::from(args.next().unwrap_or_else(|| "shots".into()));
+    std::fs::create_dir_all(&out).expect("output folder");
+    let browser = Browser::start(&base).await;
+    let shot = async |name: &str| {
+        let path = out.join(format!("{name}.png"));
+        browser.driver.screenshot(&path).await.expect("screenshot");
+        println!("{}", path.display());
+    };
+    browser.open("/").await;
+    browser.wait_for("#username").await;
+    shot("1-login").await;
+    browser.login("rep1", "yingpan123").await;
+    browser.wait_for(".customer-row").await;
+    shot("2-customers").await;
+    browser.click(".customer-row").await;
+    browser.wait_for("#customer-title").await;
+    shot("3-customer").await;
+    browser.set_offline(true).await;
+    browser.click("#edit-customer").await;
+    browser.fill("#customer-region", "离线修改").await;
+    browser.click("#customer-save").await;
+    browser.wait_for(".badge.pending").await;
+    shot("4-offline-edit").await;
+    browser.quit().await;
+}
