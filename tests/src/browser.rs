@@ -111,24 +111,43 @@ impl Browser {
         input.send_keys(text).await.unwrap();
     }
 
-    /// Waits until an element matching `css` has exactly `text`.
+    /// Waits until an element matching `css` shows exactly `text`.
     pub async fn wait_text(&self, css: &str, text: &str) {
-        let wanted = text.to_owned();
-        self.driver
-            .query(By::Css(css))
-            .with_text(wanted)
-            .first()
-            .await
-            .unwrap_or_else(|e| panic!("{css} never read {text:?}: {e}"));
+        self.wait_until(css, text, |shown| shown.iter().any(|t| t == text))
+            .await;
     }
 
-    /// Texts of every element matching `css`, without waiting.
-    pub async fn texts(&self, css: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        for e in self.driver.find_all(By::Css(css)).await.unwrap() {
-            out.push(e.text().await.unwrap());
+    /// Waits until no element matching `css` shows exactly `text`.
+    pub async fn wait_gone(&self, css: &str, text: &str) {
+        self.wait_until(css, text, |shown| !shown.iter().any(|t| t == text))
+            .await;
+    }
+
+    /// Polls the texts of `css` until `done` holds. Reading them in one
+    /// script makes the check immune to re-renders replacing elements.
+    async fn wait_until(&self, css: &str, text: &str, done: impl Fn(&[String]) -> bool) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let shown = self.texts(css).await;
+            if done(&shown) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{css} never settled on {text:?}; shows {shown:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        out
+    }
+
+    /// The rendered texts of every element matching `css`, now.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let script = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText.trim());";
+        self.driver
+            .execute(script, vec![json!(css)])
+            .await
+            .and_then(|r| r.convert())
+            .unwrap_or_default()
     }
 
     /// Cuts or restores this tab's network, as airplane mode would.

@@ -165,3 +165,72 @@ async fn invalid_input_is_explained_and_nothing_is_queued() {
     browser.quit().await;
     other.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replaced_value_reaches_the_conflict_list_and_can_be_reapplied() {
+    let server = server().await;
+    let rep1 = server.login("rep1").await;
+    let manager = server.login("manager").await;
+    let id = customer_via_api(&rep1, server.users.rep1.id, "深圳卓越科技有限公司", "0755-81234567").await;
+
+    let browser = Browser::start(&server.url).await;
+    browser.login("rep1", PASSWORD).await;
+    browser.open(&format!("/customers/{id}")).await;
+    browser.wait_text(".field-phone", "0755-81234567").await;
+
+    // The manager changes the region while the rep, unaware, sets another.
+    let (_, pushed) = manager
+        .post(
+            "/api/sync/push",
+            &json!({"client_id": Uuid::now_v7(), "mutations": [{"seq": 1, "entity": "customer", "id": id,
+                    "op": "update", "fields": {"region": "深圳南山"}, "base": {"region": "北京"}}]}),
+        )
+        .await;
+    assert_eq!(pushed["results"][0]["status"], "applied");
+    browser.click("#edit-customer").await;
+    browser.fill("#customer-region", "深圳福田").await;
+    browser.click("#customer-save").await;
+    browser.wait_text("#sync-page", "Conflicts 1").await;
+
+    browser.click("#sync-page").await;
+    browser.wait_text(".conflict-row .lost", "深圳南山").await;
+    browser.click(".conflict-row .reapply").await;
+    browser.wait_text(".empty", "No conflicts").await;
+    browser.wait_text("#sync-badge", "Synced").await;
+    assert_eq!(record(&rep1, id).await.1["region"], "深圳南山");
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reassigned_customer_leaves_the_old_owners_device() {
+    let server = server().await;
+    let rep1 = server.login("rep1").await;
+    let manager = server.login("manager").await;
+    let staying = customer_via_api(&rep1, server.users.rep1.id, "武汉明德贸易有限公司", "027-81234567").await;
+    let leaving = customer_via_api(&rep1, server.users.rep1.id, "成都安信医疗器械有限公司", "028-81234567").await;
+
+    let browser = Browser::start(&server.url).await;
+    browser.login("rep1", PASSWORD).await;
+    browser
+        .wait_text(".customer-row .name", "成都安信医疗器械有限公司")
+        .await;
+
+    let (status, body) = manager
+        .post(
+            &format!("/api/customers/{leaving}/owner"),
+            &json!({"owner_id": server.users.rep2.id}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    browser.click("#sync-badge").await;
+    browser
+        .wait_gone(".customer-row .name", "成都安信医疗器械有限公司")
+        .await;
+    assert_eq!(browser.texts(".customer-row .name").await, vec!["武汉明德贸易有限公司"]);
+    browser.open(&format!("/customers/{leaving}")).await;
+    browser.wait_for("#not-found").await;
+    let rep2 = server.login("rep2").await;
+    assert_eq!(record(&rep2, leaving).await.0, 200);
+    assert_eq!(record(&rep1, staying).await.0, 200);
+    browser.quit().await;
+}

@@ -1,0 +1,320 @@
+//! Randomised sync simulation against the real server: many clients go
+//! offline and online at random, edit the same customers, lose push
+//! responses and retry, while a manager reassigns customers between reps.
+//! At the end every mutation has an answer, and every client's cache equals
+//! what the server says that user may see.
+//!
+//! Seeded and sized by environment variables, so a failure is reproducible
+//! and a large run is one command (see README):
+//! `YINGPAN_SIM_SEED=7 YINGPAN_SIM_CLIENTS=50 YINGPAN_SIM_MUTATIONS=1000000 \
+//!  cargo test --release -p yingpan-tests --test simulation -- --nocapture`
+
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use uuid::Uuid;
+use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::merge::edit_between;
+use yingpan_shared::sync::{Change, Mutation, MutationStatus, Op, PullResponse, PushResponse};
+use yingpan_tests::{Api, Backend, TestServer};
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// A small deterministic generator: the seed alone decides the run.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+type Key = (EntityKind, Uuid);
+
+/// A client as the app behaves: a cache, an outbox, a cursor.
+struct SimClient {
+    api: Api,
+    client_id: Uuid,
+    next_seq: u64,
+    outbox: Vec<Mutation>,
+    cache: HashMap<Key, FieldMap>,
+    cursor: i64,
+    online: bool,
+}
+
+impl SimClient {
+    fn queue(&mut self, entity: EntityKind, id: Uuid, op: Op, local: Option<FieldMap>) -> (Uuid, u64) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.outbox.push(Mutation { seq, entity, id, op });
+        match local {
+            Some(record) => self.cache.insert((entity, id), record),
+            None => self.cache.remove(&(entity, id)),
+        };
+        (self.client_id, seq)
+    }
+
+    fn customers(&self) -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = self
+            .cache
+            .keys()
+            .filter(|(k, _)| *k == EntityKind::Customer)
+            .map(|(_, id)| *id)
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// Push (maybe losing the response, as a dropped connection would), then
+    /// pull everything. Returns the answers received.
+    async fn sync(&mut self, lose_response: bool) -> Vec<(Uuid, u64, MutationStatus)> {
+        let mut answers = Vec::new();
+        while !self.outbox.is_empty() {
+            let batch: Vec<Mutation> = self.outbox.iter().take(50).cloned().collect();
+            let (status, body) = self
+                .api
+                .post(
+                    "/api/sync/push",
+                    &json!({"client_id": self.client_id, "mutations": batch}),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            if lose_response {
+                // The server applied it but the client never heard: it will
+                // push the same mutations again next time.
+                return answers;
+            }
+            let res: PushResponse = serde_json::from_value(body).unwrap();
+            let acked: HashSet<u64> = res.results.iter().map(|r| r.seq).collect();
+            for r in &res.results {
+                answers.push((self.client_id, r.seq, r.status));
+                if r.status == MutationStatus::Rejected {
+                    // Like the app: take the server's copy of what was refused.
+                    let m = batch.iter().find(|m| m.seq == r.seq).unwrap();
+                    let (code, copy) = self.api.get(&format!("/api/records/{}/{}", m.entity, m.id)).await;
+                    match code {
+                        200 => self.cache.insert((m.entity, m.id), copy.as_object().unwrap().clone()),
+                        _ => self.cache.remove(&(m.entity, m.id)),
+                    };
+                }
+            }
+            self.outbox.retain(|m| !acked.contains(&m.seq));
+        }
+        loop {
+            let (status, body) = self
+                .api
+                .get(&format!("/api/sync/pull?since={}&limit=200", self.cursor))
+                .await;
+            assert_eq!(status, 200, "{body}");
+            let page: PullResponse = serde_json::from_value(body).unwrap();
+            if page.reset {
+                self.cache.clear();
+                self.cursor = 0;
+                continue;
+            }
+            let pending: HashSet<Uuid> = self.outbox.iter().map(|m| m.id).collect();
+            for change in &page.changes {
+                self.apply(change, &pending);
+            }
+            self.cursor = page.cursor;
+            if !page.has_more {
+                return answers;
+            }
+        }
+    }
+
+    fn apply(&mut self, change: &Change, pending: &HashSet<Uuid>) {
+        match &change.data {
+            Some(_) if pending.contains(&change.id) => {}
+            Some(data) => {
+                self.cache.insert((change.entity, change.id), data.clone());
+            }
+            None => {
+                self.cache.remove(&(change.entity, change.id));
+                if change.entity == EntityKind::Customer {
+                    let parent = change.id.to_string();
+                    self.cache
+                        .retain(|_, rec| rec.get("customer_id").and_then(Value::as_str) != Some(&parent));
+                }
+            }
+        }
+    }
+}
+
+/// What the server says `api`'s user may see, pulled from scratch.
+async fn server_view(api: &Api) -> BTreeMap<Key, FieldMap> {
+    let mut view = BTreeMap::new();
+    let mut since = 0;
+    loop {
+        let (_, body) = api.get(&format!("/api/sync/pull?since={since}&limit=1000")).await;
+        let page: PullResponse = serde_json::from_value(body).unwrap();
+        for c in page.changes {
+            match c.data {
+                Some(d) => view.insert((c.entity, c.id), d),
+                None => view.remove(&(c.entity, c.id)),
+            };
+        }
+        since = page.cursor;
+        if !page.has_more {
+            return view;
+        }
+    }
+}
+
+async fn simulate(backend: Backend) {
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let seed = env_or("YINGPAN_SIM_SEED", 20261122);
+    let clients = env_or("YINGPAN_SIM_CLIENTS", 6) as usize;
+    let target = env_or("YINGPAN_SIM_MUTATIONS", 600);
+    println!("simulation on {backend:?}: seed {seed}, {clients} clients, {target} mutations");
+    let mut dice = Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let reps = [&server.users.rep1, &server.users.rep2];
+    let mut sims = Vec::new();
+    for i in 0..clients {
+        let user = reps[i % reps.len()];
+        sims.push((
+            user.id,
+            SimClient {
+                api: server.login(&user.username).await,
+                client_id: Uuid::now_v7(),
+                next_seq: 1,
+                outbox: Vec::new(),
+                cache: HashMap::new(),
+                cursor: 0,
+                online: true,
+            },
+        ));
+    }
+    let manager = server.login("manager").await;
+    let mut made: HashSet<(Uuid, u64)> = HashSet::new();
+    let mut answered: HashMap<(Uuid, u64), MutationStatus> = HashMap::new();
+    let fields = ["region", "phone", "notes", "industry"];
+    let mut issued = 0u64;
+    while issued < target {
+        let who = dice.below(sims.len());
+        let (owner, sim) = &mut sims[who];
+        let roll = dice.below(100);
+        let customers = sim.customers();
+        if roll < 12 || customers.is_empty() {
+            let id = Uuid::now_v7();
+            let fields =
+                json!({"name": format!("客户{}", dice.next() % 100_000), "owner_id": owner, "kind": "company"});
+            let record = EntityKind::Customer
+                .canonicalize(id, fields.as_object().unwrap())
+                .unwrap();
+            made.insert(sim.queue(
+                EntityKind::Customer,
+                id,
+                Op::Create { fields: record.clone() },
+                Some(record),
+            ));
+            issued += 1;
+        } else if roll < 70 {
+            let id = customers[dice.below(customers.len())];
+            let before = sim.cache[&(EntityKind::Customer, id)].clone();
+            let mut after = before.clone();
+            let field = fields[dice.below(fields.len())];
+            // A small value space makes same-field collisions frequent.
+            let value = match field {
+                "phone" => format!("010-6000000{}", dice.below(4)),
+                _ => format!("{field}-{}", dice.below(4)),
+            };
+            after.insert(field.into(), json!(value));
+            if let Some((changes, base)) = edit_between(&before, &after) {
+                made.insert(sim.queue(
+                    EntityKind::Customer,
+                    id,
+                    Op::Update { fields: changes, base },
+                    Some(after),
+                ));
+                issued += 1;
+            }
+        } else if roll < 82 {
+            let id = Uuid::now_v7();
+            let customer = customers[dice.below(customers.len())];
+            let record = json!({"id": id, "customer_id": customer, "name": format!("联系人{}", dice.below(1000))});
+            let record = record.as_object().unwrap().clone();
+            made.insert(sim.queue(
+                EntityKind::Contact,
+                id,
+                Op::Create { fields: record.clone() },
+                Some(record),
+            ));
+            issued += 1;
+        } else if roll < 88 {
+            sim.online = !sim.online;
+        } else if roll < 97 {
+            if sim.online {
+                let lose = dice.chance(15);
+                for (client, seq, status) in sim.sync(lose).await {
+                    answered.insert((client, seq), status);
+                }
+            }
+        } else {
+            // The manager hands one of this rep's customers to the other rep.
+            let id = customers[dice.below(customers.len())];
+            let to = if *owner == reps[0].id { reps[1].id } else { reps[0].id };
+            let (status, body) = manager
+                .post(&format!("/api/customers/{id}/owner"), &json!({"owner_id": to}))
+                .await;
+            // It may not have reached the server yet (created offline).
+            assert!(status == 200 || status == 404, "{status} {body}");
+        }
+    }
+    // Everyone comes online and syncs until nothing is left to say.
+    for _ in 0..2 {
+        for (_, sim) in sims.iter_mut() {
+            sim.online = true;
+            for (client, seq, status) in sim.sync(false).await {
+                answered.insert((client, seq), status);
+            }
+        }
+    }
+    let unanswered: Vec<_> = made.iter().filter(|k| !answered.contains_key(k)).collect();
+    assert!(
+        unanswered.is_empty(),
+        "{} mutations never answered, e.g. {:?}",
+        unanswered.len(),
+        unanswered.first()
+    );
+    let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
+    for status in answered.values() {
+        *tally.entry(status.as_str()).or_default() += 1;
+    }
+    println!("answers: {tally:?}");
+    for (owner, sim) in &sims {
+        let expected = server_view(&sim.api).await;
+        let cached: BTreeMap<Key, FieldMap> = sim.cache.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let missing: Vec<_> = expected.keys().filter(|k| !cached.contains_key(k)).collect();
+        let extra: Vec<_> = cached.keys().filter(|k| !expected.contains_key(k)).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "client of {owner}: missing {missing:?}, not allowed {extra:?}"
+        );
+        for (key, record) in &expected {
+            assert_eq!(&cached[key], record, "client of {owner} differs on {key:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_offline_clients_converge_on_sqlite() {
+    simulate(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_offline_clients_converge_on_postgres() {
+    simulate(Backend::Postgres).await;
+}
