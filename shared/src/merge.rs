@@ -158,6 +158,33 @@ mod tests {
             }
         }
 
+        /// Edits of different fields, both made from the same state, give the
+        /// same record in either order and never conflict.
+        #[test]
+        fn edits_of_different_fields_commute(current in small_map(), a in small_map(), b in small_map()) {
+            let b: FieldMap = b.into_iter().filter(|(k, _)| !a.contains_key(k)).collect();
+            let base = |edit: &FieldMap| -> FieldMap {
+                edit.keys().map(|k| (k.clone(), current.get(k).cloned().unwrap_or(Value::Null))).collect()
+            };
+            let ab = merge_update(&merge_update(&current, &a, &base(&a)).merged, &b, &base(&b));
+            let ba = merge_update(&merge_update(&current, &b, &base(&b)).merged, &a, &base(&a));
+            prop_assert_eq!(&ab.merged, &ba.merged);
+            prop_assert!(ab.conflicts.is_empty() && ba.conflicts.is_empty());
+        }
+
+        /// Two edits of the same field from the same state: the later one
+        /// stands, and the earlier one's value is reported, whichever order.
+        #[test]
+        fn same_field_later_edit_wins_and_earlier_is_kept(x in 0i64..5, y in 0i64..5, start in 0i64..5) {
+            prop_assume!(x != y && x != start && y != start);
+            let current: FieldMap = [("f".to_owned(), json!(start))].into_iter().collect();
+            let edit = |v: i64| -> FieldMap { [("f".to_owned(), json!(v))].into_iter().collect() };
+            let first = merge_update(&current, &edit(x), &current);
+            let second = merge_update(&first.merged, &edit(y), &current);
+            prop_assert_eq!(&second.merged["f"], &json!(y));
+            prop_assert_eq!(&second.conflicts[0].lost, &json!(x));
+        }
+
         #[test]
         fn merging_is_deterministic(current in small_map(), changes in small_map(), base in small_map()) {
             prop_assert_eq!(merge_update(&current, &changes, &base), merge_update(&current, &changes, &base));

@@ -29,6 +29,8 @@ pub enum Backend {
 pub struct TestServer {
     pub url: String,
     pub store: Arc<dyn Store>,
+    /// Where the server's data lives (a SQLite path or a PostgreSQL URL).
+    pub database_url: String,
     pub users: TestUsers,
     pub http: reqwest::Client,
     _stop: oneshot::Sender<()>,
@@ -76,7 +78,7 @@ impl TestServer {
         let users = seed_users(store.as_ref()).await;
         let settings = Settings {
             addr: "127.0.0.1:0".parse().unwrap(),
-            database_url,
+            database_url: database_url.clone(),
             dist,
             demo: false,
             session_days: 30,
@@ -91,6 +93,7 @@ impl TestServer {
         Some(TestServer {
             url,
             store,
+            database_url,
             users,
             http: reqwest::Client::new(),
             _stop: stop,

@@ -6,7 +6,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::Json;
 use uuid::Uuid;
-use yingpan_shared::access::{can_see, Viewer};
+use yingpan_shared::access::{can_see, team_of, Viewer};
 use yingpan_shared::entity::{EntityKind, FieldMap};
 
 pub async fn get_record(
@@ -20,10 +20,7 @@ pub async fn get_record(
     let not_found = || ApiError::NotFound(format!("no {entity} with id {id}"));
     let record = st.store.record(entity, id).await?.ok_or_else(not_found)?;
     let users = st.store.users().await?;
-    let owner_team = record
-        .owner_id
-        .and_then(|o| users.iter().find(|u| u.id == o))
-        .and_then(|u| u.team_id);
+    let owner_team = record.owner_id.and_then(|o| team_of(&users, o));
     // Someone else's record is reported exactly like a missing one, so ids
     // cannot be probed.
     if record.deleted || !can_see(&Viewer::from(&auth.user), record.owner_id, owner_team) {

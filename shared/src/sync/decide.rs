@@ -416,10 +416,10 @@ mod tests {
                 base: FieldMap::new(),
             },
         );
-        assert!(matches!(
-            run(&w, &w.rep, &edit, Some(&gone), None),
-            Decision::Reject { .. }
-        ));
+        let Decision::EditOfDeleted { conflicts } = run(&w, &w.rep, &edit, Some(&gone), None) else {
+            panic!("an edit of a deleted record must be kept as a conflict")
+        };
+        assert_eq!(conflicts[0].lost, json!("x"));
         let delete = mutation(EntityKind::Customer, gone.id, Op::Delete);
         assert_eq!(run(&w, &w.rep, &delete, Some(&gone), None), Decision::Unchanged);
     }

@@ -1,0 +1,271 @@
+//! Sync benchmark (a measurement, not a test). Prints, for SQLite and for
+//! PostgreSQL (when reachable): push throughput over HTTP on loopback beside
+//! the raw insert rate of the same rows, incremental pull latency, a full
+//! pull of 50,000 customers with 100,000 contacts, and push latency with 500
+//! reps pushing at once. Run with `scripts/bench sync`.
+
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+use yingpan_server::auth;
+use yingpan_shared::ids::UserId;
+use yingpan_shared::user::{Role, User};
+use yingpan_tests::{Api, Backend, TestServer};
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+fn customer(seq: usize, id: Uuid, owner: UserId) -> Value {
+    json!({"seq": seq, "entity": "customer", "id": id, "op": "create",
+           "fields": {"name": format!("压测客户{seq}有限公司"), "phone": "010-62345678", "region": "北京", "owner_id": owner}})
+}
+
+async fn push(api: &Api, client: Uuid, mutations: Vec<Value>) {
+    let (status, body) = api
+        .post("/api/sync/push", &json!({"client_id": client, "mutations": mutations}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Applied mutations per second, 4 clients pushing batches of 100.
+async fn push_throughput(server: &TestServer, total: usize) -> f64 {
+    let clients = 4;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let api = server.login("rep1").await;
+        let owner = server.users.rep1.id;
+        tasks.push(tokio::spawn(async move {
+            let client = Uuid::now_v7();
+            for b in 0..total / clients / 100 {
+                let batch = (0..100)
+                    .map(|i| customer(b * 100 + i + 1, Uuid::now_v7(), owner))
+                    .collect();
+                push(&api, client, batch).await;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Rows per second inserted straight into the same table, same shape, in
+/// transactions of 100 (removed again afterwards).
+async fn raw_insert_rate(server: &TestServer, total: usize) -> f64 {
+    let data = customer(1, Uuid::now_v7(), server.users.rep1.id)["fields"].to_string();
+    let sql = "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by) \
+               VALUES ('bench', $1, $2, NULL, $3, FALSE, $4, 0, $2)";
+    let owner = server.users.rep1.id.to_string();
+    let started = Instant::now();
+    if server.database_url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&server.database_url).await.unwrap();
+        for b in 0..total / 100 {
+            let mut tx = pool.begin().await.unwrap();
+            for i in 0..100 {
+                let seq = 1_000_000_000_000i64 + (b * 100 + i) as i64;
+                sqlx::query(sql)
+                    .bind(Uuid::now_v7().to_string())
+                    .bind(&owner)
+                    .bind(&data)
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+        let rate = total as f64 / started.elapsed().as_secs_f64();
+        sqlx::query("DELETE FROM records WHERE entity = 'bench'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        rate
+    } else {
+        let url = format!("sqlite://{}", server.database_url);
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query("PRAGMA synchronous = FULL").execute(&pool).await.unwrap();
+        for b in 0..total / 100 {
+            let mut tx = pool.begin().await.unwrap();
+            for i in 0..100 {
+                let seq = 1_000_000_000_000i64 + (b * 100 + i) as i64;
+                sqlx::query(sql)
+                    .bind(Uuid::now_v7().to_string())
+                    .bind(&owner)
+                    .bind(&data)
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+        let rate = total as f64 / started.elapsed().as_secs_f64();
+        sqlx::query("DELETE FROM records WHERE entity = 'bench'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        rate
+    }
+}
+
+/// p50/p95 of a pull after one small change by someone else.
+async fn incremental_pull(server: &TestServer, rounds: usize) -> (f64, f64) {
+    let reader = server.login("rep1").await;
+    let writer = server.login("manager").await;
+    let (_, first) = reader.get("/api/sync/pull?since=0&limit=1").await;
+    let mut cursor = first["cursor"].as_i64().unwrap();
+    // Catch up first: the bench measures steady state, not the backlog.
+    loop {
+        let (_, page) = reader.get(&format!("/api/sync/pull?since={cursor}")).await;
+        cursor = page["cursor"].as_i64().unwrap();
+        if !page["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    let client = Uuid::now_v7();
+    let mut times = Vec::new();
+    for r in 0..rounds {
+        push(
+            &writer,
+            client,
+            vec![customer(r + 1, Uuid::now_v7(), server.users.rep1.id)],
+        )
+        .await;
+        let started = Instant::now();
+        let (status, page) = reader.get(&format!("/api/sync/pull?since={cursor}")).await;
+        times.push(started.elapsed());
+        assert_eq!(status, 200);
+        assert_eq!(page["changes"].as_array().unwrap().len(), 1);
+        cursor = page["cursor"].as_i64().unwrap();
+    }
+    times.sort();
+    (percentile(&times, 0.5), percentile(&times, 0.95))
+}
+
+/// Loads `customers` customers with two contacts each for rep2, then times
+/// rep2's pull of everything from scratch.
+async fn full_pull(server: &TestServer, customers: usize) -> (f64, usize) {
+    let admin = server.login("admin").await;
+    let owner = server.users.rep2.id;
+    let client = Uuid::now_v7();
+    let mut seq = 0;
+    let mut batch = Vec::new();
+    for _ in 0..customers {
+        let id = Uuid::now_v7();
+        seq += 1;
+        batch.push(customer(seq, id, owner));
+        for c in 0..2 {
+            seq += 1;
+            batch.push(
+                json!({"seq": seq, "entity": "contact", "id": Uuid::now_v7(), "op": "create",
+                              "fields": {"customer_id": id, "name": format!("联系人{c}"), "phone": "13800138000"}}),
+            );
+        }
+        if batch.len() >= 498 {
+            push(&admin, client, std::mem::take(&mut batch)).await;
+        }
+    }
+    push(&admin, client, batch).await;
+    let reader = server.login("rep2").await;
+    let started = Instant::now();
+    let (mut since, mut records) = (0, 0);
+    loop {
+        let (_, page) = reader.get(&format!("/api/sync/pull?since={since}&limit=1000")).await;
+        records += page["changes"].as_array().unwrap().len();
+        since = page["cursor"].as_i64().unwrap();
+        if !page["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    (started.elapsed().as_secs_f64(), records)
+}
+
+/// p50/p99 push latency with `reps` reps each pushing small batches at once.
+async fn concurrent_reps(server: &TestServer, reps: usize, pushes: usize) -> (f64, f64) {
+    let hash = auth::hash_password("bench").unwrap();
+    let team = server.users.rep1.team_id;
+    let mut apis = Vec::new();
+    for i in 0..reps {
+        let user = User {
+            id: UserId(Uuid::now_v7()),
+            username: format!("bench{i}"),
+            display_name: format!("压测{i}"),
+            role: Role::Rep,
+            team_id: team,
+            active: true,
+        };
+        server.store.create_user(&user, &hash).await.unwrap();
+        let (token, token_hash) = auth::new_token();
+        server
+            .store
+            .create_session(&token_hash, user.id, 0, i64::MAX)
+            .await
+            .unwrap();
+        apis.push((
+            user.id,
+            Api {
+                base: server.url.clone(),
+                token,
+                http: server.http.clone(),
+            },
+        ));
+    }
+    let times = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for (owner, api) in apis {
+        let times = times.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = Uuid::now_v7();
+            for p in 0..pushes {
+                let batch = (0..5).map(|i| customer(p * 5 + i + 1, Uuid::now_v7(), owner)).collect();
+                let started = Instant::now();
+                push(&api, client, batch).await;
+                times.lock().await.push(started.elapsed());
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let mut times = times.lock().await.clone();
+    times.sort();
+    (percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
+#[tokio::main]
+async fn main() {
+    let total = env_or("BENCH_PUSH_MUTATIONS", 20_000);
+    let customers = env_or("BENCH_CUSTOMERS", 50_000);
+    let reps = env_or("BENCH_REPS", 500);
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(server) = TestServer::start(backend).await else {
+            println!("{backend:?}: not reachable, skipped");
+            continue;
+        };
+        println!("== {backend:?}");
+        let pushed = push_throughput(&server, total).await;
+        let raw = raw_insert_rate(&server, total).await;
+        println!(
+            "push: {pushed:.0} applied mutations/s (batches of 100 over HTTP); raw insert {raw:.0} rows/s; ratio {:.2}",
+            pushed / raw
+        );
+        let (p50, p95) = incremental_pull(&server, 300).await;
+        println!("incremental pull (1 new change, round trip on loopback): p50 {p50:.2} ms, p95 {p95:.2} ms");
+        let (secs, records) = full_pull(&server, customers).await;
+        println!(
+            "full pull from scratch: {records} records ({customers} customers + {} contacts) in {secs:.2} s",
+            customers * 2
+        );
+        let (p50, p99) = concurrent_reps(&server, reps, 4).await;
+        println!("push latency with {reps} reps at once (5 mutations each): p50 {p50:.1} ms, p99 {p99:.1} ms");
+    }
+}
