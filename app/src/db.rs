@@ -382,6 +382,12 @@ mod tests {
         LocalDb::open(&format!("test-{}", crate::ids::new_id())).await.unwrap()
     }
 
+    async fn create_local(db: &LocalDb, kind: EntityKind, id: &str, record: &FieldMap) {
+        db.record_change(kind, id, Op::Create { fields: record.clone() }, Some(record))
+            .await
+            .unwrap();
+    }
+
     fn customer(id: &str, name: &str) -> FieldMap {
         json!({"id": id, "name": name, "kind": "company"})
             .as_object()
@@ -418,14 +424,7 @@ mod tests {
         let mine = crate::ids::new_id();
         let other = crate::ids::new_id();
         let local = customer(&mine, "本地修改");
-        db.record_change(
-            EntityKind::Customer,
-            &mine,
-            Op::Create { fields: local.clone() },
-            Some(&local),
-        )
-        .await
-        .unwrap();
+        create_local(&db, EntityKind::Customer, &mine, &local).await;
         let changes = vec![
             Change {
                 entity: EntityKind::Customer,
@@ -500,14 +499,7 @@ mod tests {
         let db = fresh().await;
         let id = crate::ids::new_id();
         let rec = customer_map(&id);
-        db.record_change(
-            EntityKind::Customer,
-            &id,
-            Op::Create { fields: rec.clone() },
-            Some(&rec),
-        )
-        .await
-        .unwrap();
+        create_local(&db, EntityKind::Customer, &id, &rec).await;
         db.apply_pull(&[], 40).await.unwrap();
         db.reset_cache().await.unwrap();
         assert_eq!(db.cursor().await.unwrap(), 0);
@@ -572,14 +564,7 @@ mod tests {
         .unwrap();
         let id = crate::ids::new_id();
         let rec = customer(&id, "华信");
-        db.record_change(
-            EntityKind::Customer,
-            &id,
-            Op::Create { fields: rec.clone() },
-            Some(&rec),
-        )
-        .await
-        .unwrap();
+        create_local(&db, EntityKind::Customer, &id, &rec).await;
         db.start_session(&Session {
             token: "b".into(),
             user: user("rep2"),

@@ -65,56 +65,44 @@ async fn raw_insert_rate(server: &TestServer, total: usize) -> f64 {
     let sql = "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by) \
                VALUES ('bench', $1, $2, NULL, $3, FALSE, $4, 0, $2)";
     let owner = server.users.rep1.id.to_string();
-    let started = Instant::now();
-    if server.database_url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(&server.database_url).await.unwrap();
-        for b in 0..total / 100 {
-            let mut tx = pool.begin().await.unwrap();
-            for i in 0..100 {
-                let seq = 1_000_000_000_000i64 + (b * 100 + i) as i64;
-                sqlx::query(sql)
-                    .bind(Uuid::now_v7().to_string())
-                    .bind(&owner)
-                    .bind(&data)
-                    .bind(seq)
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-            }
-            tx.commit().await.unwrap();
-        }
-        let rate = total as f64 / started.elapsed().as_secs_f64();
-        sqlx::query("DELETE FROM records WHERE entity = 'bench'")
-            .execute(&pool)
-            .await
-            .unwrap();
-        rate
+    let sqlite = !server.database_url.starts_with("postgres");
+    let url = if sqlite {
+        format!("sqlite://{}", server.database_url)
     } else {
-        let url = format!("sqlite://{}", server.database_url);
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        server.database_url.clone()
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    if sqlite {
+        // The same durability the server runs with.
         sqlx::query("PRAGMA synchronous = FULL").execute(&pool).await.unwrap();
-        for b in 0..total / 100 {
-            let mut tx = pool.begin().await.unwrap();
-            for i in 0..100 {
-                let seq = 1_000_000_000_000i64 + (b * 100 + i) as i64;
-                sqlx::query(sql)
-                    .bind(Uuid::now_v7().to_string())
-                    .bind(&owner)
-                    .bind(&data)
-                    .bind(seq)
-                    .execute(&mut *tx)
-                    .await
-                    .unwrap();
-            }
-            tx.commit().await.unwrap();
-        }
-        let rate = total as f64 / started.elapsed().as_secs_f64();
-        sqlx::query("DELETE FROM records WHERE entity = 'bench'")
-            .execute(&pool)
-            .await
-            .unwrap();
-        rate
     }
+    let started = Instant::now();
+    for b in 0..total / 100 {
+        let mut tx = pool.begin().await.unwrap();
+        for i in 0..100 {
+            let seq = 1_000_000_000_000i64 + (b * 100 + i) as i64;
+            sqlx::query(sql)
+                .bind(Uuid::now_v7().to_string())
+                .bind(&owner)
+                .bind(&data)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    let rate = total as f64 / started.elapsed().as_secs_f64();
+    sqlx::query("DELETE FROM records WHERE entity = 'bench'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    rate
 }
 
 /// p50/p95 of a pull after one small change by someone else.
