@@ -31,5 +31,9 @@ async fn main() {
     browser.click("#customer-save").await;
     browser.wait_for(".badge.pending").await;
     shot("4-offline-edit").await;
+    browser.set_offline(false).await;
+    browser.click("#sync-page").await;
+    browser.wait_for("#sync-now").await;
+    shot("5-sync-page").await;
     browser.quit().await;
 }

@@ -234,3 +234,42 @@ async fn reassigned_customer_leaves_the_old_owners_device() {
     assert_eq!(record(&rep1, staying).await.0, 200);
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_sync_does_not_wipe_a_half_typed_form() {
+    let server = server().await;
+    let rep1 = server.login("rep1").await;
+    let manager = server.login("manager").await;
+    let id = customer_via_api(&rep1, server.users.rep1.id, "天津锦程物流有限公司", "022-81234567").await;
+
+    let browser = Browser::start(&server.url).await;
+    browser.login("rep1", PASSWORD).await;
+    browser.open(&format!("/customers/{id}")).await;
+    browser.click("#add-contact").await;
+    browser.fill("#contact-name", "孙丽华").await;
+
+    // Someone else changes the customer; the rep's next sync brings it in
+    // while the contact form is still open.
+    let (_, pushed) = manager
+        .post(
+            "/api/sync/push",
+            &json!({"client_id": Uuid::now_v7(), "mutations": [{"seq": 1, "entity": "customer", "id": id,
+                    "op": "update", "fields": {"industry": "物流运输"}, "base": {"industry": null}}]}),
+        )
+        .await;
+    assert_eq!(pushed["results"][0]["status"], "applied");
+    browser.click("#sync-badge").await;
+    browser.wait_text(".field-industry", "物流运输").await;
+
+    let typed: String = browser
+        .driver
+        .execute("return document.querySelector('#contact-name').value;", vec![])
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert_eq!(typed, "孙丽华");
+    browser.click("#contact-save").await;
+    browser.wait_text(".contact-row .name", "孙丽华").await;
+    browser.quit().await;
+}

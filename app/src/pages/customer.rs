@@ -1,7 +1,8 @@
 //! One customer: its fields (editable) and its contacts (addable).
 //!
-//! The forms live outside the part that re-renders when a sync brings new
-//! data, so a background sync never wipes what someone is typing.
+//! The forms live outside the parts that re-render when a sync brings new
+//! data, so a background sync never wipes what someone is typing. Each part
+//! (card, contacts, activity) re-renders on its own.
 
 use super::{field, local_time};
 use crate::components::{RecordForm, CONTACT_FORM, CUSTOMER_FORM};
@@ -39,22 +40,23 @@ pub fn CustomerPage() -> impl IntoView {
     view! {
         <section class="page">
             <a class="back" href="/">"‹ "{move || i18n.t(Msg::Back)}</a>
-            <Suspense fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
-                {move || loaded.get().map(|(customer, contacts, activities)| match customer {
+            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
+                {move || loaded.get().map(|(customer, _, _)| match customer {
                     None => view! { <p class="empty" id="not-found">{move || i18n.t(Msg::NotFound)}</p> }.into_any(),
                     Some(c) => view! {
                         <Show when=move || !editing.get()>
                             <CustomerCard customer=c.clone() editing=editing />
                         </Show>
-                        <ContactList contacts=contacts.clone() />
-                        <Timeline activities=activities.clone() />
                     }.into_any(),
                 })}
-            </Suspense>
+            </Transition>
             <Show when=move || editing.get()>
                 <EditCustomer before=loaded.get_untracked().and_then(|l| l.0).unwrap_or_default() editing=editing />
             </Show>
             <Show when=exists>
+                <Transition>
+                    {move || loaded.get().map(|(_, contacts, _)| view! { <ContactList contacts=contacts /> })}
+                </Transition>
                 <Show
                     when=move || adding.get()
                     fallback=move || view! {
@@ -65,6 +67,9 @@ pub fn CustomerPage() -> impl IntoView {
                 >
                     <AddContact customer_id=id() adding=adding />
                 </Show>
+                <Transition>
+                    {move || loaded.get().map(|(_, _, activities)| view! { <Timeline activities=activities /> })}
+                </Transition>
             </Show>
         </section>
     }

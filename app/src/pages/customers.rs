@@ -36,7 +36,7 @@ pub fn CustomersPage() -> impl IntoView {
                 <a id="new-customer" class="button primary" href="/new-customer">"+ "{move || i18n.t(Msg::NewCustomer)}</a>
             </div>
             <h2>{move || i18n.t(Msg::MyCustomers)}</h2>
-            <Suspense fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
+            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
                 {move || shown().map(|(total, hits)| {
                     if hits.is_empty() {
                         let msg = if total == 0 { Msg::NoCustomers } else { Msg::NoMatches };
@@ -60,7 +60,7 @@ pub fn CustomersPage() -> impl IntoView {
                         </ul>
                     }.into_any()
                 })}
-            </Suspense>
+            </Transition>
         </section>
     }
 }

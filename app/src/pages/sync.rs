@@ -52,7 +52,7 @@ pub fn SyncPage() -> impl IntoView {
                     {move || i18n.t(Msg::Unsynced)}": "<strong id="pending-count">{move || app.pending.get()}</strong>
                 </p>
                 {move || error().map(|e| view! { <p class="error">{move || i18n.t(Msg::LastError)}": "{e.clone()}</p> })}
-                <Suspense>
+                <Transition>
                     {move || storage_info.get().map(|(estimate, persisted)| view! {
                         <p>
                             {move || i18n.t(Msg::StorageUse)}": "
@@ -60,12 +60,12 @@ pub fn SyncPage() -> impl IntoView {
                         </p>
                         <p class="muted">{move || i18n.t(if persisted { Msg::Persisted } else { Msg::NotPersisted })}</p>
                     })}
-                </Suspense>
+                </Transition>
                 <button class="primary" id="sync-now" on:click=move |_| app.request_sync()>{move || i18n.t(Msg::SyncNow)}</button>
             </div>
             <h3>{move || i18n.t(Msg::Conflicts)}</h3>
             <p class="muted">{move || i18n.t(Msg::ConflictHelp)}</p>
-            <Suspense>
+            <Transition>
                 {move || conflicts.get().map(|rows| {
                     if rows.is_empty() {
                         return view! { <p class="empty">{move || i18n.t(Msg::NoConflicts)}</p> }.into_any();
@@ -76,7 +76,7 @@ pub fn SyncPage() -> impl IntoView {
                         </ul>
                     }.into_any()
                 })}
-            </Suspense>
+            </Transition>
         </section>
     }
 }
