@@ -27,7 +27,12 @@ async fn main() {
     shot("3-customer").await;
     browser.set_offline(true).await;
     browser.click("#edit-customer").await;
-    browser.fill("#customer-region", "离线修改").await;
+    // A fresh value each run, so there is always something to sync.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    browser.fill("#customer-region", &format!("离线修改{stamp}")).await;
     browser.click("#customer-save").await;
     browser.wait_for(".badge.pending").await;
     shot("4-offline-edit").await;
