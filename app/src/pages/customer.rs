@@ -36,7 +36,12 @@ pub fn CustomerPage() -> impl IntoView {
     });
     let editing = RwSignal::new(false);
     let adding = RwSignal::new(false);
-    let exists = move || loaded.with(|l| l.as_ref().is_some_and(|(c, _, _)| c.is_some()));
+    // While the records reload after a sync there is no value for a moment;
+    // keep the last answer so the forms below are not torn down and rebuilt.
+    let exists = Memo::new(move |previous: Option<&bool>| match loaded.get() {
+        Some((customer, _, _)) => customer.is_some(),
+        None => previous.copied().unwrap_or(false),
+    });
     view! {
         <section class="page">
             <a class="back" href="/">"‹ "{move || i18n.t(Msg::Back)}</a>
@@ -53,7 +58,7 @@ pub fn CustomerPage() -> impl IntoView {
             <Show when=move || editing.get()>
                 <EditCustomer before=loaded.get_untracked().and_then(|l| l.0).unwrap_or_default() editing=editing />
             </Show>
-            <Show when=exists>
+            <Show when=move || exists.get()>
                 <Transition>
                     {move || loaded.get().map(|(_, contacts, _)| view! { <ContactList contacts=contacts /> })}
                 </Transition>
