@@ -211,6 +211,14 @@ impl Api {
         status_and_json(res).await
     }
 
+    /// Pushes one mutation from a fresh client and returns its result.
+    pub async fn push_one(&self, mutation: Value) -> Value {
+        let body = serde_json::json!({"client_id": Uuid::now_v7(), "mutations": [mutation]});
+        let (status, mut answer) = self.post("/api/sync/push", &body).await;
+        assert_eq!(status, 200, "{answer}");
+        answer["results"][0].take()
+    }
+
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let res = self
             .http

@@ -60,11 +60,6 @@ async fn push(api: &Api, client: Uuid, mutations: Vec<Value>) -> Vec<Value> {
     body["results"].as_array().unwrap().clone()
 }
 
-/// Pushes one mutation from a fresh client; returns its result.
-async fn push_one(api: &Api, mutation: Value) -> Value {
-    push(api, Uuid::now_v7(), vec![mutation]).await.remove(0)
-}
-
 /// Every change visible to `api` from the start, following pages.
 async fn pull_all(api: &Api) -> Vec<Value> {
     let mut since = 0;
@@ -151,25 +146,22 @@ async fn rep_cannot_see_or_change_another_reps_customer(server: TestServer) {
     let rep1 = server.login("rep1").await;
     let rep2 = server.login("rep2").await;
     let id = Uuid::now_v7();
-    push_one(
-        &rep1,
-        create_customer(1, id, "上海恒达机械有限公司", server.users.rep1.id),
-    )
-    .await;
+    rep1.push_one(create_customer(1, id, "上海恒达机械有限公司", server.users.rep1.id))
+        .await;
 
     assert!(pull_all(&rep2).await.is_empty());
     let (status, body) = rep2.get(&format!("/api/records/customer/{id}")).await;
     assert_eq!(status, 404, "{body}");
-    let results = push_one(
-        &rep2,
-        json!({"seq": 1, "entity": "customer", "id": id, "op": "update", "fields": {"name": "抢单"}}),
-    )
-    .await;
+    let results = rep2
+        .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "update", "fields": {"name": "抢单"}}))
+        .await;
     assert_eq!(results["status"], "rejected");
     let (_, record) = rep1.get(&format!("/api/records/customer/{id}")).await;
     assert_eq!(record["name"], "上海恒达机械有限公司");
     // Nor may a rep create a customer in someone else's name.
-    let results = push_one(&rep2, create_customer(1, Uuid::now_v7(), "x", server.users.rep1.id)).await;
+    let results = rep2
+        .push_one(create_customer(1, Uuid::now_v7(), "x", server.users.rep1.id))
+        .await;
     assert_eq!(results["status"], "rejected");
 }
 
@@ -179,11 +171,8 @@ async fn manager_sees_team_reps_changes_but_not_other_teams(server: TestServer) 
     let manager = server.login("manager").await;
     let ours = Uuid::now_v7();
     let theirs = Uuid::now_v7();
-    push_one(
-        &rep1,
-        create_customer(1, ours, "杭州嘉禾贸易有限公司", server.users.rep1.id),
-    )
-    .await;
+    rep1.push_one(create_customer(1, ours, "杭州嘉禾贸易有限公司", server.users.rep1.id))
+        .await;
     push(
         &outsider,
         Uuid::now_v7(),
@@ -204,18 +193,15 @@ async fn same_field_edited_concurrently_keeps_the_losing_value(server: TestServe
     let rep1 = server.login("rep1").await;
     let manager = server.login("manager").await;
     let id = Uuid::now_v7();
-    push_one(
-        &rep1,
-        create_customer(1, id, "南京博远电子有限公司", server.users.rep1.id),
-    )
-    .await;
+    rep1.push_one(create_customer(1, id, "南京博远电子有限公司", server.users.rep1.id))
+        .await;
     let edit = |seq, phone: &str| {
         json!({"seq": seq, "entity": "customer", "id": id, "op": "update",
                "fields": {"phone": phone}, "base": {"phone": null}})
     };
-    let first = push_one(&manager, edit(1, "025-11111111")).await;
+    let first = manager.push_one(edit(1, "025-11111111")).await;
     assert_eq!(first["status"], "applied");
-    let second = push_one(&rep1, edit(2, "025-22222222")).await;
+    let second = rep1.push_one(edit(2, "025-22222222")).await;
     assert_eq!(second["status"], "conflicted");
     assert_eq!(second["conflicts"][0]["lost"], "025-11111111");
     let (_, record) = manager.get(&format!("/api/records/customer/{id}")).await;
@@ -323,12 +309,12 @@ async fn bad_input_gets_a_clear_client_error(server: TestServer) {
     let (status, body) = rep1.get("/api/sync/pull?since=-4").await;
     assert_eq!(status, 400, "{body}");
 
-    let result = push_one(
-        &rep1,
-        json!({"seq": 1, "entity": "customer", "id": Uuid::now_v7(), "op": "create",
+    let result = rep1
+        .push_one(
+            json!({"seq": 1, "entity": "customer", "id": Uuid::now_v7(), "op": "create",
                "fields": {"name": "  ", "owner_id": server.users.rep1.id}}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(result["status"], "rejected");
     assert_eq!(result["message"], "name must not be empty");
 }
@@ -337,14 +323,12 @@ async fn deleted_customer_reaches_other_clients_as_removal(server: TestServer) {
     let rep1 = server.login("rep1").await;
     let manager = server.login("manager").await;
     let id = Uuid::now_v7();
-    push_one(
-        &rep1,
-        create_customer(1, id, "武汉长风物流有限公司", server.users.rep1.id),
-    )
-    .await;
+    rep1.push_one(create_customer(1, id, "武汉长风物流有限公司", server.users.rep1.id))
+        .await;
     let (_, first) = manager.get("/api/sync/pull").await;
     let cursor = first["cursor"].as_i64().unwrap();
-    push_one(&rep1, json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"})).await;
+    rep1.push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"}))
+        .await;
     let (_, next) = manager.get(&format!("/api/sync/pull?since={cursor}")).await;
     assert_eq!(next["changes"][0]["id"], id.to_string());
     assert!(next["changes"][0]["data"].is_null());
@@ -405,11 +389,9 @@ async fn reassigned_customer_is_evicted_from_old_owner_and_reaches_new_owner(ser
     assert_eq!(record(&rep2, id).await.1["owner_id"], server.users.rep2.id.to_string());
 
     // The old owner's late edit is refused, not applied and not lost silently.
-    let late = push_one(
-        &rep1,
-        json!({"seq": 1, "entity": "customer", "id": id, "op": "update", "fields": {"region": "苏州"}}),
-    )
-    .await;
+    let late = rep1
+        .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "update", "fields": {"region": "苏州"}}))
+        .await;
     assert_eq!(late["status"], "rejected");
 }
 
@@ -421,11 +403,8 @@ async fn only_managers_reassign_and_only_within_their_team(server: TestServer) {
     let rep1 = server.login("rep1").await;
     let manager = server.login("manager").await;
     let id = Uuid::now_v7();
-    push_one(
-        &rep1,
-        create_customer(1, id, "西安远景电子有限公司", server.users.rep1.id),
-    )
-    .await;
+    rep1.push_one(create_customer(1, id, "西安远景电子有限公司", server.users.rep1.id))
+        .await;
     assert_eq!(reassign(&rep1, id, server.users.rep2.id).await.0, 403);
     assert_eq!(reassign(&manager, id, server.users.outsider.id).await.0, 403);
     assert_eq!(reassign(&manager, Uuid::now_v7(), server.users.rep2.id).await.0, 404);
@@ -458,11 +437,8 @@ async fn losing_value_becomes_a_conflict_record_both_sides_see(server: TestServe
     let rep1 = server.login("rep1").await;
     let manager = server.login("manager").await;
     let id = Uuid::now_v7();
-    push_one(
-        &rep1,
-        create_customer(1, id, "宁波汇通物流有限公司", server.users.rep1.id),
-    )
-    .await;
+    rep1.push_one(create_customer(1, id, "宁波汇通物流有限公司", server.users.rep1.id))
+        .await;
     let edit = |seq: u64, region: &str| {
         json!({"seq": seq, "entity": "customer", "id": id, "op": "update",
                "fields": {"region": region}, "base": {"region": null}})
@@ -490,11 +466,9 @@ async fn losing_value_becomes_a_conflict_record_both_sides_see(server: TestServe
         .find(|c| c["entity"] == "conflict")
         .unwrap()["id"]
         .clone();
-    let done = push_one(
-        &manager,
-        json!({"seq": 1, "entity": "conflict", "id": conflict_id, "op": "delete"}),
-    )
-    .await;
+    let done = manager
+        .push_one(json!({"seq": 1, "entity": "conflict", "id": conflict_id, "op": "delete"}))
+        .await;
     assert_eq!(done["status"], "applied");
     let after: Vec<Value> = pull_all(&rep1)
         .await
@@ -507,17 +481,15 @@ async fn losing_value_becomes_a_conflict_record_both_sides_see(server: TestServe
 async fn edit_of_deleted_customer_is_kept_as_conflict(server: TestServer) {
     let rep1 = server.login("rep1").await;
     let id = Uuid::now_v7();
-    push_one(
-        &rep1,
-        create_customer(1, id, "天津正泰建材有限公司", server.users.rep1.id),
-    )
-    .await;
-    push_one(&rep1, json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"})).await;
-    let late = push_one(
-        &rep1,
-        json!({"seq": 1, "entity": "customer", "id": id, "op": "update", "fields": {"phone": "022-12345678"}}),
-    )
-    .await;
+    rep1.push_one(create_customer(1, id, "天津正泰建材有限公司", server.users.rep1.id))
+        .await;
+    rep1.push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"}))
+        .await;
+    let late = rep1
+        .push_one(
+            json!({"seq": 1, "entity": "customer", "id": id, "op": "update", "fields": {"phone": "022-12345678"}}),
+        )
+        .await;
     assert_eq!(late["status"], "conflicted");
     let kept: Vec<Value> = pull_all(&rep1)
         .await

@@ -18,16 +18,11 @@ async fn server() -> TestServer {
 /// Creates a customer for `owner` through the API, returning its id.
 async fn customer_via_api(api: &Api, owner: impl serde::Serialize, name: &str, phone: &str) -> Uuid {
     let id = Uuid::now_v7();
-    let (status, body) = api
-        .post(
-            "/api/sync/push",
-            &json!({"client_id": Uuid::now_v7(), "mutations": [{
-                "seq": 1, "entity": "customer", "id": id, "op": "create",
-                "fields": {"name": name, "phone": phone, "region": "北京", "owner_id": owner}}]}),
-        )
+    let result = api
+        .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "create",
+                         "fields": {"name": name, "phone": phone, "region": "北京", "owner_id": owner}}))
         .await;
-    assert_eq!(status, 200);
-    assert_eq!(body["results"][0]["status"], "applied", "{body}");
+    assert_eq!(result["status"], "applied", "{result}");
     id
 }
 
@@ -42,16 +37,14 @@ async fn rep_sees_only_their_own_customers() {
     let rep2 = server.login("rep2").await;
     let mine = customer_via_api(&rep1, server.users.rep1.id, "北京华信科技有限公司", "010-62345678").await;
     let theirs = customer_via_api(&rep2, server.users.rep2.id, "上海恒达机械有限公司", "021-52345678").await;
-    let (_, logged) = rep1
-        .post(
-            "/api/sync/push",
-            &json!({"client_id": Uuid::now_v7(), "mutations": [{
-                "seq": 1, "entity": "activity", "id": Uuid::now_v7(), "op": "create",
-                "fields": {"customer_id": mine, "kind": "call", "content": "电话沟通采购需求",
-                           "at": "2026-11-20T06:30:00Z", "next_follow_up": "2026-11-27"}}]}),
+    let logged = rep1
+        .push_one(
+            json!({"seq": 1, "entity": "activity", "id": Uuid::now_v7(), "op": "create",
+                         "fields": {"customer_id": mine, "kind": "call", "content": "电话沟通采购需求",
+                                    "at": "2026-11-20T06:30:00Z", "next_follow_up": "2026-11-27"}}),
         )
         .await;
-    assert_eq!(logged["results"][0]["status"], "applied", "{logged}");
+    assert_eq!(logged["status"], "applied", "{logged}");
 
     let browser = Browser::start(&server.url).await;
     browser.login("rep1", PASSWORD).await;
@@ -179,14 +172,11 @@ async fn replaced_value_reaches_the_conflict_list_and_can_be_reapplied() {
     browser.wait_text(".field-phone", "0755-81234567").await;
 
     // The manager changes the region while the rep, unaware, sets another.
-    let (_, pushed) = manager
-        .post(
-            "/api/sync/push",
-            &json!({"client_id": Uuid::now_v7(), "mutations": [{"seq": 1, "entity": "customer", "id": id,
-                    "op": "update", "fields": {"region": "深圳南山"}, "base": {"region": "北京"}}]}),
-        )
+    let pushed = manager
+        .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "update",
+                         "fields": {"region": "深圳南山"}, "base": {"region": "北京"}}))
         .await;
-    assert_eq!(pushed["results"][0]["status"], "applied");
+    assert_eq!(pushed["status"], "applied");
     browser.click("#edit-customer").await;
     browser.fill("#customer-region", "深圳福田").await;
     browser.click("#customer-save").await;
@@ -250,14 +240,11 @@ async fn a_background_sync_does_not_wipe_a_half_typed_form() {
 
     // Someone else changes the customer; the rep's next sync brings it in
     // while the contact form is still open.
-    let (_, pushed) = manager
-        .post(
-            "/api/sync/push",
-            &json!({"client_id": Uuid::now_v7(), "mutations": [{"seq": 1, "entity": "customer", "id": id,
-                    "op": "update", "fields": {"industry": "物流运输"}, "base": {"industry": null}}]}),
-        )
+    let pushed = manager
+        .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "update",
+                         "fields": {"industry": "物流运输"}, "base": {"industry": null}}))
         .await;
-    assert_eq!(pushed["results"][0]["status"], "applied");
+    assert_eq!(pushed["status"], "applied");
     browser.click("#sync-badge").await;
     browser.wait_text(".field-industry", "物流运输").await;
 
