@@ -1,6 +1,7 @@
 //! Activities (联系记录): calls, emails, messages, visits and notes logged
 //! against a customer. They are facts: recorded once, never edited away.
 
+use crate::ids::UserId;
 use crate::validate::LongText;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -33,4 +34,8 @@ pub struct Activity {
     /// When to follow up next.
     #[serde(default)]
     pub next_follow_up: Option<NaiveDate>,
+    /// Who recorded it; set by the server from the session, never changed,
+    /// also when the customer changes hands.
+    #[serde(default)]
+    pub by: Option<UserId>,
 }

@@ -2,8 +2,32 @@
 
 use crate::ids::UserId;
 use crate::validate::{Email, LongText, Name, Phone, ShortText};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+/// Customer grade (客户分级), A best. Set by hand until automatic grading
+/// exists; the pool rules may treat grades differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Grade {
+    A,
+    B,
+    C,
+    D,
+}
+
+impl Grade {
+    pub const ALL: [Grade; 4] = [Grade::A, Grade::B, Grade::C, Grade::D];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grade::A => "A",
+            Grade::B => "B",
+            Grade::C => "C",
+            Grade::D => "D",
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -35,5 +59,20 @@ pub struct Customer {
     #[serde(default)]
     pub notes: Option<LongText>,
     #[serde(default)]
+    pub grade: Option<Grade>,
+    /// Kept by its owner: never returned to the pool automatically. Only a
+    /// manager or an admin may lock or unlock.
+    #[serde(default)]
+    pub locked: bool,
+    #[serde(default)]
     pub owner_id: Option<UserId>,
+    /// When the current owner got the customer (kept by the server).
+    #[serde(default)]
+    pub owner_since: Option<DateTime<Utc>>,
+    /// The latest activity's time (kept by the server).
+    #[serde(default)]
+    pub last_activity_at: Option<DateTime<Utc>>,
 }
+
+/// Fields of a customer that only the server sets.
+pub const SERVER_FIELDS: [&str; 3] = ["owner_id", "owner_since", "last_activity_at"];

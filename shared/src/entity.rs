@@ -5,6 +5,8 @@ use crate::activity::Activity;
 use crate::conflict::Conflict;
 use crate::contact::Contact;
 use crate::customer::Customer;
+use crate::ownership::OwnershipChange;
+use crate::pool::PoolEntry;
 use crate::validate::ValidationError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -22,14 +24,20 @@ pub enum EntityKind {
     Contact,
     Activity,
     Conflict,
+    /// A change of a customer's owner (history).
+    Ownership,
+    /// What every rep sees of a customer in the pool.
+    PoolEntry,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 4] = [
+    pub const ALL: [EntityKind; 6] = [
         EntityKind::Customer,
         EntityKind::Contact,
         EntityKind::Activity,
         EntityKind::Conflict,
+        EntityKind::Ownership,
+        EntityKind::PoolEntry,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +46,8 @@ impl EntityKind {
             EntityKind::Contact => "contact",
             EntityKind::Activity => "activity",
             EntityKind::Conflict => "conflict",
+            EntityKind::Ownership => "ownership",
+            EntityKind::PoolEntry => "pool_entry",
         }
     }
 
@@ -49,18 +59,20 @@ impl EntityKind {
     /// inherit their customer's visibility.
     pub fn parent_field(self) -> Option<&'static str> {
         match self {
-            EntityKind::Customer => None,
-            EntityKind::Contact | EntityKind::Activity | EntityKind::Conflict => Some("customer_id"),
+            EntityKind::Customer | EntityKind::PoolEntry => None,
+            EntityKind::Contact | EntityKind::Activity | EntityKind::Conflict | EntityKind::Ownership => {
+                Some("customer_id")
+            }
         }
     }
 
     /// Fields an ordinary edit may not change.
     pub fn fixed_fields(self) -> &'static [&'static str] {
         match self {
-            EntityKind::Customer => &["id", "owner_id"],
+            EntityKind::Customer => &["id", "owner_id", "owner_since", "last_activity_at"],
             EntityKind::Contact => &["id", "customer_id"],
-            EntityKind::Activity => &["id", "customer_id", "at"],
-            EntityKind::Conflict => &["id", "customer_id"],
+            EntityKind::Activity => &["id", "customer_id", "at", "by"],
+            EntityKind::Conflict | EntityKind::Ownership | EntityKind::PoolEntry => &["id", "customer_id"],
         }
     }
 
@@ -72,7 +84,18 @@ impl EntityKind {
 
     /// Records only the server creates; clients may only dismiss them.
     pub fn is_server_made(self) -> bool {
-        self == EntityKind::Conflict
+        matches!(self, EntityKind::Conflict | EntityKind::Ownership | EntityKind::PoolEntry)
+    }
+
+    /// Server-made records that can never be dismissed by a client.
+    pub fn is_permanent(self) -> bool {
+        matches!(self, EntityKind::Ownership | EntityKind::PoolEntry)
+    }
+
+    /// Records every signed-in user sees, whoever owns what: the pool's
+    /// summaries, so reps can choose what to claim.
+    pub fn is_public(self) -> bool {
+        self == EntityKind::PoolEntry
     }
 
     /// Checks a record's fields and returns them in canonical form (trimmed,
@@ -85,6 +108,8 @@ impl EntityKind {
             EntityKind::Contact => roundtrip::<Contact>(fields),
             EntityKind::Activity => roundtrip::<Activity>(fields),
             EntityKind::Conflict => roundtrip::<Conflict>(fields),
+            EntityKind::Ownership => roundtrip::<OwnershipChange>(fields),
+            EntityKind::PoolEntry => roundtrip::<PoolEntry>(fields),
         }
     }
 }

@@ -11,6 +11,8 @@ pub mod customer;
 pub mod entity;
 pub mod ids;
 pub mod merge;
+pub mod ownership;
+pub mod pool;
 pub mod search;
 pub mod sync;
 pub mod user;

@@ -7,6 +7,9 @@ use crate::access::{can_see, Viewer};
 use crate::entity::{EntityKind, FieldMap};
 use crate::ids::{TeamId, UserId};
 use crate::merge::{merge_update, FieldConflict};
+use crate::ownership::{owner_at, OwnershipChange};
+use crate::user::Role;
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -69,19 +72,50 @@ pub fn parent_of(m: &Mutation, current: Option<&StoredRecord>) -> Option<Uuid> {
     }
 }
 
+/// Whether a fact (an activity) pushed by `viewer` may hang under `parent`
+/// although `viewer` cannot see it now: a visit logged offline while the rep
+/// owned the customer still counts after the customer changed hands.
+fn fact_owned_when_made(
+    viewer: &Viewer,
+    fields: &FieldMap,
+    parent: &StoredRecord,
+    history: &[OwnershipChange],
+) -> bool {
+    let Some(at) = fields
+        .get("at")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<DateTime<Utc>>().ok())
+    else {
+        return false;
+    };
+    owner_at(history, parent.owner_id, at) == Some(viewer.id)
+}
+
 /// Decides the effect of `m`, pushed by `viewer`, on `current`. `parent` is the
-/// record named by [`parent_of`]; `team_of` answers which team a user is in.
+/// record named by [`parent_of`]; `team_of` answers which team a user is in;
+/// `history` is the parent customer's ownership history, which the store
+/// loads for facts (see [`needs_history`]).
 pub fn decide(
     viewer: &Viewer,
     team_of: &dyn Fn(UserId) -> Option<TeamId>,
     m: &Mutation,
     current: Option<&StoredRecord>,
     parent: Option<&StoredRecord>,
+    history: &[OwnershipChange],
 ) -> Decision {
     let visible = |owner: Option<UserId>| can_see(viewer, owner, owner.and_then(team_of));
     let what = m.entity.as_str();
+    if matches!(m.op, Op::Claim | Op::Release { .. }) {
+        return reject("only customers can be claimed or released, through the pool");
+    }
+    if m.entity.is_permanent() {
+        return reject(format!("a {what} record is kept by the server and cannot be changed"));
+    }
     if m.entity.is_server_made() && !matches!(m.op, Op::Delete) {
         return reject(format!("a {what} is made by the server; it can only be dismissed"));
+    }
+    if let Some(message) = manager_only_change(viewer, m, current) {
+        return reject(message);
     }
     if m.entity.is_fact() && !matches!(m.op, Op::Create { .. }) {
         return reject(format!(
@@ -100,10 +134,17 @@ pub fn decide(
                 Some(_) => match parent {
                     Some(p) if !p.deleted && visible(p.owner_id) => (p.owner_id, Some(p.id)),
                     Some(p) if p.deleted => return reject("its customer has been deleted"),
+                    Some(p) if m.entity.is_fact() && fact_owned_when_made(viewer, &data, p, history) => {
+                        (p.owner_id, Some(p.id))
+                    }
                     _ => return reject("its customer does not exist or is not yours"),
                 },
             };
-            if !visible(owner_id) {
+            let mut data = data;
+            if m.entity.is_fact() {
+                data.insert("by".into(), Value::String(viewer.id.to_string()));
+            }
+            if m.entity.parent_field().is_none() && !visible(owner_id) {
                 return reject("you may only create customers for yourself or your team");
             }
             Decision::Write {
@@ -121,6 +162,7 @@ pub fn decide(
         (_, Some(rec)) if !visible(rec.owner_id) => {
             reject(format!("you no longer have access to this {}", m.entity.as_str()))
         }
+        (Op::Claim | Op::Release { .. }, Some(_)) => reject("claims and releases go through the pool rules"),
         (Op::Delete, Some(rec)) if rec.deleted => Decision::Unchanged,
         (Op::Update { fields, .. }, Some(rec)) if rec.deleted => Decision::EditOfDeleted {
             conflicts: fields
@@ -170,6 +212,27 @@ pub fn decide(
                 conflicts: outcome.conflicts,
             }
         }
+    }
+}
+
+/// Whether the store must load the parent's ownership history for `m`.
+pub fn needs_history(m: &Mutation) -> bool {
+    m.entity.is_fact() && matches!(m.op, Op::Create { .. })
+}
+
+/// Locking a customer keeps it out of the pool, so only managers may do it.
+fn manager_only_change(viewer: &Viewer, m: &Mutation, current: Option<&StoredRecord>) -> Option<&'static str> {
+    if m.entity != EntityKind::Customer || viewer.role != Role::Rep {
+        return None;
+    }
+    let locked_now = current.and_then(|r| r.data.get("locked")).and_then(Value::as_bool).unwrap_or(false);
+    let wants = match &m.op {
+        Op::Create { fields } | Op::Update { fields, .. } => fields.get("locked").and_then(Value::as_bool),
+        _ => None,
+    };
+    match wants {
+        Some(locked) if locked != locked_now => Some("only a manager can lock or unlock a customer"),
+        _ => None,
     }
 }
 
@@ -231,7 +294,7 @@ mod tests {
         parent: Option<&StoredRecord>,
     ) -> Decision {
         let team = w.team;
-        decide(who, &move |_| Some(team), m, cur, parent)
+        decide(who, &move |_| Some(team), m, cur, parent, &[])
     }
 
     #[test]
@@ -422,5 +485,77 @@ mod tests {
         assert_eq!(conflicts[0].lost, json!("x"));
         let delete = mutation(EntityKind::Customer, gone.id, Op::Delete);
         assert_eq!(run(&w, &w.rep, &delete, Some(&gone), None), Decision::Unchanged);
+    }
+
+    fn visit(customer: &StoredRecord, at: &str) -> Mutation {
+        mutation(
+            EntityKind::Activity,
+            Uuid::now_v7(),
+            Op::Create {
+                fields: fields(json!({"customer_id": customer.id, "kind": "visit", "content": "拜访", "at": at})),
+            },
+        )
+    }
+
+    #[test]
+    fn visit_logged_while_owning_counts_after_the_customer_changed_hands() {
+        let w = world();
+        let now_others = customer_of(&w.other);
+        let handed_over = crate::ownership::OwnershipChange {
+            id: Uuid::now_v7(),
+            customer_id: now_others.id,
+            kind: crate::ownership::OwnershipKind::Departure,
+            from: Some(w.rep.id),
+            to: Some(w.other.id),
+            by: None,
+            reason: None,
+            at: "2026-05-02T00:00:00Z".parse().unwrap(),
+        };
+        let history = [handed_over];
+        let team = w.team;
+        let decide_at = |at: &str| decide(&w.rep, &move |_| Some(team), &visit(&now_others, at), None, Some(&now_others), &history);
+        let Decision::Write { record, .. } = decide_at("2026-05-01T09:00:00Z") else {
+            panic!("a visit made while owning is kept")
+        };
+        assert_eq!(record.owner_id, Some(w.other.id), "it belongs with the customer's new owner");
+        assert_eq!(record.data["by"], json!(w.rep.id), "and keeps its author");
+        assert!(matches!(decide_at("2026-05-03T09:00:00Z"), Decision::Reject { .. }));
+    }
+
+    #[test]
+    fn activity_author_is_the_pusher_whatever_the_client_says() {
+        let w = world();
+        let customer = customer_of(&w.rep);
+        let mut m = visit(&customer, "2026-05-01T09:00:00Z");
+        if let Op::Create { fields } = &mut m.op {
+            fields.insert("by".into(), json!(w.other.id));
+        }
+        let Decision::Write { record, .. } = run(&w, &w.rep, &m, None, Some(&customer)) else {
+            panic!("not written")
+        };
+        assert_eq!(record.data["by"], json!(w.rep.id));
+    }
+
+    #[test]
+    fn only_managers_lock_customers_and_history_is_untouchable() {
+        let w = world();
+        let mine = customer_of(&w.rep);
+        let lock = mutation(
+            EntityKind::Customer,
+            mine.id,
+            Op::Update {
+                fields: fields(json!({"locked": true})),
+                base: FieldMap::new(),
+            },
+        );
+        assert!(matches!(run(&w, &w.rep, &lock, Some(&mine), None), Decision::Reject { message } if message.contains("manager")));
+        let manager = Viewer {
+            id: UserId(Uuid::now_v7()),
+            role: Role::Manager,
+            team_id: Some(w.team),
+        };
+        assert!(matches!(run(&w, &manager, &lock, Some(&mine), None), Decision::Write { .. }));
+        let forget = mutation(EntityKind::Ownership, Uuid::now_v7(), Op::Delete);
+        assert!(matches!(run(&w, &manager, &forget, None, None), Decision::Reject { .. }));
     }
 }

@@ -4,5 +4,5 @@
 mod decide;
 mod wire;
 
-pub use decide::{decide, parent_of, Decision, RecordWrite, StoredRecord};
+pub use decide::{needs_history, decide, parent_of, Decision, RecordWrite, StoredRecord};
 pub use wire::*;

@@ -36,6 +36,11 @@ pub enum Op {
     },
     /// Soft delete: the record becomes a tombstone.
     Delete,
+    /// Take a customer from the pool (customers only). Exactly one of two
+    /// reps claiming the same customer wins; the other is rejected.
+    Claim,
+    /// Give a customer back to the pool (customers only), saying why.
+    Release { reason: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
