@@ -52,29 +52,69 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
+/// How long after an account is closed its devices may still hand in the
+/// visits and notes they recorded before (see [`Pusher`]).
+pub const CLOSED_ACCOUNT_GRACE_MS: i64 = 14 * 24 * 60 * 60 * 1000;
+
 /// The signed-in user of a request, from `Authorization: Bearer <token>`.
 pub struct AuthUser {
     pub user: User,
     pub token_hash: String,
 }
 
+fn bearer_hash(parts: &Parts) -> Result<String, ApiError> {
+    let token = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(ApiError::Unauthorized)?;
+    Ok(token_hash(token.trim()))
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(ApiError::Unauthorized)?;
-        let hash = token_hash(token.trim());
-        let user = state
-            .store
-            .session_user(&hash, state.now_ms())
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
-        Ok(AuthUser { user, token_hash: hash })
+        let hash = bearer_hash(parts)?;
+        let now = state.now_ms();
+        if let Some(user) = state.store.session_user(&hash, now).await? {
+            return Ok(AuthUser { user, token_hash: hash });
+        }
+        // A closed account is told so, so its app can hand in what it holds
+        // and forget the rest instead of waiting to be signed in again.
+        match state.store.closed_account_session(&hash, now, CLOSED_ACCOUNT_GRACE_MS).await? {
+            Some(_) => Err(ApiError::AccountClosed),
+            None => Err(ApiError::Unauthorized),
+        }
+    }
+}
+
+/// Who may push: a signed-in user, or, for two weeks after their account was
+/// closed, a departed rep's device handing in facts it recorded before the
+/// account was closed. Their sessions work for nothing else.
+pub enum Pusher {
+    Active(AuthUser),
+    Closed { user: User, closed_at: i64 },
+}
+
+impl FromRequestParts<AppState> for Pusher {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match AuthUser::from_request_parts(parts, state).await {
+            Ok(auth) => Ok(Pusher::Active(auth)),
+            Err(ApiError::AccountClosed) => {
+                let hash = bearer_hash(parts)?;
+                let (user, closed_at) = state
+                    .store
+                    .closed_account_session(&hash, state.now_ms(), CLOSED_ACCOUNT_GRACE_MS)
+                    .await?
+                    .ok_or(ApiError::AccountClosed)?;
+                Ok(Pusher::Closed { user, closed_at })
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 

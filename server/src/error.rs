@@ -16,6 +16,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("wrong username or password")]
     BadCredentials,
+    #[error("your account has been closed; your manager has your customers now")]
+    AccountClosed,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -35,6 +37,7 @@ impl ApiError {
             ApiError::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
+            ApiError::AccountClosed => (StatusCode::UNAUTHORIZED, yingpan_shared::api::ACCOUNT_CLOSED),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),

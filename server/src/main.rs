@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use tracing_subscriber::EnvFilter;
-use yingpan_server::{demo, serve, store, AppState, Settings};
+use yingpan_server::{demo, jobs, serve, store, AppState, Settings};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -30,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let state = AppState::new(store, settings);
+    jobs::spawn_auto_return(state.clone());
     serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })

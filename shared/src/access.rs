@@ -2,7 +2,9 @@
 //! push; the app never decides visibility on its own.
 
 use crate::ids::{TeamId, UserId};
+use crate::sync::{Mutation, Op};
 use crate::user::{Role, User};
+use chrono::{DateTime, Utc};
 
 /// The person asking, as far as visibility goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +68,54 @@ pub fn may_reassign(
         return Err("the new owner is not in your team");
     }
     Ok(())
+}
+
+/// Whether `viewer` may close `rep`'s account and hand their customers to
+/// `receivers` (none: the pool). Everyone involved must be in the viewer's
+/// reach, and the receivers active and not the one leaving.
+pub fn may_hand_over(viewer: &Viewer, users: &[User], rep: UserId, receivers: &[UserId]) -> Result<(), String> {
+    let leaving = users.iter().find(|u| u.id == rep).ok_or("there is no such user")?;
+    if viewer.role == Role::Rep {
+        return Err("only a manager or an admin can hand over a rep's customers".into());
+    }
+    if rep == viewer.id {
+        return Err("you cannot close your own account".into());
+    }
+    if !leaving.active {
+        return Err(format!("{}'s account is already closed", leaving.display_name));
+    }
+    let team = |id: UserId| team_of(users, id);
+    if receivers.is_empty() {
+        return may_reassign(viewer, Some(rep), leaving.team_id, None, None).map_err(String::from);
+    }
+    for r in receivers {
+        let Some(receiver) = users.iter().find(|u| u.id == *r) else {
+            return Err("one of the chosen receivers does not exist".into());
+        };
+        if *r == rep || !receiver.active {
+            return Err(format!("{} cannot receive customers", receiver.display_name));
+        }
+        may_reassign(viewer, Some(rep), leaving.team_id, Some(*r), team(*r))
+            .map_err(|why| format!("{}: {why}", receiver.display_name))?;
+    }
+    Ok(())
+}
+
+/// What a closed account's device may still hand in: facts (visits, notes)
+/// recorded before the account was closed. Nothing recorded later, and no
+/// edit, counts: the customers belong to someone else now.
+pub fn after_closing(m: &Mutation, closed_at: DateTime<Utc>) -> Result<(), String> {
+    let refused = || "your account was closed; only visits and notes recorded before that are kept".to_owned();
+    let Op::Create { fields } = &m.op else {
+        return Err(refused());
+    };
+    if !m.entity.is_fact() {
+        return Err(refused());
+    }
+    match fields.get("at").and_then(|v| v.as_str()).and_then(|s| s.parse::<DateTime<Utc>>().ok()) {
+        Some(at) if at <= closed_at => Ok(()),
+        _ => Err(refused()),
+    }
 }
 
 /// The owners whose records a viewer sees, for filtering queries.
@@ -156,6 +206,52 @@ mod tests {
             may_reassign(&admin, Some(a.id), north, Some(stranger.id), south),
             Ok(())
         );
+    }
+
+    #[test]
+    fn managers_hand_over_within_their_team_to_active_receivers() {
+        let north = Some(TeamId(Uuid::now_v7()));
+        let south = Some(TeamId(Uuid::now_v7()));
+        let manager = user(Role::Manager, north);
+        let (leaving, stays) = (user(Role::Rep, north), user(Role::Rep, north));
+        let mut gone = user(Role::Rep, north);
+        gone.active = false;
+        let stranger = user(Role::Rep, south);
+        let all = vec![manager.clone(), leaving.clone(), stays.clone(), gone.clone(), stranger.clone()];
+        let m = Viewer::from(&manager);
+        assert_eq!(may_hand_over(&m, &all, leaving.id, &[stays.id]), Ok(()));
+        assert_eq!(may_hand_over(&m, &all, leaving.id, &[]), Ok(()));
+        assert!(may_hand_over(&m, &all, leaving.id, &[stranger.id]).is_err());
+        assert!(may_hand_over(&m, &all, leaving.id, &[gone.id]).is_err());
+        assert!(may_hand_over(&m, &all, leaving.id, &[leaving.id]).is_err());
+        assert!(may_hand_over(&m, &all, stranger.id, &[]).is_err());
+        assert!(may_hand_over(&m, &all, gone.id, &[stays.id]).unwrap_err().contains("already closed"));
+        assert!(may_hand_over(&Viewer::from(&stays), &all, leaving.id, &[stays.id]).is_err());
+        assert!(may_hand_over(&m, &all, manager.id, &[stays.id]).is_err());
+    }
+
+    #[test]
+    fn closed_account_hands_in_only_facts_recorded_before_closing() {
+        use crate::entity::EntityKind;
+        let closed: DateTime<Utc> = "2026-06-01T12:00:00Z".parse().unwrap();
+        let fact = |entity, at: &str| Mutation {
+            seq: 1,
+            entity,
+            id: Uuid::now_v7(),
+            op: Op::Create {
+                fields: serde_json::json!({"at": at}).as_object().unwrap().clone(),
+            },
+        };
+        assert!(after_closing(&fact(EntityKind::Activity, "2026-06-01T11:00:00Z"), closed).is_ok());
+        assert!(after_closing(&fact(EntityKind::Activity, "2026-06-01T13:00:00Z"), closed).is_err());
+        assert!(after_closing(&fact(EntityKind::Customer, "2026-06-01T11:00:00Z"), closed).is_err());
+        let edit = Mutation {
+            seq: 2,
+            entity: EntityKind::Activity,
+            id: Uuid::now_v7(),
+            op: Op::Delete,
+        };
+        assert!(after_closing(&edit, closed).is_err());
     }
 
     #[test]

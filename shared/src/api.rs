@@ -1,7 +1,13 @@
-//! The REST wire contract besides sync: login and the error shape.
+//! The REST wire contract besides sync: login, the error shape, the pool
+//! and the manager console.
 
+use crate::ids::UserId;
+use crate::ownership::OwnershipChange;
+use crate::pool::Handover;
 use crate::user::User;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LoginRequest {
@@ -28,4 +34,92 @@ pub struct ErrorDetail {
     pub code: String,
     /// A sentence a person can act on.
     pub message: String,
+}
+
+/// What the server answers with HTTP 401 and this code: the account was
+/// closed (the rep left). The app hands in its remaining facts, then drops
+/// everything it cached.
+pub const ACCOUNT_CLOSED: &str = "account_closed";
+
+/// `POST /api/users/{id}/departure`: close a rep's account and hand over
+/// their book. Without `confirm` nothing changes and the plan comes back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DepartureRequest {
+    #[serde(flatten)]
+    pub handover: Handover,
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+/// Who gets what from a departing rep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HandoverPlan {
+    pub customers: u64,
+    /// Customers with their contacts, activities and history: every record
+    /// that changes hands.
+    pub records: u64,
+    pub shares: Vec<HandoverShare>,
+    /// Whether it was carried out (`confirm`) or is only a preview.
+    pub done: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HandoverShare {
+    /// `None`: the pool.
+    pub to: Option<UserId>,
+    pub customers: u64,
+    /// The receiver's book afterwards.
+    pub owned_after: u64,
+    /// Some of the customers' names, for the preview.
+    pub sample: Vec<String>,
+}
+
+/// `GET /api/team`: the manager console's numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TeamOverview {
+    pub members: Vec<MemberStats>,
+    pub pool: PoolOverview,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberStats {
+    pub user: User,
+    pub customers: u64,
+    pub activities_7d: u64,
+    pub activities_30d: u64,
+    pub claims_30d: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoolOverview {
+    pub size: u64,
+    /// The last weeks, newest first.
+    pub weeks: Vec<PoolWeek>,
+    /// Team customers that go back to the pool within the warning period.
+    pub returning: Vec<Returning>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PoolWeek {
+    pub start: DateTime<Utc>,
+    /// Customers that went into the pool.
+    pub inflow: u64,
+    /// Customers taken out of it.
+    pub outflow: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Returning {
+    pub customer_id: Uuid,
+    pub name: String,
+    pub owner: UserId,
+    pub at: DateTime<Utc>,
+}
+
+/// `GET /api/ownership`: one entry of the ownership history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OwnershipEntry {
+    #[serde(flatten)]
+    pub change: OwnershipChange,
+    pub customer_name: String,
 }

@@ -2,14 +2,16 @@
 
 mod auth;
 mod customers;
+mod pool;
 mod records;
 mod sync;
+mod team;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
@@ -29,6 +31,11 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/pull", get(sync::pull))
         .route("/records/{entity}/{id}", get(records::get_record))
         .route("/customers/{id}/owner", post(customers::reassign))
+        .route("/pool/rules", get(pool::rules).merge(put(pool::set_rules)))
+        .route("/users", get(pool::users))
+        .route("/users/{id}/departure", post(team::depart))
+        .route("/team", get(team::overview))
+        .route("/ownership", get(team::history))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(

@@ -23,7 +23,8 @@ pub async fn get_record(
     let owner_team = record.owner_id.and_then(|o| team_of(&users, o));
     // Someone else's record is reported exactly like a missing one, so ids
     // cannot be probed.
-    if record.deleted || !can_see(&Viewer::from(&auth.user), record.owner_id, owner_team) {
+    let visible = entity.is_public() || can_see(&Viewer::from(&auth.user), record.owner_id, owner_team);
+    if record.deleted || !visible {
         return Err(not_found());
     }
     Ok(Json(record.data))

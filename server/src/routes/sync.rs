@@ -1,19 +1,21 @@
 //! Sync push and pull. The rules live in `yingpan_shared::sync`; this only
 //! checks the request's shape and does the IO.
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Pusher};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use yingpan_shared::access::{scope, Viewer};
-use yingpan_shared::sync::{Cursor, PullResponse, PushRequest, PushResponse, MAX_PULL_LIMIT, MAX_PUSH_BATCH};
+use yingpan_shared::access::{after_closing, scope, Viewer};
+use yingpan_shared::sync::{
+    Cursor, MutationResult, MutationStatus, PullResponse, PushRequest, PushResponse, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
+};
 
 pub async fn push(
     State(st): State<AppState>,
-    auth: AuthUser,
+    pusher: Pusher,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     if req.mutations.len() > MAX_PUSH_BATCH {
@@ -25,10 +27,30 @@ pub async fn push(
         return Err(ApiError::BadRequest("mutation seq is out of range".into()));
     }
     let users = st.store.users().await?;
-    let results = st
-        .store
-        .push(&Viewer::from(&auth.user), &users, &req, st.now_ms())
-        .await?;
+    let (user, closed_at) = match pusher {
+        Pusher::Active(auth) => (auth.user, None),
+        Pusher::Closed { user, closed_at } => (user, Some(closed_at)),
+    };
+    let Some(closed_at) = closed_at else {
+        let results = st.store.push(&Viewer::from(&user), &users, &req, st.now_ms()).await?;
+        return Ok(Json(PushResponse { results }));
+    };
+    // A closed account hands in its facts; everything else is answered
+    // with the reason and dropped by its device.
+    let closed_at = chrono::DateTime::from_timestamp_millis(closed_at).unwrap_or_default();
+    let (facts, refused): (Vec<_>, Vec<_>) = req
+        .mutations
+        .into_iter()
+        .partition(|m| after_closing(m, closed_at).is_ok());
+    let handed_in = PushRequest { client_id: req.client_id, mutations: facts };
+    let mut results = st.store.push(&Viewer::from(&user), &users, &handed_in, st.now_ms()).await?;
+    results.extend(refused.iter().map(|m| MutationResult {
+        seq: m.seq,
+        status: MutationStatus::Rejected,
+        message: after_closing(m, closed_at).err(),
+        conflicts: Vec::new(),
+    }));
+    results.sort_by_key(|r| r.seq);
     Ok(Json(PushResponse { results }))
 }
 

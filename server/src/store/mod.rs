@@ -15,6 +15,7 @@
 //! anyway; its writers begin with `BEGIN IMMEDIATE` so they queue for the
 //! lock instead of failing on a stale snapshot.
 
+mod pool_sql;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -25,10 +26,21 @@ pub use sqlite::SqliteStore;
 use async_trait::async_trait;
 use std::sync::Arc;
 use yingpan_shared::access::{OwnerScope, Viewer};
+use yingpan_shared::api::{HandoverPlan, MemberStats, OwnershipEntry, PoolWeek};
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::ids::{TeamId, UserId};
+use yingpan_shared::pool::{Handover, PoolRules, ReturnFacts};
 use yingpan_shared::sync::{Cursor, MutationResult, PullResponse, PushRequest, StoredRecord};
 use yingpan_shared::user::User;
+
+/// An owned customer with what the pool rules need to know about it.
+#[derive(Clone, Debug)]
+pub struct OwnedCustomer {
+    pub id: uuid::Uuid,
+    pub owner: UserId,
+    pub name: String,
+    pub facts: ReturnFacts,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -93,6 +105,37 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<Result<u64, Refusal>>;
     async fn record(&self, entity: EntityKind, id: uuid::Uuid) -> StoreResult<Option<StoredRecord>>;
+
+    async fn pool_rules(&self) -> StoreResult<PoolRules>;
+    async fn set_pool_rules(&self, rules: &PoolRules) -> StoreResult<()>;
+    /// Closes `rep`'s account and hands their customers over as `handover`
+    /// says, in one transaction; with `confirm` false, only plans it.
+    async fn hand_over(
+        &self,
+        viewer: &Viewer,
+        users: &[User],
+        rep: UserId,
+        handover: &Handover,
+        confirm: bool,
+        now: i64,
+    ) -> StoreResult<Result<HandoverPlan, Refusal>>;
+    /// The user behind a session of an account closed less than `grace_ms`
+    /// ago, and when it was closed: such a session may still hand in facts.
+    async fn closed_account_session(&self, token_hash: &str, now: i64, grace_ms: i64) -> StoreResult<Option<(User, i64)>>;
+    /// Returns every owned customer that the pool rules say is due, in one
+    /// transaction. Safe to run from several servers at once: on PostgreSQL
+    /// only one does the work, and a second run finds nothing left to do.
+    /// Returns how many customers went back.
+    async fn auto_return(&self, users: &[User], now: i64) -> StoreResult<u64>;
+    /// Owned customers (of `owners`, or everyone's) with their pool facts.
+    async fn owned_customers(&self, owners: Option<&[UserId]>) -> StoreResult<Vec<OwnedCustomer>>;
+    /// Customers, recent activities and claims of each of `members`.
+    async fn member_stats(&self, members: &[User], now: i64) -> StoreResult<Vec<MemberStats>>;
+    /// The pool's size and its weekly in- and outflow for `weeks` weeks
+    /// ending at `now`, newest first.
+    async fn pool_flow(&self, weeks: u32, now: i64) -> StoreResult<(u64, Vec<PoolWeek>)>;
+    /// The newest ownership changes, of one customer or of all.
+    async fn ownership_history(&self, customer: Option<uuid::Uuid>, limit: u32) -> StoreResult<Vec<OwnershipEntry>>;
 }
 
 /// Opens the store named by `database_url`: `postgres://…` for PostgreSQL,

@@ -39,6 +39,28 @@ pub(super) fn make_user(
     })
 }
 
+/// Customers carry fields only the server keeps, in their own columns (set
+/// in bulk when customers change hands); a record's JSON is overlaid with
+/// them whenever it is read.
+pub(super) fn overlay_server_fields(
+    entity: EntityKind,
+    data: &mut serde_json::Map<String, serde_json::Value>,
+    owner: Option<&str>,
+    owner_since: Option<i64>,
+    last_activity: Option<i64>,
+) {
+    if entity != EntityKind::Customer {
+        return;
+    }
+    let time = |ms: Option<i64>| {
+        ms.and_then(chrono::DateTime::from_timestamp_millis)
+            .map_or(serde_json::Value::Null, |t| serde_json::json!(t))
+    };
+    data.insert("owner_id".into(), owner.map_or(serde_json::Value::Null, |o| o.into()));
+    data.insert("owner_since".into(), time(owner_since));
+    data.insert("last_activity_at".into(), time(last_activity));
+}
+
 pub(super) fn unique_violation(e: sqlx::Error, what: &str) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what.to_owned()),
@@ -47,8 +69,8 @@ pub(super) fn unique_violation(e: sqlx::Error, what: &str) -> StoreError {
 }
 
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $migrations:tt, $begin_write:expr) => {
-        use $crate::store::sql::{corrupt, make_user, parse_entity, parse_uuid, unique_violation};
+    ($store:ident, $db:ty, $migrations:tt, $begin_write:expr, $job_lock:expr) => {
+        use $crate::store::sql::{corrupt, make_user, overlay_server_fields, parse_entity, parse_uuid, unique_violation};
         use $crate::store::{Refusal, Store};
         use sqlx::Row as _;
         use std::collections::HashMap;
@@ -58,16 +80,19 @@ macro_rules! sql_store {
         use yingpan_shared::entity::{EntityKind, FieldMap};
         use yingpan_shared::ids::{TeamId, UserId};
         use yingpan_shared::sync::{
-            decide, parent_of, Change, Cursor, Decision, MutationResult, MutationStatus, PullResponse,
-            PushRequest, StoredRecord,
+            decide, needs_history, parent_of, Change, Cursor, Decision, Mutation, MutationResult, MutationStatus,
+            PullResponse, PushRequest, StoredRecord,
         };
         use yingpan_shared::user::User;
 
         type Conn = <$db as sqlx::Database>::Connection;
         type DbRow = <$db as sqlx::Database>::Row;
 
+        $crate::store::pool_sql::pool_sql!($db, $job_lock);
+
         const USER_COLUMNS: &str = "id, username, display_name, role, team_id, active";
-        const RECORD_COLUMNS: &str = "entity, id, owner_id, parent_id, data, deleted, updated_by";
+        const RECORD_COLUMNS: &str =
+            "entity, id, owner_id, parent_id, data, deleted, updated_by, owner_since, last_activity_at";
 
         fn user_from_row(row: &DbRow) -> super::StoreResult<User> {
             let id: String = row.try_get("id")?;
@@ -89,12 +114,21 @@ macro_rules! sql_store {
             let owner: Option<String> = row.try_get("owner_id")?;
             let parent: Option<String> = row.try_get("parent_id")?;
             let data: String = row.try_get("data")?;
+            let entity = parse_entity(&entity)?;
+            let mut data = serde_json::from_str::<FieldMap>(&data).map_err(corrupt)?;
+            overlay_server_fields(
+                entity,
+                &mut data,
+                owner.as_deref(),
+                row.try_get("owner_since")?,
+                row.try_get("last_activity_at")?,
+            );
             let record = StoredRecord {
-                entity: parse_entity(&entity)?,
+                entity,
                 id: parse_uuid(&id)?,
                 owner_id: owner.as_deref().map(parse_uuid).transpose()?.map(UserId),
                 parent_id: parent.as_deref().map(parse_uuid).transpose()?,
-                data: serde_json::from_str::<FieldMap>(&data).map_err(corrupt)?,
+                data,
                 deleted: row.try_get("deleted")?,
             };
             Ok((record, row.try_get("updated_by")?))
@@ -136,8 +170,8 @@ macro_rules! sql_store {
         ) -> super::StoreResult<i64> {
             let seq = next_seq(&mut *conn).await?;
             sqlx::query(
-                "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by, owner_since) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
                  ON CONFLICT (entity, id) DO UPDATE SET owner_id = excluded.owner_id, \
                  parent_id = excluded.parent_id, data = excluded.data, deleted = excluded.deleted, \
                  seq = excluded.seq, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
@@ -151,6 +185,7 @@ macro_rules! sql_store {
             .bind(seq)
             .bind(now)
             .bind(author)
+            .bind((entity == EntityKind::Customer).then_some(now))
             .execute(&mut *conn)
             .await?;
             Ok(seq)
@@ -203,12 +238,38 @@ macro_rules! sql_store {
             Ok(())
         }
 
-        /// Adds `AND (owner_id IN (…) OR owner_id IS NULL)` for a scope.
+        /// Keeps a mutation's answer so a retried push gets the same one.
+        async fn remember_result(
+            conn: &mut Conn,
+            client: &str,
+            seq: i64,
+            author: &str,
+            result: &MutationResult,
+            now: i64,
+        ) -> super::StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO applied_mutations (client_id, seq, user_id, result, applied_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(client)
+            .bind(seq)
+            .bind(author)
+            .bind(serde_json::to_string(result).map_err(corrupt)?)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        /// Adds `AND (owner_id IN (…) OR owner_id IS NULL OR entity IN (public
+        /// kinds))` for a scope.
         fn push_scope(q: &mut sqlx::QueryBuilder<'_, $db>, scope: &OwnerScope) {
             let OwnerScope::Owners { owners, pool } = scope else {
                 return;
             };
             q.push(" AND (");
+            for kind in EntityKind::ALL.into_iter().filter(|k| k.is_public()) {
+                q.push("entity = ").push_bind(kind.as_str()).push(" OR ");
+            }
             if !owners.is_empty() {
                 q.push("owner_id IN (");
                 let mut list = q.separated(", ");
@@ -331,6 +392,8 @@ macro_rules! sql_store {
                 let client = req.client_id.to_string();
                 let author = viewer.id.to_string();
                 let mut tx = self.pool.begin_with($begin_write).await?;
+                // What each mutation is decided against must be current.
+                lock_writes(&mut tx).await?;
                 let mut results = Vec::with_capacity(req.mutations.len());
                 for m in &req.mutations {
                     let mseq = i64::try_from(m.seq).map_err(corrupt)?;
@@ -344,10 +407,26 @@ macro_rules! sql_store {
                         results.push(serde_json::from_str(&text).map_err(corrupt)?);
                         continue;
                     }
+                    if matches!(m.op, Op::Claim | Op::Release { .. }) {
+                        let outcome = pool_op(&mut tx, viewer, users, m, now).await?;
+                        let result = MutationResult {
+                            seq: m.seq,
+                            status: if outcome.is_ok() { MutationStatus::Applied } else { MutationStatus::Rejected },
+                            message: outcome.err(),
+                            conflicts: Vec::new(),
+                        };
+                        remember_result(&mut tx, &client, mseq, &author, &result, now).await?;
+                        results.push(result);
+                        continue;
+                    }
                     let current = load_record(&mut tx, m.entity, m.id).await?;
                     let parent = match parent_of(m, current.as_ref().map(|(r, _)| r)) {
                         Some(pid) => load_record(&mut tx, EntityKind::Customer, pid).await?,
                         None => None,
+                    };
+                    let history = match &parent {
+                        Some((p, _)) if needs_history(m) => load_history(&mut tx, p.id).await?,
+                        _ => Vec::new(),
                     };
                     let decision = decide(
                         viewer,
@@ -355,6 +434,7 @@ macro_rules! sql_store {
                         m,
                         current.as_ref().map(|(r, _)| r),
                         parent.as_ref().map(|(r, _)| r),
+                        &history,
                     );
                     let result = match decision {
                         Decision::Reject { message } => MutationResult {
@@ -382,6 +462,9 @@ macro_rules! sql_store {
                                 &author,
                             )
                             .await?;
+                            if let (true, Some(customer)) = (m.entity.is_fact(), record.parent_id) {
+                                note_activity(&mut tx, customer, &record.data, now).await?;
+                            }
                             if let Some((before, last_writer)) = &current {
                                 let lost_by = last_writer.parse().ok().map(UserId);
                                 write_conflicts(&mut tx, before, &conflicts, Some(viewer.id), lost_by, now).await?;
@@ -404,16 +487,7 @@ macro_rules! sql_store {
                             }
                         }
                     };
-                    sqlx::query(
-                        "INSERT INTO applied_mutations (client_id, seq, user_id, result, applied_at) VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(&client)
-                    .bind(mseq)
-                    .bind(&author)
-                    .bind(serde_json::to_string(&result).map_err(corrupt)?)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                    remember_result(&mut tx, &client, mseq, &author, &result, now).await?;
                     results.push(result);
                 }
                 tx.commit().await?;
@@ -438,7 +512,9 @@ macro_rules! sql_store {
                     return Ok(PullResponse { changes: Vec::new(), cursor: 0, has_more: false, reset: true, total: None });
                 }
                 let fetch = i64::from(limit) + 1;
-                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT entity, id, data, deleted, seq FROM records WHERE seq > ");
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT entity, id, data, deleted, seq, owner_id, owner_since, last_activity_at FROM records WHERE seq > ",
+                );
                 q.push_bind(since).push(" AND seq <= ").push_bind(head);
                 push_scope(&mut q, scope);
                 q.push(" ORDER BY seq LIMIT ").push_bind(fetch);
@@ -447,13 +523,21 @@ macro_rules! sql_store {
                     let entity: String = row.try_get("entity")?;
                     let id: String = row.try_get("id")?;
                     let deleted: bool = row.try_get("deleted")?;
-                    let data: String = row.try_get("data")?;
-                    changes.push(Change {
-                        entity: parse_entity(&entity)?,
-                        id: parse_uuid(&id)?,
-                        seq: row.try_get("seq")?,
-                        data: if deleted { None } else { Some(serde_json::from_str(&data).map_err(corrupt)?) },
-                    });
+                    let entity = parse_entity(&entity)?;
+                    let data = if deleted {
+                        None
+                    } else {
+                        let mut data: FieldMap = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
+                        overlay_server_fields(
+                            entity,
+                            &mut data,
+                            row.try_get::<Option<String>, _>("owner_id")?.as_deref(),
+                            row.try_get("owner_since")?,
+                            row.try_get("last_activity_at")?,
+                        );
+                        Some(data)
+                    };
+                    changes.push(Change { entity, id: parse_uuid(&id)?, seq: row.try_get("seq")?, data });
                 }
                 let evictions = sqlx::query(
                     "SELECT seq, entity, id FROM evictions WHERE user_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4",
@@ -504,7 +588,8 @@ macro_rules! sql_store {
                     }
                 }
                 let mut tx = self.pool.begin_with($begin_write).await?;
-                let Some((mut record, _)) = load_record(&mut tx, EntityKind::Customer, customer).await? else {
+                lock_writes(&mut tx).await?;
+                let Some((record, _)) = load_record(&mut tx, EntityKind::Customer, customer).await? else {
                     return Ok(Err(Refusal::NotFound));
                 };
                 let from = record.owner_id;
@@ -518,35 +603,8 @@ macro_rules! sql_store {
                 if from == to {
                     return Ok(Ok(0));
                 }
-                let author = viewer.id.to_string();
-                record.data.insert("owner_id".into(), serde_json::json!(to));
-                write_record(&mut tx, EntityKind::Customer, customer, to, None, &record.data, false, now, &author).await?;
-                let children = sqlx::query(&format!("SELECT {RECORD_COLUMNS} FROM records WHERE parent_id = $1"))
-                    .bind(customer.to_string())
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let mut moved = 1;
-                for row in &children {
-                    let (child, _) = record_from_row(row)?;
-                    write_record(&mut tx, child.entity, child.id, to, child.parent_id, &child.data, child.deleted, now, &author)
-                        .await?;
-                    moved += 1;
-                }
-                // Whoever saw the customer before and does not now is told to
-                // drop it (and, on their device, its children).
-                for user in users {
-                    let v = Viewer::from(user);
-                    if can_see(&v, from, team(from)) && !can_see(&v, to, team(to)) {
-                        let seq = next_seq(&mut tx).await?;
-                        sqlx::query("INSERT INTO evictions (seq, user_id, entity, id) VALUES ($1, $2, $3, $4)")
-                            .bind(seq)
-                            .bind(user.id.to_string())
-                            .bind(EntityKind::Customer.as_str())
-                            .bind(customer.to_string())
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                }
+                let moves = [Move { customer, from, to, reason: None }];
+                let moved = move_customers(&mut tx, users, &moves, OwnershipKind::Reassign, Some(viewer.id), now).await?;
                 tx.commit().await?;
                 Ok(Ok(moved))
             }
@@ -554,6 +612,154 @@ macro_rules! sql_store {
             async fn record(&self, entity: EntityKind, id: uuid::Uuid) -> super::StoreResult<Option<StoredRecord>> {
                 let mut conn = self.pool.acquire().await?;
                 Ok(load_record(&mut conn, entity, id).await?.map(|(r, _)| r))
+            }
+
+            async fn pool_rules(&self) -> super::StoreResult<PoolRules> {
+                let mut conn = self.pool.acquire().await?;
+                load_rules(&mut conn).await
+            }
+
+            async fn set_pool_rules(&self, rules: &PoolRules) -> super::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(RULES_KEY)
+                .bind(serde_json::to_string(rules).map_err(corrupt)?)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn hand_over(
+                &self,
+                viewer: &Viewer,
+                users: &[User],
+                rep: UserId,
+                handover: &Handover,
+                confirm: bool,
+                now: i64,
+            ) -> super::StoreResult<Result<HandoverPlan, Refusal>> {
+                let receivers: Vec<UserId> = match handover {
+                    Handover::ToOne { to } => vec![*to],
+                    Handover::Spread { to } => to.clone(),
+                    Handover::Pool => Vec::new(),
+                };
+                if let Err(why) = yingpan_shared::access::may_hand_over(viewer, users, rep, &receivers) {
+                    return Ok(Err(if users.iter().any(|u| u.id == rep) { Refusal::Forbidden(why) } else { Refusal::NotFound }));
+                }
+                let departing = users.iter().find(|u| u.id == rep).cloned().ok_or_else(|| corrupt("user vanished"))?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                lock_writes(&mut tx).await?;
+                let outcome = hand_over_in(&mut tx, users, &departing, handover, confirm, viewer.id, now).await?;
+                if confirm && outcome.is_ok() {
+                    tx.commit().await?;
+                }
+                Ok(outcome)
+            }
+
+            async fn closed_account_session(
+                &self,
+                token_hash: &str,
+                now: i64,
+                grace_ms: i64,
+            ) -> super::StoreResult<Option<(User, i64)>> {
+                let sql = "SELECT u.id, u.username, u.display_name, u.role, u.team_id, u.active, u.departed_at \
+                           FROM sessions s JOIN users u ON u.id = s.user_id \
+                           WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = FALSE \
+                           AND u.departed_at IS NOT NULL AND u.departed_at > $3";
+                let row = sqlx::query(sql)
+                    .bind(token_hash)
+                    .bind(now)
+                    .bind(now - grace_ms)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("departed_at")?))),
+                    None => Ok(None),
+                }
+            }
+
+            async fn auto_return(&self, users: &[User], now: i64) -> super::StoreResult<u64> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                if let Some(lock) = JOB_LOCK {
+                    let got: bool = sqlx::query(lock).fetch_one(&mut *tx).await?.try_get("locked")?;
+                    if !got {
+                        return Ok(0);
+                    }
+                }
+                lock_writes(&mut tx).await?;
+                let rules = load_rules(&mut tx).await?;
+                let owned = owned_customers_in(&mut tx, None).await?;
+                let moves = due_moves(&rules, owned, now);
+                move_customers(&mut tx, users, &moves, OwnershipKind::AutoReturn, None, now).await?;
+                tx.commit().await?;
+                Ok(moves.len() as u64)
+            }
+
+            async fn owned_customers(&self, owners: Option<&[UserId]>) -> super::StoreResult<Vec<$crate::store::OwnedCustomer>> {
+                let mut conn = self.pool.acquire().await?;
+                owned_customers_in(&mut conn, owners).await
+            }
+
+            async fn member_stats(&self, members: &[User], now: i64) -> super::StoreResult<Vec<MemberStats>> {
+                let mut conn = self.pool.acquire().await?;
+                let queries = [
+                    "SELECT COUNT(*) AS n FROM records WHERE entity = 'customer' AND deleted = FALSE AND owner_id = $1 AND updated_at >= $2",
+                    "SELECT COUNT(*) AS n FROM records WHERE entity = 'activity' AND updated_by = $1 AND updated_at >= $2",
+                    "SELECT COUNT(*) AS n FROM records WHERE entity = 'activity' AND updated_by = $1 AND updated_at >= $2",
+                    "SELECT COUNT(*) AS n FROM ownership_log WHERE to_user = $1 AND kind = 'claim' AND at >= $2",
+                ];
+                // Each count since a time; the customer count since ever.
+                let since = [0, now - 7 * DAY_MS, now - 30 * DAY_MS, now - 30 * DAY_MS];
+                let mut out = Vec::with_capacity(members.len());
+                for user in members {
+                    let mut counts = [0i64; 4];
+                    for (i, sql) in queries.iter().enumerate() {
+                        counts[i] = sqlx::query(sql)
+                            .bind(user.id.to_string())
+                            .bind(since[i])
+                            .fetch_one(&mut *conn)
+                            .await?
+                            .try_get("n")?;
+                    }
+                    out.push(member_stats_of(user, counts));
+                }
+                Ok(out)
+            }
+
+            async fn pool_flow(&self, weeks: u32, now: i64) -> super::StoreResult<(u64, Vec<PoolWeek>)> {
+                let mut conn = self.pool.acquire().await?;
+                let size: i64 = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM records WHERE entity = 'customer' AND deleted = FALSE AND owner_id IS NULL",
+                )
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("n")?;
+                let mut out = Vec::new();
+                for w in 0..i64::from(weeks) {
+                    let (start, end) = (now - (w + 1) * 7 * DAY_MS, now - w * 7 * DAY_MS);
+                    let flow = |column: &'static str| {
+                        format!("SELECT COUNT(*) AS n FROM ownership_log WHERE {column} IS NULL AND at > $1 AND at <= $2")
+                    };
+                    let inflow: i64 = sqlx::query(&flow("to_user")).bind(start).bind(end).fetch_one(&mut *conn).await?.try_get("n")?;
+                    let outflow: i64 =
+                        sqlx::query(&flow("from_user")).bind(start).bind(end).fetch_one(&mut *conn).await?.try_get("n")?;
+                    out.push(pool_week(start, inflow, outflow));
+                }
+                Ok((size.max(0) as u64, out))
+            }
+
+            async fn ownership_history(&self, customer: Option<uuid::Uuid>, limit: u32) -> super::StoreResult<Vec<OwnershipEntry>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT l.id, l.customer_id, l.kind, l.from_user, l.to_user, l.by_user, l.reason, l.at, r.data \
+                     FROM ownership_log l LEFT JOIN records r ON r.entity = 'customer' AND r.id = l.customer_id",
+                );
+                if let Some(c) = customer {
+                    q.push(" WHERE l.customer_id = ").push_bind(c.to_string());
+                }
+                q.push(" ORDER BY l.at DESC, l.id DESC LIMIT ").push_bind(i64::from(limit));
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter().map(ownership_entry).collect()
             }
         }
     };

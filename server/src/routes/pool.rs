@@ -1,0 +1,34 @@
+//! The pool's rules (everyone reads them, admins set them) and the user
+//! directory the app needs to show who owns or did what.
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use yingpan_shared::pool::PoolRules;
+use yingpan_shared::user::{Role, User};
+
+pub async fn rules(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<PoolRules>, ApiError> {
+    Ok(Json(st.store.pool_rules().await?))
+}
+
+pub async fn set_rules(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    ApiJson(rules): ApiJson<PoolRules>,
+) -> Result<Json<PoolRules>, ApiError> {
+    if auth.user.role != Role::Admin {
+        return Err(ApiError::Forbidden("only an admin can change the pool rules".into()));
+    }
+    rules.validate().map_err(ApiError::Validation)?;
+    st.store.set_pool_rules(&rules).await?;
+    Ok(Json(rules))
+}
+
+/// Everyone's name and role (no secrets), so records can name their owner
+/// and author.
+pub async fn users(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<Vec<User>>, ApiError> {
+    Ok(Json(st.store.users().await?))
+}

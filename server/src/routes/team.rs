@@ -1,0 +1,117 @@
+//! The manager console: the team's numbers, the pool's flow, a rep's
+//! departure with the handover of their book, and the ownership history.
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Deserialize;
+use uuid::Uuid;
+use yingpan_shared::access::{can_see, team_of, Viewer};
+use yingpan_shared::api::{DepartureRequest, HandoverPlan, OwnershipEntry, PoolOverview, Returning, TeamOverview};
+use yingpan_shared::ids::UserId;
+use yingpan_shared::pool::returns_soon;
+use yingpan_shared::user::Role;
+
+/// Weeks of pool flow the console shows.
+const FLOW_WEEKS: u32 = 8;
+const MAX_HISTORY: u32 = 500;
+
+fn manager_only(auth: &AuthUser) -> Result<Viewer, ApiError> {
+    match auth.user.role {
+        Role::Rep => Err(ApiError::Forbidden("the team console is for managers and admins".into())),
+        _ => Ok(Viewer::from(&auth.user)),
+    }
+}
+
+pub async fn overview(State(st): State<AppState>, auth: AuthUser) -> Result<Json<TeamOverview>, ApiError> {
+    let viewer = manager_only(&auth)?;
+    let users = st.store.users().await?;
+    let members: Vec<_> = users
+        .iter()
+        .filter(|u| u.active && u.role != Role::Admin && can_see(&viewer, Some(u.id), u.team_id))
+        .cloned()
+        .collect();
+    let now = st.now_ms();
+    let member_ids: Vec<UserId> = members.iter().map(|u| u.id).collect();
+    let rules = st.store.pool_rules().await?;
+    let at = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default();
+    let mut returning: Vec<Returning> = st
+        .store
+        .owned_customers(Some(&member_ids))
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            returns_soon(&rules, &c.facts, at).map(|when| Returning {
+                customer_id: c.id,
+                name: c.name,
+                owner: c.owner,
+                at: when,
+            })
+        })
+        .collect();
+    returning.sort_by_key(|r| r.at);
+    let (size, weeks) = st.store.pool_flow(FLOW_WEEKS, now).await?;
+    Ok(Json(TeamOverview {
+        members: st.store.member_stats(&members, now).await?,
+        pool: PoolOverview { size, weeks, returning },
+    }))
+}
+
+pub async fn depart(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<DepartureRequest>,
+) -> Result<Json<HandoverPlan>, ApiError> {
+    let viewer = manager_only(&auth)?;
+    let rep: UserId = id
+        .parse()
+        .map_err(|_| ApiError::BadRequest(format!("{id} is not a valid user id")))?;
+    let users = st.store.users().await?;
+    let plan = st
+        .store
+        .hand_over(&viewer, &users, rep, &req.handover, req.confirm, st.now_ms())
+        .await?
+        .map_err(|refusal| match refusal {
+            crate::store::Refusal::NotFound => ApiError::NotFound("there is no such user".into()),
+            other => other.into(),
+        })?;
+    if plan.done {
+        tracing::info!(%rep, customers = plan.customers, records = plan.records, "rep departed; book handed over");
+    }
+    Ok(Json(plan))
+}
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    customer: Option<Uuid>,
+    limit: Option<u32>,
+}
+
+/// Ownership changes the viewer may know of: those that involve someone
+/// they see (the pool included, for managers).
+pub async fn history(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> Result<Json<Vec<OwnershipEntry>>, ApiError> {
+    let viewer = Viewer::from(&auth.user);
+    let users = st.store.users().await?;
+    let limit = q.limit.unwrap_or(200).clamp(1, MAX_HISTORY);
+    let sees = |u: Option<UserId>| match u {
+        None => viewer.role != Role::Rep && can_see(&viewer, None, None),
+        Some(id) => can_see(&viewer, Some(id), team_of(&users, id)),
+    };
+    let entries = st
+        .store
+        .ownership_history(q.customer, MAX_HISTORY)
+        .await?
+        .into_iter()
+        .filter(|e| sees(e.change.from) || sees(e.change.to))
+        .take(limit as usize)
+        .collect();
+    Ok(Json(entries))
+}
