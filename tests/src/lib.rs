@@ -6,6 +6,7 @@ pub mod browser;
 
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -33,6 +34,10 @@ pub struct TestServer {
     pub database_url: String,
     pub users: TestUsers,
     pub http: reqwest::Client,
+    /// The server's clock, in Unix milliseconds; tests move it forward.
+    pub clock: Arc<AtomicI64>,
+    /// The server's state, for running its jobs in tests.
+    pub state: AppState,
     _stop: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
     pg_database: Option<String>,
@@ -86,8 +91,11 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let state = AppState::new(store.clone(), settings);
-        tokio::spawn(serve(listener, state, async {
+        let mut state = AppState::new(store.clone(), settings);
+        let clock = Arc::new(AtomicI64::new(chrono::Utc::now().timestamp_millis()));
+        let reading = clock.clone();
+        state.clock = Arc::new(move || reading.load(Ordering::SeqCst));
+        tokio::spawn(serve(listener, state.clone(), async {
             let _ = stopped.await;
         }));
         Some(TestServer {
@@ -96,10 +104,36 @@ impl TestServer {
             database_url,
             users,
             http: reqwest::Client::new(),
+            clock,
+            state,
             _stop: stop,
             _dir: dir,
             pg_database,
         })
+    }
+
+    /// Moves the server's clock forward.
+    pub fn advance_days(&self, days: i64) {
+        self.clock.fetch_add(days * 86_400_000, Ordering::SeqCst);
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.load(Ordering::SeqCst)
+    }
+
+    /// Adds a rep to the North team (the team of `manager`, `rep1`, `rep2`).
+    pub async fn add_rep(&self, username: &str) -> User {
+        let user = User {
+            id: UserId(Uuid::now_v7()),
+            username: username.into(),
+            display_name: username.to_uppercase(),
+            role: Role::Rep,
+            team_id: self.users.rep1.team_id,
+            active: true,
+        };
+        let hash = auth::hash_password(PASSWORD).unwrap();
+        self.store.create_user(&user, &hash).await.unwrap();
+        user
     }
 
     /// Signs in and returns an API client for `username`.
@@ -183,6 +217,29 @@ async fn seed_users(store: &dyn Store) -> TestUsers {
     }
 }
 
+/// Runs each named `async fn(TestServer)` as two tests: on SQLite and on a
+/// fresh PostgreSQL database.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let server = yingpan_tests::TestServer::start(yingpan_tests::Backend::Sqlite).await.unwrap();
+                super::$name(server).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if let Some(server) = yingpan_tests::TestServer::start(yingpan_tests::Backend::Postgres).await {
+                    super::$name(server).await;
+                }
+            })*
+        }
+    };
+}
+
 /// The workspace root (where `dist/` is built).
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -217,6 +274,33 @@ impl Api {
         let (status, mut answer) = self.post("/api/sync/push", &body).await;
         assert_eq!(status, 200, "{answer}");
         answer["results"][0].take()
+    }
+
+    /// Every change visible from the start, following pages.
+    pub async fn pull_all(&self) -> Vec<Value> {
+        let mut since = 0;
+        let mut changes = Vec::new();
+        loop {
+            let (status, body) = self.get(&format!("/api/sync/pull?since={since}&limit=50")).await;
+            assert_eq!(status, 200, "{body}");
+            changes.extend(body["changes"].as_array().unwrap().iter().cloned());
+            since = body["cursor"].as_i64().unwrap();
+            if !body["has_more"].as_bool().unwrap() {
+                return changes;
+            }
+        }
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        let res = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        status_and_json(res).await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {

@@ -465,6 +465,15 @@ macro_rules! sql_store {
                             if let (true, Some(customer)) = (m.entity.is_fact(), record.parent_id) {
                                 note_activity(&mut tx, customer, &record.data, now).await?;
                             }
+                            if m.entity == EntityKind::Customer && record.owner_id.is_none() {
+                                // A pool customer's summary follows its edits.
+                                if record.deleted {
+                                    remove_pool_entries(&mut tx, &[m.id], now).await?;
+                                } else {
+                                    let entry = Move { customer: m.id, from: None, to: None, reason: None };
+                                    write_pool_entries(&mut tx, &[&entry], now, &author).await?;
+                                }
+                            }
                             if let Some((before, last_writer)) = &current {
                                 let lost_by = last_writer.parse().ok().map(UserId);
                                 write_conflicts(&mut tx, before, &conflicts, Some(viewer.id), lost_by, now).await?;

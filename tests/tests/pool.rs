@@ -1,0 +1,381 @@
+//! The customer pool and rep departure against a real database, on SQLite
+//! and PostgreSQL, with the server's clock moved by the test (no sleeping).
+
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use uuid::Uuid;
+use yingpan_tests::{Api, TestServer};
+
+yingpan_tests::on_both_backends!(
+    rep_sees_pool_summaries_and_exactly_one_of_two_claims_wins,
+    claims_respect_the_daily_limit_and_the_owned_cap,
+    released_customer_cannot_be_reclaimed_during_the_cooldown,
+    release_needs_a_reason_and_an_owner,
+    neglected_customer_returns_to_the_pool_and_follow_up_restarts_the_clock,
+    every_ownership_change_is_in_the_history_and_the_timeline,
+    departed_reps_book_is_spread_and_their_device_can_only_hand_in_facts,
+    departure_preview_changes_nothing_and_pool_handover_fills_the_pool,
+    many_reps_claiming_at_once_give_each_customer_one_owner_within_caps,
+    automatic_return_run_twice_at_once_returns_each_customer_once,
+    only_admins_set_pool_rules_and_bad_rules_are_explained,
+);
+
+fn create_customer(id: Uuid, name: &str, owner: Option<Uuid>) -> Value {
+    json!({"seq": 1, "entity": "customer", "id": id, "op": "create",
+           "fields": {"name": name, "industry": "机械制造", "region": "苏州", "owner_id": owner}})
+}
+
+fn claim(id: Uuid) -> Value {
+    json!({"seq": 1, "entity": "customer", "id": id, "op": "claim"})
+}
+
+fn release(id: Uuid, reason: &str) -> Value {
+    json!({"seq": 1, "entity": "customer", "id": id, "op": "release", "reason": reason})
+}
+
+/// The manager puts a customer straight into the pool.
+async fn pool_customer(server: &TestServer, name: &str) -> Uuid {
+    let manager = server.login("manager").await;
+    let id = Uuid::now_v7();
+    let r = manager.push_one(create_customer(id, name, None)).await;
+    assert_eq!(r["status"], "applied", "{r}");
+    id
+}
+
+/// What `api` holds after syncing from scratch: (entity, id) → data.
+async fn cache(api: &Api) -> HashMap<(String, String), Value> {
+    let mut held = HashMap::new();
+    for c in api.pull_all().await {
+        let key = (c["entity"].as_str().unwrap().to_owned(), c["id"].as_str().unwrap().to_owned());
+        if c["data"].is_null() {
+            held.remove(&key);
+        } else {
+            held.insert(key, c["data"].clone());
+        }
+    }
+    held
+}
+
+fn holds(cache: &HashMap<(String, String), Value>, entity: &str, id: Uuid) -> bool {
+    cache.contains_key(&(entity.to_owned(), id.to_string()))
+}
+
+async fn rep_sees_pool_summaries_and_exactly_one_of_two_claims_wins(server: TestServer) {
+    let id = pool_customer(&server, "苏州恒达机械有限公司").await;
+    let (rep1, rep2) = (server.login("rep1").await, server.login("rep2").await);
+    let seen = cache(&rep1).await;
+    let entry = &seen[&("pool_entry".to_owned(), id.to_string())];
+    assert_eq!(entry["name"], "苏州恒达机械有限公司");
+    assert_eq!(entry["industry"], "机械制造");
+    assert!(!holds(&seen, "customer", id), "a rep sees only the summary of a pool customer");
+    assert_eq!(rep1.get(&format!("/api/records/pool_entry/{id}")).await.0, 200);
+    assert_eq!(rep1.get(&format!("/api/records/customer/{id}")).await.0, 404);
+
+    // Both claimed offline; rep2's push arrives first.
+    let second = rep2.push_one(claim(id)).await;
+    let first = rep1.push_one(claim(id)).await;
+    assert_eq!(second["status"], "applied", "{second}");
+    assert_eq!(first["status"], "rejected");
+    assert_eq!(first["message"], "another rep claimed this customer first");
+
+    let (winner, loser) = (cache(&rep2).await, cache(&rep1).await);
+    assert!(holds(&winner, "customer", id));
+    assert_eq!(winner[&("customer".to_owned(), id.to_string())]["owner_id"], json!(server.users.rep2.id));
+    assert!(!holds(&winner, "pool_entry", id) && !holds(&loser, "pool_entry", id));
+    assert!(!holds(&loser, "customer", id));
+}
+
+async fn claims_respect_the_daily_limit_and_the_owned_cap(server: TestServer) {
+    let admin = server.login("admin").await;
+    let (status, body) = admin
+        .put("/api/pool/rules", &json!({"max_owned": 3, "max_claims_per_day": 2}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        ids.push(pool_customer(&server, &format!("客户{i}")).await);
+    }
+    let rep = server.login("rep1").await;
+    assert_eq!(rep.push_one(claim(ids[0])).await["status"], "applied");
+    assert_eq!(rep.push_one(claim(ids[1])).await["status"], "applied");
+    let third = rep.push_one(claim(ids[2])).await;
+    assert_eq!(third["status"], "rejected");
+    assert!(third["message"].as_str().unwrap().contains("daily limit"), "{third}");
+
+    server.advance_days(1);
+    assert_eq!(rep.push_one(claim(ids[2])).await["status"], "applied");
+    let fourth = rep.push_one(claim(ids[3])).await;
+    assert_eq!(fourth["status"], "rejected");
+    assert!(fourth["message"].as_str().unwrap().contains("own 3 customers"), "{fourth}");
+}
+
+async fn released_customer_cannot_be_reclaimed_during_the_cooldown(server: TestServer) {
+    let id = pool_customer(&server, "杭州锦程物流有限公司").await;
+    let rep = server.login("rep1").await;
+    assert_eq!(rep.push_one(claim(id)).await["status"], "applied");
+    assert_eq!(rep.push_one(release(id, "客户暂无需求")).await["status"], "applied");
+    let again = rep.push_one(claim(id)).await;
+    assert_eq!(again["status"], "rejected");
+    assert!(again["message"].as_str().unwrap().contains("claim it again from"), "{again}");
+    // Someone else may take it at once.
+    server.advance_days(29);
+    let rep = server.login("rep1").await;
+    assert_eq!(rep.push_one(claim(id)).await["status"], "rejected");
+    server.advance_days(1);
+    let rep = server.login("rep1").await; // a month on: a fresh session
+    assert_eq!(rep.push_one(claim(id)).await["status"], "applied");
+}
+
+async fn release_needs_a_reason_and_an_owner(server: TestServer) {
+    let id = pool_customer(&server, "南京立达电子有限公司").await;
+    let (rep1, rep2) = (server.login("rep1").await, server.login("rep2").await);
+    assert_eq!(rep1.push_one(claim(id)).await["status"], "applied");
+    let blank = rep1.push_one(release(id, "  ")).await;
+    assert_eq!(blank["status"], "rejected");
+    assert_eq!(blank["message"], "say why you are releasing this customer");
+    let stranger = rep2.push_one(release(id, "不是我的")).await;
+    assert_eq!(stranger["status"], "rejected");
+    assert_eq!(stranger["message"], "you no longer own this customer");
+    let contact = json!({"seq": 1, "entity": "contact", "id": Uuid::now_v7(), "op": "claim"});
+    assert_eq!(rep1.push_one(contact).await["status"], "rejected");
+}
+
+async fn log_activity(api: &Api, customer: Uuid, at: chrono::DateTime<chrono::Utc>) -> Value {
+    api.push_one(json!({"seq": 1, "entity": "activity", "id": Uuid::now_v7(), "op": "create",
+        "fields": {"customer_id": customer, "kind": "call", "content": "电话回访", "at": at}}))
+        .await
+}
+
+fn server_time(server: &TestServer) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(server.now_ms()).unwrap()
+}
+
+async fn auto_return(server: &TestServer) -> u64 {
+    yingpan_server::jobs::auto_return_once(&server.state).await.unwrap()
+}
+
+async fn neglected_customer_returns_to_the_pool_and_follow_up_restarts_the_clock(server: TestServer) {
+    let rep = server.login("rep1").await;
+    let (kept, neglected) = (Uuid::now_v7(), Uuid::now_v7());
+    for (id, name) in [(kept, "常联系客户"), (neglected, "被遗忘客户")] {
+        assert_eq!(rep.push_one(create_customer(id, name, Some(server.users.rep1.id.0))).await["status"], "applied");
+    }
+    server.advance_days(20);
+    assert_eq!(log_activity(&rep, kept, server_time(&server)).await["status"], "applied");
+    server.advance_days(9);
+    assert_eq!(auto_return(&server).await, 0, "nothing is due before 30 days");
+    server.advance_days(1);
+    assert_eq!(auto_return(&server).await, 1);
+    assert_eq!(auto_return(&server).await, 0, "a second run finds nothing left");
+
+    let rep = server.login("rep1").await; // a month on: a fresh session
+    let held = cache(&rep).await;
+    assert!(holds(&held, "customer", kept));
+    assert!(!holds(&held, "customer", neglected), "the returned customer left the rep's device");
+    let entry = &held[&("pool_entry".to_owned(), neglected.to_string())];
+    assert_eq!(entry["reason"], "no follow-up for 30 days");
+    server.advance_days(20);
+    assert_eq!(auto_return(&server).await, 1, "30 days after the follow-up, the other one goes too");
+}
+
+async fn every_ownership_change_is_in_the_history_and_the_timeline(server: TestServer) {
+    let id = pool_customer(&server, "成都蓝海贸易有限公司").await;
+    let (rep1, manager) = (server.login("rep1").await, server.login("manager").await);
+    assert_eq!(rep1.push_one(claim(id)).await["status"], "applied");
+    let (status, body) = manager
+        .post(&format!("/api/customers/{id}/owner"), &json!({"owner_id": server.users.rep2.id}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let rep2 = server.login("rep2").await;
+    assert_eq!(rep2.push_one(release(id, "客户已被竞争对手签下")).await["status"], "applied");
+
+    let (status, history) = manager.get(&format!("/api/ownership?customer={id}")).await;
+    assert_eq!(status, 200, "{history}");
+    let kinds: Vec<&str> = history.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["release", "reassign", "claim"], "newest first");
+    let release_entry = &history[0];
+    assert_eq!(release_entry["from"], json!(server.users.rep2.id));
+    assert_eq!(release_entry["to"], Value::Null);
+    assert_eq!(release_entry["by"], json!(server.users.rep2.id));
+    assert_eq!(release_entry["reason"], "客户已被竞争对手签下");
+    assert_eq!(release_entry["customer_name"], "成都蓝海贸易有限公司");
+    assert_eq!(history[1]["by"], json!(server.users.manager.id));
+
+    // The manager's device holds the whole history under the customer.
+    let held = cache(&manager).await;
+    let timeline: Vec<&Value> = held
+        .iter()
+        .filter(|((entity, _), data)| entity == "ownership" && data["customer_id"] == json!(id))
+        .map(|(_, data)| data)
+        .collect();
+    assert_eq!(timeline.len(), 3);
+    // A rep of another team learns nothing from the history.
+    let outsider = server.login("outsider").await;
+    let (_, theirs) = outsider.get(&format!("/api/ownership?customer={id}")).await;
+    assert_eq!(theirs, json!([]));
+}
+
+async fn departed_reps_book_is_spread_and_their_device_can_only_hand_in_facts(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let mut book = Vec::new();
+    for i in 0..6 {
+        let id = Uuid::now_v7();
+        assert_eq!(rep1.push_one(create_customer(id, &format!("客户{i}"), Some(server.users.rep1.id.0))).await["status"], "applied");
+        book.push(id);
+    }
+    let before = server_time(&server);
+    assert_eq!(log_activity(&rep1, book[0], before).await["status"], "applied");
+    let rep3 = server.add_rep("rep3").await;
+    let manager = server.login("manager").await;
+    let body = json!({"mode": "spread", "to": [server.users.rep2.id, rep3.id], "confirm": true});
+    let (status, plan) = manager.post(&format!("/api/users/{}/departure", server.users.rep1.id), &body).await;
+    assert_eq!(status, 200, "{plan}");
+    assert_eq!(plan["customers"], 6);
+    assert_eq!(plan["done"], true);
+    let shares: Vec<u64> = plan["shares"].as_array().unwrap().iter().map(|s| s["customers"].as_u64().unwrap()).collect();
+    assert_eq!(shares, [3, 3]);
+
+    // The departed rep is out at once: no pull, no login.
+    let (status, body) = rep1.get("/api/sync/pull?since=0").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("account_closed")));
+    let res = server
+        .http
+        .post(format!("{}/api/login", server.url))
+        .json(&json!({"username": "rep1", "password": yingpan_tests::PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // A visit logged offline before the departure is handed in and kept,
+    // with its author; an edit or a later note is not.
+    let visit = log_activity(&rep1, book[1], before - chrono::Duration::minutes(5)).await;
+    assert_eq!(visit["status"], "applied", "{visit}");
+    server.advance_days(1);
+    let late = log_activity(&rep1, book[1], server_time(&server)).await;
+    assert_eq!(late["status"], "rejected");
+    let edit = rep1
+        .push_one(json!({"seq": 1, "entity": "customer", "id": book[2], "op": "update", "fields": {"notes": "x"}, "base": {}}))
+        .await;
+    assert_eq!(edit["status"], "rejected");
+
+    let (rep2, rep3) = (server.login("rep2").await, server.login("rep3").await);
+    let (held2, held3) = (cache(&rep2).await, cache(&rep3).await);
+    for id in &book {
+        assert!(holds(&held2, "customer", *id) ^ holds(&held3, "customer", *id), "each customer has one new owner");
+    }
+    let owner_of_1 = if holds(&held2, "customer", book[1]) { &held2 } else { &held3 };
+    let visits: Vec<&Value> = owner_of_1
+        .iter()
+        .filter(|((e, _), d)| e == "activity" && d["customer_id"] == json!(book[1]))
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0]["by"], json!(server.users.rep1.id), "history keeps its author");
+}
+
+async fn departure_preview_changes_nothing_and_pool_handover_fills_the_pool(server: TestServer) {
+    let rep2 = server.login("rep2").await;
+    let id = Uuid::now_v7();
+    assert_eq!(rep2.push_one(create_customer(id, "西安远景建材有限公司", Some(server.users.rep2.id.0))).await["status"], "applied");
+    let manager = server.login("manager").await;
+    let url = format!("/api/users/{}/departure", server.users.rep2.id);
+    let (status, plan) = manager.post(&url, &json!({"mode": "pool"})).await;
+    assert_eq!(status, 200, "{plan}");
+    assert_eq!((plan["done"].as_bool(), plan["customers"].as_u64()), (Some(false), Some(1)));
+    assert_eq!(plan["shares"][0]["sample"], json!(["西安远景建材有限公司"]));
+    assert_eq!(rep2.get("/api/me").await.0, 200, "a preview closes nothing");
+
+    // Not the manager's to hand over: another team's rep, or to another team.
+    let outsider_url = format!("/api/users/{}/departure", server.users.outsider.id);
+    assert_eq!(manager.post(&outsider_url, &json!({"mode": "pool"})).await.0, 403);
+    let (status, body) = manager
+        .post(&url, &json!({"mode": "to_one", "to": server.users.outsider.id}))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(server.login("rep1").await.post(&url, &json!({"mode": "pool"})).await.0, 403);
+
+    let (status, _) = manager.post(&url, &json!({"mode": "pool", "confirm": true})).await;
+    assert_eq!(status, 200);
+    let rep1 = server.login("rep1").await;
+    assert!(holds(&cache(&rep1).await, "pool_entry", id));
+    assert_eq!(rep1.push_one(claim(id)).await["status"], "applied");
+}
+
+async fn many_reps_claiming_at_once_give_each_customer_one_owner_within_caps(server: TestServer) {
+    let admin = server.login("admin").await;
+    assert_eq!(admin.put("/api/pool/rules", &json!({"max_owned": 3, "max_claims_per_day": 100})).await.0, 200);
+    let mut pool = Vec::new();
+    for i in 0..20 {
+        pool.push(pool_customer(&server, &format!("抢单客户{i}")).await);
+    }
+    let mut reps = Vec::new();
+    for i in 0..8 {
+        let user = server.add_rep(&format!("claimer{i}")).await;
+        reps.push((user.id, server.login(&format!("claimer{i}")).await));
+    }
+    let mut tasks = Vec::new();
+    for (i, (_, api)) in reps.iter().enumerate() {
+        let api = api.clone();
+        let mut order = pool.clone();
+        order.rotate_left((i * 3) % pool.len());
+        tasks.push(tokio::spawn(async move {
+            let mut won = 0;
+            for id in order {
+                if api.push_one(claim(id)).await["status"] == "applied" {
+                    won += 1;
+                }
+            }
+            won
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        let won = t.await.unwrap();
+        assert!(won <= 3, "a rep won {won} claims over the cap of 3");
+        total += won;
+    }
+    assert_eq!(total, 20, "every pool customer was claimed exactly once");
+    let manager = server.login("manager").await;
+    let held = cache(&manager).await;
+    for id in &pool {
+        let owner = &held[&("customer".to_owned(), id.to_string())]["owner_id"];
+        assert!(reps.iter().any(|(u, _)| json!(u) == *owner), "{owner}");
+        assert!(!holds(&held, "pool_entry", *id));
+    }
+    let (_, history) = manager.get("/api/ownership?limit=500").await;
+    assert_eq!(history.as_array().unwrap().iter().filter(|e| e["kind"] == "claim").count(), 20);
+}
+
+async fn automatic_return_run_twice_at_once_returns_each_customer_once(server: TestServer) {
+    let rep = server.login("rep1").await;
+    for i in 0..30 {
+        let r = rep.push_one(create_customer(Uuid::now_v7(), &format!("客户{i}"), Some(server.users.rep1.id.0))).await;
+        assert_eq!(r["status"], "applied");
+    }
+    server.advance_days(31);
+    let (a, b) = tokio::join!(auto_return(&server), auto_return(&server));
+    assert_eq!(a + b, 30, "returned {a} and {b}");
+    let manager = server.login("manager").await;
+    let (_, history) = manager.get("/api/ownership?limit=500").await;
+    assert_eq!(history.as_array().unwrap().len(), 30);
+    let (_, team) = manager.get("/api/team").await;
+    assert_eq!(team["pool"]["size"], 30);
+    assert_eq!(team["pool"]["weeks"][0]["inflow"], 30);
+}
+
+async fn only_admins_set_pool_rules_and_bad_rules_are_explained(server: TestServer) {
+    let manager = server.login("manager").await;
+    assert_eq!(manager.put("/api/pool/rules", &json!({"max_owned": 5})).await.0, 403);
+    let admin = server.login("admin").await;
+    let (status, body) = admin.put("/api/pool/rules", &json!({"max_owned": 0})).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["message"], "the owned-customer cap must be at least 1");
+    let (status, body) = admin.put("/api/pool/rules", &json!({"follow_up_days": "soon"})).await;
+    assert_eq!(status, 422, "{body}");
+    let (_, rules) = manager.get("/api/pool/rules").await;
+    assert_eq!(rules["max_owned"], 200, "defaults unchanged");
+    assert_eq!(rules["follow_up_days"], 30);
+    let rep = server.login("rep1").await;
+    assert_eq!(rep.get("/api/team").await.0, 403);
+}
