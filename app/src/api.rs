@@ -3,7 +3,8 @@
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
-use yingpan_shared::api::{ErrorBody, LoginRequest, LoginResponse};
+use serde::Serialize;
+use yingpan_shared::api::{ErrorBody, LoginRequest, LoginResponse, ACCOUNT_CLOSED};
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::sync::{Cursor, PullResponse, PushRequest, PushResponse};
 
@@ -13,6 +14,8 @@ pub enum ApiError {
     Unreachable,
     /// The session is no longer valid.
     Unauthorized,
+    /// The account was closed (the rep left the company).
+    AccountClosed,
     /// The server answered with an error; `message` is for a person.
     Refused { status: u16, message: String },
 }
@@ -37,7 +40,10 @@ async fn send(req: Result<Request, gloo_net::Error>) -> ApiResult<Response> {
     match res.status() {
         200..=299 => Ok(res),
         401 if res.url().ends_with("/api/login") => Err(refused(res).await),
-        401 => Err(ApiError::Unauthorized),
+        401 => match res.json::<ErrorBody>().await {
+            Ok(body) if body.error.code == ACCOUNT_CLOSED => Err(ApiError::AccountClosed),
+            _ => Err(ApiError::Unauthorized),
+        },
         // A proxy or a restarting server: treat like no answer and retry later.
         502..=504 => Err(ApiError::Unreachable),
         _ => Err(refused(res).await),
@@ -95,4 +101,14 @@ pub async fn record(token: &str, kind: EntityKind, id: &str) -> ApiResult<Option
         Err(ApiError::Refused { status: 404, .. }) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// `GET /api{path}` as JSON.
+pub async fn get<T: DeserializeOwned>(token: &str, path: &str) -> ApiResult<T> {
+    json(send(authed(Request::get(&format!("/api{path}")), token).build()).await?).await
+}
+
+/// `POST /api{path}` with a JSON body, answered with JSON.
+pub async fn post<B: Serialize, T: DeserializeOwned>(token: &str, path: &str, body: &B) -> ApiResult<T> {
+    json(send(authed(Request::post(&format!("/api{path}")), token).json(body)).await?).await
 }

@@ -5,7 +5,8 @@ use crate::components::{Header, IssuesBanner};
 use crate::db::{LocalDb, DB_NAME};
 use crate::i18n::{use_i18n, I18n, Lang, Msg};
 use crate::pages::{
-    customer::CustomerPage, customers::CustomersPage, login::LoginPage, new_customer::NewCustomerPage, sync::SyncPage,
+    customer::CustomerPage, customers::CustomersPage, login::LoginPage, new_customer::NewCustomerPage, pool::PoolPage,
+    sync::SyncPage, team::TeamPage,
 };
 use crate::sync::{AppCtx, Status, PERIOD_MS};
 use leptos::ev;
@@ -44,6 +45,7 @@ fn Shell(db: LocalDb) -> impl IntoView {
         version: RwSignal::new(0),
         progress: RwSignal::new(None),
         data_lost: RwSignal::new(false),
+        account_closed: RwSignal::new(false),
     };
     provide_context(app);
     let restored = RwSignal::new(false);
@@ -81,6 +83,8 @@ fn Shell(db: LocalDb) -> impl IntoView {
                             <Route path=path!("/new-customer") view=NewCustomerPage />
                             <Route path=path!("/customers/:id") view=CustomerPage />
                             <Route path=path!("/sync") view=SyncPage />
+                            <Route path=path!("/pool") view=PoolPage />
+                            <Route path=path!("/team") view=TeamPage />
                         </Routes>
                     </main>
                 </Router>

@@ -68,6 +68,10 @@ pub fn Header() -> impl IntoView {
     });
     let conflict_count = move || conflicts.get().unwrap_or(0);
     let chip_class = move || if conflict_count() > 0 { "chip alert" } else { "chip" };
+    let is_manager = move || {
+        app.session
+            .with(|s| s.as_ref().is_some_and(|s| s.user.role != yingpan_shared::user::Role::Rep))
+    };
     let who = move || {
         app.session
             .with(|s| s.as_ref().map(|s| s.user.display_name.clone()).unwrap_or_default())
@@ -84,6 +88,10 @@ pub fn Header() -> impl IntoView {
                     n => format!("{} {n}", i18n.t(Msg::Conflicts)),
                 }}
             </a>
+            <a id="nav-pool" class="chip" href="/pool">{move || i18n.t(Msg::Pool)}</a>
+            <Show when=is_manager>
+                <a id="nav-team" class="chip" href="/team">{move || i18n.t(Msg::Team)}</a>
+            </Show>
             <span class="spacer"></span>
             <span class="who">{who}</span>
             <button class="link" id="language" on:click=move |_| i18n.toggle()>{move || i18n.t(Msg::Language)}</button>

@@ -12,11 +12,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::pool::PoolRules;
 use yingpan_shared::sync::{Change, Cursor, Mutation, Op};
 use yingpan_shared::user::User;
 
 pub const DB_NAME: &str = "yingpan";
-const DB_VERSION: u32 = 1;
+const DB_VERSION: u32 = 2;
 const OUTBOX: &str = "outbox";
 const META: &str = "meta";
 /// Index of child records (contacts, activities) by their customer.
@@ -27,6 +28,17 @@ const META_CLIENT: &str = "client_id";
 const META_NEXT_SEQ: &str = "next_seq";
 const META_CURSOR: &str = "cursor";
 const META_ISSUES: &str = "sync_issues";
+const META_USERS: &str = "users";
+const META_POOL_RULES: &str = "pool_rules";
+
+/// The entity stores each schema version added.
+const STORES_V1: [EntityKind; 4] = [
+    EntityKind::Customer,
+    EntityKind::Contact,
+    EntityKind::Activity,
+    EntityKind::Conflict,
+];
+const STORES_V2: [EntityKind; 2] = [EntityKind::Ownership, EntityKind::PoolEntry];
 
 /// A storage failure, as text fit to show.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,8 +82,8 @@ impl LocalDb {
         let db = Database::open(name)
             .with_version(DB_VERSION)
             .with_on_upgrade_needed(|ev: VersionChangeEvent, db: Database| {
-                if ev.old_version() < 1.0 {
-                    for kind in EntityKind::ALL {
+                let add_stores = |kinds: &[EntityKind]| -> Result<(), indexed_db_futures::error::Error> {
+                    for kind in kinds {
                         let store = db
                             .create_object_store(kind.as_str())
                             .with_key_path(KeyPath::One("id"))
@@ -80,10 +92,17 @@ impl LocalDb {
                             store.create_index(BY_CUSTOMER, KeyPath::One(parent)).build()?;
                         }
                     }
+                    Ok(())
+                };
+                if ev.old_version() < 1.0 {
+                    add_stores(&STORES_V1)?;
                     db.create_object_store(OUTBOX)
                         .with_key_path(KeyPath::One("seq"))
                         .build()?;
                     db.create_object_store(META).build()?;
+                }
+                if ev.old_version() < 2.0 {
+                    add_stores(&STORES_V2)?;
                 }
                 Ok(())
             })
@@ -161,6 +180,24 @@ impl LocalDb {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Everyone's names and roles, as last fetched.
+    pub async fn users(&self) -> DbResult<Vec<User>> {
+        Ok(self.meta(META_USERS).await?.unwrap_or_default())
+    }
+
+    pub async fn set_users(&self, users: &[User]) -> DbResult<()> {
+        self.set_meta(META_USERS, &users).await
+    }
+
+    /// The pool rules, as last fetched (defaults before the first sync).
+    pub async fn pool_rules(&self) -> DbResult<PoolRules> {
+        Ok(self.meta(META_POOL_RULES).await?.unwrap_or_default())
+    }
+
+    pub async fn set_pool_rules(&self, rules: &PoolRules) -> DbResult<()> {
+        self.set_meta(META_POOL_RULES, rules).await
     }
 
     /// This device's client id, made on first use.

@@ -8,7 +8,9 @@ use crate::ids::new_id;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::Cell;
-use yingpan_shared::entity::FieldMap;
+use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::pool::PoolRules;
+use yingpan_shared::user::User;
 use yingpan_shared::sync::{Mutation, MutationStatus, Op, PushRequest};
 
 /// Mutations per push request.
@@ -41,6 +43,8 @@ pub struct AppCtx {
     pub progress: RwSignal<Option<(u64, u64)>>,
     /// The browser dropped this device's offline data (storage pressure).
     pub data_lost: RwSignal<bool>,
+    /// The signed-in account was closed; its data was removed from here.
+    pub account_closed: RwSignal<bool>,
 }
 
 pub fn use_app() -> AppCtx {
@@ -125,6 +129,17 @@ impl AppCtx {
                 }
             }
             Err(SyncError::Api(ApiError::Unreachable)) => self.status.set(Status::Offline),
+            Err(SyncError::Api(ApiError::AccountClosed)) => {
+                // The rep left: what this device recorded before was handed
+                // in by the push above; the company's customers must not
+                // stay on it.
+                let _ = db.clear_all().await;
+                crate::storage::forget_marker();
+                self.account_closed.set(true);
+                self.session.set(None);
+                self.pending.set(0);
+                self.status.set(Status::Idle);
+            }
             Err(SyncError::Api(ApiError::Unauthorized)) => {
                 // Signed out elsewhere or deactivated: keep the outbox (it is
                 // pushed if the same person signs in again), drop the session.
@@ -161,7 +176,11 @@ async fn sync_with(db: &LocalDb, token: &str, progress: RwSignal<Option<(u64, u6
         let mut refused = Vec::new();
         for (m, r) in batch.iter().zip(&res.results) {
             if r.status == MutationStatus::Rejected {
-                issues.push(describe(m, r.message.as_deref().unwrap_or("refused")));
+                let known = match db.get(EntityKind::PoolEntry, &m.id.to_string()).await? {
+                    Some(entry) => Some(entry),
+                    None => db.get(m.entity, &m.id.to_string()).await?,
+                };
+                issues.push(describe(m, known.as_ref(), r.message.as_deref().unwrap_or("refused")));
                 refused.push(m);
             }
         }
@@ -206,15 +225,24 @@ async fn sync_with(db: &LocalDb, token: &str, progress: RwSignal<Option<(u64, u6
             break;
         }
     }
+    // Names for owners and authors, and the pool rules for warnings.
+    if let Ok(users) = api::get::<Vec<User>>(token, "/users").await {
+        db.set_users(&users).await?;
+    }
+    if let Ok(rules) = api::get::<PoolRules>(token, "/pool/rules").await {
+        db.set_pool_rules(&rules).await?;
+    }
     Ok(changed)
 }
 
-/// "华信科技: email is not a valid email address"
-fn describe(m: &Mutation, reason: &str) -> String {
+/// "华信科技: email is not a valid email address". `known` is the record as
+/// this device holds it, for a name when the mutation carries none.
+fn describe(m: &Mutation, known: Option<&FieldMap>, reason: &str) -> String {
     let name = match &m.op {
         Op::Create { fields } | Op::Update { fields, .. } => name_of(fields),
-        Op::Delete => None,
-    };
+        _ => None,
+    }
+    .or_else(|| known.and_then(name_of));
     match name {
         Some(name) => format!("{name}: {reason}"),
         None => format!("{} {}: {reason}", m.entity, m.id),

@@ -2,7 +2,7 @@
 //! owned customer goes back automatically, and how a departed rep's book is
 //! shared out. Pure: the server gathers the facts, these functions decide.
 
-use crate::customer::Grade;
+use crate::customer::{Customer, Grade};
 use crate::ids::UserId;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
@@ -165,6 +165,22 @@ pub struct ReturnFacts {
     pub owner_since: DateTime<Utc>,
     pub last_activity: Option<DateTime<Utc>>,
     pub last_won_deal: Option<DateTime<Utc>>,
+}
+
+impl ReturnFacts {
+    /// What a device knows from a cached customer and the newest activity
+    /// it holds for it; `None` for a customer without an owner.
+    pub fn of(customer: &Customer, newest_activity: Option<DateTime<Utc>>) -> Option<ReturnFacts> {
+        customer.owner_id?;
+        Some(ReturnFacts {
+            grade: customer.grade,
+            locked: customer.locked,
+            open_contract: false,
+            owner_since: customer.owner_since?,
+            last_activity: customer.last_activity_at.max(newest_activity),
+            last_won_deal: None,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@
 //! data, so a background sync never wipes what someone is typing. Each part
 //! (card, contacts, activity) re-renders on its own.
 
-use super::{field, local_time};
+use super::{field, local_time, ownership_kind, user_name};
 use crate::components::{RecordForm, CONTACT_FORM, CUSTOMER_FORM};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
@@ -14,6 +14,9 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use serde_json::Value;
 use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::pool::release_reason;
+use yingpan_shared::sync::Op;
+use yingpan_shared::user::User;
 
 #[component]
 pub fn CustomerPage() -> impl IntoView {
@@ -29,9 +32,11 @@ pub fn CustomerPage() -> impl IntoView {
             let customer = db.get(EntityKind::Customer, &id).await.ok().flatten();
             let mut contacts = db.children_of(EntityKind::Contact, &id).await.unwrap_or_default();
             contacts.sort_by_key(|c| field(c, "id"));
-            let mut activities = db.children_of(EntityKind::Activity, &id).await.unwrap_or_default();
-            activities.sort_by_key(|a| std::cmp::Reverse(field(a, "at")));
-            (customer, contacts, activities)
+            let mut timeline = db.children_of(EntityKind::Activity, &id).await.unwrap_or_default();
+            timeline.extend(db.children_of(EntityKind::Ownership, &id).await.unwrap_or_default());
+            timeline.sort_by_key(|a| std::cmp::Reverse(field(a, "at")));
+            let users = db.users().await.unwrap_or_default();
+            (customer, contacts, (timeline, users))
         }
     });
     let editing = RwSignal::new(false);
@@ -73,8 +78,9 @@ pub fn CustomerPage() -> impl IntoView {
                     <AddContact customer_id=id() adding=adding />
                 </Show>
                 <Transition>
-                    {move || loaded.get().map(|(_, _, activities)| view! { <Timeline activities=activities /> })}
+                    {move || loaded.get().map(|(_, _, (timeline, users))| view! { <Timeline entries=timeline users=users /> })}
                 </Transition>
+                <ReleaseToPool customer_id=id() />
             </Show>
         </section>
     }
@@ -186,16 +192,19 @@ fn AddContact(customer_id: String, adding: RwSignal<bool>) -> impl IntoView {
     }
 }
 
-/// The customer's activities, newest first.
+/// The customer's activities and ownership changes, newest first.
 #[component]
-fn Timeline(activities: Vec<FieldMap>) -> impl IntoView {
+fn Timeline(entries: Vec<FieldMap>, users: Vec<User>) -> impl IntoView {
     let i18n = use_i18n();
-    let empty = activities.is_empty();
+    let empty = entries.is_empty();
     view! {
         <h3>{move || i18n.t(Msg::Activities)}</h3>
         {empty.then(|| view! { <p class="empty">{move || i18n.t(Msg::NoActivities)}</p> })}
         <ul class="timeline">
-            {activities.into_iter().map(|a| {
+            {entries.into_iter().map(|a| {
+                if a.contains_key("from") || a.contains_key("to") {
+                    return view! { <OwnershipRow change=a users=users.clone() /> }.into_any();
+                }
                 let kind = match field(&a, "kind").as_str() {
                     "call" => Msg::KindCall,
                     "email" => Msg::KindEmail,
@@ -204,10 +213,12 @@ fn Timeline(activities: Vec<FieldMap>) -> impl IntoView {
                     _ => Msg::KindNote,
                 };
                 let follow_up = field(&a, "next_follow_up");
+                let author = user_name(&users, &field(&a, "by"));
                 view! {
                     <li class="activity-row">
                         <div class="activity-head">
                             <span class="kind">{move || i18n.t(kind)}</span>
+                            <span class="author">{author}</span>
                             <time>{local_time(&field(&a, "at"))}</time>
                         </div>
                         <p>{field(&a, "content")}</p>
@@ -215,8 +226,97 @@ fn Timeline(activities: Vec<FieldMap>) -> impl IntoView {
                             <p class="follow-up">{move || i18n.t(Msg::NextFollowUp)}": "{follow_up.clone()}</p>
                         })}
                     </li>
-                }
+                }.into_any()
             }).collect_view()}
         </ul>
+    }
+}
+
+/// One change of owner: what, from whom to whom, by whom, why.
+#[component]
+fn OwnershipRow(change: FieldMap, users: Vec<User>) -> impl IntoView {
+    let i18n = use_i18n();
+    let kind = ownership_kind(&field(&change, "kind"));
+    let party = |key: &str| match field(&change, key) {
+        id if id.is_empty() => i18n.t(Msg::ThePool).to_owned(),
+        id => user_name(&users, &id),
+    };
+    let route = format!("{} → {}", party("from"), party("to"));
+    let by = field(&change, "by");
+    let by = (!by.is_empty()).then(|| user_name(&users, &by));
+    let reason = field(&change, "reason");
+    view! {
+        <li class="ownership-row">
+            <div class="activity-head">
+                <span class="kind">{move || i18n.t(kind)}</span>
+                <time>{local_time(&field(&change, "at"))}</time>
+            </div>
+            <p>{route}{by.map(|b| view! { " · "{move || i18n.t(Msg::By)}" "{b.clone()} })}</p>
+            {(!reason.is_empty()).then(|| view! { <p class="reason">{reason.clone()}</p> })}
+        </li>
+    }
+}
+
+/// Gives the customer back to the pool, with a reason (shown only to the
+/// owner). Works offline: the release is queued like any change.
+#[component]
+fn ReleaseToPool(customer_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let open = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let customer_id = StoredValue::new(customer_id);
+    let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
+    let owner = LocalResource::new(move || {
+        app.version.track();
+        async move {
+            let c = app.db.get_value().get(EntityKind::Customer, &customer_id.get_value()).await.ok().flatten();
+            c.map(|c| field(&c, "owner_id")).unwrap_or_default()
+        }
+    });
+    let mine = move || {
+        let me = app.session.with(|s| s.as_ref().map(|s| s.user.id.to_string()).unwrap_or_default());
+        owner.get().is_some_and(|o| o == me)
+    };
+    let release = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = match release_reason(&reason.get_untracked()) {
+            Ok(t) => t,
+            Err(e) => return error.set(Some(e)),
+        };
+        spawn_local(async move {
+            let id = customer_id.get_value();
+            let db = app.db.get_value();
+            match db.record_change(EntityKind::Customer, &id, Op::Release { reason: text }, None).await {
+                Ok(_) => {
+                    app.changed();
+                    navigate.with_value(|go| go("/", Default::default()));
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <Show when=mine>
+            <Show
+                when=move || open.get()
+                fallback=move || view! {
+                    <button id="release" class="secondary danger" on:click=move |_| open.set(true)>{move || i18n.t(Msg::Release)}</button>
+                }
+            >
+                <form class="release" on:submit=release>
+                    <label for="release-reason">{move || i18n.t(Msg::ReleaseReason)}</label>
+                    <input id="release-reason" bind:value=reason required />
+                    <Show when=move || error.with(Option::is_some)>
+                        <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+                    </Show>
+                    <div class="actions">
+                        <button type="submit" id="confirm-release" class="primary">{move || i18n.t(Msg::Release)}</button>
+                        <button type="button" class="secondary" on:click=move |_| open.set(false)>{move || i18n.t(Msg::Cancel)}</button>
+                    </div>
+                </form>
+            </Show>
+        </Show>
     }
 }

@@ -1,6 +1,10 @@
 //! "My customers": the cached customers, searchable, newest first.
 
-use super::field;
+use super::{field, local_time};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use yingpan_shared::customer::Customer;
+use yingpan_shared::pool::{returns_soon, ReturnFacts};
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
 use leptos::prelude::*;
@@ -35,6 +39,7 @@ pub fn CustomersPage() -> impl IntoView {
                 <input id="search" type="search" placeholder=move || i18n.t(Msg::SearchHint) bind:value=query />
                 <a id="new-customer" class="button primary" href="/new-customer">"+ "{move || i18n.t(Msg::NewCustomer)}</a>
             </div>
+            <ReturningSoon />
             <h2>{move || i18n.t(Msg::MyCustomers)}</h2>
             <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
                 {move || shown().map(|(total, hits)| {
@@ -62,5 +67,65 @@ pub fn CustomersPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The owner's customers that the pool rules will take back within the
+/// warning period, computed from the cache (works offline).
+#[component]
+fn ReturningSoon() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let soon = LocalResource::new(move || {
+        app.version.track();
+        async move {
+            let db = app.db.get_value();
+            let rules = db.pool_rules().await.unwrap_or_default();
+            let mut newest: HashMap<String, DateTime<Utc>> = HashMap::new();
+            for a in db.all(EntityKind::Activity).await.unwrap_or_default() {
+                if let Ok(at) = field(&a, "at").parse::<DateTime<Utc>>() {
+                    let slot = newest.entry(field(&a, "customer_id")).or_insert(at);
+                    *slot = (*slot).max(at);
+                }
+            }
+            let now = DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+            let me = app.session.with_untracked(|s| s.as_ref().map(|s| s.user.id));
+            let mut due: Vec<(String, String, DateTime<Utc>)> = db
+                .all(EntityKind::Customer)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|c| {
+                    let customer: Customer = serde_json::from_value(serde_json::Value::Object(c)).ok()?;
+                    if customer.owner_id != me {
+                        return None;
+                    }
+                    let facts = ReturnFacts::of(&customer, newest.get(&customer.id.to_string()).copied())?;
+                    let at = returns_soon(&rules, &facts, now)?;
+                    Some((customer.id.to_string(), customer.name.as_str().to_owned(), at))
+                })
+                .collect();
+            due.sort_by_key(|d| d.2);
+            due
+        }
+    });
+    view! {
+        <Transition>
+            {move || soon.get().filter(|d| !d.is_empty()).map(|due| view! {
+                <div class="card warning" id="returning-soon">
+                    <h3>{move || i18n.t(Msg::ReturningSoon)}</h3>
+                    <ul class="list">
+                        {due.into_iter().map(|(id, name, at)| view! {
+                            <li>
+                                <a class="customer-row" href=format!("/customers/{id}")>
+                                    <span class="name">{name}</span>
+                                    <span class="meta">{move || i18n.t(Msg::ReturnsOn)}" "{local_time(&at.to_rfc3339())}</span>
+                                </a>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
+        </Transition>
     }
 }

@@ -28,6 +28,7 @@ pub fn LoginPage() -> impl IntoView {
                     };
                     match app.db.get_value().start_session(&session).await {
                         Ok(()) => {
+                            app.account_closed.set(false);
                             app.session.set(Some(session));
                             app.changed();
                         }
@@ -43,6 +44,9 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <section class="login">
             <h1>"营盘" <small>"Yingpan"</small></h1>
+            <Show when=move || app.account_closed.get()>
+                <p id="account-closed" class="notice" role="status">{move || i18n.t(Msg::AccountClosedNotice)}</p>
+            </Show>
             <form on:submit=submit>
                 <label for="username">{move || i18n.t(Msg::Username)}</label>
                 <input id="username" autocomplete="username" autocapitalize="off" bind:value=username required />

@@ -4,10 +4,34 @@ pub mod customer;
 pub mod customers;
 pub mod login;
 pub mod new_customer;
+pub mod pool;
 pub mod sync;
+pub mod team;
 
+use crate::i18n::Msg;
 use serde_json::Value;
 use yingpan_shared::entity::FieldMap;
+use yingpan_shared::user::User;
+
+/// A user's display name from the cached directory, or a short id.
+pub fn user_name(users: &[User], id: &str) -> String {
+    users
+        .iter()
+        .find(|u| u.id.to_string() == id)
+        .map(|u| u.display_name.clone())
+        .unwrap_or_else(|| id.chars().take(8).collect())
+}
+
+/// The label of an ownership change's kind.
+pub fn ownership_kind(kind: &str) -> Msg {
+    match kind {
+        "claim" => Msg::OwnClaim,
+        "release" => Msg::OwnRelease,
+        "auto_return" => Msg::OwnAutoReturn,
+        "departure" => Msg::OwnDeparture,
+        _ => Msg::OwnReassign,
+    }
+}
 
 /// A field's text, empty when missing.
 pub fn field(record: &FieldMap, name: &str) -> String {

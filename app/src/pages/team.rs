@@ -1,0 +1,271 @@
+//! The manager console: the team's numbers, the pool's flow, customers about
+//! to return, a rep's departure with a preview of who gets what, and the
+//! ownership history. Read from the server, so it needs a connection.
+
+use super::{local_time, ownership_kind, user_name};
+use crate::api::{self, ApiError};
+use crate::i18n::{use_i18n, Msg};
+use crate::sync::use_app;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use yingpan_shared::api::{DepartureRequest, HandoverPlan, OwnershipEntry, TeamOverview};
+use yingpan_shared::ids::UserId;
+use yingpan_shared::pool::Handover;
+use yingpan_shared::user::{Role, User};
+
+fn token() -> String {
+    use_app().session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default())
+}
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let reload = RwSignal::new(0u32);
+    let token = token();
+    let data = LocalResource::new(move || {
+        reload.track();
+        let token = token.clone();
+        async move {
+            let overview = api::get::<TeamOverview>(&token, "/team").await?;
+            let history = api::get::<Vec<OwnershipEntry>>(&token, "/ownership?limit=50").await?;
+            let users = app.db.get_value().users().await.unwrap_or_default();
+            Ok::<_, ApiError>((overview, history, users))
+        }
+    });
+    view! {
+        <section class="page wide">
+            <h2>{move || i18n.t(Msg::TeamConsole)}</h2>
+            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
+                {move || data.get().map(|result| match result {
+                    Err(ApiError::Unreachable) => view! { <p class="empty">{move || i18n.t(Msg::NeedsConnection)}</p> }.into_any(),
+                    Err(e) => view! { <p class="error">{e.message().unwrap_or("error").to_owned()}</p> }.into_any(),
+                    Ok((overview, history, users)) => view! {
+                        <Members overview=overview.clone() />
+                        <PoolFlow overview=overview.clone() users=users.clone() />
+                        <DepartureForm overview=overview reload=reload />
+                        <HistoryList history=history users=users />
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Members(overview: TeamOverview) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="table-wrap">
+            <table id="team-table">
+                <thead><tr>
+                    <th>{move || i18n.t(Msg::Member)}</th>
+                    <th>{move || i18n.t(Msg::CustomersCount)}</th>
+                    <th>{move || i18n.t(Msg::Activities7)}</th>
+                    <th>{move || i18n.t(Msg::Activities30)}</th>
+                    <th>{move || i18n.t(Msg::Claims30)}</th>
+                </tr></thead>
+                <tbody>
+                    {overview.members.into_iter().map(|m| view! {
+                        <tr>
+                            <td>{m.user.display_name}</td>
+                            <td class="num">{m.customers}</td>
+                            <td class="num">{m.activities_7d}</td>
+                            <td class="num">{m.activities_30d}</td>
+                            <td class="num">{m.claims_30d}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn PoolFlow(overview: TeamOverview, users: Vec<User>) -> impl IntoView {
+    let i18n = use_i18n();
+    let pool = overview.pool;
+    view! {
+        <h3>{move || i18n.t(Msg::Pool)}</h3>
+        <p id="pool-size">{move || i18n.t(Msg::PoolSize)}": "{pool.size}</p>
+        <div class="table-wrap">
+            <table>
+                <thead><tr>
+                    <th>{move || i18n.t(Msg::WeekOf)}</th>
+                    <th>{move || i18n.t(Msg::Inflow)}</th>
+                    <th>{move || i18n.t(Msg::Outflow)}</th>
+                </tr></thead>
+                <tbody>
+                    {pool.weeks.into_iter().map(|w| view! {
+                        <tr>
+                            <td>{w.start.format("%Y-%m-%d").to_string()}</td>
+                            <td class="num">{w.inflow}</td>
+                            <td class="num">{w.outflow}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {(!pool.returning.is_empty()).then(|| view! {
+            <h3>{move || i18n.t(Msg::ReturningSoon)}</h3>
+            <ul class="list">
+                {pool.returning.into_iter().map(|r| view! {
+                    <li class="customer-row">
+                        <span class="name">{r.name}</span>
+                        <span class="meta">{user_name(&users, &r.owner.to_string())}" · "{move || i18n.t(Msg::ReturnsOn)}" "{r.at.format("%Y-%m-%d").to_string()}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        })}
+    }
+}
+
+/// Pick the rep who leaves and where their book goes; preview, then confirm.
+#[component]
+fn DepartureForm(overview: TeamOverview, reload: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let people: Vec<User> = overview.members.into_iter().map(|m| m.user).collect();
+    let reps: Vec<User> = people.iter().filter(|u| u.role == Role::Rep).cloned().collect();
+    let leaving = RwSignal::new(String::new());
+    let mode = RwSignal::new("spread".to_owned());
+    let chosen = RwSignal::new(Vec::<UserId>::new());
+    let plan = RwSignal::new(None::<HandoverPlan>);
+    let error = RwSignal::new(None::<String>);
+    let people = StoredValue::new(people);
+    let request = move |confirm: bool| -> Option<(String, DepartureRequest)> {
+        let rep = leaving.get_untracked();
+        if rep.is_empty() {
+            return None;
+        }
+        let to = chosen.get_untracked();
+        let handover = match mode.get_untracked().as_str() {
+            "pool" => Handover::Pool,
+            "to_one" => Handover::ToOne { to: *to.first()? },
+            _ => Handover::Spread { to },
+        };
+        Some((format!("/users/{rep}/departure"), DepartureRequest { handover, confirm }))
+    };
+    let send = move |confirm: bool| {
+        let Some((path, body)) = request(confirm) else { return };
+        let token = token();
+        error.set(None);
+        spawn_local(async move {
+            match api::post::<_, HandoverPlan>(&token, &path, &body).await {
+                Ok(p) => {
+                    let done = p.done;
+                    plan.set(Some(p));
+                    if done {
+                        reload.update(|n| *n += 1);
+                    }
+                }
+                Err(e) => error.set(Some(e.message().unwrap_or("network").to_owned())),
+            }
+        });
+    };
+    let toggle = move |id: UserId| {
+        plan.set(None);
+        chosen.update(|c| {
+            if mode.get_untracked() == "to_one" {
+                c.clear();
+                c.push(id);
+            } else if let Some(i) = c.iter().position(|x| *x == id) {
+                c.remove(i);
+            } else {
+                c.push(id);
+            }
+        })
+    };
+    let name_of = move |id: Option<UserId>| match id {
+        None => i18n.t(Msg::ThePool).to_owned(),
+        Some(id) => people.with_value(|p| user_name(p, &id.to_string())),
+    };
+    view! {
+        <h3>{move || i18n.t(Msg::Departure)}</h3>
+        <form class="departure" on:submit=move |ev| { ev.prevent_default(); send(false) }>
+            <label for="departing">{move || i18n.t(Msg::DepartingRep)}</label>
+            <select id="departing" on:change=move |ev| { leaving.set(event_target_value(&ev)); plan.set(None); }>
+                <option value="">{move || i18n.t(Msg::ChooseRep)}</option>
+                {reps.into_iter().map(|r| view! { <option value=r.id.to_string()>{r.display_name}</option> }).collect_view()}
+            </select>
+            <div class="modes">
+                {[("to_one", Msg::ToOne), ("spread", Msg::Spread), ("pool", Msg::ToPool)].into_iter().map(|(value, label)| view! {
+                    <label class="inline">
+                        <input type="radio" name="mode" id=format!("mode-{value}") value=value
+                            prop:checked=move || mode.get() == value
+                            on:change=move |_| { mode.set(value.to_owned()); chosen.set(Vec::new()); plan.set(None); } />
+                        {move || i18n.t(label)}
+                    </label>
+                }).collect_view()}
+            </div>
+            <Show when=move || mode.get() != "pool">
+                <p class="label">{move || i18n.t(Msg::Receivers)}</p>
+                <div class="receivers">
+                    {move || people.get_value().into_iter().filter(|p| p.id.to_string() != leaving.get()).map(|p| {
+                        let id = p.id;
+                        view! {
+                            <label class="inline">
+                                <input type="checkbox" id=format!("receiver-{}", p.username)
+                                    prop:checked=move || chosen.with(|c| c.contains(&id))
+                                    on:change=move |_| toggle(id) />
+                                {p.display_name.clone()}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+            </Show>
+            <Show when=move || error.with(Option::is_some)>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            <button type="submit" id="preview-departure" class="secondary">{move || i18n.t(Msg::Preview)}</button>
+        </form>
+        {move || plan.get().map(|p| view! {
+            <div class="card plan" id="handover-plan">
+                {p.done.then(|| view! { <p class="ok" id="handover-done">{move || i18n.t(Msg::HandoverDone)}</p> })}
+                <p>{p.customers}" · "{p.records}" "{move || i18n.t(Msg::RecordsMoved)}</p>
+                <ul>
+                    {p.shares.iter().map(|s| {
+                        let samples = s.sample.join("、");
+                        view! {
+                            <li class="share">
+                                <strong>{name_of(s.to)}</strong>" "{move || i18n.t(Msg::WillReceive)}" "{s.customers}
+                                {s.to.is_some().then(|| view! { " · "{move || i18n.t(Msg::OwnsAfter)}" "{s.owned_after} })}
+                                <div class="meta">{samples}</div>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                {(!p.done).then(|| view! {
+                    <button id="confirm-departure" class="primary danger" on:click=move |_| send(true)>{move || i18n.t(Msg::ConfirmDeparture)}</button>
+                })}
+            </div>
+        })}
+    }
+}
+
+#[component]
+fn HistoryList(history: Vec<OwnershipEntry>, users: Vec<User>) -> impl IntoView {
+    let i18n = use_i18n();
+    let party = move |users: &[User], id: Option<UserId>| match id {
+        None => i18n.t(Msg::ThePool).to_owned(),
+        Some(id) => user_name(users, &id.to_string()),
+    };
+    view! {
+        <h3>{move || i18n.t(Msg::History)}</h3>
+        <ul class="timeline" id="ownership-history">
+            {history.into_iter().map(|e| {
+                let kind = ownership_kind(e.change.kind.as_str());
+                let route = format!("{} → {}", party(&users, e.change.from), party(&users, e.change.to));
+                view! {
+                    <li class="ownership-row">
+                        <div class="activity-head">
+                            <span class="kind">{move || i18n.t(kind)}</span>
+                            <time>{local_time(&e.change.at.to_rfc3339())}</time>
+                        </div>
+                        <p><strong>{e.customer_name}</strong>" · "{route}</p>
+                        {e.change.reason.map(|r| view! { <p class="reason">{r}</p> })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
