@@ -147,7 +147,8 @@ fn demo_mutations(reps: &[UserId], now: chrono::DateTime<chrono::Utc>) -> Vec<Mu
         let suffix = dice.pick(&SUFFIXES);
         // Every 10th customer is a person rather than a company.
         let individual = i % 10 == 9;
-        let owner = reps[i % reps.len()];
+        // Every 8th sits in the pool (公海), for reps to claim.
+        let owner = (i % 8 != 4).then(|| reps[i % reps.len()]);
         let id = Uuid::now_v7();
         let contact_name = format!("{}{}", dice.pick(&SURNAMES), dice.pick(&GIVEN));
         let customer = if individual {

@@ -150,6 +150,23 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// How many records the app's IndexedDB holds in `store` (-1: no such
+    /// store or database).
+    pub async fn cached_count(&self, store: &str) -> i64 {
+        let script = "const [store, done] = arguments; \
+            const req = indexedDB.open('yingpan'); \
+            req.onerror = () => done(-1); \
+            req.onsuccess = () => { const db = req.result; \
+              try { const c = db.transaction(store).objectStore(store).count(); \
+                    c.onsuccess = () => { done(c.result); db.close(); }; } \
+              catch (e) { db.close(); done(-1); } };";
+        self.driver
+            .execute_async(script, vec![json!(store)])
+            .await
+            .and_then(|r| r.convert())
+            .expect("count cached records")
+    }
+
     /// Cuts or restores this tab's network, as airplane mode would.
     pub async fn set_offline(&self, offline: bool) {
         let conditions = NetworkConditions {
