@@ -69,8 +69,10 @@ pub fn Header() -> impl IntoView {
     let conflict_count = move || conflicts.get().unwrap_or(0);
     let chip_class = move || if conflict_count() > 0 { "chip alert" } else { "chip" };
     let is_manager = move || {
-        app.session
-            .with(|s| s.as_ref().is_some_and(|s| s.user.role != yingpan_shared::user::Role::Rep))
+        app.session.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.user.role != yingpan_shared::user::Role::Rep)
+        })
     };
     let who = move || {
         app.session

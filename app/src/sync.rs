@@ -10,8 +10,8 @@ use leptos::task::spawn_local;
 use std::cell::Cell;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::pool::PoolRules;
-use yingpan_shared::user::User;
 use yingpan_shared::sync::{Mutation, MutationStatus, Op, PushRequest};
+use yingpan_shared::user::User;
 
 /// Mutations per push request.
 const PUSH_BATCH: usize = 200;

@@ -83,7 +83,11 @@ impl FromRequestParts<AppState> for AuthUser {
         }
         // A closed account is told so, so its app can hand in what it holds
         // and forget the rest instead of waiting to be signed in again.
-        match state.store.closed_account_session(&hash, now, CLOSED_ACCOUNT_GRACE_MS).await? {
+        match state
+            .store
+            .closed_account_session(&hash, now, CLOSED_ACCOUNT_GRACE_MS)
+            .await?
+        {
             Some(_) => Err(ApiError::AccountClosed),
             None => Err(ApiError::Unauthorized),
         }

@@ -112,7 +112,11 @@ pub fn after_closing(m: &Mutation, closed_at: DateTime<Utc>) -> Result<(), Strin
     if !m.entity.is_fact() {
         return Err(refused());
     }
-    match fields.get("at").and_then(|v| v.as_str()).and_then(|s| s.parse::<DateTime<Utc>>().ok()) {
+    match fields
+        .get("at")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse::<DateTime<Utc>>().ok())
+    {
         Some(at) if at <= closed_at => Ok(()),
         _ => Err(refused()),
     }
@@ -217,7 +221,13 @@ mod tests {
         let mut gone = user(Role::Rep, north);
         gone.active = false;
         let stranger = user(Role::Rep, south);
-        let all = vec![manager.clone(), leaving.clone(), stays.clone(), gone.clone(), stranger.clone()];
+        let all = vec![
+            manager.clone(),
+            leaving.clone(),
+            stays.clone(),
+            gone.clone(),
+            stranger.clone(),
+        ];
         let m = Viewer::from(&manager);
         assert_eq!(may_hand_over(&m, &all, leaving.id, &[stays.id]), Ok(()));
         assert_eq!(may_hand_over(&m, &all, leaving.id, &[]), Ok(()));
@@ -225,7 +235,9 @@ mod tests {
         assert!(may_hand_over(&m, &all, leaving.id, &[gone.id]).is_err());
         assert!(may_hand_over(&m, &all, leaving.id, &[leaving.id]).is_err());
         assert!(may_hand_over(&m, &all, stranger.id, &[]).is_err());
-        assert!(may_hand_over(&m, &all, gone.id, &[stays.id]).unwrap_err().contains("already closed"));
+        assert!(may_hand_over(&m, &all, gone.id, &[stays.id])
+            .unwrap_err()
+            .contains("already closed"));
         assert!(may_hand_over(&Viewer::from(&stays), &all, leaving.id, &[stays.id]).is_err());
         assert!(may_hand_over(&m, &all, manager.id, &[stays.id]).is_err());
     }

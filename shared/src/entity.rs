@@ -84,7 +84,10 @@ impl EntityKind {
 
     /// Records only the server creates; clients may only dismiss them.
     pub fn is_server_made(self) -> bool {
-        matches!(self, EntityKind::Conflict | EntityKind::Ownership | EntityKind::PoolEntry)
+        matches!(
+            self,
+            EntityKind::Conflict | EntityKind::Ownership | EntityKind::PoolEntry
+        )
     }
 
     /// Server-made records that can never be dismissed by a client.

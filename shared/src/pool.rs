@@ -325,7 +325,10 @@ mod tests {
 
     #[test]
     fn claim_within_limits_is_allowed() {
-        assert_eq!(check_claim(&PoolRules::default(), rep(), &facts(10, 3, None), t(0)), Ok(()));
+        assert_eq!(
+            check_claim(&PoolRules::default(), rep(), &facts(10, 3, None), t(0)),
+            Ok(())
+        );
     }
 
     #[test]
@@ -333,17 +336,25 @@ mod tests {
         let (me, other) = (rep(), rep());
         let mut f = facts(0, 0, None);
         f.owner = Some(other);
-        assert!(check_claim(&PoolRules::default(), me, &f, t(0)).unwrap_err().contains("first"));
+        assert!(check_claim(&PoolRules::default(), me, &f, t(0))
+            .unwrap_err()
+            .contains("first"));
         f.owner = Some(me);
-        assert!(check_claim(&PoolRules::default(), me, &f, t(0)).unwrap_err().contains("already own"));
+        assert!(check_claim(&PoolRules::default(), me, &f, t(0))
+            .unwrap_err()
+            .contains("already own"));
     }
 
     #[test]
     fn owned_cap_and_daily_claims_are_limits() {
         let rules = PoolRules::default();
-        assert!(check_claim(&rules, rep(), &facts(200, 0, None), t(0)).unwrap_err().contains("200"));
+        assert!(check_claim(&rules, rep(), &facts(200, 0, None), t(0))
+            .unwrap_err()
+            .contains("200"));
         assert!(check_claim(&rules, rep(), &facts(199, 0, None), t(0)).is_ok());
-        assert!(check_claim(&rules, rep(), &facts(0, 20, None), t(0)).unwrap_err().contains("daily"));
+        assert!(check_claim(&rules, rep(), &facts(0, 20, None), t(0))
+            .unwrap_err()
+            .contains("daily"));
         assert!(check_claim(&rules, rep(), &facts(0, 19, None), t(0)).is_ok());
     }
 
@@ -377,7 +388,10 @@ mod tests {
     fn customer_returns_after_follow_up_days_from_the_later_of_claim_and_activity() {
         let rules = PoolRules::default();
         assert_eq!(should_return(&rules, &owned(0, None), t(29)), None);
-        assert_eq!(should_return(&rules, &owned(0, None), t(30)).unwrap(), "no follow-up for 30 days");
+        assert_eq!(
+            should_return(&rules, &owned(0, None), t(30)).unwrap(),
+            "no follow-up for 30 days"
+        );
         // An activity before the claim does not shorten the clock.
         assert_eq!(should_return(&rules, &owned(10, Some(2)), t(39)), None);
         assert!(should_return(&rules, &owned(10, Some(25)), t(54)).is_none());

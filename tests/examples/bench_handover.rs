@@ -88,7 +88,10 @@ async fn run(backend: Backend, customers: usize, activities: usize) {
     let started = Instant::now();
     let (status, answer) = rep1.get(&format!("/api/sync/pull?since={old_cursor}")).await;
     let told = started.elapsed();
-    assert_eq!((status, answer["error"]["code"].as_str()), (401, Some("account_closed")));
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (401, Some("account_closed"))
+    );
 
     let started = Instant::now();
     let ((_, got2), (_, got3)) = tokio::join!(pull_to_head(&rep2, cursor2), pull_to_head(&rep3_api, cursor3));

@@ -46,7 +46,10 @@ async fn pool_customer(server: &TestServer, name: &str) -> Uuid {
 async fn cache(api: &Api) -> HashMap<(String, String), Value> {
     let mut held = HashMap::new();
     for c in api.pull_all().await {
-        let key = (c["entity"].as_str().unwrap().to_owned(), c["id"].as_str().unwrap().to_owned());
+        let key = (
+            c["entity"].as_str().unwrap().to_owned(),
+            c["id"].as_str().unwrap().to_owned(),
+        );
         if c["data"].is_null() {
             held.remove(&key);
         } else {
@@ -67,7 +70,10 @@ async fn rep_sees_pool_summaries_and_exactly_one_of_two_claims_wins(server: Test
     let entry = &seen[&("pool_entry".to_owned(), id.to_string())];
     assert_eq!(entry["name"], "苏州恒达机械有限公司");
     assert_eq!(entry["industry"], "机械制造");
-    assert!(!holds(&seen, "customer", id), "a rep sees only the summary of a pool customer");
+    assert!(
+        !holds(&seen, "customer", id),
+        "a rep sees only the summary of a pool customer"
+    );
     assert_eq!(rep1.get(&format!("/api/records/pool_entry/{id}")).await.0, 200);
     assert_eq!(rep1.get(&format!("/api/records/customer/{id}")).await.0, 404);
 
@@ -80,7 +86,10 @@ async fn rep_sees_pool_summaries_and_exactly_one_of_two_claims_wins(server: Test
 
     let (winner, loser) = (cache(&rep2).await, cache(&rep1).await);
     assert!(holds(&winner, "customer", id));
-    assert_eq!(winner[&("customer".to_owned(), id.to_string())]["owner_id"], json!(server.users.rep2.id));
+    assert_eq!(
+        winner[&("customer".to_owned(), id.to_string())]["owner_id"],
+        json!(server.users.rep2.id)
+    );
     assert!(!holds(&winner, "pool_entry", id) && !holds(&loser, "pool_entry", id));
     assert!(!holds(&loser, "customer", id));
 }
@@ -106,7 +115,10 @@ async fn claims_respect_the_daily_limit_and_the_owned_cap(server: TestServer) {
     assert_eq!(rep.push_one(claim(ids[2])).await["status"], "applied");
     let fourth = rep.push_one(claim(ids[3])).await;
     assert_eq!(fourth["status"], "rejected");
-    assert!(fourth["message"].as_str().unwrap().contains("own 3 customers"), "{fourth}");
+    assert!(
+        fourth["message"].as_str().unwrap().contains("own 3 customers"),
+        "{fourth}"
+    );
 }
 
 async fn released_customer_cannot_be_reclaimed_during_the_cooldown(server: TestServer) {
@@ -116,7 +128,10 @@ async fn released_customer_cannot_be_reclaimed_during_the_cooldown(server: TestS
     assert_eq!(rep.push_one(release(id, "客户暂无需求")).await["status"], "applied");
     let again = rep.push_one(claim(id)).await;
     assert_eq!(again["status"], "rejected");
-    assert!(again["message"].as_str().unwrap().contains("claim it again from"), "{again}");
+    assert!(
+        again["message"].as_str().unwrap().contains("claim it again from"),
+        "{again}"
+    );
     // Someone else may take it at once.
     server.advance_days(29);
     let rep = server.login("rep1").await;
@@ -141,9 +156,11 @@ async fn release_needs_a_reason_and_an_owner(server: TestServer) {
 }
 
 async fn log_activity(api: &Api, customer: Uuid, at: chrono::DateTime<chrono::Utc>) -> Value {
-    api.push_one(json!({"seq": 1, "entity": "activity", "id": Uuid::now_v7(), "op": "create",
-        "fields": {"customer_id": customer, "kind": "call", "content": "电话回访", "at": at}}))
-        .await
+    api.push_one(
+        json!({"seq": 1, "entity": "activity", "id": Uuid::now_v7(), "op": "create",
+        "fields": {"customer_id": customer, "kind": "call", "content": "电话回访", "at": at}}),
+    )
+    .await
 }
 
 fn server_time(server: &TestServer) -> chrono::DateTime<chrono::Utc> {
@@ -158,10 +175,17 @@ async fn neglected_customer_returns_to_the_pool_and_follow_up_restarts_the_clock
     let rep = server.login("rep1").await;
     let (kept, neglected) = (Uuid::now_v7(), Uuid::now_v7());
     for (id, name) in [(kept, "常联系客户"), (neglected, "被遗忘客户")] {
-        assert_eq!(rep.push_one(create_customer(id, name, Some(server.users.rep1.id.0))).await["status"], "applied");
+        assert_eq!(
+            rep.push_one(create_customer(id, name, Some(server.users.rep1.id.0)))
+                .await["status"],
+            "applied"
+        );
     }
     server.advance_days(20);
-    assert_eq!(log_activity(&rep, kept, server_time(&server)).await["status"], "applied");
+    assert_eq!(
+        log_activity(&rep, kept, server_time(&server)).await["status"],
+        "applied"
+    );
     server.advance_days(9);
     assert_eq!(auto_return(&server).await, 0, "nothing is due before 30 days");
     server.advance_days(1);
@@ -171,11 +195,18 @@ async fn neglected_customer_returns_to_the_pool_and_follow_up_restarts_the_clock
     let rep = server.login("rep1").await; // a month on: a fresh session
     let held = cache(&rep).await;
     assert!(holds(&held, "customer", kept));
-    assert!(!holds(&held, "customer", neglected), "the returned customer left the rep's device");
+    assert!(
+        !holds(&held, "customer", neglected),
+        "the returned customer left the rep's device"
+    );
     let entry = &held[&("pool_entry".to_owned(), neglected.to_string())];
     assert_eq!(entry["reason"], "no follow-up for 30 days");
     server.advance_days(20);
-    assert_eq!(auto_return(&server).await, 1, "30 days after the follow-up, the other one goes too");
+    assert_eq!(
+        auto_return(&server).await,
+        1,
+        "30 days after the follow-up, the other one goes too"
+    );
 }
 
 async fn every_ownership_change_is_in_the_history_and_the_timeline(server: TestServer) {
@@ -183,15 +214,26 @@ async fn every_ownership_change_is_in_the_history_and_the_timeline(server: TestS
     let (rep1, manager) = (server.login("rep1").await, server.login("manager").await);
     assert_eq!(rep1.push_one(claim(id)).await["status"], "applied");
     let (status, body) = manager
-        .post(&format!("/api/customers/{id}/owner"), &json!({"owner_id": server.users.rep2.id}))
+        .post(
+            &format!("/api/customers/{id}/owner"),
+            &json!({"owner_id": server.users.rep2.id}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let rep2 = server.login("rep2").await;
-    assert_eq!(rep2.push_one(release(id, "客户已被竞争对手签下")).await["status"], "applied");
+    assert_eq!(
+        rep2.push_one(release(id, "客户已被竞争对手签下")).await["status"],
+        "applied"
+    );
 
     let (status, history) = manager.get(&format!("/api/ownership?customer={id}")).await;
     assert_eq!(status, 200, "{history}");
-    let kinds: Vec<&str> = history.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["release", "reassign", "claim"], "newest first");
     let release_entry = &history[0];
     assert_eq!(release_entry["from"], json!(server.users.rep2.id));
@@ -220,7 +262,11 @@ async fn departed_reps_book_is_spread_and_their_device_can_only_hand_in_facts(se
     let mut book = Vec::new();
     for i in 0..6 {
         let id = Uuid::now_v7();
-        assert_eq!(rep1.push_one(create_customer(id, &format!("客户{i}"), Some(server.users.rep1.id.0))).await["status"], "applied");
+        assert_eq!(
+            rep1.push_one(create_customer(id, &format!("客户{i}"), Some(server.users.rep1.id.0)))
+                .await["status"],
+            "applied"
+        );
         book.push(id);
     }
     let before = server_time(&server);
@@ -228,11 +274,18 @@ async fn departed_reps_book_is_spread_and_their_device_can_only_hand_in_facts(se
     let rep3 = server.add_rep("rep3").await;
     let manager = server.login("manager").await;
     let body = json!({"mode": "spread", "to": [server.users.rep2.id, rep3.id], "confirm": true});
-    let (status, plan) = manager.post(&format!("/api/users/{}/departure", server.users.rep1.id), &body).await;
+    let (status, plan) = manager
+        .post(&format!("/api/users/{}/departure", server.users.rep1.id), &body)
+        .await;
     assert_eq!(status, 200, "{plan}");
     assert_eq!(plan["customers"], 6);
     assert_eq!(plan["done"], true);
-    let shares: Vec<u64> = plan["shares"].as_array().unwrap().iter().map(|s| s["customers"].as_u64().unwrap()).collect();
+    let shares: Vec<u64> = plan["shares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["customers"].as_u64().unwrap())
+        .collect();
     assert_eq!(shares, [3, 3]);
 
     // The departed rep is out at once: no pull, no login.
@@ -262,9 +315,16 @@ async fn departed_reps_book_is_spread_and_their_device_can_only_hand_in_facts(se
     let (rep2, rep3) = (server.login("rep2").await, server.login("rep3").await);
     let (held2, held3) = (cache(&rep2).await, cache(&rep3).await);
     for id in &book {
-        assert!(holds(&held2, "customer", *id) ^ holds(&held3, "customer", *id), "each customer has one new owner");
+        assert!(
+            holds(&held2, "customer", *id) ^ holds(&held3, "customer", *id),
+            "each customer has one new owner"
+        );
     }
-    let owner_of_1 = if holds(&held2, "customer", book[1]) { &held2 } else { &held3 };
+    let owner_of_1 = if holds(&held2, "customer", book[1]) {
+        &held2
+    } else {
+        &held3
+    };
     let visits: Vec<&Value> = owner_of_1
         .iter()
         .filter(|((e, _), d)| e == "activity" && d["customer_id"] == json!(book[1]))
@@ -277,12 +337,23 @@ async fn departed_reps_book_is_spread_and_their_device_can_only_hand_in_facts(se
 async fn departure_preview_changes_nothing_and_pool_handover_fills_the_pool(server: TestServer) {
     let rep2 = server.login("rep2").await;
     let id = Uuid::now_v7();
-    assert_eq!(rep2.push_one(create_customer(id, "西安远景建材有限公司", Some(server.users.rep2.id.0))).await["status"], "applied");
+    assert_eq!(
+        rep2.push_one(create_customer(
+            id,
+            "西安远景建材有限公司",
+            Some(server.users.rep2.id.0)
+        ))
+        .await["status"],
+        "applied"
+    );
     let manager = server.login("manager").await;
     let url = format!("/api/users/{}/departure", server.users.rep2.id);
     let (status, plan) = manager.post(&url, &json!({"mode": "pool"})).await;
     assert_eq!(status, 200, "{plan}");
-    assert_eq!((plan["done"].as_bool(), plan["customers"].as_u64()), (Some(false), Some(1)));
+    assert_eq!(
+        (plan["done"].as_bool(), plan["customers"].as_u64()),
+        (Some(false), Some(1))
+    );
     assert_eq!(plan["shares"][0]["sample"], json!(["西安远景建材有限公司"]));
     assert_eq!(rep2.get("/api/me").await.0, 200, "a preview closes nothing");
 
@@ -293,7 +364,10 @@ async fn departure_preview_changes_nothing_and_pool_handover_fills_the_pool(serv
         .post(&url, &json!({"mode": "to_one", "to": server.users.outsider.id}))
         .await;
     assert_eq!(status, 403, "{body}");
-    assert_eq!(server.login("rep1").await.post(&url, &json!({"mode": "pool"})).await.0, 403);
+    assert_eq!(
+        server.login("rep1").await.post(&url, &json!({"mode": "pool"})).await.0,
+        403
+    );
 
     let (status, _) = manager.post(&url, &json!({"mode": "pool", "confirm": true})).await;
     assert_eq!(status, 200);
@@ -304,7 +378,13 @@ async fn departure_preview_changes_nothing_and_pool_handover_fills_the_pool(serv
 
 async fn many_reps_claiming_at_once_give_each_customer_one_owner_within_caps(server: TestServer) {
     let admin = server.login("admin").await;
-    assert_eq!(admin.put("/api/pool/rules", &json!({"max_owned": 3, "max_claims_per_day": 100})).await.0, 200);
+    assert_eq!(
+        admin
+            .put("/api/pool/rules", &json!({"max_owned": 3, "max_claims_per_day": 100}))
+            .await
+            .0,
+        200
+    );
     let mut pool = Vec::new();
     for i in 0..20 {
         pool.push(pool_customer(&server, &format!("抢单客户{i}")).await);
@@ -344,13 +424,27 @@ async fn many_reps_claiming_at_once_give_each_customer_one_owner_within_caps(ser
         assert!(!holds(&held, "pool_entry", *id));
     }
     let (_, history) = manager.get("/api/ownership?limit=500").await;
-    assert_eq!(history.as_array().unwrap().iter().filter(|e| e["kind"] == "claim").count(), 20);
+    assert_eq!(
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "claim")
+            .count(),
+        20
+    );
 }
 
 async fn automatic_return_run_twice_at_once_returns_each_customer_once(server: TestServer) {
     let rep = server.login("rep1").await;
     for i in 0..30 {
-        let r = rep.push_one(create_customer(Uuid::now_v7(), &format!("客户{i}"), Some(server.users.rep1.id.0))).await;
+        let r = rep
+            .push_one(create_customer(
+                Uuid::now_v7(),
+                &format!("客户{i}"),
+                Some(server.users.rep1.id.0),
+            ))
+            .await;
         assert_eq!(r["status"], "applied");
     }
     server.advance_days(31);

@@ -56,13 +56,20 @@ async fn manager_spreads_a_departed_reps_book_and_the_old_device_keeps_none_of_i
     let rep3 = server.add_rep("rep3").await;
     let rep1 = server.login("rep1").await;
     let mut book = Vec::new();
-    for name in ["北京华信科技有限公司", "上海恒达机械有限公司", "广州鼎盛贸易有限公司", "深圳博远电子有限公司"] {
+    for name in [
+        "北京华信科技有限公司",
+        "上海恒达机械有限公司",
+        "广州鼎盛贸易有限公司",
+        "深圳博远电子有限公司",
+    ] {
         book.push(customer(&rep1, Some(server.users.rep1.id.0), name).await);
     }
     let logged = rep1
-        .push_one(json!({"seq": 1, "entity": "activity", "id": Uuid::now_v7(), "op": "create",
+        .push_one(
+            json!({"seq": 1, "entity": "activity", "id": Uuid::now_v7(), "op": "create",
                          "fields": {"customer_id": book[0], "kind": "visit", "content": "上门拜访，演示产品",
-                                    "at": "2026-11-20T06:30:00Z"}}))
+                                    "at": "2026-11-20T06:30:00Z"}}),
+        )
         .await;
     assert_eq!(logged["status"], "applied", "{logged}");
 
@@ -74,7 +81,9 @@ async fn manager_spreads_a_departed_reps_book_and_the_old_device_keeps_none_of_i
     let console = Browser::start(&server.url).await;
     console.login("manager", PASSWORD).await;
     console.click("#nav-team").await;
-    console.click(&format!("#departing option[value='{}']", server.users.rep1.id)).await;
+    console
+        .click(&format!("#departing option[value='{}']", server.users.rep1.id))
+        .await;
     console.click("#mode-spread").await;
     console.click("#receiver-rep2").await;
     console.click("#receiver-rep3").await;
@@ -82,7 +91,11 @@ async fn manager_spreads_a_departed_reps_book_and_the_old_device_keeps_none_of_i
     console.wait_for("#handover-plan").await;
     let shares = console.texts("#handover-plan .share strong").await;
     assert_eq!(shares, ["REP2", "REP3"]);
-    assert_eq!(server.login("rep1").await.get("/api/me").await.0, 200, "a preview closes nothing");
+    assert_eq!(
+        server.login("rep1").await.get("/api/me").await.0,
+        200,
+        "a preview closes nothing"
+    );
     console.click("#confirm-departure").await;
     console.wait_for("#handover-done").await;
 
@@ -94,7 +107,11 @@ async fn manager_spreads_a_departed_reps_book_and_the_old_device_keeps_none_of_i
 
     // The new owner has the customer with its whole history.
     let (rep2, _) = (server.login("rep2").await, rep3);
-    let new_owner = if rep2.get(&format!("/api/records/customer/{}", book[0])).await.0 == 200 { "rep2" } else { "rep3" };
+    let new_owner = if rep2.get(&format!("/api/records/customer/{}", book[0])).await.0 == 200 {
+        "rep2"
+    } else {
+        "rep3"
+    };
     let phone = Browser::start(&server.url).await;
     phone.login(new_owner, PASSWORD).await;
     phone.open(&format!("/customers/{}", book[0])).await;

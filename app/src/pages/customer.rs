@@ -271,12 +271,20 @@ fn ReleaseToPool(customer_id: String) -> impl IntoView {
     let owner = LocalResource::new(move || {
         app.version.track();
         async move {
-            let c = app.db.get_value().get(EntityKind::Customer, &customer_id.get_value()).await.ok().flatten();
+            let c = app
+                .db
+                .get_value()
+                .get(EntityKind::Customer, &customer_id.get_value())
+                .await
+                .ok()
+                .flatten();
             c.map(|c| field(&c, "owner_id")).unwrap_or_default()
         }
     });
     let mine = move || {
-        let me = app.session.with(|s| s.as_ref().map(|s| s.user.id.to_string()).unwrap_or_default());
+        let me = app
+            .session
+            .with(|s| s.as_ref().map(|s| s.user.id.to_string()).unwrap_or_default());
         owner.get().is_some_and(|o| o == me)
     };
     let release = move |ev: leptos::ev::SubmitEvent| {
@@ -288,7 +296,10 @@ fn ReleaseToPool(customer_id: String) -> impl IntoView {
         spawn_local(async move {
             let id = customer_id.get_value();
             let db = app.db.get_value();
-            match db.record_change(EntityKind::Customer, &id, Op::Release { reason: text }, None).await {
+            match db
+                .record_change(EntityKind::Customer, &id, Op::Release { reason: text }, None)
+                .await
+            {
                 Ok(_) => {
                     app.changed();
                     navigate.with_value(|go| go("/", Default::default()));

@@ -1,14 +1,14 @@
 //! "My customers": the cached customers, searchable, newest first.
 
 use super::{field, local_time};
-use chrono::{DateTime, Utc};
-use std::collections::HashMap;
-use yingpan_shared::customer::Customer;
-use yingpan_shared::pool::{returns_soon, ReturnFacts};
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
+use std::collections::HashMap;
+use yingpan_shared::customer::Customer;
 use yingpan_shared::entity::EntityKind;
+use yingpan_shared::pool::{returns_soon, ReturnFacts};
 use yingpan_shared::search::{matches, CUSTOMER_FIELDS};
 
 #[component]

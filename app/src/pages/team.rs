@@ -14,7 +14,9 @@ use yingpan_shared::pool::Handover;
 use yingpan_shared::user::{Role, User};
 
 fn token() -> String {
-    use_app().session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default())
+    use_app()
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default())
 }
 
 #[component]
@@ -143,7 +145,10 @@ fn DepartureForm(overview: TeamOverview, reload: RwSignal<u32>) -> impl IntoView
             "to_one" => Handover::ToOne { to: *to.first()? },
             _ => Handover::Spread { to },
         };
-        Some((format!("/users/{rep}/departure"), DepartureRequest { handover, confirm }))
+        Some((
+            format!("/users/{rep}/departure"),
+            DepartureRequest { handover, confirm },
+        ))
     };
     let send = move |confirm: bool| {
         let Some((path, body)) = request(confirm) else { return };

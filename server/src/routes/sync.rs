@@ -42,8 +42,14 @@ pub async fn push(
         .mutations
         .into_iter()
         .partition(|m| after_closing(m, closed_at).is_ok());
-    let handed_in = PushRequest { client_id: req.client_id, mutations: facts };
-    let mut results = st.store.push(&Viewer::from(&user), &users, &handed_in, st.now_ms()).await?;
+    let handed_in = PushRequest {
+        client_id: req.client_id,
+        mutations: facts,
+    };
+    let mut results = st
+        .store
+        .push(&Viewer::from(&user), &users, &handed_in, st.now_ms())
+        .await?;
     results.extend(refused.iter().map(|m| MutationResult {
         seq: m.seq,
         status: MutationStatus::Rejected,

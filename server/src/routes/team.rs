@@ -21,7 +21,9 @@ const MAX_HISTORY: u32 = 500;
 
 fn manager_only(auth: &AuthUser) -> Result<Viewer, ApiError> {
     match auth.user.role {
-        Role::Rep => Err(ApiError::Forbidden("the team console is for managers and admins".into())),
+        Role::Rep => Err(ApiError::Forbidden(
+            "the team console is for managers and admins".into(),
+        )),
         _ => Ok(Viewer::from(&auth.user)),
     }
 }

@@ -121,7 +121,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Result<HandoverPlan, Refusal>>;
     /// The user behind a session of an account closed less than `grace_ms`
     /// ago, and when it was closed: such a session may still hand in facts.
-    async fn closed_account_session(&self, token_hash: &str, now: i64, grace_ms: i64) -> StoreResult<Option<(User, i64)>>;
+    async fn closed_account_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+        grace_ms: i64,
+    ) -> StoreResult<Option<(User, i64)>>;
     /// Returns every owned customer that the pool rules say is due, in one
     /// transaction. Safe to run from several servers at once: on PostgreSQL
     /// only one does the work, and a second run finds nothing left to do.

@@ -15,4 +15,10 @@ impl PgStore {
     }
 }
 
-super::sql::sql_store!(PgStore, sqlx::Postgres, "./migrations/postgres", "BEGIN", Some("SELECT pg_try_advisory_xact_lock(7142001) AS locked"));
+super::sql::sql_store!(
+    PgStore,
+    sqlx::Postgres,
+    "./migrations/postgres",
+    "BEGIN",
+    Some("SELECT pg_try_advisory_xact_lock(7142001) AS locked")
+);

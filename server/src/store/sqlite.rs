@@ -36,4 +36,10 @@ impl SqliteStore {
 // Writers take the write lock up front: a deferred transaction that read
 // first could find its snapshot stale when it tries to write, and fail
 // instead of waiting its turn.
-super::sql::sql_store!(SqliteStore, sqlx::Sqlite, "./migrations/sqlite", "BEGIN IMMEDIATE", None);
+super::sql::sql_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    "./migrations/sqlite",
+    "BEGIN IMMEDIATE",
+    None
+);

@@ -225,7 +225,10 @@ fn manager_only_change(viewer: &Viewer, m: &Mutation, current: Option<&StoredRec
     if m.entity != EntityKind::Customer || viewer.role != Role::Rep {
         return None;
     }
-    let locked_now = current.and_then(|r| r.data.get("locked")).and_then(Value::as_bool).unwrap_or(false);
+    let locked_now = current
+        .and_then(|r| r.data.get("locked"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let wants = match &m.op {
         Op::Create { fields } | Op::Update { fields, .. } => fields.get("locked").and_then(Value::as_bool),
         _ => None,
@@ -513,11 +516,24 @@ mod tests {
         };
         let history = [handed_over];
         let team = w.team;
-        let decide_at = |at: &str| decide(&w.rep, &move |_| Some(team), &visit(&now_others, at), None, Some(&now_others), &history);
+        let decide_at = |at: &str| {
+            decide(
+                &w.rep,
+                &move |_| Some(team),
+                &visit(&now_others, at),
+                None,
+                Some(&now_others),
+                &history,
+            )
+        };
         let Decision::Write { record, .. } = decide_at("2026-05-01T09:00:00Z") else {
             panic!("a visit made while owning is kept")
         };
-        assert_eq!(record.owner_id, Some(w.other.id), "it belongs with the customer's new owner");
+        assert_eq!(
+            record.owner_id,
+            Some(w.other.id),
+            "it belongs with the customer's new owner"
+        );
         assert_eq!(record.data["by"], json!(w.rep.id), "and keeps its author");
         assert!(matches!(decide_at("2026-05-03T09:00:00Z"), Decision::Reject { .. }));
     }
@@ -548,14 +564,22 @@ mod tests {
                 base: FieldMap::new(),
             },
         );
-        assert!(matches!(run(&w, &w.rep, &lock, Some(&mine), None), Decision::Reject { message } if message.contains("manager")));
+        assert!(
+            matches!(run(&w, &w.rep, &lock, Some(&mine), None), Decision::Reject { message } if message.contains("manager"))
+        );
         let manager = Viewer {
             id: UserId(Uuid::now_v7()),
             role: Role::Manager,
             team_id: Some(w.team),
         };
-        assert!(matches!(run(&w, &manager, &lock, Some(&mine), None), Decision::Write { .. }));
+        assert!(matches!(
+            run(&w, &manager, &lock, Some(&mine), None),
+            Decision::Write { .. }
+        ));
         let forget = mutation(EntityKind::Ownership, Uuid::now_v7(), Op::Delete);
-        assert!(matches!(run(&w, &manager, &forget, None, None), Decision::Reject { .. }));
+        assert!(matches!(
+            run(&w, &manager, &forget, None, None),
+            Decision::Reject { .. }
+        ));
     }
 }

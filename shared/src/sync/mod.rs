@@ -4,5 +4,5 @@
 mod decide;
 mod wire;
 
-pub use decide::{needs_history, decide, parent_of, Decision, RecordWrite, StoredRecord};
+pub use decide::{decide, needs_history, parent_of, Decision, RecordWrite, StoredRecord};
 pub use wire::*;
