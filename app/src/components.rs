@@ -7,6 +7,7 @@ use crate::sync::{use_app, Status};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
+use yingpan_shared::customer::Grade;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 
 /// The top bar: name, sync state (tap to sync now), language, sign out.
@@ -136,6 +137,8 @@ pub enum Input {
     Text(&'static str),
     Area,
     CustomerKind,
+    /// A–D, or none.
+    Grade,
 }
 
 /// A form field: the record field it edits, its label and its input.
@@ -156,6 +159,11 @@ pub const CUSTOMER_FORM: &[FieldSpec] = &[
         name: "name",
         label: Msg::Name,
         input: Input::Text("text"),
+    },
+    FieldSpec {
+        name: "grade",
+        label: Msg::Grade,
+        input: Input::Grade,
     },
     FieldSpec {
         name: "phone",
@@ -281,6 +289,13 @@ pub fn RecordForm(
                     <select id=id.clone() on:change=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get()>
                         <option value="company">{move || i18n.t(Msg::Company)}</option>
                         <option value="individual">{move || i18n.t(Msg::Individual)}</option>
+                    </select>
+                }
+                .into_any(),
+                Input::Grade => view! {
+                    <select id=id.clone() on:change=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get()>
+                        <option value="">"—"</option>
+                        {Grade::ALL.map(|g| view! { <option value=g.as_str()>{g.as_str()}</option> }).collect_view()}
                     </select>
                 }
                 .into_any(),

@@ -124,6 +124,10 @@ messages! {
     UnsyncedOnSignOut => "还有未同步的修改，退出将丢失它们。仍要退出吗？", "Some changes are not synced yet and will be lost if you sign out. Sign out anyway?";
     NetworkDown => "无法连接服务器，请检查网络后重试", "Cannot reach the server; check the connection and try again";
     Pool => "公海", "Pool";
+    Grade => "客户等级", "Grade";
+    Lock => "锁定（不自动退回公海）", "Lock (never returned automatically)";
+    Unlock => "解除锁定", "Unlock";
+    Locked => "已锁定", "Locked";
     Team => "团队", "Team";
     PoolHint => "搜索公海客户", "Search the pool";
     PoolEmpty => "公海里没有客户", "The pool is empty";

@@ -126,6 +126,17 @@ async fn released_customer_cannot_be_reclaimed_during_the_cooldown(server: TestS
     let rep = server.login("rep1").await;
     assert_eq!(rep.push_one(claim(id)).await["status"], "applied");
     assert_eq!(rep.push_one(release(id, "客户暂无需求")).await["status"], "applied");
+    // The manager renames the pool customer: its summary follows the edit
+    // and keeps why it is in the pool.
+    let manager = server.login("manager").await;
+    let rename = json!({"seq": 1, "entity": "customer", "id": id, "op": "update",
+                        "fields": {"name": "杭州锦程供应链有限公司"}, "base": {"name": "杭州锦程物流有限公司"}});
+    assert_eq!(manager.push_one(rename).await["status"], "applied");
+    let entry = &cache(&rep).await[&("pool_entry".to_owned(), id.to_string())];
+    assert_eq!(
+        (entry["name"].as_str(), entry["reason"].as_str()),
+        (Some("杭州锦程供应链有限公司"), Some("客户暂无需求"))
+    );
     let again = rep.push_one(claim(id)).await;
     assert_eq!(again["status"], "rejected");
     assert!(
@@ -242,6 +253,10 @@ async fn every_ownership_change_is_in_the_history_and_the_timeline(server: TestS
     assert_eq!(release_entry["reason"], "客户已被竞争对手签下");
     assert_eq!(release_entry["customer_name"], "成都蓝海贸易有限公司");
     assert_eq!(history[1]["by"], json!(server.users.manager.id));
+    let (_, found) = manager.get("/api/ownership?q=%E8%93%9D%E6%B5%B7").await; // 蓝海
+    assert_eq!(found.as_array().unwrap().len(), 3);
+    let (_, none) = manager.get("/api/ownership?q=%E5%8D%8E%E4%BF%A1").await; // 华信
+    assert_eq!(none, json!([]));
 
     // The manager's device holds the whole history under the customer.
     let held = cache(&manager).await;

@@ -16,7 +16,7 @@ use serde_json::Value;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::pool::release_reason;
 use yingpan_shared::sync::Op;
-use yingpan_shared::user::User;
+use yingpan_shared::user::{Role, User};
 
 #[component]
 pub fn CustomerPage() -> impl IntoView {
@@ -81,6 +81,9 @@ pub fn CustomerPage() -> impl IntoView {
                     {move || loaded.get().map(|(_, _, (timeline, users))| view! { <Timeline entries=timeline users=users /> })}
                 </Transition>
                 <ReleaseToPool customer_id=id() />
+                <Transition>
+                    {move || loaded.get().and_then(|(c, _, _)| c).map(|c| view! { <LockToggle customer=c /> })}
+                </Transition>
             </Show>
         </section>
     }
@@ -254,6 +257,34 @@ fn OwnershipRow(change: FieldMap, users: Vec<User>) -> impl IntoView {
             <p>{route}{by.map(|b| view! { " · "{move || i18n.t(Msg::By)}" "{b.clone()} })}</p>
             {(!reason.is_empty()).then(|| view! { <p class="reason">{reason.clone()}</p> })}
         </li>
+    }
+}
+
+/// Managers lock a customer so the pool rules never take it back.
+#[component]
+fn LockToggle(customer: FieldMap) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let manager = app
+        .session
+        .with_untracked(|s| s.as_ref().is_some_and(|s| s.user.role != Role::Rep));
+    let locked = customer.get("locked").and_then(Value::as_bool).unwrap_or(false);
+    let customer = StoredValue::new(customer);
+    let toggle = move |_| {
+        spawn_local(async move {
+            let before = customer.get_value();
+            let mut after = FieldMap::new();
+            after.insert("locked".into(), Value::Bool(!locked));
+            let _ = edits::update(app, EntityKind::Customer, &before, after).await;
+        });
+    };
+    view! {
+        {(locked && !manager).then(|| view! { <p class="chip">{move || i18n.t(Msg::Locked)}</p> })}
+        {manager.then(|| view! {
+            <button id="lock" class="secondary" on:click=toggle>
+                {move || i18n.t(if locked { Msg::Unlock } else { Msg::Lock })}
+            </button>
+        })}
     }
 }
 

@@ -30,9 +30,8 @@ pub fn TeamPage() -> impl IntoView {
         let token = token.clone();
         async move {
             let overview = api::get::<TeamOverview>(&token, "/team").await?;
-            let history = api::get::<Vec<OwnershipEntry>>(&token, "/ownership?limit=50").await?;
             let users = app.db.get_value().users().await.unwrap_or_default();
-            Ok::<_, ApiError>((overview, history, users))
+            Ok::<_, ApiError>((overview, users))
         }
     });
     view! {
@@ -42,14 +41,14 @@ pub fn TeamPage() -> impl IntoView {
                 {move || data.get().map(|result| match result {
                     Err(ApiError::Unreachable) => view! { <p class="empty">{move || i18n.t(Msg::NeedsConnection)}</p> }.into_any(),
                     Err(e) => view! { <p class="error">{e.message().unwrap_or("error").to_owned()}</p> }.into_any(),
-                    Ok((overview, history, users)) => view! {
+                    Ok((overview, users)) => view! {
                         <Members overview=overview.clone() />
                         <PoolFlow overview=overview.clone() users=users.clone() />
                         <DepartureForm overview=overview reload=reload />
-                        <HistoryList history=history users=users />
                     }.into_any(),
                 })}
             </Transition>
+            <HistoryList reload=reload />
         </section>
     }
 }
@@ -247,30 +246,49 @@ fn DepartureForm(overview: TeamOverview, reload: RwSignal<u32>) -> impl IntoView
     }
 }
 
+/// The newest ownership changes, searchable by customer name.
 #[component]
-fn HistoryList(history: Vec<OwnershipEntry>, users: Vec<User>) -> impl IntoView {
+fn HistoryList(reload: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();
+    let app = use_app();
+    let query = RwSignal::new(String::new());
+    let token = token();
+    let history = LocalResource::new(move || {
+        reload.track();
+        let q = query.get();
+        let token = token.clone();
+        async move {
+            let path = format!("/ownership?limit=50&q={}", js_sys::encode_uri_component(&q));
+            let entries = api::get::<Vec<OwnershipEntry>>(&token, &path).await.unwrap_or_default();
+            (entries, app.db.get_value().users().await.unwrap_or_default())
+        }
+    });
     let party = move |users: &[User], id: Option<UserId>| match id {
         None => i18n.t(Msg::ThePool).to_owned(),
         Some(id) => user_name(users, &id.to_string()),
     };
     view! {
         <h3>{move || i18n.t(Msg::History)}</h3>
-        <ul class="timeline" id="ownership-history">
-            {history.into_iter().map(|e| {
-                let kind = ownership_kind(e.change.kind.as_str());
-                let route = format!("{} → {}", party(&users, e.change.from), party(&users, e.change.to));
-                view! {
-                    <li class="ownership-row">
-                        <div class="activity-head">
-                            <span class="kind">{move || i18n.t(kind)}</span>
-                            <time>{local_time(&e.change.at.to_rfc3339())}</time>
-                        </div>
-                        <p><strong>{e.customer_name}</strong>" · "{route}</p>
-                        {e.change.reason.map(|r| view! { <p class="reason">{r}</p> })}
-                    </li>
-                }
-            }).collect_view()}
-        </ul>
+        <input id="history-search" type="search" placeholder=move || i18n.t(Msg::SearchHint) bind:value=query />
+        <Transition>
+            {move || history.get().map(|(entries, users)| view! {
+                <ul class="timeline" id="ownership-history">
+                    {entries.into_iter().map(|e| {
+                        let kind = ownership_kind(e.change.kind.as_str());
+                        let route = format!("{} → {}", party(&users, e.change.from), party(&users, e.change.to));
+                        view! {
+                            <li class="ownership-row">
+                                <div class="activity-head">
+                                    <span class="kind">{move || i18n.t(kind)}</span>
+                                    <time>{local_time(&e.change.at.to_rfc3339())}</time>
+                                </div>
+                                <p><strong>{e.customer_name}</strong>" · "{route}</p>
+                                {e.change.reason.map(|r| view! { <p class="reason">{r}</p> })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
+        </Transition>
     }
 }

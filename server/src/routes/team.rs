@@ -9,15 +9,18 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use uuid::Uuid;
-use yingpan_shared::access::{can_see, team_of, Viewer};
+use yingpan_shared::access::{can_see, scope, Viewer};
 use yingpan_shared::api::{DepartureRequest, HandoverPlan, OwnershipEntry, PoolOverview, Returning, TeamOverview};
 use yingpan_shared::ids::UserId;
 use yingpan_shared::pool::returns_soon;
+use yingpan_shared::search::matches;
 use yingpan_shared::user::Role;
 
 /// Weeks of pool flow the console shows.
 const FLOW_WEEKS: u32 = 8;
 const MAX_HISTORY: u32 = 500;
+/// How many of the newest changes a name search looks through.
+const SEARCH_DEPTH: u32 = 5_000;
 
 fn manager_only(auth: &AuthUser) -> Result<Viewer, ApiError> {
     match auth.user.role {
@@ -90,11 +93,13 @@ pub async fn depart(
 #[derive(Deserialize)]
 pub struct HistoryQuery {
     customer: Option<Uuid>,
+    /// Words to find in the customer's name.
+    q: Option<String>,
     limit: Option<u32>,
 }
 
 /// Ownership changes the viewer may know of: those that involve someone
-/// they see (the pool included, for managers).
+/// they see (and, for managers, the pool), newest first.
 pub async fn history(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -102,18 +107,25 @@ pub async fn history(
 ) -> Result<Json<Vec<OwnershipEntry>>, ApiError> {
     let viewer = Viewer::from(&auth.user);
     let users = st.store.users().await?;
-    let limit = q.limit.unwrap_or(200).clamp(1, MAX_HISTORY);
-    let sees = |u: Option<UserId>| match u {
-        None => viewer.role != Role::Rep && can_see(&viewer, None, None),
-        Some(id) => can_see(&viewer, Some(id), team_of(&users, id)),
+    let limit = q.limit.unwrap_or(200).clamp(1, MAX_HISTORY) as usize;
+    let words = q.q.unwrap_or_default();
+    // A name search looks further back than one page.
+    let fetch = if words.trim().is_empty() {
+        limit as u32
+    } else {
+        SEARCH_DEPTH
     };
     let entries = st
         .store
-        .ownership_history(q.customer, MAX_HISTORY)
+        .ownership_history(&scope(&viewer, &users), q.customer, fetch)
         .await?
         .into_iter()
-        .filter(|e| sees(e.change.from) || sees(e.change.to))
-        .take(limit as usize)
+        .filter(|e| {
+            let mut name = serde_json::Map::new();
+            name.insert("name".into(), e.customer_name.clone().into());
+            matches(&name, &["name"], &words)
+        })
+        .take(limit)
         .collect();
     Ok(Json(entries))
 }

@@ -139,8 +139,14 @@ pub trait Store: Send + Sync + 'static {
     /// The pool's size and its weekly in- and outflow for `weeks` weeks
     /// ending at `now`, newest first.
     async fn pool_flow(&self, weeks: u32, now: i64) -> StoreResult<(u64, Vec<PoolWeek>)>;
-    /// The newest ownership changes, of one customer or of all.
-    async fn ownership_history(&self, customer: Option<uuid::Uuid>, limit: u32) -> StoreResult<Vec<OwnershipEntry>>;
+    /// The newest ownership changes that involve an owner in `scope` (the
+    /// pool counts for a scope that sees it), of one customer or of all.
+    async fn ownership_history(
+        &self,
+        scope: &OwnerScope,
+        customer: Option<uuid::Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<OwnershipEntry>>;
 }
 
 /// Opens the store named by `database_url`: `postgres://…` for PostgreSQL,

@@ -239,6 +239,17 @@ macro_rules! pool_sql {
                 "SELECT id, data, last_activity_at FROM records WHERE entity = 'customer' AND id IN ",
             );
             push_ids(&mut q, &ids);
+            // An entry already up (an edit of a pool customer) keeps when and
+            // why its customer went into the pool.
+            let mut current = sqlx::QueryBuilder::<$db>::new(
+                "SELECT id, data FROM records WHERE entity = 'pool_entry' AND deleted = FALSE AND id IN ",
+            );
+            push_ids(&mut current, &ids);
+            let mut standing: HashMap<uuid::Uuid, PoolEntry> = HashMap::new();
+            for row in current.build().fetch_all(&mut *conn).await? {
+                let entry: PoolEntry = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
+                standing.insert(entry.id, entry);
+            }
             let mut entries = Vec::with_capacity(ids.len());
             for row in q.build().fetch_all(&mut *conn).await? {
                 let id = parse_uuid(&row.try_get::<String, _>("id")?)?;
@@ -250,8 +261,12 @@ macro_rules! pool_sql {
                     industry: text("industry"),
                     region: text("region"),
                     last_activity_at: row.try_get::<Option<i64>, _>("last_activity_at")?.map(time),
-                    pooled_at: time(now),
-                    reason: chunk.iter().find(|m| m.customer == id).and_then(|m| m.reason.clone()),
+                    pooled_at: standing.get(&id).map_or(time(now), |e| e.pooled_at),
+                    reason: chunk
+                        .iter()
+                        .find(|m| m.customer == id)
+                        .and_then(|m| m.reason.clone())
+                        .or_else(|| standing.get(&id).and_then(|e| e.reason.clone())),
                 };
                 entries.push((id, serde_json::to_value(&entry).map_err(corrupt)?.to_string()));
             }

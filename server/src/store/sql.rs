@@ -758,13 +758,35 @@ macro_rules! sql_store {
                 Ok((size.max(0) as u64, out))
             }
 
-            async fn ownership_history(&self, customer: Option<uuid::Uuid>, limit: u32) -> super::StoreResult<Vec<OwnershipEntry>> {
+            async fn ownership_history(
+                &self,
+                scope: &OwnerScope,
+                customer: Option<uuid::Uuid>,
+                limit: u32,
+            ) -> super::StoreResult<Vec<OwnershipEntry>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT l.id, l.customer_id, l.kind, l.from_user, l.to_user, l.by_user, l.reason, l.at, r.data \
-                     FROM ownership_log l LEFT JOIN records r ON r.entity = 'customer' AND r.id = l.customer_id",
+                     FROM ownership_log l LEFT JOIN records r ON r.entity = 'customer' AND r.id = l.customer_id WHERE TRUE",
                 );
                 if let Some(c) = customer {
-                    q.push(" WHERE l.customer_id = ").push_bind(c.to_string());
+                    q.push(" AND l.customer_id = ").push_bind(c.to_string());
+                }
+                if let OwnerScope::Owners { owners, pool } = scope {
+                    q.push(" AND (FALSE");
+                    for column in ["l.from_user", "l.to_user"] {
+                        if !owners.is_empty() {
+                            q.push(format_args!(" OR {column} IN ("));
+                            let mut list = q.separated(", ");
+                            for o in owners {
+                                list.push_bind(o.to_string());
+                            }
+                            list.push_unseparated(")");
+                        }
+                        if *pool {
+                            q.push(format_args!(" OR {column} IS NULL"));
+                        }
+                    }
+                    q.push(")");
                 }
                 q.push(" ORDER BY l.at DESC, l.id DESC LIMIT ").push_bind(i64::from(limit));
                 let rows = q.build().fetch_all(&self.pool).await?;
