@@ -24,6 +24,8 @@ pub fn TeamPage() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let reload = RwSignal::new(0u32);
+    // Outlives the form, which is rebuilt when the numbers reload.
+    let plan = RwSignal::new(None::<HandoverPlan>);
     let token = token();
     let data = LocalResource::new(move || {
         reload.track();
@@ -44,7 +46,7 @@ pub fn TeamPage() -> impl IntoView {
                     Ok((overview, users)) => view! {
                         <Members overview=overview.clone() />
                         <PoolFlow overview=overview.clone() users=users.clone() />
-                        <DepartureForm overview=overview reload=reload />
+                        <DepartureForm overview=overview reload=reload plan=plan />
                     }.into_any(),
                 })}
             </Transition>
@@ -123,14 +125,13 @@ fn PoolFlow(overview: TeamOverview, users: Vec<User>) -> impl IntoView {
 
 /// Pick the rep who leaves and where their book goes; preview, then confirm.
 #[component]
-fn DepartureForm(overview: TeamOverview, reload: RwSignal<u32>) -> impl IntoView {
+fn DepartureForm(overview: TeamOverview, reload: RwSignal<u32>, plan: RwSignal<Option<HandoverPlan>>) -> impl IntoView {
     let i18n = use_i18n();
     let people: Vec<User> = overview.members.into_iter().map(|m| m.user).collect();
     let reps: Vec<User> = people.iter().filter(|u| u.role == Role::Rep).cloned().collect();
     let leaving = RwSignal::new(String::new());
     let mode = RwSignal::new("spread".to_owned());
     let chosen = RwSignal::new(Vec::<UserId>::new());
-    let plan = RwSignal::new(None::<HandoverPlan>);
     let error = RwSignal::new(None::<String>);
     let people = StoredValue::new(people);
     let request = move |confirm: bool| -> Option<(String, DepartureRequest)> {
