@@ -143,3 +143,134 @@ async fn killed_server_loses_no_acknowledged_push_and_applies_none_twice() {
     assert_eq!(names.len(), BATCHES * PER_BATCH);
     server.kill().await.unwrap();
 }
+
+async fn login(http: &reqwest::Client, url: &str, username: &str) -> Value {
+    http.post(format!("{url}/api/login"))
+        .json(&json!({"username": username, "password": "yingpan123"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Customers per owner id, as the manager's device would hold them.
+async fn owners(http: &reqwest::Client, url: &str, token: &str) -> std::collections::HashMap<String, usize> {
+    let mut held: std::collections::HashMap<String, Value> = std::collections::HashMap::new();
+    let mut since = 0;
+    loop {
+        let page: Value = http
+            .get(format!("{url}/api/sync/pull?since={since}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for c in page["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["entity"] == "customer")
+        {
+            let id = c["id"].as_str().unwrap().to_owned();
+            match c["data"]["owner_id"].as_str() {
+                Some(owner) => held.insert(id, json!(owner)),
+                None => held.remove(&id),
+            };
+        }
+        since = page["cursor"].as_i64().unwrap();
+        if !page["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    let mut counts = std::collections::HashMap::new();
+    for owner in held.values() {
+        *counts.entry(owner.as_str().unwrap().to_owned()).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn departure_killed_midway_leaves_the_old_book_or_the_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("handover.db");
+    let (mut server, mut url) = start(&db).await;
+    let http = reqwest::Client::new();
+    let rep1 = login(&http, &url, "rep1").await;
+    let rep1_id = rep1["user"]["id"].as_str().unwrap().to_owned();
+    let client = Uuid::now_v7();
+    for n in 0..6 {
+        let mut body = batch(client, &json!(rep1_id), n);
+        // Bigger book, fewer requests.
+        let more: Vec<Value> = (0..475)
+            .map(|i| {
+                json!({"seq": 10_000 + n * 1000 + i, "entity": "customer", "id": Uuid::now_v7(), "op": "create",
+                       "fields": {"name": format!("交接测试{n}-{i}"), "owner_id": rep1_id}})
+            })
+            .collect();
+        body["mutations"].as_array_mut().unwrap().extend(more);
+        let res = http
+            .post(format!("{url}/api/sync/push"))
+            .bearer_auth(rep1["token"].as_str().unwrap())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let manager = login(&http, &url, "manager").await;
+    let token = manager["token"].as_str().unwrap().to_owned();
+    let book = owners(&http, &url, &token).await[&rep1_id];
+    assert!(book >= 3000, "{book}");
+    let users: Vec<Value> = http
+        .get(format!("{url}/api/users"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id_of = |name: &str| users.iter().find(|u| u["username"] == name).unwrap()["id"].clone();
+    let body = json!({"mode": "spread", "to": [id_of("rep2"), id_of("rep3")], "confirm": true});
+    let mut interrupted = 0;
+    for attempt in 1u64.. {
+        let request = http
+            .post(format!("{url}/api/users/{rep1_id}/departure"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send();
+        let pending = tokio::spawn(request);
+        let killed = attempt < 8;
+        if killed {
+            tokio::time::sleep(Duration::from_millis((attempt * 37) % 250)).await;
+            server.kill().await.unwrap();
+        }
+        let answered = matches!(pending.await.unwrap(), Ok(res) if res.status() == 200);
+        if server.try_wait().unwrap().is_some() {
+            (server, url) = start(&db).await;
+        }
+        // All or nothing: rep1 keeps the whole book, or has none of it and
+        // the others hold all of it.
+        let counts = owners(&http, &url, &token).await;
+        let kept = counts.get(&rep1_id).copied().unwrap_or(0);
+        let moved = counts.get(id_of("rep2").as_str().unwrap()).copied().unwrap_or(0)
+            + counts.get(id_of("rep3").as_str().unwrap()).copied().unwrap_or(0);
+        assert!(
+            kept == book || kept == 0,
+            "attempt {attempt}: rep1 kept {kept} of {book}"
+        );
+        if kept == 0 {
+            assert!(moved >= book, "attempt {attempt}: only {moved} of {book} arrived");
+            println!("handover done on attempt {attempt}; {interrupted} earlier attempts killed before commit");
+            break;
+        }
+        assert!(!answered, "an acknowledged handover must have happened");
+        interrupted += 1;
+        assert!(attempt < 20, "the handover never went through");
+    }
+    server.kill().await.unwrap();
+}

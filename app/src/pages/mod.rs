@@ -41,6 +41,11 @@ pub fn field(record: &FieldMap, name: &str) -> String {
     }
 }
 
+/// An RFC 3339 time as the local "YYYY-MM-DD".
+pub fn local_date(rfc3339: &str) -> String {
+    local_time(rfc3339).chars().take(10).collect()
+}
+
 /// An RFC 3339 time as local "YYYY-MM-DD HH:MM", or the text as it is.
 pub fn local_time(rfc3339: &str) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));

@@ -2,7 +2,7 @@
 //! to return, a rep's departure with a preview of who gets what, and the
 //! ownership history. Read from the server, so it needs a connection.
 
-use super::{local_time, ownership_kind, user_name};
+use super::{local_date, local_time, ownership_kind, user_name};
 use crate::api::{self, ApiError};
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
@@ -101,7 +101,7 @@ fn PoolFlow(overview: TeamOverview, users: Vec<User>) -> impl IntoView {
                 <tbody>
                     {pool.weeks.into_iter().map(|w| view! {
                         <tr>
-                            <td>{w.start.format("%Y-%m-%d").to_string()}</td>
+                            <td>{local_date(&w.start.to_rfc3339())}</td>
                             <td class="num">{w.inflow}</td>
                             <td class="num">{w.outflow}</td>
                         </tr>
@@ -115,7 +115,7 @@ fn PoolFlow(overview: TeamOverview, users: Vec<User>) -> impl IntoView {
                 {pool.returning.into_iter().map(|r| view! {
                     <li class="customer-row">
                         <span class="name">{r.name}</span>
-                        <span class="meta">{user_name(&users, &r.owner.to_string())}" · "{move || i18n.t(Msg::ReturnsOn)}" "{r.at.format("%Y-%m-%d").to_string()}</span>
+                        <span class="meta">{user_name(&users, &r.owner.to_string())}" · "{move || i18n.t(Msg::ReturnsOn)}" "{local_date(&r.at.to_rfc3339())}</span>
                     </li>
                 }).collect_view()}
             </ul>
