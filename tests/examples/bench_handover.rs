@@ -115,6 +115,8 @@ async fn run(backend: Backend, customers: usize, activities: usize) {
 async fn main() {
     let customers = env_or("BENCH_BOOK", 10_000);
     let activities = env_or("BENCH_ACTIVITIES", 50_000);
-    run(Backend::Sqlite, customers, activities).await;
+    if std::env::var_os("BENCH_PG_ONLY").is_none() {
+        run(Backend::Sqlite, customers, activities).await;
+    }
     run(Backend::Postgres, customers, activities).await;
 }

@@ -197,6 +197,18 @@ async fn neglected_customer_returns_to_the_pool_and_follow_up_restarts_the_clock
         log_activity(&rep, kept, server_time(&server)).await["status"],
         "applied"
     );
+    let (_, team) = server.login("manager").await.get("/api/team").await;
+    let me = team["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["user"]["username"] == "rep1")
+        .unwrap();
+    assert_eq!(
+        (me["customers"].as_u64(), me["activities_7d"].as_u64()),
+        (Some(2), Some(1)),
+        "{me}"
+    );
     server.advance_days(9);
     assert_eq!(auto_return(&server).await, 0, "nothing is due before 30 days");
     server.advance_days(1);

@@ -7,9 +7,6 @@ UPDATE records SET last_activity_at = (
     SELECT MAX(CAST(strftime('%s', json_extract(a.data, '$.at')) AS BIGINT) * 1000)
     FROM records a WHERE a.entity = 'activity' AND a.parent_id = records.id
 ) WHERE entity = 'customer';
-CREATE INDEX records_entity_owner ON records (entity, owner_id);
--- The console counts each member's recent activities.
-CREATE INDEX records_entity_author ON records (entity, updated_by, updated_at);
 
 ALTER TABLE users ADD COLUMN departed_at BIGINT;
 

@@ -15,7 +15,7 @@ macro_rules! pool_sql {
         use yingpan_shared::sync::Op;
 
         /// Ids per bulk statement: well under both drivers' bind limits.
-        const CHUNK: usize = 400;
+        const CHUNK: usize = 2000;
         const RULES_KEY: &str = "pool_rules";
         const DAY_MS: i64 = 86_400_000;
 
@@ -139,36 +139,36 @@ macro_rules! pool_sql {
 
         /// Gives the customers `ids` and their children to `to` under fresh
         /// positions, in their old order. Authors and times stay as they were.
+        /// The caller holds the write lock, so the positions after the head
+        /// are free until this transaction ends: the rows take them first and
+        /// the head moves past them after, saving a count.
         async fn renumber_to_owner(
             conn: &mut Conn,
             ids: &[uuid::Uuid],
             to: Option<UserId>,
             now: i64,
         ) -> super::StoreResult<u64> {
-            let filter = |q: &mut sqlx::QueryBuilder<'_, $db>| {
-                q.push(" FROM records WHERE (entity = 'customer' AND id IN ");
-                push_ids(q, ids);
-                q.push(") OR parent_id IN ");
-                push_ids(q, ids);
-            };
-            let mut n = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) AS n");
-            filter(&mut n);
-            let n = count(&mut n, &mut *conn).await?;
-            let base = reserve_seqs(&mut *conn, n).await?;
+            let base: i64 = sqlx::query("SELECT last_seq FROM sync_state WHERE id = 1")
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("last_seq")?;
             let mut q = sqlx::QueryBuilder::<$db>::new("UPDATE records SET owner_id = ");
             q.push_bind(to.map(|t| t.to_string()))
                 .push(", owner_since = CASE WHEN records.entity = 'customer' THEN ")
                 .push_bind(now)
                 .push(" ELSE records.owner_since END, seq = ")
                 .push_bind(base)
-                .push(" + m.rn FROM (SELECT entity, id, ROW_NUMBER() OVER (ORDER BY seq) AS rn");
-            filter(&mut q);
+                .push(
+                    " + m.rn FROM (SELECT entity, id, ROW_NUMBER() OVER (ORDER BY seq) AS rn \
+                     FROM records WHERE (entity = 'customer' AND id IN ",
+                );
+            push_ids(&mut q, ids);
+            q.push(") OR parent_id IN ");
+            push_ids(&mut q, ids);
             q.push(") AS m WHERE records.entity = m.entity AND records.id = m.id");
-            let done = q.build().execute(&mut *conn).await?.rows_affected();
-            if done != n as u64 {
-                return Err(corrupt(format!("moved {done} records, expected {n}")));
-            }
-            Ok(done)
+            let moved = q.build().execute(&mut *conn).await?.rows_affected();
+            reserve_seqs(&mut *conn, moved as i64).await?;
+            Ok(moved)
         }
 
         /// Records the change in the log and as a synced history record

@@ -712,26 +712,41 @@ macro_rules! sql_store {
 
             async fn member_stats(&self, members: &[User], now: i64) -> super::StoreResult<Vec<MemberStats>> {
                 let mut conn = self.pool.acquire().await?;
-                let queries = [
-                    "SELECT COUNT(*) AS n FROM records WHERE entity = 'customer' AND deleted = FALSE AND owner_id = $1 AND updated_at >= $2",
-                    "SELECT COUNT(*) AS n FROM records WHERE entity = 'activity' AND updated_by = $1 AND updated_at >= $2",
-                    "SELECT COUNT(*) AS n FROM records WHERE entity = 'activity' AND updated_by = $1 AND updated_at >= $2",
-                    "SELECT COUNT(*) AS n FROM ownership_log WHERE to_user = $1 AND kind = 'claim' AND at >= $2",
-                ];
-                // Each count since a time; the customer count since ever.
-                let since = [0, now - 7 * DAY_MS, now - 30 * DAY_MS, now - 30 * DAY_MS];
+                let (week, month) = (now - 7 * DAY_MS, now - 30 * DAY_MS);
+                // Activities are never rewritten (a change of owner leaves
+                // their author and time), so these columns date them.
+                let rows = sqlx::query(
+                    "SELECT updated_by, COUNT(*) AS month, \
+                     SUM(CASE WHEN updated_at >= $1 THEN 1 ELSE 0 END) AS week \
+                     FROM records WHERE entity = 'activity' AND updated_at >= $2 GROUP BY updated_by",
+                )
+                .bind(week)
+                .bind(month)
+                .fetch_all(&mut *conn)
+                .await?;
+                let mut activity: HashMap<String, (i64, i64)> = HashMap::new();
+                for row in rows {
+                    activity.insert(row.try_get("updated_by")?, (row.try_get("week")?, row.try_get("month")?));
+                }
                 let mut out = Vec::with_capacity(members.len());
                 for user in members {
-                    let mut counts = [0i64; 4];
-                    for (i, sql) in queries.iter().enumerate() {
-                        counts[i] = sqlx::query(sql)
-                            .bind(user.id.to_string())
-                            .bind(since[i])
+                    let id = user.id.to_string();
+                    let customers: i64 = sqlx::query(
+                        "SELECT COUNT(*) AS n FROM records WHERE entity = 'customer' AND deleted = FALSE AND owner_id = $1",
+                    )
+                    .bind(&id)
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get("n")?;
+                    let claims: i64 =
+                        sqlx::query("SELECT COUNT(*) AS n FROM ownership_log WHERE to_user = $1 AND kind = 'claim' AND at >= $2")
+                            .bind(&id)
+                            .bind(month)
                             .fetch_one(&mut *conn)
                             .await?
                             .try_get("n")?;
-                    }
-                    out.push(member_stats_of(user, counts));
+                    let (week, month) = activity.get(&id).copied().unwrap_or((0, 0));
+                    out.push(member_stats_of(user, [customers, week, month, claims]));
                 }
                 Ok(out)
             }
