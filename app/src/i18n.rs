@@ -169,7 +169,9 @@ messages! {
     HandoverDone => "交接完成", "Handover done";
     WillReceive => "将接收", "receives";
     OwnsAfter => "交接后共有", "owns afterwards";
-    RecordsMoved => "条记录随客户转移", "records move with the customers";
+    RecordsMoved => "条记录随客户转移", "records move with them";
+    CustomersUnit => "个客户", "customers";
+    HistoryHint => "按客户名称搜索", "Search by customer name";
     History => "归属变更记录", "Ownership history";
     NeedsConnection => "此页面需要联网", "This page needs a connection";
 }

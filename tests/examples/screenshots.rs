@@ -40,5 +40,25 @@ async fn main() {
     browser.click("#sync-page").await;
     browser.wait_for("#sync-now").await;
     shot("5-sync-page").await;
+    browser.click("#nav-pool").await;
+    browser.wait_for(".pool-row").await;
+    shot("6-pool").await;
+    // Signing out with changes pending asks first; let the edit sync.
+    browser.wait_for(".badge.ok").await;
+    browser.click("#sign-out").await;
+    browser.login("manager", "yingpan123").await;
+    browser.click("#nav-team").await;
+    browser.wait_for("#team-table").await;
+    shot("7-team").await;
+    browser.click("#departing option:nth-child(2)").await;
+    browser.click("#receiver-rep2").await;
+    browser.click("#preview-departure").await;
+    browser.wait_for("#handover-plan").await;
+    browser
+        .driver
+        .execute("document.querySelector('#handover-plan').scrollIntoView()", vec![])
+        .await
+        .expect("scroll");
+    shot("8-departure-preview").await;
     browser.quit().await;
 }

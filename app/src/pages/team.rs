@@ -226,7 +226,7 @@ fn DepartureForm(overview: TeamOverview, reload: RwSignal<u32>, plan: RwSignal<O
         {move || plan.get().map(|p| view! {
             <div class="card plan" id="handover-plan">
                 {p.done.then(|| view! { <p class="ok" id="handover-done">{move || i18n.t(Msg::HandoverDone)}</p> })}
-                <p>{p.customers}" · "{p.records}" "{move || i18n.t(Msg::RecordsMoved)}</p>
+                <p>{p.customers}" "{move || i18n.t(Msg::CustomersUnit)}" · "{p.records}" "{move || i18n.t(Msg::RecordsMoved)}</p>
                 <ul>
                     {p.shares.iter().map(|s| {
                         let samples = s.sample.join("、");
@@ -270,7 +270,7 @@ fn HistoryList(reload: RwSignal<u32>) -> impl IntoView {
     };
     view! {
         <h3>{move || i18n.t(Msg::History)}</h3>
-        <input id="history-search" type="search" placeholder=move || i18n.t(Msg::SearchHint) bind:value=query />
+        <input id="history-search" type="search" placeholder=move || i18n.t(Msg::HistoryHint) bind:value=query />
         <Transition>
             {move || history.get().map(|(entries, users)| view! {
                 <ul class="timeline" id="ownership-history">
