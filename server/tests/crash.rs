@@ -119,25 +119,9 @@ async fn killed_server_loses_no_acknowledged_push_and_applies_none_twice() {
     );
     // Everything acknowledged is there, exactly once.
     let mut names = std::collections::HashSet::new();
-    let mut since = 0;
-    loop {
-        let page: Value = http
-            .get(format!("{url}/api/sync/pull?since={since}"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        for c in page["changes"].as_array().unwrap() {
-            if let Some(name) = c["data"]["name"].as_str().filter(|n| n.starts_with("断电测试")) {
-                assert!(names.insert(name.to_owned()), "{name} twice");
-            }
-        }
-        since = page["cursor"].as_i64().unwrap();
-        if !page["has_more"].as_bool().unwrap() {
-            break;
+    for c in pull_all(&http, &url, &token).await {
+        if let Some(name) = c["data"]["name"].as_str().filter(|n| n.starts_with("断电测试")) {
+            assert!(names.insert(name.to_owned()), "{name} twice");
         }
     }
     assert_eq!(names.len(), BATCHES * PER_BATCH);
@@ -155,9 +139,9 @@ async fn login(http: &reqwest::Client, url: &str, username: &str) -> Value {
         .unwrap()
 }
 
-/// Customers per owner id, as the manager's device would hold them.
-async fn owners(http: &reqwest::Client, url: &str, token: &str) -> std::collections::HashMap<String, usize> {
-    let mut held: std::collections::HashMap<String, Value> = std::collections::HashMap::new();
+/// Every change `token` may see, from the start.
+async fn pull_all(http: &reqwest::Client, url: &str, token: &str) -> Vec<Value> {
+    let mut changes = Vec::new();
     let mut since = 0;
     loop {
         let page: Value = http
@@ -169,26 +153,31 @@ async fn owners(http: &reqwest::Client, url: &str, token: &str) -> std::collecti
             .json()
             .await
             .unwrap();
-        for c in page["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["entity"] == "customer")
-        {
-            let id = c["id"].as_str().unwrap().to_owned();
-            match c["data"]["owner_id"].as_str() {
-                Some(owner) => held.insert(id, json!(owner)),
-                None => held.remove(&id),
-            };
-        }
+        changes.extend(page["changes"].as_array().unwrap().iter().cloned());
         since = page["cursor"].as_i64().unwrap();
         if !page["has_more"].as_bool().unwrap() {
-            break;
+            return changes;
         }
     }
+}
+
+/// Customers per owner id, as the manager's device would hold them.
+async fn owners(http: &reqwest::Client, url: &str, token: &str) -> std::collections::HashMap<String, usize> {
+    let mut held: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for c in pull_all(http, url, token)
+        .await
+        .iter()
+        .filter(|c| c["entity"] == "customer")
+    {
+        let id = c["id"].as_str().unwrap().to_owned();
+        match c["data"]["owner_id"].as_str() {
+            Some(owner) => held.insert(id, owner.to_owned()),
+            None => held.remove(&id),
+        };
+    }
     let mut counts = std::collections::HashMap::new();
-    for owner in held.values() {
-        *counts.entry(owner.as_str().unwrap().to_owned()).or_insert(0) += 1;
+    for owner in held.into_values() {
+        *counts.entry(owner).or_insert(0) += 1;
     }
     counts
 }

@@ -292,21 +292,17 @@ impl Api {
     }
 
     pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
-        let res = self
-            .http
-            .put(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
-            .await
-            .expect("request");
-        status_and_json(res).await
+        self.send(reqwest::Method::PUT, path, body).await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, body).await
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
         let res = self
             .http
-            .post(format!("{}{path}", self.base))
+            .request(method, format!("{}{path}", self.base))
             .bearer_auth(&self.token)
             .json(body)
             .send()
