@@ -79,9 +79,15 @@ pub struct LocalDb {
 
 impl LocalDb {
     pub async fn open(name: &str) -> DbResult<LocalDb> {
+        Self::open_at(name, DB_VERSION).await
+    }
+
+    /// Opens the database at schema `version`, upgrading step by step from
+    /// whatever version the browser holds (tests open older versions).
+    async fn open_at(name: &str, version: u32) -> DbResult<LocalDb> {
         let db = Database::open(name)
-            .with_version(DB_VERSION)
-            .with_on_upgrade_needed(|ev: VersionChangeEvent, db: Database| {
+            .with_version(version)
+            .with_on_upgrade_needed(move |ev: VersionChangeEvent, db: Database| {
                 let add_stores = |kinds: &[EntityKind]| -> Result<(), indexed_db_futures::error::Error> {
                     for kind in kinds {
                         let store = db
@@ -94,14 +100,15 @@ impl LocalDb {
                     }
                     Ok(())
                 };
-                if ev.old_version() < 1.0 {
+                let step = |n: u32| ev.old_version() < f64::from(n) && version >= n;
+                if step(1) {
                     add_stores(&STORES_V1)?;
                     db.create_object_store(OUTBOX)
                         .with_key_path(KeyPath::One("seq"))
                         .build()?;
                     db.create_object_store(META).build()?;
                 }
-                if ev.old_version() < 2.0 {
+                if step(2) {
                     add_stores(&STORES_V2)?;
                 }
                 Ok(())
@@ -417,6 +424,31 @@ mod tests {
 
     async fn fresh() -> LocalDb {
         LocalDb::open(&format!("test-{}", crate::ids::new_id())).await.unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    async fn upgrade_from_the_first_schema_keeps_cache_and_outbox_and_adds_the_pool() {
+        let name = format!("test-{}", crate::ids::new_id());
+        let old = LocalDb::open_at(&name, 1).await.unwrap();
+        let id = crate::ids::new_id();
+        create_local(&old, EntityKind::Customer, &id, &customer(&id, "升级前的客户")).await;
+        old.db.close();
+        let db = LocalDb::open(&name).await.unwrap();
+        assert_eq!(
+            db.get(EntityKind::Customer, &id).await.unwrap().unwrap()["name"],
+            "升级前的客户"
+        );
+        assert_eq!(db.outbox_len().await.unwrap(), 1);
+        let entry = crate::ids::new_id();
+        let change = Change {
+            entity: EntityKind::PoolEntry,
+            id: entry.parse().unwrap(),
+            seq: 9,
+            data: Some(json!({"id": entry, "name": "公海客户"}).as_object().unwrap().clone()),
+        };
+        db.apply_pull(&[change], 9).await.unwrap();
+        assert_eq!(db.count(EntityKind::PoolEntry).await.unwrap(), 1);
+        db.delete().await.unwrap();
     }
 
     async fn create_local(db: &LocalDb, kind: EntityKind, id: &str, record: &FieldMap) {
