@@ -18,6 +18,7 @@ yingpan_tests::on_both_backends!(
     many_reps_claiming_at_once_give_each_customer_one_owner_within_caps,
     automatic_return_run_twice_at_once_returns_each_customer_once,
     only_admins_set_pool_rules_and_bad_rules_are_explained,
+    locked_and_graded_customers_follow_their_rules_and_owners_are_warned_first,
 );
 
 fn create_customer(id: Uuid, name: &str, owner: Option<Uuid>) -> Value {
@@ -499,4 +500,71 @@ async fn only_admins_set_pool_rules_and_bad_rules_are_explained(server: TestServ
     assert_eq!(rules["follow_up_days"], 30);
     let rep = server.login("rep1").await;
     assert_eq!(rep.get("/api/team").await.0, 403);
+}
+
+async fn locked_and_graded_customers_follow_their_rules_and_owners_are_warned_first(server: TestServer) {
+    let admin = server.login("admin").await;
+    let rules = json!({"grade_overrides": {"A": {"follow_up_days": 60, "deal_days": 0}}});
+    assert_eq!(admin.put("/api/pool/rules", &rules).await.0, 200);
+    let rep = server.login("rep1").await;
+    let (plain, locked, graded, busy) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    for (id, name) in [
+        (plain, "普通客户"),
+        (locked, "锁定客户"),
+        (graded, "A级客户"),
+        (busy, "常跟进客户"),
+    ] {
+        assert_eq!(
+            rep.push_one(create_customer(id, name, Some(server.users.rep1.id.0)))
+                .await["status"],
+            "applied"
+        );
+    }
+    let grade =
+        json!({"seq": 1, "entity": "customer", "id": graded, "op": "update", "fields": {"grade": "A"}, "base": {}});
+    assert_eq!(rep.push_one(grade).await["status"], "applied");
+    let lock =
+        json!({"seq": 1, "entity": "customer", "id": locked, "op": "update", "fields": {"locked": true}, "base": {}});
+    assert_eq!(
+        rep.push_one(lock.clone()).await["status"],
+        "rejected",
+        "a rep cannot lock"
+    );
+    let manager = server.login("manager").await;
+    assert_eq!(manager.push_one(lock).await["status"], "applied");
+
+    // Three days before the 30-day limit the owner's team sees the warning.
+    server.advance_days(27);
+    let manager = server.login("manager").await;
+    let (_, team) = manager.get("/api/team").await;
+    let mut warned: Vec<&str> = team["pool"]["returning"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    warned.sort();
+    assert_eq!(warned, ["常跟进客户", "普通客户"]);
+    // Followed up on days 27, 47, 67 and 87.
+    for _ in 0..4 {
+        let rep = server.login("rep1").await;
+        assert_eq!(
+            log_activity(&rep, busy, server_time(&server)).await["status"],
+            "applied"
+        );
+        server.advance_days(20);
+    }
+    // Day 107: the plain one went at day 30 (first run now), the A-grade one
+    // (60 days, no deal rule) too; the busy one was followed up every 20 days
+    // but has had no won deal for 90; the locked one stays.
+    assert_eq!(auto_return(&server).await, 3);
+    let manager = server.login("manager").await;
+    let held = cache(&manager).await;
+    let owner = |id: Uuid| held[&("customer".to_owned(), id.to_string())]["owner_id"].clone();
+    assert_eq!(owner(locked), json!(server.users.rep1.id));
+    for id in [plain, graded, busy] {
+        assert_eq!(owner(id), Value::Null);
+    }
+    let busy_entry = &held[&("pool_entry".to_owned(), busy.to_string())];
+    assert_eq!(busy_entry["reason"], "no won deal for 90 days");
 }
