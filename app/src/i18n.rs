@@ -124,6 +124,8 @@ messages! {
     UnsyncedOnSignOut => "还有未同步的修改，退出将丢失它们。仍要退出吗？", "Some changes are not synced yet and will be lost if you sign out. Sign out anyway?";
     NetworkDown => "无法连接服务器，请检查网络后重试", "Cannot reach the server; check the connection and try again";
     Pool => "公海", "Pool";
+    Reassign => "转给", "Reassign to";
+    ReassignButton => "转移", "Reassign";
     Grade => "客户等级", "Grade";
     Lock => "锁定（不自动退回公海）", "Lock (never returned automatically)";
     Unlock => "解除锁定", "Unlock";

@@ -47,6 +47,20 @@ async fn rep_claims_a_customer_from_the_pool() {
     let (status, record) = manager.get(&format!("/api/records/customer/{id}")).await;
     assert_eq!(status, 200);
     assert_eq!(record["owner_id"], json!(server.users.rep1.id));
+
+    // The manager hands it on to rep2 from the customer page; the timeline
+    // shows both changes.
+    browser.click("#sign-out").await;
+    browser.login("manager", PASSWORD).await;
+    browser.open(&format!("/customers/{id}")).await;
+    browser.wait_text(".ownership-row .kind", "Claimed").await;
+    browser
+        .click(&format!("#reassign-to option[value='{}']", server.users.rep2.id))
+        .await;
+    browser.click("#reassign").await;
+    browser.wait_text(".ownership-row .kind", "Reassigned").await;
+    let (_, record) = manager.get(&format!("/api/records/customer/{id}")).await;
+    assert_eq!(record["owner_id"], json!(server.users.rep2.id));
     browser.quit().await;
 }
 

@@ -84,6 +84,7 @@ pub fn CustomerPage() -> impl IntoView {
                 <Transition>
                     {move || loaded.get().and_then(|(c, _, _)| c).map(|c| view! { <LockToggle customer=c /> })}
                 </Transition>
+                <Reassign customer_id=id() />
             </Show>
         </section>
     }
@@ -286,6 +287,67 @@ fn LockToggle(customer: FieldMap) -> impl IntoView {
             </button>
         })}
     }
+}
+
+/// Managers hand a customer to someone in their team or to the pool. The
+/// server decides and records it; this needs a connection.
+#[component]
+fn Reassign(customer_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let me = app.session.get_untracked().map(|s| s.user);
+    let Some(me) = me.filter(|u| u.role != Role::Rep) else {
+        return ().into_any();
+    };
+    let choice = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let people = LocalResource::new(move || async move {
+        let users = app.db.get_value().users().await.unwrap_or_default();
+        users
+            .into_iter()
+            .filter(|u| u.active && u.role != Role::Admin && (me.role == Role::Admin || u.team_id == me.team_id))
+            .collect::<Vec<_>>()
+    });
+    let customer_id = StoredValue::new(customer_id);
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let owner = match choice.get_untracked() {
+            to if to.is_empty() => return,
+            to if to == "pool" => Value::Null,
+            to => Value::String(to),
+        };
+        let token = app
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
+        let path = format!("/customers/{}/owner", customer_id.get_value());
+        error.set(None);
+        spawn_local(async move {
+            let body = serde_json::json!({ "owner_id": owner });
+            match crate::api::post::<_, Value>(&token, &path, &body).await {
+                Ok(_) => app.request_sync(),
+                Err(e) => error.set(Some(e.message().unwrap_or("network").to_owned())),
+            }
+        });
+    };
+    view! {
+        <form class="reassign" on:submit=send>
+            <label for="reassign-to">{move || i18n.t(Msg::Reassign)}</label>
+            <div class="actions">
+                <select id="reassign-to" on:change=move |ev| choice.set(event_target_value(&ev))>
+                    <option value="">{move || i18n.t(Msg::ChooseRep)}</option>
+                    <option value="pool">{move || i18n.t(Msg::ThePool)}</option>
+                    {move || people.get().unwrap_or_default().into_iter().map(|u| view! {
+                        <option value=u.id.to_string()>{u.display_name}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" id="reassign" class="secondary">{move || i18n.t(Msg::ReassignButton)}</button>
+            </div>
+            <Show when=move || error.with(Option::is_some)>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+        </form>
+    }
+    .into_any()
 }
 
 /// Gives the customer back to the pool, with a reason (shown only to the
