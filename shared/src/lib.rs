@@ -8,6 +8,7 @@ pub mod api;
 pub mod conflict;
 pub mod contact;
 pub mod customer;
+pub mod dedup;
 pub mod entity;
 pub mod ids;
 pub mod merge;

@@ -1,0 +1,351 @@
+//! Collision prevention (防撞单): the normal forms under which two customer
+//! records are compared, and how alike two customers are. The same rules run
+//! in the browser (offline check against the cache) and on the server
+//! (company-wide check).
+
+use serde::{Deserialize, Serialize};
+
+/// Provinces and big cities as they prefix or annotate company names.
+const REGIONS: [&str; 60] = [
+    "北京",
+    "上海",
+    "天津",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+    "广州",
+    "深圳",
+    "杭州",
+    "南京",
+    "苏州",
+    "成都",
+    "武汉",
+    "西安",
+    "宁波",
+    "无锡",
+    "厦门",
+    "青岛",
+    "大连",
+    "沈阳",
+    "长沙",
+    "郑州",
+    "济南",
+    "合肥",
+    "福州",
+    "昆明",
+    "东莞",
+    "佛山",
+    "哈尔滨",
+    "长春",
+    "石家庄",
+    "中国",
+];
+
+/// Chinese legal forms, longest first so the longest one is taken off.
+const CJK_SUFFIXES: [&str; 8] = [
+    "股份有限公司",
+    "有限责任公司",
+    "集团有限公司",
+    "有限公司",
+    "集团公司",
+    "分公司",
+    "集团",
+    "公司",
+];
+
+/// English legal-form words, taken off the end of a name word by word.
+const LATIN_SUFFIXES: [&str; 11] = [
+    "co",
+    "ltd",
+    "limited",
+    "company",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "llc",
+    "group",
+    "plc",
+];
+
+/// A company name reduced to what tells companies apart: its distinctive
+/// core, and the region it names (if any), which is compared separately.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NameKey {
+    pub core: String,
+    pub region: Option<String>,
+}
+
+/// Simplified script, half-width characters, lower-case Latin.
+fn fold_script(name: &str) -> String {
+    simplet2s::convert(name)
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            _ => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The region a piece of text names ("北京", "北京市", "广东省"), if any.
+fn region_of(text: &str) -> Option<&'static str> {
+    let bare = text.trim_end_matches(['市', '省']);
+    REGIONS.into_iter().find(|r| *r == bare)
+}
+
+/// Reduces a company name to its [`NameKey`]:
+/// `北京华信科技有限公司`, `华信科技（北京）有限公司` and `北京華信科技有限公司`
+/// all become core `华信科技`, region `北京`.
+pub fn name_key(name: &str) -> NameKey {
+    let folded = fold_script(name);
+    // A region in parentheses anywhere: 华信科技(北京)有限公司.
+    let mut region = None;
+    let mut rest = String::with_capacity(folded.len());
+    let mut chars = folded.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '(' {
+            let inner: String = chars.by_ref().take_while(|c| *c != ')').collect();
+            match region_of(inner.trim()) {
+                Some(r) => region = region.or(Some(r)),
+                None => {
+                    rest.push(' ');
+                    rest.push_str(&inner);
+                    rest.push(' ');
+                }
+            }
+        } else {
+            rest.push(c);
+        }
+    }
+    // English legal-form words at the end, while words are still apart.
+    let mut words: Vec<&str> = rest
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    while words.len() > 1 && words.last().is_some_and(|w| LATIN_SUFFIXES.contains(w)) {
+        words.pop();
+    }
+    let mut core: String = words.concat();
+    // Chinese legal forms at the end (also repeated: 集团有限公司).
+    while let Some(suffix) = CJK_SUFFIXES.iter().find(|s| core.ends_with(*s) && core.len() > s.len()) {
+        core.truncate(core.len() - suffix.len());
+    }
+    // A region written first: 北京华信科技, 北京市华信科技.
+    if let Some(r) = REGIONS.iter().filter(|r| core.starts_with(*r)).max_by_key(|r| r.len()) {
+        let after = core[r.len()..].trim_start_matches(['市', '省']);
+        if after.chars().count() >= 2 {
+            region = region.or(Some(r));
+            core = after.to_owned();
+        }
+    }
+    NameKey {
+        core,
+        region: region.filter(|r| *r != "中国").map(str::to_owned),
+    }
+}
+
+/// A phone number as digits without the country code or the leading trunk
+/// zero: `+86 10 6234-5678`, `010-62345678` and `(010) 62345678` agree.
+/// `None` when there are too few digits to mean a number.
+pub fn phone_key(phone: &str) -> Option<String> {
+    let digits: String = fold_script(phone).chars().filter(char::is_ascii_digit).collect();
+    let national = if let Some(rest) = digits.strip_prefix("0086") {
+        rest
+    } else if digits.len() > 11 && digits.starts_with("86") {
+        &digits[2..]
+    } else {
+        &digits
+    };
+    let national = national.trim_start_matches('0');
+    (national.len() >= 5).then(|| national.to_owned())
+}
+
+/// An email address trimmed and lower-cased; `None` unless it looks like one.
+pub fn email_key(email: &str) -> Option<String> {
+    let e = fold_script(email.trim());
+    let (user, domain) = e.split_once('@')?;
+    (!user.is_empty() && domain.contains('.')).then(|| e.clone())
+}
+
+/// How alike two customers are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Likeness {
+    Different,
+    /// Worth a look before creating another record.
+    Possible,
+    /// The same company under the normalisation rules.
+    Same,
+}
+
+/// Above this name similarity two names are a possible duplicate.
+pub const POSSIBLE_AT: f32 = 0.8;
+
+/// Character-pair (bigram) overlap of two cores, 0 to 1 (Dice coefficient).
+fn bigram_similarity(a: &str, b: &str) -> f32 {
+    let pairs = |s: &str| -> Vec<(char, char)> {
+        let chars: Vec<char> = s.chars().collect();
+        chars.windows(2).map(|w| (w[0], w[1])).collect()
+    };
+    let (pa, mut pb) = (pairs(a), pairs(b));
+    if pa.is_empty() || pb.is_empty() {
+        return if a == b { 1.0 } else { 0.0 };
+    }
+    let total = pa.len() + pb.len();
+    let mut shared = 0;
+    for p in pa {
+        if let Some(i) = pb.iter().position(|q| *q == p) {
+            pb.swap_remove(i);
+            shared += 1;
+        }
+    }
+    2.0 * shared as f32 / total as f32
+}
+
+/// Compares two company names: the same core in the same (or an unnamed)
+/// region is the same company; one core inside the other (a short form,
+/// 华信科技 for 华信科技发展) or nearly the same core is a possible
+/// duplicate; a real character of difference (华信 vs 华新) is not.
+/// Returns the likeness and a score from 0 to 1.
+pub fn compare_names(a: &NameKey, b: &NameKey) -> (Likeness, f32) {
+    if a.core.is_empty() || b.core.is_empty() {
+        return (Likeness::Different, 0.0);
+    }
+    let regions_agree = match (&a.region, &b.region) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    };
+    if a.core == b.core {
+        return if regions_agree {
+            (Likeness::Same, 1.0)
+        } else {
+            (Likeness::Possible, 0.9)
+        };
+    }
+    let (short, long) = if a.core.chars().count() <= b.core.chars().count() {
+        (&a.core, &b.core)
+    } else {
+        (&b.core, &a.core)
+    };
+    let score = bigram_similarity(&a.core, &b.core);
+    if (short.chars().count() >= 2 && long.contains(short.as_str())) || score >= POSSIBLE_AT {
+        return (Likeness::Possible, score.max(0.8));
+    }
+    (Likeness::Different, score)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(core: &str, region: Option<&str>) -> NameKey {
+        NameKey {
+            core: core.into(),
+            region: region.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn legal_suffixes_regions_width_and_script_are_folded_away() {
+        let want = key("华信科技", Some("北京"));
+        for name in [
+            "北京华信科技有限公司",
+            "华信科技（北京）有限公司",
+            "华信科技(北京)有限公司",
+            "北京市华信科技股份有限公司",
+            "北京華信科技有限公司",
+            "北京 华信科技 有限责任公司",
+            "北京华信科技集团有限公司",
+        ] {
+            assert_eq!(name_key(name), want, "{name}");
+        }
+        assert_eq!(name_key("华信科技"), key("华信科技", None));
+    }
+
+    #[test]
+    fn english_legal_forms_and_case_are_folded_away() {
+        for name in [
+            "Huaxin Technology Co., Ltd.",
+            "HUAXIN TECHNOLOGY COMPANY LIMITED",
+            "Huaxin Technology Inc.",
+            "ｈｕａｘｉｎ　ｔｅｃｈｎｏｌｏｇｙ　Ｃｏ．，Ｌｔｄ．",
+        ] {
+            assert_eq!(name_key(name).core, "huaxintechnology", "{name}");
+        }
+        // A word that merely ends like a legal form stays whole.
+        assert_eq!(name_key("Costco").core, "costco");
+        assert_eq!(name_key("Deco Ltd").core, "deco");
+    }
+
+    #[test]
+    fn same_core_is_the_same_customer_and_a_real_difference_is_not() {
+        let same = compare_names(&name_key("北京华信科技有限公司"), &name_key("华信科技（北京）有限公司"));
+        assert_eq!(same, (Likeness::Same, 1.0));
+        let (likeness, _) = compare_names(&name_key("北京华信科技有限公司"), &name_key("北京华新科技有限公司"));
+        assert_eq!(likeness, Likeness::Different, "华信 and 华新 are two companies");
+        let (likeness, _) = compare_names(&name_key("北京华信科技有限公司"), &name_key("上海华信科技有限公司"));
+        assert_eq!(likeness, Likeness::Possible, "same name, another city: worth a look");
+    }
+
+    #[test]
+    fn a_short_form_finds_the_full_name() {
+        let (likeness, _) = compare_names(&name_key("华信科技"), &name_key("北京华信科技发展有限公司"));
+        assert_eq!(likeness, Likeness::Possible);
+        let (likeness, _) = compare_names(&name_key("华信"), &name_key("北京华新科技发展有限公司"));
+        assert_eq!(likeness, Likeness::Different);
+    }
+
+    #[test]
+    fn phones_agree_whatever_the_format() {
+        let want = Some("1062345678".to_owned());
+        for phone in [
+            "010-62345678",
+            "+86 10 6234 5678",
+            "(010) 62345678",
+            "0086-10-62345678",
+            "０１０－６２３４５６７８",
+        ] {
+            assert_eq!(phone_key(phone), want, "{phone}");
+        }
+        assert_eq!(phone_key("+86 138 0013 8000"), Some("13800138000".into()));
+        assert_eq!(phone_key("138-0013-8000"), Some("13800138000".into()));
+        assert_eq!(phone_key("n/a"), None);
+    }
+
+    #[test]
+    fn emails_agree_ignoring_case_and_width() {
+        assert_eq!(email_key(" Wang.Fang@HuaXin.CN "), Some("wang.fang@huaxin.cn".into()));
+        assert_eq!(email_key("ｗａｎｇ＠ｈｕａｘｉｎ．ｃｎ"), Some("wang@huaxin.cn".into()));
+        assert_eq!(email_key("not an email"), None);
+    }
+}
