@@ -1,6 +1,7 @@
 //! The REST wire contract besides sync: login, the error shape, the pool
 //! and the manager console.
 
+use crate::dedup::Likeness;
 use crate::ids::UserId;
 use crate::ownership::OwnershipChange;
 use crate::pool::Handover;
@@ -122,4 +123,19 @@ pub struct OwnershipEntry {
     #[serde(flatten)]
     pub change: OwnershipChange,
     pub customer_name: String,
+}
+
+/// `GET /api/duplicates?name=&phone=&email=`: an existing customer like the
+/// one being entered. Someone else's customer shows only its name and owner.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateCandidate {
+    pub id: Uuid,
+    pub name: String,
+    pub likeness: Likeness,
+    pub score: f32,
+    /// `None`: in the pool.
+    pub owner: Option<UserId>,
+    pub owner_name: Option<String>,
+    /// Whether the asker may open it.
+    pub visible: bool,
 }

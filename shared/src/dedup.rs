@@ -211,6 +211,74 @@ pub enum Likeness {
 /// Above this name similarity two names are a possible duplicate.
 pub const POSSIBLE_AT: f32 = 0.8;
 
+/// The character pairs of a core, each once: what the server indexes to find
+/// candidates quickly (a one-character core is its own gram).
+pub fn name_grams(key: &NameKey) -> Vec<String> {
+    let chars: Vec<char> = key.core.chars().collect();
+    let mut grams: Vec<String> = match chars.len() {
+        0 => Vec::new(),
+        1 => vec![key.core.clone()],
+        _ => chars.windows(2).map(|w| w.iter().collect()).collect(),
+    };
+    grams.sort();
+    grams.dedup();
+    grams
+}
+
+/// What the duplicate check knows of a customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerKeys {
+    pub name: NameKey,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+impl CustomerKeys {
+    pub fn of(name: &str, phone: Option<&str>, email: Option<&str>) -> CustomerKeys {
+        CustomerKeys {
+            name: name_key(name),
+            phone: phone.and_then(phone_key),
+            email: email.and_then(email_key),
+        }
+    }
+}
+
+/// Compares a new customer with an existing one: the names decide, and the
+/// same phone or email makes any pair at least a possible duplicate.
+pub fn compare(new: &CustomerKeys, existing: &CustomerKeys) -> (Likeness, f32) {
+    let (likeness, score) = compare_names(&new.name, &existing.name);
+    let same_contact = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+    if likeness < Likeness::Possible
+        && (same_contact(&new.phone, &existing.phone) || same_contact(&new.email, &existing.email))
+    {
+        return (Likeness::Possible, score.max(0.85));
+    }
+    (likeness, score)
+}
+
+/// Company policy for an exact duplicate of an existing customer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicatePolicy {
+    /// Create it, and flag it for the rep and their manager.
+    #[default]
+    Warn,
+    /// Refuse it, saying who has the existing customer.
+    Block,
+}
+
+/// Why a customer was refused under [`DuplicatePolicy::Block`].
+pub fn duplicate_refusal(existing: &str, owner: Option<&str>) -> String {
+    match owner {
+        Some(owner) => format!(
+            "{existing} is already a customer, owned by {owner}; ask them or your manager instead of adding it again"
+        ),
+        None => format!("{existing} is already a customer, in the pool; claim it instead of adding it again"),
+    }
+}
+
 /// Character-pair (bigram) overlap of two cores, 0 to 1 (Dice coefficient).
 fn bigram_similarity(a: &str, b: &str) -> f32 {
     let pairs = |s: &str| -> Vec<(char, char)> {
@@ -323,6 +391,22 @@ mod tests {
         assert_eq!(likeness, Likeness::Possible);
         let (likeness, _) = compare_names(&name_key("华信"), &name_key("北京华新科技发展有限公司"));
         assert_eq!(likeness, Likeness::Different);
+    }
+
+    #[test]
+    fn grams_cover_the_core_once_each() {
+        assert_eq!(name_grams(&name_key("北京华信科技有限公司")), ["信科", "华信", "科技"]);
+        assert_eq!(name_grams(&key("信", None)), ["信"]);
+        assert!(name_grams(&key("", None)).is_empty());
+    }
+
+    #[test]
+    fn same_phone_or_email_makes_a_possible_duplicate() {
+        let a = CustomerKeys::of("华信科技", Some("010-62345678"), None);
+        let b = CustomerKeys::of("北京远景贸易有限公司", Some("+86 10 6234 5678"), None);
+        assert_eq!(compare(&a, &b).0, Likeness::Possible);
+        let c = CustomerKeys::of("北京远景贸易有限公司", None, Some("info@yj.cn"));
+        assert_eq!(compare(&a, &c).0, Likeness::Different);
     }
 
     #[test]

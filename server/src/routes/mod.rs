@@ -2,6 +2,7 @@
 
 mod auth;
 mod customers;
+mod duplicates;
 mod pool;
 mod records;
 mod sync;
@@ -31,6 +32,11 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/pull", get(sync::pull))
         .route("/records/{entity}/{id}", get(records::get_record))
         .route("/customers/{id}/owner", post(customers::reassign))
+        .route("/duplicates", get(duplicates::check))
+        .route(
+            "/duplicates/policy",
+            get(duplicates::policy).merge(put(duplicates::set_policy)),
+        )
         .route("/pool/rules", get(pool::rules).merge(put(pool::set_rules)))
         .route("/users", get(pool::users))
         .route("/users/{id}/departure", post(team::depart))

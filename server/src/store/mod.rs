@@ -15,6 +15,7 @@
 //! anyway; its writers begin with `BEGIN IMMEDIATE` so they queue for the
 //! lock instead of failing on a stale snapshot.
 
+mod dedup_sql;
 mod pool_sql;
 mod postgres;
 mod sql;
@@ -27,11 +28,22 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use yingpan_shared::access::{OwnerScope, Viewer};
 use yingpan_shared::api::{HandoverPlan, MemberStats, OwnershipEntry, PoolWeek};
+use yingpan_shared::dedup::{CustomerKeys, DuplicatePolicy};
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::ids::{TeamId, UserId};
 use yingpan_shared::pool::{Handover, PoolRules, ReturnFacts};
 use yingpan_shared::sync::{Cursor, MutationResult, PullResponse, PushRequest, StoredRecord};
 use yingpan_shared::user::User;
+
+/// An existing customer that might be the one being entered, with the
+/// normal forms it was indexed under.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub id: uuid::Uuid,
+    pub owner: Option<UserId>,
+    pub name: String,
+    pub keys: CustomerKeys,
+}
 
 /// An owned customer with what the pool rules need to know about it.
 #[derive(Clone, Debug)]
@@ -105,6 +117,17 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<Result<u64, Refusal>>;
     async fn record(&self, entity: EntityKind, id: uuid::Uuid) -> StoreResult<Option<StoredRecord>>;
+
+    /// Customers that might duplicate one with `keys` (at most `limit` by
+    /// name, plus those with the same phone or email), `exclude` left out.
+    async fn duplicate_candidates(
+        &self,
+        keys: &CustomerKeys,
+        exclude: Option<uuid::Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<Candidate>>;
+    async fn duplicate_policy(&self) -> StoreResult<DuplicatePolicy>;
+    async fn set_duplicate_policy(&self, policy: DuplicatePolicy) -> StoreResult<()>;
 
     async fn pool_rules(&self) -> StoreResult<PoolRules>;
     async fn set_pool_rules(&self, rules: &PoolRules) -> StoreResult<()>;

@@ -67,14 +67,7 @@ macro_rules! pool_sql {
         }
 
         async fn load_rules(conn: &mut Conn) -> super::StoreResult<PoolRules> {
-            let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
-                .bind(RULES_KEY)
-                .fetch_optional(&mut *conn)
-                .await?;
-            match row {
-                Some(row) => serde_json::from_str(&row.try_get::<String, _>("value")?).map_err(corrupt),
-                None => Ok(PoolRules::default()),
-            }
+            load_setting(conn, RULES_KEY).await
         }
 
         async fn count(q: &mut sqlx::QueryBuilder<'_, $db>, conn: &mut Conn) -> super::StoreResult<i64> {

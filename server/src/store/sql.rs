@@ -89,6 +89,25 @@ macro_rules! sql_store {
         type DbRow = <$db as sqlx::Database>::Row;
 
         $crate::store::pool_sql::pool_sql!($db, $job_lock);
+        $crate::store::dedup_sql::dedup_sql!($db);
+
+        /// A company setting stored as JSON, or its default.
+        async fn load_setting<T: serde::de::DeserializeOwned + Default>(conn: &mut Conn, key: &str) -> super::StoreResult<T> {
+            let row = sqlx::query("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&mut *conn).await?;
+            match row {
+                Some(row) => serde_json::from_str(&row.try_get::<String, _>("value")?).map_err(corrupt),
+                None => Ok(T::default()),
+            }
+        }
+
+        async fn save_setting<T: serde::Serialize>(pool: &sqlx::Pool<$db>, key: &str, value: &T) -> super::StoreResult<()> {
+            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                .bind(key)
+                .bind(serde_json::to_string(value).map_err(corrupt)?)
+                .execute(pool)
+                .await?;
+            Ok(())
+        }
 
         const USER_COLUMNS: &str = "id, username, display_name, role, team_id, active";
         const RECORD_COLUMNS: &str =
@@ -188,6 +207,9 @@ macro_rules! sql_store {
             .bind((entity == EntityKind::Customer).then_some(now))
             .execute(&mut *conn)
             .await?;
+            if entity == EntityKind::Customer {
+                index_customer(&mut *conn, id, data, deleted).await?;
+            }
             Ok(seq)
         }
 
@@ -291,6 +313,12 @@ macro_rules! sql_store {
         impl Store for $store {
             async fn migrate(&self) -> super::StoreResult<()> {
                 sqlx::migrate!($migrations).run(&self.pool).await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let indexed = index_missing_customers(&mut tx).await?;
+                tx.commit().await?;
+                if indexed > 0 {
+                    tracing::info!(indexed, "indexed existing customers for duplicate checks");
+                }
                 Ok(())
             }
 
@@ -436,6 +464,17 @@ macro_rules! sql_store {
                         parent.as_ref().map(|(r, _)| r),
                         &history,
                     );
+                    let decision = match decision {
+                        Decision::Write { ref record, .. }
+                            if m.entity == EntityKind::Customer && matches!(m.op, Op::Create { .. }) =>
+                        {
+                            match blocking_duplicate(&mut tx, users, m.id, &record.data).await? {
+                                Some(message) => Decision::Reject { message },
+                                None => decision,
+                            }
+                        }
+                        other => other,
+                    };
                     let result = match decision {
                         Decision::Reject { message } => MutationResult {
                             seq: m.seq,
@@ -629,14 +668,26 @@ macro_rules! sql_store {
             }
 
             async fn set_pool_rules(&self, rules: &PoolRules) -> super::StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                )
-                .bind(RULES_KEY)
-                .bind(serde_json::to_string(rules).map_err(corrupt)?)
-                .execute(&self.pool)
-                .await?;
-                Ok(())
+                save_setting(&self.pool, RULES_KEY, rules).await
+            }
+
+            async fn duplicate_candidates(
+                &self,
+                keys: &CustomerKeys,
+                exclude: Option<uuid::Uuid>,
+                limit: u32,
+            ) -> super::StoreResult<Vec<Candidate>> {
+                let mut conn = self.pool.acquire().await?;
+                find_candidates(&mut conn, keys, exclude, limit).await
+            }
+
+            async fn duplicate_policy(&self) -> super::StoreResult<DuplicatePolicy> {
+                let mut conn = self.pool.acquire().await?;
+                load_policy(&mut conn).await
+            }
+
+            async fn set_duplicate_policy(&self, policy: DuplicatePolicy) -> super::StoreResult<()> {
+                save_setting(&self.pool, POLICY_KEY, &policy).await
             }
 
             async fn hand_over(

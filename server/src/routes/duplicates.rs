@@ -1,0 +1,91 @@
+//! Collision prevention: the company-wide duplicate check a rep's app runs
+//! while they type a new customer, and the company's duplicate policy.
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use uuid::Uuid;
+use yingpan_shared::access::{can_see, team_of, Viewer};
+use yingpan_shared::api::DuplicateCandidate;
+use yingpan_shared::dedup::{compare, CustomerKeys, DuplicatePolicy, Likeness};
+use yingpan_shared::user::Role;
+
+/// Candidates looked at, and candidates answered.
+const SEARCH: u32 = 50;
+const ANSWER: usize = 10;
+const MAX_INPUT_CHARS: usize = 200;
+
+#[derive(Deserialize)]
+pub struct CheckQuery {
+    #[serde(default)]
+    name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    /// The customer being edited, which is no duplicate of itself.
+    exclude: Option<Uuid>,
+}
+
+pub async fn check(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    ApiQuery(q): ApiQuery<CheckQuery>,
+) -> Result<Json<Vec<DuplicateCandidate>>, ApiError> {
+    let long = |s: &str| s.chars().count() > MAX_INPUT_CHARS;
+    if long(&q.name) || q.phone.as_deref().is_some_and(long) || q.email.as_deref().is_some_and(long) {
+        return Err(ApiError::BadRequest(format!(
+            "keep each field under {MAX_INPUT_CHARS} characters"
+        )));
+    }
+    let keys = CustomerKeys::of(&q.name, q.phone.as_deref(), q.email.as_deref());
+    if keys.name.core.is_empty() && keys.phone.is_none() && keys.email.is_none() {
+        return Ok(Json(Vec::new()));
+    }
+    let users = st.store.users().await?;
+    let viewer = Viewer::from(&auth.user);
+    let mut found: Vec<DuplicateCandidate> = st
+        .store
+        .duplicate_candidates(&keys, q.exclude, SEARCH)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            let (likeness, score) = compare(&keys, &c.keys);
+            (likeness >= Likeness::Possible).then(|| DuplicateCandidate {
+                id: c.id,
+                name: c.name,
+                likeness,
+                score,
+                owner: c.owner,
+                owner_name: c
+                    .owner
+                    .and_then(|o| users.iter().find(|u| u.id == o))
+                    .map(|u| u.display_name.clone()),
+                visible: can_see(&viewer, c.owner, c.owner.and_then(|o| team_of(&users, o))),
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| b.likeness.cmp(&a.likeness).then(b.score.total_cmp(&a.score)));
+    found.truncate(ANSWER);
+    Ok(Json(found))
+}
+
+pub async fn policy(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<DuplicatePolicy>, ApiError> {
+    Ok(Json(st.store.duplicate_policy().await?))
+}
+
+pub async fn set_policy(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    ApiJson(policy): ApiJson<DuplicatePolicy>,
+) -> Result<Json<DuplicatePolicy>, ApiError> {
+    if auth.user.role != Role::Admin {
+        return Err(ApiError::Forbidden(
+            "only an admin can change the duplicate policy".into(),
+        ));
+    }
+    st.store.set_duplicate_policy(policy).await?;
+    Ok(Json(policy))
+}
