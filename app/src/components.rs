@@ -250,6 +250,9 @@ pub fn RecordForm(
     /// A message to show above the buttons.
     #[prop(into)]
     error: Signal<Option<String>>,
+    /// Called with every field's value whenever one changes.
+    #[prop(optional)]
+    on_change: Option<Callback<FieldMap>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let values: Vec<(FieldSpec, RwSignal<String>)> = fields
@@ -263,20 +266,29 @@ pub fn RecordForm(
             (*spec, RwSignal::new(start))
         })
         .collect();
-    let collected = values.clone();
+    let collect = {
+        let values = values.clone();
+        move |tracked: bool| -> FieldMap {
+            values
+                .iter()
+                .map(|(spec, value)| {
+                    let v = if tracked { value.get() } else { value.get_untracked() };
+                    let v = v.trim().to_owned();
+                    (
+                        spec.name.to_owned(),
+                        if v.is_empty() { Value::Null } else { Value::String(v) },
+                    )
+                })
+                .collect()
+        }
+    };
+    if let Some(changed) = on_change {
+        let collect = collect.clone();
+        Effect::new(move |_| changed.run(collect(true)));
+    }
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let map = collected
-            .iter()
-            .map(|(spec, value)| {
-                let v = value.get_untracked().trim().to_owned();
-                (
-                    spec.name.to_owned(),
-                    if v.is_empty() { Value::Null } else { Value::String(v) },
-                )
-            })
-            .collect();
-        on_save.run(map);
+        on_save.run(collect(false));
     };
     let rows = values
         .into_iter()

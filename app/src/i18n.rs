@@ -124,6 +124,11 @@ messages! {
     UnsyncedOnSignOut => "还有未同步的修改，退出将丢失它们。仍要退出吗？", "Some changes are not synced yet and will be lost if you sign out. Sign out anyway?";
     NetworkDown => "无法连接服务器，请检查网络后重试", "Cannot reach the server; check the connection and try again";
     Pool => "公海", "Pool";
+    PossibleDuplicates => "可能已存在的客户", "This customer may already exist";
+    SameCustomer => "同一客户", "Same customer";
+    MaybeSame => "可能相同", "Possibly the same";
+    InThePool => "在公海", "in the pool";
+    Open => "打开", "Open";
     Reassign => "转给", "Reassign to";
     ReassignButton => "转移", "Reassign";
     Grade => "客户等级", "Grade";

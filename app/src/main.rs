@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod components;
 mod db;
+mod dedup;
 mod edits;
 mod i18n;
 mod ids;

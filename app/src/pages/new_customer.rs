@@ -1,6 +1,7 @@
 //! Creating a customer; works offline like everything else.
 
 use crate::components::{RecordForm, CUSTOMER_FORM};
+use crate::dedup::DuplicateHints;
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
@@ -16,6 +17,7 @@ pub fn NewCustomerPage() -> impl IntoView {
     let app = use_app();
     let navigate = use_navigate();
     let error = RwSignal::new(None::<String>);
+    let typed = RwSignal::new(FieldMap::new());
     let on_save = Callback::new(move |mut fields: FieldMap| {
         let owner = app
             .session
@@ -33,7 +35,15 @@ pub fn NewCustomerPage() -> impl IntoView {
         <section class="page">
             <a class="back" href="/">"‹ "{move || i18n.t(Msg::Back)}</a>
             <h2>{move || i18n.t(Msg::NewCustomer)}</h2>
-            <RecordForm fields=CUSTOMER_FORM initial=FieldMap::new() id_prefix="customer" on_save=on_save error=error />
+            <RecordForm
+                fields=CUSTOMER_FORM
+                initial=FieldMap::new()
+                id_prefix="customer"
+                on_save=on_save
+                error=error
+                on_change=Callback::new(move |fields| typed.set(fields))
+            />
+            <DuplicateHints typed=typed.into() />
         </section>
     }
 }

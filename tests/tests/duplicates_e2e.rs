@@ -1,0 +1,60 @@
+//! End-to-end, collision prevention: the real app in headless Chromium
+//! (phone viewport) against the real server on a fresh SQLite database.
+
+use serde_json::json;
+use uuid::Uuid;
+use yingpan_tests::browser::Browser;
+use yingpan_tests::{Backend, TestServer, PASSWORD};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rep_typing_a_variant_of_a_pool_customer_claims_it_instead_even_offline() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let manager = server.login("manager").await;
+    let pooled = Uuid::now_v7();
+    let created = manager
+        .push_one(json!({"seq": 1, "entity": "customer", "id": pooled, "op": "create",
+                         "fields": {"name": "上海恒达机械股份有限公司", "owner_id": null}}))
+        .await;
+    assert_eq!(created["status"], "applied", "{created}");
+    let rep2 = server.login("rep2").await;
+    let theirs = rep2
+        .push_one(
+            json!({"seq": 1, "entity": "customer", "id": Uuid::now_v7(), "op": "create",
+                         "fields": {"name": "北京华信科技有限公司", "phone": "010-62345678",
+                                    "owner_id": server.users.rep2.id}}),
+        )
+        .await;
+    assert_eq!(theirs["status"], "applied", "{theirs}");
+
+    let browser = Browser::start(&server.url).await;
+    browser.login("rep1", PASSWORD).await;
+    browser.wait_text("#sync-badge", "Synced").await;
+    // No signal: the check runs against what the phone holds, the pool included.
+    browser.set_offline(true).await;
+    browser.click("#new-customer").await;
+    browser.fill("#customer-name", "恒达機械（上海）有限公司").await;
+    browser.wait_text("#duplicates .name", "上海恒达机械股份有限公司").await;
+    browser.click(&format!("#claim-duplicate-{pooled}")).await;
+    browser.wait_text("#duplicates .chip", "Claimed, waiting to sync").await;
+    browser.set_offline(false).await;
+    browser.click(".brand").await;
+    browser
+        .wait_text(".customer-row .name", "上海恒达机械股份有限公司")
+        .await;
+    // The rep now owns it, and no second record was made.
+    let (_, record) = manager.get(&format!("/api/records/customer/{pooled}")).await;
+    assert_eq!(record["owner_id"], json!(server.users.rep1.id));
+    let (_, found) = manager
+        .get("/api/duplicates?name=%E6%81%92%E8%BE%BE%E6%9C%BA%E6%A2%B0")
+        .await; // 恒达机械
+    assert_eq!(found.as_array().unwrap().len(), 1);
+
+    // Online, the server checks the whole company: another rep's customer
+    // shows its name and owner, nothing to open.
+    browser.click("#new-customer").await;
+    browser.fill("#customer-name", "华信科技").await;
+    browser.wait_text("#duplicates .name", "北京华信科技有限公司").await;
+    browser.wait_text("#duplicates .meta", "Same customer · REP2").await;
+    assert!(browser.texts("#duplicates a.button").await.is_empty());
+    browser.quit().await;
+}
