@@ -9,10 +9,13 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 use yingpan_tests::{Api, Backend, TestServer};
 
-const REGIONS: [&str; 12] = ["北京", "上海", "广州", "深圳", "杭州", "南京", "苏州", "成都", "武汉", "西安", "天津", "宁波"];
+const REGIONS: [&str; 12] = [
+    "北京", "上海", "广州", "深圳", "杭州", "南京", "苏州", "成都", "武汉", "西安", "天津", "宁波",
+];
 const SYLLABLES: [&str; 40] = [
-    "华", "信", "恒", "达", "鼎", "盛", "博", "远", "瑞", "丰", "金", "桥", "天", "成", "宏", "图", "卓", "越", "嘉", "禾",
-    "永", "泰", "中", "联", "新", "元", "海", "纳", "东", "方", "锦", "程", "同", "创", "启", "航", "万", "通", "长", "风",
+    "华", "信", "恒", "达", "鼎", "盛", "博", "远", "瑞", "丰", "金", "桥", "天", "成", "宏", "图", "卓", "越", "嘉",
+    "禾", "永", "泰", "中", "联", "新", "元", "海", "纳", "东", "方", "锦", "程", "同", "创", "启", "航", "万", "通",
+    "长", "风",
 ];
 const TRADES: [&str; 8] = ["科技", "机械", "电子", "贸易", "医疗器械", "建材", "物流", "食品"];
 const SUFFIXES: [&str; 3] = ["有限公司", "股份有限公司", "有限责任公司"];
@@ -22,7 +25,10 @@ struct Dice(u64);
 
 impl Dice {
     fn next(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) as usize) % n
     }
 }
@@ -44,9 +50,11 @@ async fn seed(api: &Api, owner: Uuid, n: usize, d: &mut Dice) -> Vec<(String, St
     let mut batch = Vec::new();
     for i in 0..n {
         let (region, core, suffix) = company(d);
-        batch.push(json!({"seq": i + 1, "entity": "customer", "id": Uuid::now_v7(), "op": "create",
+        batch.push(
+            json!({"seq": i + 1, "entity": "customer", "id": Uuid::now_v7(), "op": "create",
                           "fields": {"name": format!("{region}{core}{suffix}"), "owner_id": owner,
-                                     "phone": format!("0{}-{:08}", 10 + d.next(90), d.next(100_000_000))}}));
+                                     "phone": format!("0{}-{:08}", 10 + d.next(90), d.next(100_000_000))}}),
+        );
         names.push((region, core));
         if batch.len() == 500 || i + 1 == n {
             let body = json!({"client_id": client, "mutations": std::mem::take(&mut batch)});
@@ -66,7 +74,10 @@ async fn run(backend: Backend, n: usize) {
     let mut d = Dice(20261123);
     let started = Instant::now();
     let names = seed(&rep, server.users.rep1.id.0, n, &mut d).await;
-    println!("{backend:?}: loaded {n} customers in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "{backend:?}: loaded {n} customers in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let other = server.login("rep2").await;
     let mut times = Vec::new();
     let mut hits = 0;
@@ -95,7 +106,10 @@ async fn run(backend: Backend, n: usize) {
 
 #[tokio::main]
 async fn main() {
-    let n = std::env::var("BENCH_DEDUP_CUSTOMERS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let n = std::env::var("BENCH_DEDUP_CUSTOMERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     run(Backend::Sqlite, n).await;
     run(Backend::Postgres, n).await;
 }
