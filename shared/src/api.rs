@@ -139,3 +139,13 @@ pub struct DuplicateCandidate {
     /// Whether the asker may open it.
     pub visible: bool,
 }
+
+/// `POST /api/customers/{survivor}/merge`: merge another customer into this
+/// one. `keep` picks, per field, whose value stays; unlisted fields keep the
+/// survivor's value, or the merged one's where the survivor has none.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MergeRequest {
+    pub merged: Uuid,
+    #[serde(default)]
+    pub keep: std::collections::BTreeMap<String, crate::dedup::Keep>,
+}

@@ -3,7 +3,13 @@
 //! in the browser (offline check against the cache) and on the server
 //! (company-wide check).
 
+use crate::entity::FieldMap;
+use crate::ids::UserId;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use uuid::Uuid;
 
 /// Provinces and big cities as they prefix or annotate company names.
 const REGIONS: [&str; 60] = [
@@ -269,6 +275,64 @@ pub enum DuplicatePolicy {
     Block,
 }
 
+/// Pairs at least this alike are flagged when a customer is created.
+pub const FLAG_AT: f32 = 0.85;
+
+/// Whether a new customer this alike an existing one gets a "possible
+/// duplicate" flag for its owner and their manager.
+pub fn worth_flagging(likeness: Likeness, score: f32) -> bool {
+    likeness == Likeness::Same || (likeness == Likeness::Possible && score >= FLAG_AT)
+}
+
+/// A server-made note under a new customer: it looks like an existing one.
+/// Dismissed ("not a duplicate") by deleting it, or resolved by a merge.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateFlag {
+    pub id: Uuid,
+    /// The new customer.
+    pub customer_id: Uuid,
+    pub existing_id: Uuid,
+    pub existing_name: String,
+    #[serde(default)]
+    pub existing_owner: Option<UserId>,
+    pub likeness: Likeness,
+    pub score: f32,
+    pub at: DateTime<Utc>,
+}
+
+/// Customer fields a merge chooses between.
+pub const MERGED_FIELDS: [&str; 10] = [
+    "kind", "name", "phone", "email", "industry", "region", "address", "notes", "grade", "locked",
+];
+
+/// Which record's value a merge keeps for a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Keep {
+    Survivor,
+    Merged,
+}
+
+/// The survivor's fields after merging `merged` into it: a field takes the
+/// value `choices` names; without a choice, the survivor's value, or the
+/// merged record's when the survivor has none. Other fields stay the
+/// survivor's.
+pub fn merged_fields(survivor: &FieldMap, merged: &FieldMap, choices: &BTreeMap<String, Keep>) -> FieldMap {
+    let mut out = survivor.clone();
+    let empty = |v: Option<&Value>| v.is_none_or(|v| v.is_null() || v.as_str() == Some(""));
+    for field in MERGED_FIELDS {
+        let take_merged = match choices.get(field) {
+            Some(Keep::Merged) => true,
+            Some(Keep::Survivor) => false,
+            None => empty(survivor.get(field)) && !empty(merged.get(field)),
+        };
+        if take_merged {
+            out.insert(field.into(), merged.get(field).cloned().unwrap_or(Value::Null));
+        }
+    }
+    out
+}
+
 /// Why a customer was refused under [`DuplicatePolicy::Block`].
 pub fn duplicate_refusal(existing: &str, owner: Option<&str>) -> String {
     match owner {
@@ -407,6 +471,31 @@ mod tests {
         assert_eq!(compare(&a, &b).0, Likeness::Possible);
         let c = CustomerKeys::of("北京远景贸易有限公司", None, Some("info@yj.cn"));
         assert_eq!(compare(&a, &c).0, Likeness::Different);
+    }
+
+    #[test]
+    fn merge_keeps_chosen_values_and_fills_gaps_from_the_merged_record() {
+        let map = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let survivor =
+            map(serde_json::json!({"id": "a", "name": "华信科技", "phone": null, "region": "北京", "owner_id": "x"}));
+        let merged = map(
+            serde_json::json!({"id": "b", "name": "北京华信科技有限公司", "phone": "010-62345678", "region": "海淀"}),
+        );
+        let mut choices = BTreeMap::new();
+        choices.insert("name".to_owned(), Keep::Merged);
+        let out = merged_fields(&survivor, &merged, &choices);
+        assert_eq!(out["name"], "北京华信科技有限公司", "chosen");
+        assert_eq!(out["phone"], "010-62345678", "a gap filled");
+        assert_eq!(out["region"], "北京", "the survivor's by default");
+        assert_eq!((out["id"].as_str(), out["owner_id"].as_str()), (Some("a"), Some("x")));
+    }
+
+    #[test]
+    fn only_close_matches_are_flagged() {
+        assert!(worth_flagging(Likeness::Same, 1.0));
+        assert!(worth_flagging(Likeness::Possible, 0.9));
+        assert!(!worth_flagging(Likeness::Possible, 0.8));
+        assert!(!worth_flagging(Likeness::Different, 0.5));
     }
 
     #[test]

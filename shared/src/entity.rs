@@ -5,6 +5,7 @@ use crate::activity::Activity;
 use crate::conflict::Conflict;
 use crate::contact::Contact;
 use crate::customer::Customer;
+use crate::dedup::DuplicateFlag;
 use crate::ownership::OwnershipChange;
 use crate::pool::PoolEntry;
 use crate::validate::ValidationError;
@@ -28,16 +29,19 @@ pub enum EntityKind {
     Ownership,
     /// What every rep sees of a customer in the pool.
     PoolEntry,
+    /// A new customer that looks like an existing one.
+    Duplicate,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 6] = [
+    pub const ALL: [EntityKind; 7] = [
         EntityKind::Customer,
         EntityKind::Contact,
         EntityKind::Activity,
         EntityKind::Conflict,
         EntityKind::Ownership,
         EntityKind::PoolEntry,
+        EntityKind::Duplicate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +52,7 @@ impl EntityKind {
             EntityKind::Conflict => "conflict",
             EntityKind::Ownership => "ownership",
             EntityKind::PoolEntry => "pool_entry",
+            EntityKind::Duplicate => "duplicate",
         }
     }
 
@@ -60,9 +65,11 @@ impl EntityKind {
     pub fn parent_field(self) -> Option<&'static str> {
         match self {
             EntityKind::Customer | EntityKind::PoolEntry => None,
-            EntityKind::Contact | EntityKind::Activity | EntityKind::Conflict | EntityKind::Ownership => {
-                Some("customer_id")
-            }
+            EntityKind::Contact
+            | EntityKind::Activity
+            | EntityKind::Conflict
+            | EntityKind::Ownership
+            | EntityKind::Duplicate => Some("customer_id"),
         }
     }
 
@@ -72,7 +79,9 @@ impl EntityKind {
             EntityKind::Customer => &["id", "owner_id", "owner_since", "last_activity_at"],
             EntityKind::Contact => &["id", "customer_id"],
             EntityKind::Activity => &["id", "customer_id", "at", "by"],
-            EntityKind::Conflict | EntityKind::Ownership | EntityKind::PoolEntry => &["id", "customer_id"],
+            EntityKind::Conflict | EntityKind::Ownership | EntityKind::PoolEntry | EntityKind::Duplicate => {
+                &["id", "customer_id"]
+            }
         }
     }
 
@@ -113,6 +122,7 @@ impl EntityKind {
             EntityKind::Conflict => roundtrip::<Conflict>(fields),
             EntityKind::Ownership => roundtrip::<OwnershipChange>(fields),
             EntityKind::PoolEntry => roundtrip::<PoolEntry>(fields),
+            EntityKind::Duplicate => roundtrip::<DuplicateFlag>(fields),
         }
     }
 }

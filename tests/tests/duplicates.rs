@@ -9,7 +9,30 @@ yingpan_tests::on_both_backends!(
     check_finds_variants_company_wide_but_shows_only_name_and_owner,
     block_policy_refuses_an_exact_duplicate_and_warn_lets_it_through,
     customers_written_before_the_index_existed_are_found,
+    duplicate_created_offline_is_flagged_for_its_rep_and_manager_and_can_be_dismissed,
+    merge_moves_history_to_the_survivor_and_redirects_late_changes,
 );
+
+/// What `api` holds after syncing from scratch, by (entity, id).
+async fn cache(api: &Api) -> std::collections::HashMap<(String, String), Value> {
+    let mut held = std::collections::HashMap::new();
+    for c in api.pull_all().await {
+        let key = (
+            c["entity"].as_str().unwrap().to_owned(),
+            c["id"].as_str().unwrap().to_owned(),
+        );
+        if c["data"].is_null() {
+            held.remove(&key);
+        } else {
+            held.insert(key, c["data"].clone());
+        }
+    }
+    held
+}
+
+fn of_kind<'a>(held: &'a std::collections::HashMap<(String, String), Value>, entity: &str) -> Vec<&'a Value> {
+    held.iter().filter(|((e, _), _)| e == entity).map(|(_, d)| d).collect()
+}
 
 async fn create(api: &Api, name: &str, phone: Option<&str>, owner: Option<Uuid>) -> (Uuid, Value) {
     let id = Uuid::now_v7();
@@ -126,4 +149,116 @@ async fn customers_written_before_the_index_existed_are_found(server: TestServer
     assert!(check(&rep1, &[("name", "同创机械")]).await.is_empty());
     server.store.migrate().await.unwrap();
     assert_eq!(check(&rep1, &[("name", "同创机械")]).await[0]["id"], json!(id));
+}
+
+async fn duplicate_created_offline_is_flagged_for_its_rep_and_manager_and_can_be_dismissed(server: TestServer) {
+    let rep2 = server.login("rep2").await;
+    let (existing, _) = create(&rep2, "北京华信科技有限公司", None, Some(server.users.rep2.id.0)).await;
+    let rep1 = server.login("rep1").await;
+    let (new, r) = create(&rep1, "华信科技（北京）有限公司", None, Some(server.users.rep1.id.0)).await;
+    assert_eq!(r["status"], "applied", "accepted: the default policy warns");
+    let (_, r) = create(&rep1, "南京立达电子有限公司", None, Some(server.users.rep1.id.0)).await;
+    assert_eq!(r["status"], "applied");
+
+    let held = cache(&rep1).await;
+    let flags = of_kind(&held, "duplicate");
+    assert_eq!(flags.len(), 1, "only the duplicate is flagged: {flags:?}");
+    assert_eq!(
+        (flags[0]["customer_id"].clone(), flags[0]["existing_id"].clone()),
+        (json!(new), json!(existing))
+    );
+    assert_eq!(
+        (flags[0]["existing_name"].as_str(), flags[0]["likeness"].as_str()),
+        (Some("北京华信科技有限公司"), Some("same"))
+    );
+    let manager = server.login("manager").await;
+    assert_eq!(
+        of_kind(&cache(&manager).await, "duplicate").len(),
+        1,
+        "the manager sees it too"
+    );
+    assert!(of_kind(&cache(&rep2).await, "duplicate").is_empty());
+
+    let flag = flags[0]["id"].as_str().unwrap();
+    let dismissed = rep1
+        .push_one(json!({"seq": 1, "entity": "duplicate", "id": flag, "op": "delete"}))
+        .await;
+    assert_eq!(dismissed["status"], "applied", "not a duplicate");
+    assert!(of_kind(&cache(&manager).await, "duplicate").is_empty());
+}
+
+async fn merge_moves_history_to_the_survivor_and_redirects_late_changes(server: TestServer) {
+    let rep2 = server.login("rep2").await;
+    let (survivor, _) = create(&rep2, "北京华信科技有限公司", None, Some(server.users.rep2.id.0)).await;
+    let rep1 = server.login("rep1").await;
+    let (merged, _) = create(
+        &rep1,
+        "华信科技（北京）",
+        Some("010-62345678"),
+        Some(server.users.rep1.id.0),
+    )
+    .await;
+    let contact = Uuid::now_v7();
+    let r = rep1
+        .push_one(json!({"seq": 1, "entity": "contact", "id": contact, "op": "create",
+                         "fields": {"customer_id": merged, "name": "王芳"}}))
+        .await;
+    assert_eq!(r["status"], "applied");
+
+    let url = format!("/api/customers/{survivor}/merge");
+    assert_eq!(
+        rep1.post(&url, &json!({"merged": merged})).await.0,
+        404,
+        "rep1 cannot see the survivor"
+    );
+    let manager = server.login("manager").await;
+    let (status, body) = manager
+        .post(&url, &json!({"merged": merged, "keep": {"name": "survivor"}}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["moved"], 1);
+
+    let held = cache(&rep2).await;
+    let kept = &held[&("customer".to_owned(), survivor.to_string())];
+    assert_eq!(
+        (kept["name"].as_str(), kept["phone"].as_str()),
+        (Some("北京华信科技有限公司"), Some("010-62345678"))
+    );
+    assert_eq!(
+        held[&("contact".to_owned(), contact.to_string())]["customer_id"],
+        json!(survivor)
+    );
+    assert!(
+        of_kind(&held, "duplicate").is_empty(),
+        "the flag between the two is gone"
+    );
+    let old = cache(&rep1).await;
+    assert!(!old.contains_key(&("customer".to_owned(), merged.to_string())));
+    assert!(!old.contains_key(&("contact".to_owned(), contact.to_string())));
+
+    // A device that still had the merged customer: its changes follow it.
+    let late = manager
+        .push_one(
+            json!({"seq": 1, "entity": "contact", "id": Uuid::now_v7(), "op": "create",
+                         "fields": {"customer_id": merged, "name": "李强"}}),
+        )
+        .await;
+    assert_eq!(late["status"], "applied", "{late}");
+    let edit = manager
+        .push_one(json!({"seq": 1, "entity": "customer", "id": merged, "op": "update",
+                         "fields": {"region": "北京"}, "base": {}}))
+        .await;
+    assert_eq!(edit["status"], "applied", "{edit}");
+    let held = cache(&rep2).await;
+    assert_eq!(held[&("customer".to_owned(), survivor.to_string())]["region"], "北京");
+    let names: Vec<&str> = of_kind(&held, "contact")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(
+        check(&manager, &[("name", "华信科技")]).await.len(),
+        1,
+        "only the survivor is left to find"
+    );
 }

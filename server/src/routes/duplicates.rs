@@ -5,12 +5,12 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 use uuid::Uuid;
 use yingpan_shared::access::{can_see, team_of, Viewer};
-use yingpan_shared::api::DuplicateCandidate;
+use yingpan_shared::api::{DuplicateCandidate, MergeRequest};
 use yingpan_shared::dedup::{compare, CustomerKeys, DuplicatePolicy, Likeness};
 use yingpan_shared::user::Role;
 
@@ -70,6 +70,36 @@ pub async fn check(
     found.sort_by(|a, b| b.likeness.cmp(&a.likeness).then(b.score.total_cmp(&a.score)));
     found.truncate(ANSWER);
     Ok(Json(found))
+}
+
+#[derive(serde::Serialize)]
+pub struct Merged {
+    /// Child records (contacts, activities, history) that moved.
+    moved: u64,
+}
+
+pub async fn merge(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<MergeRequest>,
+) -> Result<Json<Merged>, ApiError> {
+    let survivor =
+        Uuid::parse_str(&id).map_err(|_| ApiError::BadRequest(format!("{id} is not a valid customer id")))?;
+    let users = st.store.users().await?;
+    let moved = st
+        .store
+        .merge_customers(
+            &Viewer::from(&auth.user),
+            &users,
+            survivor,
+            req.merged,
+            &req.keep,
+            st.now_ms(),
+        )
+        .await??;
+    tracing::info!(%survivor, merged = %req.merged, moved, "customers merged");
+    Ok(Json(Merged { moved }))
 }
 
 pub async fn policy(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<DuplicatePolicy>, ApiError> {

@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/pull", get(sync::pull))
         .route("/records/{entity}/{id}", get(records::get_record))
         .route("/customers/{id}/owner", post(customers::reassign))
+        .route("/customers/{id}/merge", post(duplicates::merge))
         .route("/duplicates", get(duplicates::check))
         .route(
             "/duplicates/policy",

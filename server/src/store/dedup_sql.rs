@@ -150,29 +150,216 @@ macro_rules! dedup_sql {
             Ok(out)
         }
 
-        /// Under the block policy, why a new customer with `data` may not be
-        /// created (an exact duplicate exists); `None` when it may.
-        async fn blocking_duplicate(
+        /// What a new customer's likeness to existing ones means: refused
+        /// (the block policy and an exact duplicate), flagged (a close match),
+        /// or nothing.
+        async fn judge_new_customer(
             conn: &mut Conn,
             users: &[User],
             id: uuid::Uuid,
             data: &FieldMap,
-        ) -> super::StoreResult<Option<String>> {
-            if load_policy(&mut *conn).await? != DuplicatePolicy::Block {
-                return Ok(None);
-            }
+        ) -> super::StoreResult<Verdict> {
             let keys = keys_of(data);
-            let same = find_candidates(&mut *conn, &keys, Some(id), 20)
+            let best = find_candidates(&mut *conn, &keys, Some(id), 20)
                 .await?
                 .into_iter()
-                .find(|c| yingpan_shared::dedup::compare(&keys, &c.keys).0 == yingpan_shared::dedup::Likeness::Same);
-            Ok(same.map(|c| {
+                .map(|c| {
+                    let (likeness, score) = yingpan_shared::dedup::compare(&keys, &c.keys);
+                    (c, likeness, score)
+                })
+                .max_by(|a, b| a.1.cmp(&b.1).then(a.2.total_cmp(&b.2)));
+            let Some((c, likeness, score)) = best else {
+                return Ok(Verdict::Fine);
+            };
+            if likeness == yingpan_shared::dedup::Likeness::Same
+                && load_policy(&mut *conn).await? == DuplicatePolicy::Block
+            {
                 let owner = c
                     .owner
                     .and_then(|o| users.iter().find(|u| u.id == o))
                     .map(|u| u.display_name.as_str());
-                yingpan_shared::dedup::duplicate_refusal(&c.name, owner)
-            }))
+                return Ok(Verdict::Refuse(yingpan_shared::dedup::duplicate_refusal(
+                    &c.name, owner,
+                )));
+            }
+            if yingpan_shared::dedup::worth_flagging(likeness, score) {
+                return Ok(Verdict::Flag(c, likeness, score));
+            }
+            Ok(Verdict::Fine)
+        }
+
+        enum Verdict {
+            Fine,
+            Refuse(String),
+            Flag(Candidate, yingpan_shared::dedup::Likeness, f32),
+        }
+
+        /// Puts a "possible duplicate" note under the new customer, seen by
+        /// whoever sees it (its owner and their manager).
+        async fn write_flag(
+            conn: &mut Conn,
+            customer: &StoredRecord,
+            existing: &Candidate,
+            likeness: yingpan_shared::dedup::Likeness,
+            score: f32,
+            now: i64,
+        ) -> super::StoreResult<()> {
+            let flag = yingpan_shared::dedup::DuplicateFlag {
+                id: uuid::Uuid::now_v7(),
+                customer_id: customer.id,
+                existing_id: existing.id,
+                existing_name: existing.name.clone(),
+                existing_owner: existing.owner,
+                likeness,
+                score,
+                at: chrono::DateTime::from_timestamp_millis(now).unwrap_or_default(),
+            };
+            let data = match serde_json::to_value(&flag).map_err(corrupt)? {
+                serde_json::Value::Object(map) => map,
+                _ => return Err(corrupt("flag is not an object")),
+            };
+            write_record(
+                &mut *conn,
+                EntityKind::Duplicate,
+                flag.id,
+                customer.owner_id,
+                Some(customer.id),
+                &data,
+                false,
+                now,
+                "",
+            )
+            .await?;
+            Ok(())
+        }
+
+        /// The customer a merged-away customer now lives on in.
+        fn merged_into(record: Option<&(StoredRecord, String)>) -> Option<uuid::Uuid> {
+            let (r, _) = record?;
+            if r.entity != EntityKind::Customer || !r.deleted {
+                return None;
+            }
+            r.data.get("merged_into")?.as_str()?.parse().ok()
+        }
+
+        /// Merges customer `merged` into `survivor`: the survivor takes the
+        /// chosen field values, every child record (contacts, activities,
+        /// history, conflicts) moves to it, flags between the two go, and the
+        /// merged customer becomes a tombstone that points at the survivor.
+        #[allow(clippy::too_many_arguments)]
+        async fn merge_in(
+            conn: &mut Conn,
+            viewer: &Viewer,
+            users: &[User],
+            survivor: uuid::Uuid,
+            merged: uuid::Uuid,
+            choices: &std::collections::BTreeMap<String, yingpan_shared::dedup::Keep>,
+            now: i64,
+        ) -> super::StoreResult<Result<u64, Refusal>> {
+            if survivor == merged {
+                return Ok(Err(Refusal::Invalid(
+                    "a customer cannot be merged into itself".into(),
+                )));
+            }
+            let visible = |r: &StoredRecord| can_see(viewer, r.owner_id, r.owner_id.and_then(|o| team_of(users, o)));
+            let (Some((keep, _)), Some((gone, _))) = (
+                load_record(&mut *conn, EntityKind::Customer, survivor).await?,
+                load_record(&mut *conn, EntityKind::Customer, merged).await?,
+            ) else {
+                return Ok(Err(Refusal::NotFound));
+            };
+            if keep.deleted || gone.deleted || !visible(&keep) || !visible(&gone) {
+                return Ok(Err(Refusal::NotFound));
+            }
+            let author = viewer.id.to_string();
+            let data = yingpan_shared::dedup::merged_fields(&keep.data, &gone.data, choices);
+            let data = match EntityKind::Customer.canonicalize(survivor, &data) {
+                Ok(d) => d,
+                Err(e) => return Ok(Err(Refusal::Invalid(e.to_string()))),
+            };
+            write_record(
+                &mut *conn,
+                EntityKind::Customer,
+                survivor,
+                keep.owner_id,
+                None,
+                &data,
+                false,
+                now,
+                &author,
+            )
+            .await?;
+            let sql = format!("SELECT {RECORD_COLUMNS} FROM records WHERE parent_id IN ($1, $2) AND deleted = FALSE");
+            let children = sqlx::query(&sql)
+                .bind(survivor.to_string())
+                .bind(merged.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
+            let mut moved = 0;
+            for row in &children {
+                let (child, _) = record_from_row(row)?;
+                let pointless_flag = child.entity == EntityKind::Duplicate
+                    && [survivor, merged]
+                        .iter()
+                        .any(|id| child.data.get("existing_id") == Some(&serde_json::json!(id)));
+                if pointless_flag || (child.entity == EntityKind::Duplicate && child.parent_id == Some(merged)) {
+                    write_record(
+                        &mut *conn,
+                        child.entity,
+                        child.id,
+                        child.owner_id,
+                        child.parent_id,
+                        &child.data,
+                        true,
+                        now,
+                        &author,
+                    )
+                    .await?;
+                } else if child.parent_id == Some(merged) {
+                    let mut data = child.data.clone();
+                    data.insert("customer_id".into(), serde_json::json!(survivor));
+                    write_record(
+                        &mut *conn,
+                        child.entity,
+                        child.id,
+                        keep.owner_id,
+                        Some(survivor),
+                        &data,
+                        false,
+                        now,
+                        &author,
+                    )
+                    .await?;
+                    moved += 1;
+                }
+            }
+            let mut tombstone = gone.data.clone();
+            tombstone.insert("merged_into".into(), serde_json::json!(survivor));
+            write_record(
+                &mut *conn,
+                EntityKind::Customer,
+                merged,
+                gone.owner_id,
+                None,
+                &tombstone,
+                true,
+                now,
+                &author,
+            )
+            .await?;
+            if gone.owner_id.is_none() {
+                remove_pool_entries(&mut *conn, &[merged], now).await?;
+            }
+            if keep.owner_id.is_none() {
+                let entry = Move {
+                    customer: survivor,
+                    from: None,
+                    to: None,
+                    reason: None,
+                };
+                write_pool_entries(&mut *conn, &[&entry], now, &author).await?;
+            }
+            Ok(Ok(moved))
         }
 
         async fn load_policy(conn: &mut Conn) -> super::StoreResult<DuplicatePolicy> {

@@ -28,7 +28,7 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use yingpan_shared::access::{OwnerScope, Viewer};
 use yingpan_shared::api::{HandoverPlan, MemberStats, OwnershipEntry, PoolWeek};
-use yingpan_shared::dedup::{CustomerKeys, DuplicatePolicy};
+use yingpan_shared::dedup::{CustomerKeys, DuplicatePolicy, Keep};
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::ids::{TeamId, UserId};
 use yingpan_shared::pool::{Handover, PoolRules, ReturnFacts};
@@ -127,6 +127,17 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<Candidate>>;
     async fn duplicate_policy(&self) -> StoreResult<DuplicatePolicy>;
+    /// Merges customer `merged` into `survivor` in one transaction; returns
+    /// how many child records moved.
+    async fn merge_customers(
+        &self,
+        viewer: &Viewer,
+        users: &[User],
+        survivor: uuid::Uuid,
+        merged: uuid::Uuid,
+        choices: &std::collections::BTreeMap<String, Keep>,
+        now: i64,
+    ) -> StoreResult<Result<u64, Refusal>>;
     async fn set_duplicate_policy(&self, policy: DuplicatePolicy) -> StoreResult<()>;
 
     async fn pool_rules(&self) -> StoreResult<PoolRules>;

@@ -447,11 +447,28 @@ macro_rules! sql_store {
                         results.push(result);
                         continue;
                     }
-                    let current = load_record(&mut tx, m.entity, m.id).await?;
-                    let parent = match parent_of(m, current.as_ref().map(|(r, _)| r)) {
+                    // A change to a customer merged away meanwhile goes to
+                    // the customer it was merged into.
+                    let mut redirected;
+                    let mut current = load_record(&mut tx, m.entity, m.id).await?;
+                    let mut m = m;
+                    if let Some(survivor) = merged_into(current.as_ref()) {
+                        redirected = m.clone();
+                        redirected.id = survivor;
+                        current = load_record(&mut tx, EntityKind::Customer, survivor).await?;
+                        m = &redirected;
+                    }
+                    let mut parent = match parent_of(m, current.as_ref().map(|(r, _)| r)) {
                         Some(pid) => load_record(&mut tx, EntityKind::Customer, pid).await?,
                         None => None,
                     };
+                    if let (Some(survivor), Op::Create { fields }) = (merged_into(parent.as_ref()), &m.op) {
+                        let mut fields = fields.clone();
+                        fields.insert("customer_id".into(), serde_json::json!(survivor));
+                        redirected = Mutation { op: Op::Create { fields }, ..m.clone() };
+                        m = &redirected;
+                        parent = load_record(&mut tx, EntityKind::Customer, survivor).await?;
+                    }
                     let history = match &parent {
                         Some((p, _)) if needs_history(m) => load_history(&mut tx, p.id).await?,
                         _ => Vec::new(),
@@ -464,13 +481,18 @@ macro_rules! sql_store {
                         parent.as_ref().map(|(r, _)| r),
                         &history,
                     );
+                    let mut flag = None;
                     let decision = match decision {
                         Decision::Write { ref record, .. }
                             if m.entity == EntityKind::Customer && matches!(m.op, Op::Create { .. }) =>
                         {
-                            match blocking_duplicate(&mut tx, users, m.id, &record.data).await? {
-                                Some(message) => Decision::Reject { message },
-                                None => decision,
+                            match judge_new_customer(&mut tx, users, m.id, &record.data).await? {
+                                Verdict::Refuse(message) => Decision::Reject { message },
+                                Verdict::Flag(existing, likeness, score) => {
+                                    flag = Some((existing, likeness, score));
+                                    decision
+                                }
+                                Verdict::Fine => decision,
                             }
                         }
                         other => other,
@@ -501,6 +523,17 @@ macro_rules! sql_store {
                                 &author,
                             )
                             .await?;
+                            if let Some((existing, likeness, score)) = flag.take() {
+                                let created = StoredRecord {
+                                    entity: m.entity,
+                                    id: m.id,
+                                    owner_id: record.owner_id,
+                                    parent_id: None,
+                                    data: record.data.clone(),
+                                    deleted: false,
+                                };
+                                write_flag(&mut tx, &created, &existing, likeness, score, now).await?;
+                            }
                             if let (true, Some(customer)) = (m.entity.is_fact(), record.parent_id) {
                                 note_activity(&mut tx, customer, &record.data, now).await?;
                             }
@@ -679,6 +712,24 @@ macro_rules! sql_store {
             ) -> super::StoreResult<Vec<Candidate>> {
                 let mut conn = self.pool.acquire().await?;
                 find_candidates(&mut conn, keys, exclude, limit).await
+            }
+
+            async fn merge_customers(
+                &self,
+                viewer: &Viewer,
+                users: &[User],
+                survivor: uuid::Uuid,
+                merged: uuid::Uuid,
+                choices: &std::collections::BTreeMap<String, yingpan_shared::dedup::Keep>,
+                now: i64,
+            ) -> super::StoreResult<Result<u64, Refusal>> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                lock_writes(&mut tx).await?;
+                let outcome = merge_in(&mut tx, viewer, users, survivor, merged, choices, now).await?;
+                if outcome.is_ok() {
+                    tx.commit().await?;
+                }
+                Ok(outcome)
             }
 
             async fn duplicate_policy(&self) -> super::StoreResult<DuplicatePolicy> {
