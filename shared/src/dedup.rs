@@ -378,11 +378,20 @@ pub fn compare_names(a: &NameKey, b: &NameKey) -> (Likeness, f32) {
         _ => true,
     };
     if a.core == b.core {
+        // The same name in another city is often another company (or a
+        // branch): worth a look while typing, not a flag.
         return if regions_agree {
             (Likeness::Same, 1.0)
         } else {
-            (Likeness::Possible, 0.9)
+            (Likeness::Possible, 0.7)
         };
+    }
+    // Numbers tell apart what is otherwise alike: 第一分店 / 第二分店 aside,
+    // 客户10 and 客户100, 1号店 and 2号店 are different customers.
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let (da, db) = (digits(&a.core), digits(&b.core));
+    if !da.is_empty() && !db.is_empty() && da != db {
+        return (Likeness::Different, bigram_similarity(&a.core, &b.core));
     }
     let (short, long) = if a.core.chars().count() <= b.core.chars().count() {
         (&a.core, &b.core)
@@ -447,6 +456,24 @@ mod tests {
         assert_eq!(likeness, Likeness::Different, "华信 and 华新 are two companies");
         let (likeness, _) = compare_names(&name_key("北京华信科技有限公司"), &name_key("上海华信科技有限公司"));
         assert_eq!(likeness, Likeness::Possible, "same name, another city: worth a look");
+        let (likeness, score) = compare_names(&name_key("北京华信科技有限公司"), &name_key("上海华信科技有限公司"));
+        assert!(!worth_flagging(likeness, score), "but not a flag");
+    }
+
+    #[test]
+    fn different_numbers_are_different_customers() {
+        assert_eq!(
+            compare_names(&name_key("客户10"), &name_key("客户100")).0,
+            Likeness::Different
+        );
+        assert_eq!(
+            compare_names(&name_key("华信1号店"), &name_key("华信2号店")).0,
+            Likeness::Different
+        );
+        assert_eq!(
+            compare_names(&name_key("华信"), &name_key("华信2号店")).0,
+            Likeness::Possible
+        );
     }
 
     #[test]
