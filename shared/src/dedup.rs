@@ -400,7 +400,8 @@ pub fn compare_names(a: &NameKey, b: &NameKey) -> (Likeness, f32) {
     };
     let score = bigram_similarity(&a.core, &b.core);
     if (short.chars().count() >= 2 && long.contains(short.as_str())) || score >= POSSIBLE_AT {
-        return (Likeness::Possible, score.max(0.8));
+        let score = if regions_agree { score.max(0.8) } else { 0.7 };
+        return (Likeness::Possible, score);
     }
     (Likeness::Different, score)
 }
