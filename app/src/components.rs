@@ -65,7 +65,10 @@ pub fn Header() -> impl IntoView {
     };
     let conflicts = LocalResource::new(move || {
         app.version.track();
-        async move { app.db.get_value().count(EntityKind::Conflict).await.unwrap_or(0) }
+        async move {
+            let db = app.db.get_value();
+            db.count(EntityKind::Conflict).await.unwrap_or(0) + db.count(EntityKind::Duplicate).await.unwrap_or(0)
+        }
     });
     let conflict_count = move || conflicts.get().unwrap_or(0);
     let chip_class = move || if conflict_count() > 0 { "chip alert" } else { "chip" };

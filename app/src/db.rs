@@ -17,7 +17,7 @@ use yingpan_shared::sync::{Change, Cursor, Mutation, Op};
 use yingpan_shared::user::User;
 
 pub const DB_NAME: &str = "yingpan";
-const DB_VERSION: u32 = 2;
+const DB_VERSION: u32 = 3;
 const OUTBOX: &str = "outbox";
 const META: &str = "meta";
 /// Index of child records (contacts, activities) by their customer.
@@ -39,6 +39,7 @@ const STORES_V1: [EntityKind; 4] = [
     EntityKind::Conflict,
 ];
 const STORES_V2: [EntityKind; 2] = [EntityKind::Ownership, EntityKind::PoolEntry];
+const STORES_V3: [EntityKind; 1] = [EntityKind::Duplicate];
 
 /// A storage failure, as text fit to show.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,6 +111,9 @@ impl LocalDb {
                 }
                 if step(2) {
                     add_stores(&STORES_V2)?;
+                }
+                if step(3) {
+                    add_stores(&STORES_V3)?;
                 }
                 Ok(())
             })

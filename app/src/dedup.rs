@@ -217,6 +217,111 @@ pub fn DuplicateHints(
     }
 }
 
+/// The "possible duplicate" flags the server put on this user's new
+/// customers: dismiss one, or (when the existing customer is visible here)
+/// merge the new customer into it.
+#[component]
+pub fn DuplicateList() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let error = RwSignal::new(None::<String>);
+    let flags = LocalResource::new(move || {
+        app.version.track();
+        async move {
+            let db = app.db.get_value();
+            let users = db.users().await.unwrap_or_default();
+            let mut rows = Vec::new();
+            for f in db.all(EntityKind::Duplicate).await.unwrap_or_default() {
+                let new = db
+                    .get(EntityKind::Customer, &field(&f, "customer_id"))
+                    .await
+                    .ok()
+                    .flatten();
+                let existing = db
+                    .get(EntityKind::Customer, &field(&f, "existing_id"))
+                    .await
+                    .ok()
+                    .flatten();
+                let owner = match field(&f, "existing_owner") {
+                    o if o.is_empty() => i18n.t(Msg::InThePool).to_owned(),
+                    o => crate::pages::user_name(&users, &o),
+                };
+                let new_name = new.map(|n| field(&n, "name")).unwrap_or_default();
+                rows.push((f, new_name, owner, existing.is_some()));
+            }
+            rows
+        }
+    });
+    let dismiss = move |id: String| {
+        spawn_local(async move {
+            let _ = app
+                .db
+                .get_value()
+                .record_change(EntityKind::Duplicate, &id, Op::Delete, None)
+                .await;
+            app.changed();
+        });
+    };
+    let merge = move |survivor: String, merged: String| {
+        let token = app
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
+        error.set(None);
+        spawn_local(async move {
+            let body = yingpan_shared::api::MergeRequest {
+                merged: merged.parse().unwrap_or_default(),
+                keep: Default::default(),
+            };
+            match api::post::<_, serde_json::Value>(&token, &format!("/customers/{survivor}/merge"), &body).await {
+                Ok(_) => app.request_sync(),
+                Err(ApiError::Unreachable) => error.set(Some(i18n.t(Msg::NeedsConnection).to_owned())),
+                Err(e) => error.set(Some(e.message().unwrap_or("error").to_owned())),
+            }
+        });
+    };
+    view! {
+        <h3>{move || i18n.t(Msg::DuplicateFlags)}</h3>
+        <Show when=move || error.with(Option::is_some)>
+            <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+        </Show>
+        <Transition>
+            {move || flags.get().map(|rows| {
+                if rows.is_empty() {
+                    return view! { <p class="empty">{move || i18n.t(Msg::NoDuplicates)}</p> }.into_any();
+                }
+                view! {
+                    <ul class="list" id="duplicate-list">
+                        {rows.into_iter().map(|(f, new_name, owner, can_merge)| {
+                            let (id, new, existing) = (field(&f, "id"), field(&f, "customer_id"), field(&f, "existing_id"));
+                            view! {
+                                <li class="conflict-row duplicate-row">
+                                    <div class="name">{new_name}</div>
+                                    <div class="meta">
+                                        {move || i18n.t(Msg::MayDuplicate)}" "<strong>{field(&f, "existing_name")}</strong>" · "{owner}
+                                    </div>
+                                    <div class="actions">
+                                        {can_merge.then(|| {
+                                            let (existing, new) = (existing.clone(), new.clone());
+                                            view! {
+                                                <button class="primary merge" on:click=move |_| merge(existing.clone(), new.clone())>
+                                                    {move || i18n.t(Msg::MergeInto)}
+                                                </button>
+                                            }
+                                        })}
+                                        <button class="secondary not-duplicate" on:click=move |_| dismiss(id.clone())>
+                                            {move || i18n.t(Msg::NotDuplicate)}
+                                        </button>
+                                    </div>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            })}
+        </Transition>
+    }
+}
+
 #[cfg(all(test, feature = "bench"))]
 mod bench {
     //! The offline check over a 5,000-customer cache, in the browser:

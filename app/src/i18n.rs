@@ -124,6 +124,11 @@ messages! {
     UnsyncedOnSignOut => "还有未同步的修改，退出将丢失它们。仍要退出吗？", "Some changes are not synced yet and will be lost if you sign out. Sign out anyway?";
     NetworkDown => "无法连接服务器，请检查网络后重试", "Cannot reach the server; check the connection and try again";
     Pool => "公海", "Pool";
+    DuplicateFlags => "疑似重复客户", "Possible duplicates";
+    NoDuplicates => "没有疑似重复的客户", "No possible duplicates";
+    MayDuplicate => "可能与以下客户重复：", "may be the same as";
+    NotDuplicate => "不是重复", "Not a duplicate";
+    MergeInto => "合并到该客户", "Merge into it";
     PossibleDuplicates => "可能已存在的客户", "This customer may already exist";
     SameCustomer => "同一客户", "Same customer";
     MaybeSame => "可能相同", "Possibly the same";

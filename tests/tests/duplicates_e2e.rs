@@ -58,3 +58,60 @@ async fn rep_typing_a_variant_of_a_pool_customer_claims_it_instead_even_offline(
     assert!(browser.texts("#duplicates a.button").await.is_empty());
     browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_created_offline_is_flagged_after_sync_and_merged_by_the_manager() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let rep2 = server.login("rep2").await;
+    let existing = Uuid::now_v7();
+    let created = rep2
+        .push_one(json!({"seq": 1, "entity": "customer", "id": existing, "op": "create",
+                         "fields": {"name": "北京华信科技有限公司", "owner_id": server.users.rep2.id}}))
+        .await;
+    assert_eq!(created["status"], "applied", "{created}");
+
+    // rep1, with no signal and no way to see rep2's book, adds it again.
+    let phone = Browser::start(&server.url).await;
+    phone.login("rep1", PASSWORD).await;
+    phone.wait_text("#sync-badge", "Synced").await;
+    phone.set_offline(true).await;
+    phone.click("#new-customer").await;
+    phone.fill("#customer-name", "华信科技（北京）有限公司").await;
+    phone.click("#customer-save").await;
+    phone.wait_text("#customer-title", "华信科技（北京）有限公司").await;
+    phone.set_offline(false).await;
+    phone.click("#sync-badge").await;
+    phone.wait_text("#sync-badge", "Synced").await;
+    phone.click("#sync-page").await;
+    phone
+        .wait_text("#duplicate-list .name", "华信科技（北京）有限公司")
+        .await;
+    assert!(
+        phone.texts("#duplicate-list .merge").await.is_empty(),
+        "rep1 cannot see the other customer"
+    );
+
+    // The manager sees both and merges the new one into the existing one.
+    let console = Browser::start(&server.url).await;
+    console.login("manager", PASSWORD).await;
+    console.click("#sync-page").await;
+    console
+        .wait_text("#duplicate-list .name", "华信科技（北京）有限公司")
+        .await;
+    console.click("#duplicate-list .merge").await;
+    console.wait_text(".empty", "No possible duplicates").await;
+
+    // Both reps' devices agree with the server: one customer, rep2's.
+    phone.click("#sync-badge").await;
+    phone.click(".brand").await;
+    phone.wait_gone(".customer-row .name", "华信科技（北京）有限公司").await;
+    assert_eq!(phone.cached_count("customer").await, 0);
+    assert_eq!(phone.cached_count("duplicate").await, 0);
+    let (_, found) = rep2
+        .get("/api/duplicates?name=%E5%8D%8E%E4%BF%A1%E7%A7%91%E6%8A%80")
+        .await; // 华信科技
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["id"], json!(existing));
+    phone.quit().await;
+    console.quit().await;
+}

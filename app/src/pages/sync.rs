@@ -4,6 +4,7 @@
 
 use super::field;
 use crate::components::CUSTOMER_FORM;
+use crate::dedup::DuplicateList;
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
 use crate::storage;
@@ -77,6 +78,7 @@ pub fn SyncPage() -> impl IntoView {
                     }.into_any()
                 })}
             </Transition>
+            <DuplicateList />
         </section>
     }
 }
