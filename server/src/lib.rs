@@ -5,6 +5,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod import;
 pub mod jobs;
 pub mod routes;
 pub mod settings;

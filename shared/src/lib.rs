@@ -11,6 +11,7 @@ pub mod customer;
 pub mod dedup;
 pub mod entity;
 pub mod ids;
+pub mod import;
 pub mod merge;
 pub mod ownership;
 pub mod pool;

@@ -299,6 +299,19 @@ impl Api {
         self.send(reqwest::Method::POST, path, body).await
     }
 
+    /// Posts a file's bytes as they are (an upload).
+    pub async fn post_bytes(&self, path: &str, bytes: Vec<u8>) -> (u16, Value) {
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .body(bytes)
+            .send()
+            .await
+            .expect("request");
+        status_and_json(res).await
+    }
+
     async fn send(&self, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
         let res = self
             .http

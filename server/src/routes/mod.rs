@@ -3,6 +3,7 @@
 mod auth;
 mod customers;
 mod duplicates;
+mod import;
 mod pool;
 mod records;
 mod sync;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/owner", post(customers::reassign))
         .route("/customers/{id}/merge", post(duplicates::merge))
         .route("/duplicates", get(duplicates::check))
+        .route("/import/customers", post(import::customers))
         .route(
             "/duplicates/policy",
             get(duplicates::policy).merge(put(duplicates::set_policy)),

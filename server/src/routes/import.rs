@@ -1,0 +1,158 @@
+//! Importing customers from CSV or XLSX: a preview that checks every row
+//! against the company's customers, then (with `confirm`) the import itself,
+//! through the ordinary sync rules.
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::import::read_table;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+use yingpan_shared::access::{can_see, team_of, Viewer};
+use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::ids::ClientId;
+use yingpan_shared::import::{
+    classify, keys_of, map_header, row_fields, ExactRows, Existing, ImportReport, RowStatus, MAX_ROWS,
+};
+use yingpan_shared::sync::{Mutation, MutationStatus, Op, PushRequest, MAX_PUSH_BATCH};
+
+#[derive(Deserialize)]
+pub struct ImportQuery {
+    #[serde(default)]
+    confirm: bool,
+    #[serde(default)]
+    exact: ExactRows,
+}
+
+pub async fn customers(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: Bytes,
+) -> Result<Json<ImportReport>, ApiError> {
+    let table = read_table(&body, MAX_ROWS).map_err(ApiError::Validation)?;
+    let mapping = map_header(&table[0]).map_err(ApiError::Validation)?;
+    let users = st.store.users().await?;
+    let mut report = ImportReport::default();
+    let mut earlier = Vec::new();
+    for (i, cells) in table[1..].iter().enumerate() {
+        let fields = row_fields(&mapping, cells);
+        let keys = keys_of(&fields);
+        let existing: Vec<Existing> = st
+            .store
+            .duplicate_candidates(&keys, None, 20)
+            .await?
+            .into_iter()
+            .map(|c| Existing {
+                id: c.id,
+                name: c.name,
+                owner: c
+                    .owner
+                    .and_then(|o| users.iter().find(|u| u.id == o))
+                    .map(|u| u.display_name.clone()),
+                keys: c.keys,
+            })
+            .collect();
+        let row = classify(i + 2, fields, &earlier, &existing);
+        if row.status != RowStatus::Invalid {
+            earlier.push(keys);
+        }
+        report.rows.push(row);
+    }
+    if q.confirm {
+        carry_out(&st, &auth, &users, q.exact, &mut report).await?;
+    }
+    Ok(Json(report))
+}
+
+/// Creates the new and possible rows as the importer's customers, and fills
+/// gaps in existing ones for exact rows when asked to merge.
+async fn carry_out(
+    st: &AppState,
+    auth: &AuthUser,
+    users: &[yingpan_shared::user::User],
+    exact: ExactRows,
+    report: &mut ImportReport,
+) -> Result<(), ApiError> {
+    let viewer = Viewer::from(&auth.user);
+    let mut mutations = Vec::new();
+    for row in &report.rows {
+        let seq = row.line as u64;
+        match row.status {
+            RowStatus::New | RowStatus::Possible => {
+                let mut fields = row.fields.clone();
+                fields.insert("owner_id".into(), json!(auth.user.id));
+                mutations.push(Mutation {
+                    seq,
+                    entity: EntityKind::Customer,
+                    id: Uuid::now_v7(),
+                    op: Op::Create { fields },
+                });
+            }
+            RowStatus::Same if exact == ExactRows::Merge => {
+                let Some(id) = row.existing_id else { continue };
+                let Some(current) = st.store.record(EntityKind::Customer, id).await? else {
+                    continue;
+                };
+                if !can_see(
+                    &viewer,
+                    current.owner_id,
+                    current.owner_id.and_then(|o| team_of(users, o)),
+                ) {
+                    continue;
+                }
+                let gaps: FieldMap = row
+                    .fields
+                    .iter()
+                    .filter(|(k, _)| current.data.get(*k).is_none_or(Value::is_null))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                if !gaps.is_empty() {
+                    let base = gaps.keys().map(|k| (k.clone(), Value::Null)).collect();
+                    mutations.push(Mutation {
+                        seq,
+                        entity: EntityKind::Customer,
+                        id,
+                        op: Op::Update { fields: gaps, base },
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    let client = ClientId(Uuid::now_v7());
+    for batch in mutations.chunks(MAX_PUSH_BATCH) {
+        let req = PushRequest {
+            client_id: client,
+            mutations: batch.to_vec(),
+        };
+        let results = st.store.push(&viewer, users, &req, st.now_ms()).await?;
+        for (m, r) in batch.iter().zip(results) {
+            let Some(row) = report.rows.iter_mut().find(|row| row.line as u64 == m.seq) else {
+                continue;
+            };
+            match (r.status, &m.op) {
+                (MutationStatus::Rejected, _) => {
+                    row.status = RowStatus::Invalid;
+                    row.message = r.message;
+                }
+                (_, Op::Create { .. }) => report.created += 1,
+                _ => report.merged += 1,
+            }
+        }
+    }
+    report.skipped = report.rows.len() - report.created - report.merged;
+    report.done = true;
+    tracing::info!(
+        created = report.created,
+        merged = report.merged,
+        skipped = report.skipped,
+        "customers imported"
+    );
+    Ok(())
+}
