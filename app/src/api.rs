@@ -112,3 +112,9 @@ pub async fn get<T: DeserializeOwned>(token: &str, path: &str) -> ApiResult<T> {
 pub async fn post<B: Serialize, T: DeserializeOwned>(token: &str, path: &str, body: &B) -> ApiResult<T> {
     json(send(authed(Request::post(&format!("/api{path}")), token).json(body)).await?).await
 }
+
+/// `POST /api{path}` with a file's bytes as the body, answered with JSON.
+pub async fn post_bytes<T: DeserializeOwned>(token: &str, path: &str, bytes: &[u8]) -> ApiResult<T> {
+    let body = js_sys::Uint8Array::from(bytes);
+    json(send(authed(Request::post(&format!("/api{path}")), token).body(body)).await?).await
+}

@@ -5,8 +5,8 @@ use crate::components::{Header, IssuesBanner};
 use crate::db::{LocalDb, DB_NAME};
 use crate::i18n::{use_i18n, I18n, Lang, Msg};
 use crate::pages::{
-    customer::CustomerPage, customers::CustomersPage, login::LoginPage, new_customer::NewCustomerPage, pool::PoolPage,
-    sync::SyncPage, team::TeamPage,
+    customer::CustomerPage, customers::CustomersPage, import::ImportPage, login::LoginPage,
+    new_customer::NewCustomerPage, pool::PoolPage, sync::SyncPage, team::TeamPage,
 };
 use crate::sync::{AppCtx, Status, PERIOD_MS};
 use leptos::ev;
@@ -84,6 +84,7 @@ fn Shell(db: LocalDb) -> impl IntoView {
                             <Route path=path!("/customers/:id") view=CustomerPage />
                             <Route path=path!("/sync") view=SyncPage />
                             <Route path=path!("/pool") view=PoolPage />
+                            <Route path=path!("/import") view=ImportPage />
                             <Route path=path!("/team") view=TeamPage />
                         </Routes>
                     </main>

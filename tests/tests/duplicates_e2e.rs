@@ -115,3 +115,41 @@ async fn duplicate_created_offline_is_flagged_after_sync_and_merged_by_the_manag
     phone.quit().await;
     console.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rep_imports_a_spreadsheet_after_a_preview_that_catches_duplicates() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let rep2 = server.login("rep2").await;
+    let created = rep2
+        .push_one(
+            json!({"seq": 1, "entity": "customer", "id": Uuid::now_v7(), "op": "create",
+                         "fields": {"name": "北京华信科技有限公司", "owner_id": server.users.rep2.id}}),
+        )
+        .await;
+    assert_eq!(created["status"], "applied", "{created}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("客户.csv");
+    std::fs::write(
+        &file,
+        "名称,电话\n华信科技（北京）有限公司,\n南京立达电子有限公司,025-84561234\n",
+    )
+    .unwrap();
+
+    let browser = Browser::start(&server.url).await;
+    browser.login("rep1", PASSWORD).await;
+    browser.click("#import").await;
+    browser
+        .wait_for("#import-file")
+        .await
+        .send_keys(file.display().to_string())
+        .await
+        .unwrap();
+    browser.wait_text("#import-rows .status", "Already exists").await;
+    assert_eq!(browser.texts("#import-rows .status").await, ["Already exists", "New"]);
+    browser.click("#import-confirm").await;
+    browser.wait_for("#import-done").await;
+    browser.click(".back").await;
+    browser.wait_text(".customer-row .name", "南京立达电子有限公司").await;
+    assert_eq!(browser.texts(".customer-row .name").await, ["南京立达电子有限公司"]);
+    browser.quit().await;
+}

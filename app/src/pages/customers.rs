@@ -38,6 +38,7 @@ pub fn CustomersPage() -> impl IntoView {
             <div class="toolbar">
                 <input id="search" type="search" placeholder=move || i18n.t(Msg::SearchHint) bind:value=query />
                 <a id="new-customer" class="button primary" href="/new-customer">"+ "{move || i18n.t(Msg::NewCustomer)}</a>
+                <a id="import" class="button secondary" href="/import">{move || i18n.t(Msg::Import)}</a>
             </div>
             <ReturningSoon />
             <h2>{move || i18n.t(Msg::MyCustomers)}</h2>

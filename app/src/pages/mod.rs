@@ -2,6 +2,7 @@
 
 pub mod customer;
 pub mod customers;
+pub mod import;
 pub mod login;
 pub mod new_customer;
 pub mod pool;
