@@ -118,3 +118,8 @@ pub async fn post_bytes<T: DeserializeOwned>(token: &str, path: &str, bytes: &[u
     let body = js_sys::Uint8Array::from(bytes);
     json(send(authed(Request::post(&format!("/api{path}")), token).body(body)).await?).await
 }
+
+/// `PUT /api{path}` with a JSON body, answered with JSON.
+pub async fn put<B: Serialize, T: DeserializeOwned>(token: &str, path: &str, body: &B) -> ApiResult<T> {
+    json(send(authed(Request::put(&format!("/api{path}")), token).json(body)).await?).await
+}

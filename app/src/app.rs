@@ -6,7 +6,7 @@ use crate::db::{LocalDb, DB_NAME};
 use crate::i18n::{use_i18n, I18n, Lang, Msg};
 use crate::pages::{
     customer::CustomerPage, customers::CustomersPage, import::ImportPage, login::LoginPage,
-    new_customer::NewCustomerPage, pool::PoolPage, sync::SyncPage, team::TeamPage,
+    new_customer::NewCustomerPage, pool::PoolPage, settings::SettingsPage, sync::SyncPage, team::TeamPage,
 };
 use crate::sync::{AppCtx, Status, PERIOD_MS};
 use leptos::ev;
@@ -85,6 +85,7 @@ fn Shell(db: LocalDb) -> impl IntoView {
                             <Route path=path!("/sync") view=SyncPage />
                             <Route path=path!("/pool") view=PoolPage />
                             <Route path=path!("/import") view=ImportPage />
+                            <Route path=path!("/settings") view=SettingsPage />
                             <Route path=path!("/team") view=TeamPage />
                         </Routes>
                     </main>

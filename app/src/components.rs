@@ -78,6 +78,12 @@ pub fn Header() -> impl IntoView {
                 .is_some_and(|s| s.user.role != yingpan_shared::user::Role::Rep)
         })
     };
+    let is_admin = move || {
+        app.session.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.user.role == yingpan_shared::user::Role::Admin)
+        })
+    };
     let who = move || {
         app.session
             .with(|s| s.as_ref().map(|s| s.user.display_name.clone()).unwrap_or_default())
@@ -97,6 +103,9 @@ pub fn Header() -> impl IntoView {
             <a id="nav-pool" class="chip" href="/pool">{move || i18n.t(Msg::Pool)}</a>
             <Show when=is_manager>
                 <a id="nav-team" class="chip" href="/team">{move || i18n.t(Msg::Team)}</a>
+            </Show>
+            <Show when=is_admin>
+                <a id="nav-settings" class="chip" href="/settings">{move || i18n.t(Msg::Settings)}</a>
             </Show>
             <span class="spacer"></span>
             <span class="who">{who}</span>

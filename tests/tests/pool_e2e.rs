@@ -137,3 +137,34 @@ async fn manager_spreads_a_departed_reps_book_and_the_old_device_keeps_none_of_i
     console.quit().await;
     phone.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_sets_the_pool_rules_and_the_duplicate_policy() {
+    let server = server().await;
+    let browser = Browser::start(&server.url).await;
+    browser.login("admin", PASSWORD).await;
+    browser.click("#nav-settings").await;
+    browser.fill("#max-claims", "5").await;
+    browser.fill("#grade-A-follow-up", "60").await;
+    browser.fill("#grade-A-deal", "0").await;
+    browser.click("#policy-block").await;
+    browser.click("#save-settings").await;
+    browser.wait_text("#settings-message", "Saved").await;
+    let admin = server.login("admin").await;
+    let (_, rules) = admin.get("/api/pool/rules").await;
+    assert_eq!(rules["max_claims_per_day"], 5);
+    assert_eq!(
+        rules["grade_overrides"]["A"],
+        json!({"follow_up_days": 60, "deal_days": 0})
+    );
+    assert_eq!(rules["max_owned"], 200, "untouched fields keep their values");
+    assert_eq!(admin.get("/api/duplicates/policy").await.1, json!("block"));
+    // Nonsense is explained, nothing saved.
+    browser.fill("#max-owned", "0").await;
+    browser.click("#save-settings").await;
+    browser
+        .wait_text("#settings-message", "the owned-customer cap must be at least 1")
+        .await;
+    assert_eq!(admin.get("/api/pool/rules").await.1["max_owned"], 200);
+    browser.quit().await;
+}

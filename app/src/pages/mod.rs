@@ -6,6 +6,7 @@ pub mod import;
 pub mod login;
 pub mod new_customer;
 pub mod pool;
+pub mod settings;
 pub mod sync;
 pub mod team;
 
