@@ -333,6 +333,47 @@ pub fn merged_fields(survivor: &FieldMap, merged: &FieldMap, choices: &BTreeMap<
     out
 }
 
+/// How long a merge can be undone.
+pub const UNDO_DAYS: i64 = 30;
+
+/// A merge, as the survivor's timeline shows it (server-made).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MergeRecord {
+    pub id: Uuid,
+    /// The survivor.
+    pub customer_id: Uuid,
+    pub merged_id: Uuid,
+    pub merged_name: String,
+    pub by: UserId,
+    pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub undone_at: Option<DateTime<Utc>>,
+}
+
+/// Whether a merge made at `at` may still be undone at `now`.
+pub fn may_undo(record: &MergeRecord, now: DateTime<Utc>) -> Result<(), String> {
+    if record.undone_at.is_some() {
+        return Err("this merge was already undone".into());
+    }
+    if now - record.at > chrono::Duration::days(UNDO_DAYS) {
+        return Err(format!("a merge can be undone for {UNDO_DAYS} days; this one is older"));
+    }
+    Ok(())
+}
+
+/// The survivor's fields after undoing a merge: each field the merge changed
+/// goes back, unless someone has changed it since (their edit stands).
+pub fn unmerged_fields(current: &FieldMap, before: &FieldMap, after: &FieldMap) -> FieldMap {
+    let mut out = current.clone();
+    for field in MERGED_FIELDS {
+        let (b, a) = (before.get(field), after.get(field));
+        if b != a && current.get(field) == a {
+            out.insert(field.into(), b.cloned().unwrap_or(Value::Null));
+        }
+    }
+    out
+}
+
 /// Why a customer was refused under [`DuplicatePolicy::Block`].
 pub fn duplicate_refusal(existing: &str, owner: Option<&str>) -> String {
     match owner {
@@ -516,6 +557,36 @@ mod tests {
         assert_eq!(out["phone"], "010-62345678", "a gap filled");
         assert_eq!(out["region"], "北京", "the survivor's by default");
         assert_eq!((out["id"].as_str(), out["owner_id"].as_str()), (Some("a"), Some("x")));
+    }
+
+    #[test]
+    fn undo_restores_what_the_merge_changed_but_not_later_edits() {
+        let map = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let before = map(serde_json::json!({"name": "华信", "phone": null, "region": "北京"}));
+        let after = map(serde_json::json!({"name": "北京华信科技", "phone": "010-1", "region": "北京"}));
+        let now = map(serde_json::json!({"name": "北京华信科技", "phone": "010-2", "region": "海淀"}));
+        let out = unmerged_fields(&now, &before, &after);
+        assert_eq!(out["name"], "华信", "changed by the merge: back");
+        assert_eq!(out["phone"], "010-2", "edited since: kept");
+        assert_eq!(out["region"], "海淀");
+    }
+
+    #[test]
+    fn merges_can_be_undone_for_thirty_days_once() {
+        let at: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        let mut record = MergeRecord {
+            id: Uuid::nil(),
+            customer_id: Uuid::nil(),
+            merged_id: Uuid::nil(),
+            merged_name: "x".into(),
+            by: UserId(Uuid::nil()),
+            at,
+            undone_at: None,
+        };
+        assert!(may_undo(&record, at + chrono::Duration::days(30)).is_ok());
+        assert!(may_undo(&record, at + chrono::Duration::days(31)).is_err());
+        record.undone_at = Some(at);
+        assert!(may_undo(&record, at).is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::activity::Activity;
 use crate::conflict::Conflict;
 use crate::contact::Contact;
 use crate::customer::Customer;
-use crate::dedup::DuplicateFlag;
+use crate::dedup::{DuplicateFlag, MergeRecord};
 use crate::ownership::OwnershipChange;
 use crate::pool::PoolEntry;
 use crate::validate::ValidationError;
@@ -31,10 +31,12 @@ pub enum EntityKind {
     PoolEntry,
     /// A new customer that looks like an existing one.
     Duplicate,
+    /// A merge of another customer into this one (history, undoable).
+    Merge,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 7] = [
+    pub const ALL: [EntityKind; 8] = [
         EntityKind::Customer,
         EntityKind::Contact,
         EntityKind::Activity,
@@ -42,6 +44,7 @@ impl EntityKind {
         EntityKind::Ownership,
         EntityKind::PoolEntry,
         EntityKind::Duplicate,
+        EntityKind::Merge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl EntityKind {
             EntityKind::Ownership => "ownership",
             EntityKind::PoolEntry => "pool_entry",
             EntityKind::Duplicate => "duplicate",
+            EntityKind::Merge => "merge",
         }
     }
 
@@ -69,7 +73,8 @@ impl EntityKind {
             | EntityKind::Activity
             | EntityKind::Conflict
             | EntityKind::Ownership
-            | EntityKind::Duplicate => Some("customer_id"),
+            | EntityKind::Duplicate
+            | EntityKind::Merge => Some("customer_id"),
         }
     }
 
@@ -79,9 +84,11 @@ impl EntityKind {
             EntityKind::Customer => &["id", "owner_id", "owner_since", "last_activity_at"],
             EntityKind::Contact => &["id", "customer_id"],
             EntityKind::Activity => &["id", "customer_id", "at", "by"],
-            EntityKind::Conflict | EntityKind::Ownership | EntityKind::PoolEntry | EntityKind::Duplicate => {
-                &["id", "customer_id"]
-            }
+            EntityKind::Conflict
+            | EntityKind::Ownership
+            | EntityKind::PoolEntry
+            | EntityKind::Duplicate
+            | EntityKind::Merge => &["id", "customer_id"],
         }
     }
 
@@ -101,7 +108,7 @@ impl EntityKind {
 
     /// Server-made records that can never be dismissed by a client.
     pub fn is_permanent(self) -> bool {
-        matches!(self, EntityKind::Ownership | EntityKind::PoolEntry)
+        matches!(self, EntityKind::Ownership | EntityKind::PoolEntry | EntityKind::Merge)
     }
 
     /// Records every signed-in user sees, whoever owns what: the pool's
@@ -123,6 +130,7 @@ impl EntityKind {
             EntityKind::Ownership => roundtrip::<OwnershipChange>(fields),
             EntityKind::PoolEntry => roundtrip::<PoolEntry>(fields),
             EntityKind::Duplicate => roundtrip::<DuplicateFlag>(fields),
+            EntityKind::Merge => roundtrip::<MergeRecord>(fields),
         }
     }
 }

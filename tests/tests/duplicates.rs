@@ -11,6 +11,7 @@ yingpan_tests::on_both_backends!(
     customers_written_before_the_index_existed_are_found,
     duplicate_created_offline_is_flagged_for_its_rep_and_manager_and_can_be_dismissed,
     merge_moves_history_to_the_survivor_and_redirects_late_changes,
+    merge_can_be_undone_within_thirty_days,
 );
 
 /// What `api` holds after syncing from scratch, by (entity, id).
@@ -260,5 +261,79 @@ async fn merge_moves_history_to_the_survivor_and_redirects_late_changes(server: 
         check(&manager, &[("name", "华信科技")]).await.len(),
         1,
         "only the survivor is left to find"
+    );
+}
+
+async fn merge_can_be_undone_within_thirty_days(server: TestServer) {
+    let rep2 = server.login("rep2").await;
+    let (survivor, _) = create(&rep2, "北京华信科技有限公司", None, Some(server.users.rep2.id.0)).await;
+    let rep1 = server.login("rep1").await;
+    let (merged, _) = create(&rep1, "华信科技", Some("010-62345678"), Some(server.users.rep1.id.0)).await;
+    let contact = Uuid::now_v7();
+    rep1.push_one(json!({"seq": 1, "entity": "contact", "id": contact, "op": "create",
+                         "fields": {"customer_id": merged, "name": "王芳"}}))
+        .await;
+    let manager = server.login("manager").await;
+    let (status, _) = manager
+        .post(&format!("/api/customers/{survivor}/merge"), &json!({"merged": merged}))
+        .await;
+    assert_eq!(status, 200);
+    let held = cache(&rep2).await;
+    let merges = of_kind(&held, "merge");
+    assert_eq!(merges.len(), 1, "the survivor's timeline shows the merge");
+    assert_eq!(merges[0]["merged_name"], "华信科技");
+    let merge = merges[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        held[&("customer".to_owned(), survivor.to_string())]["phone"],
+        "010-62345678"
+    );
+
+    let (status, body) = manager.post(&format!("/api/merges/{merge}/undo"), &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["restored"], 1);
+    let back = cache(&rep1).await;
+    assert_eq!(back[&("customer".to_owned(), merged.to_string())]["name"], "华信科技");
+    assert_eq!(
+        back[&("contact".to_owned(), contact.to_string())]["customer_id"],
+        json!(merged)
+    );
+    let theirs = cache(&rep2).await;
+    assert!(
+        !theirs.contains_key(&("contact".to_owned(), contact.to_string())),
+        "the contact went back"
+    );
+    assert_eq!(
+        theirs[&("customer".to_owned(), survivor.to_string())]["phone"],
+        Value::Null,
+        "the merge's fill-in is undone"
+    );
+    let (status, body) = manager.post(&format!("/api/merges/{merge}/undo"), &json!({})).await;
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (422, Some("this merge was already undone"))
+    );
+
+    // Too late after 30 days.
+    let (status, _) = manager
+        .post(&format!("/api/customers/{survivor}/merge"), &json!({"merged": merged}))
+        .await;
+    assert_eq!(status, 200);
+    server.advance_days(31);
+    let manager = server.login("manager").await;
+    let again = of_kind(&cache(&manager).await, "merge")
+        .into_iter()
+        .find(|m| m["undone_at"].is_null())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = manager.post(&format!("/api/merges/{again}/undo"), &json!({})).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        manager
+            .post(&format!("/api/merges/{}/undo", Uuid::now_v7()), &json!({}))
+            .await
+            .0,
+        404
     );
 }

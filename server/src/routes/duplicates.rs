@@ -102,6 +102,31 @@ pub async fn merge(
     Ok(Json(Merged { moved }))
 }
 
+#[derive(serde::Serialize)]
+pub struct Unmerged {
+    /// Child records that went back to the restored customer.
+    restored: u64,
+}
+
+pub async fn undo_merge(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<Unmerged>, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::BadRequest(format!("{id} is not a valid merge id")))?;
+    let users = st.store.users().await?;
+    let restored = st
+        .store
+        .undo_merge(&Viewer::from(&auth.user), &users, id, st.now_ms())
+        .await?
+        .map_err(|refusal| match refusal {
+            crate::store::Refusal::NotFound => ApiError::NotFound("there is no such merge".into()),
+            other => other.into(),
+        })?;
+    tracing::info!(merge = %id, restored, "merge undone");
+    Ok(Json(Unmerged { restored }))
+}
+
 pub async fn policy(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<DuplicatePolicy>, ApiError> {
     Ok(Json(st.store.duplicate_policy().await?))
 }

@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/records/{entity}/{id}", get(records::get_record))
         .route("/customers/{id}/owner", post(customers::reassign))
         .route("/customers/{id}/merge", post(duplicates::merge))
+        .route("/merges/{id}/undo", post(duplicates::undo_merge))
         .route("/duplicates", get(duplicates::check))
         .route("/import/customers", post(import::customers))
         .route(

@@ -127,6 +127,15 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<Candidate>>;
     async fn duplicate_policy(&self) -> StoreResult<DuplicatePolicy>;
+    /// Undoes merge `id` (for 30 days) in one transaction; returns how many
+    /// child records went back to the restored customer.
+    async fn undo_merge(
+        &self,
+        viewer: &Viewer,
+        users: &[User],
+        id: uuid::Uuid,
+        now: i64,
+    ) -> StoreResult<Result<u64, Refusal>>;
     /// Merges customer `merged` into `survivor` in one transaction; returns
     /// how many child records moved.
     async fn merge_customers(

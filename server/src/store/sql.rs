@@ -732,6 +732,22 @@ macro_rules! sql_store {
                 Ok(outcome)
             }
 
+            async fn undo_merge(
+                &self,
+                viewer: &Viewer,
+                users: &[User],
+                id: uuid::Uuid,
+                now: i64,
+            ) -> super::StoreResult<Result<u64, Refusal>> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                lock_writes(&mut tx).await?;
+                let outcome = undo_merge_in(&mut tx, viewer, users, id, now).await?;
+                if outcome.is_ok() {
+                    tx.commit().await?;
+                }
+                Ok(outcome)
+            }
+
             async fn duplicate_policy(&self) -> super::StoreResult<DuplicatePolicy> {
                 let mut conn = self.pool.acquire().await?;
                 load_policy(&mut conn).await
