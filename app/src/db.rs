@@ -17,7 +17,7 @@ use yingpan_shared::sync::{Change, Cursor, Mutation, Op};
 use yingpan_shared::user::User;
 
 pub const DB_NAME: &str = "yingpan";
-const DB_VERSION: u32 = 3;
+const DB_VERSION: u32 = 4;
 const OUTBOX: &str = "outbox";
 const META: &str = "meta";
 /// Index of child records (contacts, activities) by their customer.
@@ -40,6 +40,7 @@ const STORES_V1: [EntityKind; 4] = [
 ];
 const STORES_V2: [EntityKind; 2] = [EntityKind::Ownership, EntityKind::PoolEntry];
 const STORES_V3: [EntityKind; 1] = [EntityKind::Duplicate];
+const STORES_V4: [EntityKind; 1] = [EntityKind::Merge];
 
 /// A storage failure, as text fit to show.
 #[derive(Clone, Debug, PartialEq)]
@@ -114,6 +115,9 @@ impl LocalDb {
                 }
                 if step(3) {
                     add_stores(&STORES_V3)?;
+                }
+                if step(4) {
+                    add_stores(&STORES_V4)?;
                 }
                 Ok(())
             })

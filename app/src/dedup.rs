@@ -13,7 +13,8 @@ use leptos::task::spawn_local;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yingpan_shared::api::DuplicateCandidate;
-use yingpan_shared::dedup::{compare, CustomerKeys, Likeness};
+use yingpan_shared::api::MergeRequest;
+use yingpan_shared::dedup::{compare, CustomerKeys, Keep, Likeness, MERGED_FIELDS};
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::sync::Op;
 
@@ -262,25 +263,13 @@ pub fn DuplicateList() -> impl IntoView {
             app.changed();
         });
     };
-    let merge = move |survivor: String, merged: String| {
-        let token = app
-            .session
-            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
-        error.set(None);
-        spawn_local(async move {
-            let body = yingpan_shared::api::MergeRequest {
-                merged: merged.parse().unwrap_or_default(),
-                keep: Default::default(),
-            };
-            match api::post::<_, serde_json::Value>(&token, &format!("/customers/{survivor}/merge"), &body).await {
-                Ok(_) => app.request_sync(),
-                Err(ApiError::Unreachable) => error.set(Some(i18n.t(Msg::NeedsConnection).to_owned())),
-                Err(e) => error.set(Some(e.message().unwrap_or("error").to_owned())),
-            }
-        });
-    };
+    let choosing = RwSignal::new(None::<(String, String)>);
+    let merge = move |survivor: String, merged: String| choosing.set(Some((survivor, merged)));
     view! {
         <h3>{move || i18n.t(Msg::DuplicateFlags)}</h3>
+        {move || choosing.get().map(|(survivor, merged)| view! {
+            <MergePanel survivor=survivor merged=merged done=choosing error=error />
+        })}
         <Show when=move || error.with(Option::is_some)>
             <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
         </Show>
@@ -319,6 +308,91 @@ pub fn DuplicateList() -> impl IntoView {
                 }.into_any()
             })}
         </Transition>
+    }
+}
+
+/// Which value each differing field keeps, then the merge itself (on the
+/// server, so it needs a connection).
+#[component]
+fn MergePanel(
+    /// The existing customer, which stays.
+    survivor: String,
+    /// The new customer, merged into it.
+    merged: String,
+    /// Cleared when the merge is done or cancelled.
+    done: RwSignal<Option<(String, String)>>,
+    /// Where a failure is told.
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let keep = RwSignal::new(std::collections::BTreeMap::<String, Keep>::new());
+    let pair = StoredValue::new((survivor, merged));
+    let differing = LocalResource::new(move || async move {
+        let (survivor, merged) = pair.get_value();
+        let db = app.db.get_value();
+        let (Ok(Some(a)), Ok(Some(b))) = (
+            db.get(EntityKind::Customer, &survivor).await,
+            db.get(EntityKind::Customer, &merged).await,
+        ) else {
+            return Vec::new();
+        };
+        MERGED_FIELDS
+            .iter()
+            .filter_map(|f| {
+                let (x, y) = (field(&a, f), field(&b, f));
+                (!x.is_empty() && !y.is_empty() && x != y).then(|| (f.to_string(), x, y))
+            })
+            .collect::<Vec<_>>()
+    });
+    let confirm = move |_| {
+        let (survivor, merged) = pair.get_value();
+        let token = app
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
+        let body = MergeRequest {
+            merged: merged.parse().unwrap_or_default(),
+            keep: keep.get_untracked(),
+        };
+        error.set(None);
+        spawn_local(async move {
+            match api::post::<_, serde_json::Value>(&token, &format!("/customers/{survivor}/merge"), &body).await {
+                Ok(_) => {
+                    done.set(None);
+                    app.request_sync();
+                }
+                Err(ApiError::Unreachable) => error.set(Some(i18n.t(Msg::NeedsConnection).to_owned())),
+                Err(e) => error.set(Some(e.message().unwrap_or("error").to_owned())),
+            }
+        });
+    };
+    view! {
+        <div class="card plan" id="merge-panel">
+            <p>{move || i18n.t(Msg::ChooseValues)}</p>
+            <Transition>
+                {move || differing.get().map(|rows| rows.into_iter().map(|(f, mine, theirs)| {
+                    let (f1, f2) = (f.clone(), f.clone());
+                    view! {
+                        <div class="choice">
+                            <label class="inline">
+                                <input type="radio" name=format!("keep-{f}") checked
+                                    on:change=move |_| keep.update(|k| { k.insert(f1.clone(), Keep::Survivor); }) />
+                                {mine}
+                            </label>
+                            <label class="inline">
+                                <input type="radio" name=format!("keep-{f}") id=format!("keep-merged-{f}")
+                                    on:change=move |_| keep.update(|k| { k.insert(f2.clone(), Keep::Merged); }) />
+                                {theirs}
+                            </label>
+                        </div>
+                    }
+                }).collect_view())}
+            </Transition>
+            <div class="actions">
+                <button class="primary" id="confirm-merge" on:click=confirm>{move || i18n.t(Msg::ConfirmMerge)}</button>
+                <button class="secondary" on:click=move |_| done.set(None)>{move || i18n.t(Msg::Cancel)}</button>
+            </div>
+        </div>
     }
 }
 

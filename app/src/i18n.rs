@@ -124,6 +124,11 @@ messages! {
     UnsyncedOnSignOut => "还有未同步的修改，退出将丢失它们。仍要退出吗？", "Some changes are not synced yet and will be lost if you sign out. Sign out anyway?";
     NetworkDown => "无法连接服务器，请检查网络后重试", "Cannot reach the server; check the connection and try again";
     Pool => "公海", "Pool";
+    MergedIn => "已合并客户", "Merged in";
+    Undo => "撤销合并", "Undo merge";
+    Undone => "已撤销", "undone";
+    ChooseValues => "选择保留的值", "Choose which values to keep";
+    ConfirmMerge => "确认合并", "Merge";
     Settings => "设置", "Settings";
     PoolRules => "公海规则", "Pool rules";
     MaxOwned => "每人最多拥有客户数", "Most customers a rep may own";

@@ -99,6 +99,9 @@ async fn duplicate_created_offline_is_flagged_after_sync_and_merged_by_the_manag
         .wait_text("#duplicate-list .name", "华信科技（北京）有限公司")
         .await;
     console.click("#duplicate-list .merge").await;
+    // Field by field: keep the new record's fuller name.
+    console.click("#keep-merged-name").await;
+    console.click("#confirm-merge").await;
     console.wait_text(".empty", "No possible duplicates").await;
 
     // Both reps' devices agree with the server: one customer, rep2's.
@@ -112,6 +115,18 @@ async fn duplicate_created_offline_is_flagged_after_sync_and_merged_by_the_manag
         .await; // 华信科技
     assert_eq!(found.as_array().unwrap().len(), 1);
     assert_eq!(found[0]["id"], json!(existing));
+    let (_, kept) = rep2.get(&format!("/api/records/customer/{existing}")).await;
+    assert_eq!(kept["name"], "华信科技（北京）有限公司", "the chosen value");
+
+    // A wrong merge is undone from the survivor's timeline.
+    console.open(&format!("/customers/{existing}")).await;
+    console.wait_text(".merge-row .kind", "Merged in").await;
+    console.click(".undo-merge").await;
+    console.wait_gone(".merge-row .undo-merge", "Undo merge").await;
+    phone.click("#sync-badge").await;
+    phone.wait_text(".customer-row .name", "华信科技（北京）有限公司").await;
+    let (_, kept) = rep2.get(&format!("/api/records/customer/{existing}")).await;
+    assert_eq!(kept["name"], "北京华信科技有限公司", "the merge's change is reverted");
     phone.quit().await;
     console.quit().await;
 }

@@ -34,6 +34,7 @@ pub fn CustomerPage() -> impl IntoView {
             contacts.sort_by_key(|c| field(c, "id"));
             let mut timeline = db.children_of(EntityKind::Activity, &id).await.unwrap_or_default();
             timeline.extend(db.children_of(EntityKind::Ownership, &id).await.unwrap_or_default());
+            timeline.extend(db.children_of(EntityKind::Merge, &id).await.unwrap_or_default());
             timeline.sort_by_key(|a| std::cmp::Reverse(field(a, "at")));
             let users = db.users().await.unwrap_or_default();
             (customer, contacts, (timeline, users))
@@ -209,6 +210,9 @@ fn Timeline(entries: Vec<FieldMap>, users: Vec<User>) -> impl IntoView {
                 if a.contains_key("from") || a.contains_key("to") {
                     return view! { <OwnershipRow change=a users=users.clone() /> }.into_any();
                 }
+                if a.contains_key("merged_id") {
+                    return view! { <MergeRow merge=a users=users.clone() /> }.into_any();
+                }
                 let kind = match field(&a, "kind").as_str() {
                     "call" => Msg::KindCall,
                     "email" => Msg::KindEmail,
@@ -257,6 +261,54 @@ fn OwnershipRow(change: FieldMap, users: Vec<User>) -> impl IntoView {
             </div>
             <p>{route}{by.map(|b| view! { " · "{move || i18n.t(Msg::By)}" "{b.clone()} })}</p>
             {(!reason.is_empty()).then(|| view! { <p class="reason">{reason.clone()}</p> })}
+        </li>
+    }
+}
+
+/// A merge into this customer, with undo while it is allowed (30 days).
+#[component]
+fn MergeRow(merge: FieldMap, users: Vec<User>) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let error = RwSignal::new(None::<String>);
+    let undone = !field(&merge, "undone_at").is_empty();
+    let recent = merge
+        .get("at")
+        .and_then(Value::as_str)
+        .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
+        .is_some_and(|at| {
+            let now = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+            now - at <= chrono::Duration::days(yingpan_shared::dedup::UNDO_DAYS)
+        });
+    let id = field(&merge, "id");
+    let undo = move |_| {
+        let path = format!("/merges/{id}/undo");
+        let token = app
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
+        spawn_local(async move {
+            match crate::api::post::<_, Value>(&token, &path, &serde_json::json!({})).await {
+                Ok(_) => app.request_sync(),
+                Err(e) => error.set(Some(e.message().unwrap_or("network").to_owned())),
+            }
+        });
+    };
+    view! {
+        <li class="ownership-row merge-row">
+            <div class="activity-head">
+                <span class="kind">{move || i18n.t(Msg::MergedIn)}</span>
+                <time>{local_time(&field(&merge, "at"))}</time>
+            </div>
+            <p>
+                <strong>{field(&merge, "merged_name")}</strong>" · "{move || i18n.t(Msg::By)}" "{user_name(&users, &field(&merge, "by"))}
+                {undone.then(|| view! { " · "{move || i18n.t(Msg::Undone)} })}
+            </p>
+            {(!undone && recent).then(|| view! {
+                <button class="secondary undo-merge" on:click=undo.clone()>{move || i18n.t(Msg::Undo)}</button>
+            })}
+            <Show when=move || error.with(Option::is_some)>
+                <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
         </li>
     }
 }
