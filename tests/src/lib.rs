@@ -291,6 +291,24 @@ impl Api {
         }
     }
 
+    /// What this user's device would hold after syncing from scratch:
+    /// (entity, id) → data.
+    pub async fn cache(&self) -> std::collections::HashMap<(String, String), Value> {
+        let mut held = std::collections::HashMap::new();
+        for c in self.pull_all().await {
+            let key = (
+                c["entity"].as_str().unwrap().to_owned(),
+                c["id"].as_str().unwrap().to_owned(),
+            );
+            if c["data"].is_null() {
+                held.remove(&key);
+            } else {
+                held.insert(key, c["data"].clone());
+            }
+        }
+        held
+    }
+
     pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
         self.send(reqwest::Method::PUT, path, body).await
     }

@@ -14,23 +14,6 @@ yingpan_tests::on_both_backends!(
     merge_can_be_undone_within_thirty_days,
 );
 
-/// What `api` holds after syncing from scratch, by (entity, id).
-async fn cache(api: &Api) -> std::collections::HashMap<(String, String), Value> {
-    let mut held = std::collections::HashMap::new();
-    for c in api.pull_all().await {
-        let key = (
-            c["entity"].as_str().unwrap().to_owned(),
-            c["id"].as_str().unwrap().to_owned(),
-        );
-        if c["data"].is_null() {
-            held.remove(&key);
-        } else {
-            held.insert(key, c["data"].clone());
-        }
-    }
-    held
-}
-
 fn of_kind<'a>(held: &'a std::collections::HashMap<(String, String), Value>, entity: &str) -> Vec<&'a Value> {
     held.iter().filter(|((e, _), _)| e == entity).map(|(_, d)| d).collect()
 }
@@ -161,7 +144,7 @@ async fn duplicate_created_offline_is_flagged_for_its_rep_and_manager_and_can_be
     let (_, r) = create(&rep1, "南京立达电子有限公司", None, Some(server.users.rep1.id.0)).await;
     assert_eq!(r["status"], "applied");
 
-    let held = cache(&rep1).await;
+    let held = rep1.cache().await;
     let flags = of_kind(&held, "duplicate");
     assert_eq!(flags.len(), 1, "only the duplicate is flagged: {flags:?}");
     assert_eq!(
@@ -174,18 +157,18 @@ async fn duplicate_created_offline_is_flagged_for_its_rep_and_manager_and_can_be
     );
     let manager = server.login("manager").await;
     assert_eq!(
-        of_kind(&cache(&manager).await, "duplicate").len(),
+        of_kind(&manager.cache().await, "duplicate").len(),
         1,
         "the manager sees it too"
     );
-    assert!(of_kind(&cache(&rep2).await, "duplicate").is_empty());
+    assert!(of_kind(&rep2.cache().await, "duplicate").is_empty());
 
     let flag = flags[0]["id"].as_str().unwrap();
     let dismissed = rep1
         .push_one(json!({"seq": 1, "entity": "duplicate", "id": flag, "op": "delete"}))
         .await;
     assert_eq!(dismissed["status"], "applied", "not a duplicate");
-    assert!(of_kind(&cache(&manager).await, "duplicate").is_empty());
+    assert!(of_kind(&manager.cache().await, "duplicate").is_empty());
 }
 
 async fn merge_moves_history_to_the_survivor_and_redirects_late_changes(server: TestServer) {
@@ -219,7 +202,7 @@ async fn merge_moves_history_to_the_survivor_and_redirects_late_changes(server: 
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["moved"], 1);
 
-    let held = cache(&rep2).await;
+    let held = rep2.cache().await;
     let kept = &held[&("customer".to_owned(), survivor.to_string())];
     assert_eq!(
         (kept["name"].as_str(), kept["phone"].as_str()),
@@ -233,7 +216,7 @@ async fn merge_moves_history_to_the_survivor_and_redirects_late_changes(server: 
         of_kind(&held, "duplicate").is_empty(),
         "the flag between the two is gone"
     );
-    let old = cache(&rep1).await;
+    let old = rep1.cache().await;
     assert!(!old.contains_key(&("customer".to_owned(), merged.to_string())));
     assert!(!old.contains_key(&("contact".to_owned(), contact.to_string())));
 
@@ -250,7 +233,7 @@ async fn merge_moves_history_to_the_survivor_and_redirects_late_changes(server: 
                          "fields": {"region": "北京"}, "base": {}}))
         .await;
     assert_eq!(edit["status"], "applied", "{edit}");
-    let held = cache(&rep2).await;
+    let held = rep2.cache().await;
     assert_eq!(held[&("customer".to_owned(), survivor.to_string())]["region"], "北京");
     let names: Vec<&str> = of_kind(&held, "contact")
         .iter()
@@ -278,7 +261,7 @@ async fn merge_can_be_undone_within_thirty_days(server: TestServer) {
         .post(&format!("/api/customers/{survivor}/merge"), &json!({"merged": merged}))
         .await;
     assert_eq!(status, 200);
-    let held = cache(&rep2).await;
+    let held = rep2.cache().await;
     let merges = of_kind(&held, "merge");
     assert_eq!(merges.len(), 1, "the survivor's timeline shows the merge");
     assert_eq!(merges[0]["merged_name"], "华信科技");
@@ -291,13 +274,13 @@ async fn merge_can_be_undone_within_thirty_days(server: TestServer) {
     let (status, body) = manager.post(&format!("/api/merges/{merge}/undo"), &json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["restored"], 1);
-    let back = cache(&rep1).await;
+    let back = rep1.cache().await;
     assert_eq!(back[&("customer".to_owned(), merged.to_string())]["name"], "华信科技");
     assert_eq!(
         back[&("contact".to_owned(), contact.to_string())]["customer_id"],
         json!(merged)
     );
-    let theirs = cache(&rep2).await;
+    let theirs = rep2.cache().await;
     assert!(
         !theirs.contains_key(&("contact".to_owned(), contact.to_string())),
         "the contact went back"
@@ -320,7 +303,7 @@ async fn merge_can_be_undone_within_thirty_days(server: TestServer) {
     assert_eq!(status, 200);
     server.advance_days(31);
     let manager = server.login("manager").await;
-    let again = of_kind(&cache(&manager).await, "merge")
+    let again = of_kind(&manager.cache().await, "merge")
         .into_iter()
         .find(|m| m["undone_at"].is_null())
         .unwrap()["id"]

@@ -43,23 +43,6 @@ async fn pool_customer(server: &TestServer, name: &str) -> Uuid {
     id
 }
 
-/// What `api` holds after syncing from scratch: (entity, id) → data.
-async fn cache(api: &Api) -> HashMap<(String, String), Value> {
-    let mut held = HashMap::new();
-    for c in api.pull_all().await {
-        let key = (
-            c["entity"].as_str().unwrap().to_owned(),
-            c["id"].as_str().unwrap().to_owned(),
-        );
-        if c["data"].is_null() {
-            held.remove(&key);
-        } else {
-            held.insert(key, c["data"].clone());
-        }
-    }
-    held
-}
-
 fn holds(cache: &HashMap<(String, String), Value>, entity: &str, id: Uuid) -> bool {
     cache.contains_key(&(entity.to_owned(), id.to_string()))
 }
@@ -67,7 +50,7 @@ fn holds(cache: &HashMap<(String, String), Value>, entity: &str, id: Uuid) -> bo
 async fn rep_sees_pool_summaries_and_exactly_one_of_two_claims_wins(server: TestServer) {
     let id = pool_customer(&server, "苏州恒达机械有限公司").await;
     let (rep1, rep2) = (server.login("rep1").await, server.login("rep2").await);
-    let seen = cache(&rep1).await;
+    let seen = rep1.cache().await;
     let entry = &seen[&("pool_entry".to_owned(), id.to_string())];
     assert_eq!(entry["name"], "苏州恒达机械有限公司");
     assert_eq!(entry["industry"], "机械制造");
@@ -85,7 +68,7 @@ async fn rep_sees_pool_summaries_and_exactly_one_of_two_claims_wins(server: Test
     assert_eq!(first["status"], "rejected");
     assert_eq!(first["message"], "another rep claimed this customer first");
 
-    let (winner, loser) = (cache(&rep2).await, cache(&rep1).await);
+    let (winner, loser) = (rep2.cache().await, rep1.cache().await);
     assert!(holds(&winner, "customer", id));
     assert_eq!(
         winner[&("customer".to_owned(), id.to_string())]["owner_id"],
@@ -133,7 +116,7 @@ async fn released_customer_cannot_be_reclaimed_during_the_cooldown(server: TestS
     let rename = json!({"seq": 1, "entity": "customer", "id": id, "op": "update",
                         "fields": {"name": "杭州锦程供应链有限公司"}, "base": {"name": "杭州锦程物流有限公司"}});
     assert_eq!(manager.push_one(rename).await["status"], "applied");
-    let entry = &cache(&rep).await[&("pool_entry".to_owned(), id.to_string())];
+    let entry = &rep.cache().await[&("pool_entry".to_owned(), id.to_string())];
     assert_eq!(
         (entry["name"].as_str(), entry["reason"].as_str()),
         (Some("杭州锦程供应链有限公司"), Some("客户暂无需求"))
@@ -217,7 +200,7 @@ async fn neglected_customer_returns_to_the_pool_and_follow_up_restarts_the_clock
     assert_eq!(auto_return(&server).await, 0, "a second run finds nothing left");
 
     let rep = server.login("rep1").await; // a month on: a fresh session
-    let held = cache(&rep).await;
+    let held = rep.cache().await;
     assert!(holds(&held, "customer", kept));
     assert!(
         !holds(&held, "customer", neglected),
@@ -272,7 +255,7 @@ async fn every_ownership_change_is_in_the_history_and_the_timeline(server: TestS
     assert_eq!(none, json!([]));
 
     // The manager's device holds the whole history under the customer.
-    let held = cache(&manager).await;
+    let held = manager.cache().await;
     let timeline: Vec<&Value> = held
         .iter()
         .filter(|((entity, _), data)| entity == "ownership" && data["customer_id"] == json!(id))
@@ -341,7 +324,7 @@ async fn departed_reps_book_is_spread_and_their_device_can_only_hand_in_facts(se
     assert_eq!(edit["status"], "rejected");
 
     let (rep2, rep3) = (server.login("rep2").await, server.login("rep3").await);
-    let (held2, held3) = (cache(&rep2).await, cache(&rep3).await);
+    let (held2, held3) = (rep2.cache().await, rep3.cache().await);
     for id in &book {
         assert!(
             holds(&held2, "customer", *id) ^ holds(&held3, "customer", *id),
@@ -400,7 +383,7 @@ async fn departure_preview_changes_nothing_and_pool_handover_fills_the_pool(serv
     let (status, _) = manager.post(&url, &json!({"mode": "pool", "confirm": true})).await;
     assert_eq!(status, 200);
     let rep1 = server.login("rep1").await;
-    assert!(holds(&cache(&rep1).await, "pool_entry", id));
+    assert!(holds(&rep1.cache().await, "pool_entry", id));
     assert_eq!(rep1.push_one(claim(id)).await["status"], "applied");
 }
 
@@ -445,7 +428,7 @@ async fn many_reps_claiming_at_once_give_each_customer_one_owner_within_caps(ser
     }
     assert_eq!(total, 20, "every pool customer was claimed exactly once");
     let manager = server.login("manager").await;
-    let held = cache(&manager).await;
+    let held = manager.cache().await;
     for id in &pool {
         let owner = &held[&("customer".to_owned(), id.to_string())]["owner_id"];
         assert!(reps.iter().any(|(u, _)| json!(u) == *owner), "{owner}");
@@ -559,7 +542,7 @@ async fn locked_and_graded_customers_follow_their_rules_and_owners_are_warned_fi
     // but has had no won deal for 90; the locked one stays.
     assert_eq!(auto_return(&server).await, 3);
     let manager = server.login("manager").await;
-    let held = cache(&manager).await;
+    let held = manager.cache().await;
     let owner = |id: Uuid| held[&("customer".to_owned(), id.to_string())]["owner_id"].clone();
     assert_eq!(owner(locked), json!(server.users.rep1.id));
     for id in [plain, graded, busy] {
