@@ -75,15 +75,28 @@ macro_rules! dedup_sql {
 
         /// Customers sharing name grams (most shared first), or the phone or
         /// email, with `keys`.
+        /// `similar`: also names sharing character pairs (the as-you-type
+        /// check); otherwise only the exact same name core (the check on every
+        /// create, which must stay cheap however common a name's characters).
         async fn find_candidates(
             conn: &mut Conn,
             keys: &CustomerKeys,
             exclude: Option<uuid::Uuid>,
             limit: u32,
+            similar: bool,
         ) -> super::StoreResult<Vec<Candidate>> {
             let mut ids: Vec<String> = Vec::new();
             let grams = name_grams(&keys.name);
-            if !grams.is_empty() {
+            if !similar && !keys.name.core.is_empty() {
+                let rows = sqlx::query("SELECT customer_id FROM customer_keys WHERE core = $1 LIMIT 20")
+                    .bind(&keys.name.core)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                for row in rows {
+                    ids.push(row.try_get("customer_id")?);
+                }
+            }
+            if similar && !grams.is_empty() {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
                     "SELECT customer_id, COUNT(*) AS hits FROM name_grams WHERE gram IN (",
                 );
@@ -160,7 +173,7 @@ macro_rules! dedup_sql {
             data: &FieldMap,
         ) -> super::StoreResult<Verdict> {
             let keys = keys_of(data);
-            let best = find_candidates(&mut *conn, &keys, Some(id), 20)
+            let best = find_candidates(&mut *conn, &keys, Some(id), 20, false)
                 .await?
                 .into_iter()
                 .map(|c| {

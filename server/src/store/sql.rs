@@ -711,7 +711,7 @@ macro_rules! sql_store {
                 limit: u32,
             ) -> super::StoreResult<Vec<Candidate>> {
                 let mut conn = self.pool.acquire().await?;
-                find_candidates(&mut conn, keys, exclude, limit).await
+                find_candidates(&mut conn, keys, exclude, limit, true).await
             }
 
             async fn merge_customers(
