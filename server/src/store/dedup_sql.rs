@@ -24,14 +24,19 @@ macro_rules! dedup_sql {
             deleted: bool,
         ) -> super::StoreResult<()> {
             let id = id.to_string();
-            sqlx::query("DELETE FROM name_grams WHERE customer_id = $1")
+            // A new customer has nothing indexed yet: one statement, not two.
+            let had_keys = sqlx::query("DELETE FROM customer_keys WHERE customer_id = $1")
                 .bind(&id)
                 .execute(&mut *conn)
-                .await?;
-            sqlx::query("DELETE FROM customer_keys WHERE customer_id = $1")
-                .bind(&id)
-                .execute(&mut *conn)
-                .await?;
+                .await?
+                .rows_affected()
+                > 0;
+            if had_keys {
+                sqlx::query("DELETE FROM name_grams WHERE customer_id = $1")
+                    .bind(&id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
             if deleted {
                 return Ok(());
             }
@@ -87,11 +92,16 @@ macro_rules! dedup_sql {
         ) -> super::StoreResult<Vec<Candidate>> {
             let mut ids: Vec<String> = Vec::new();
             let grams = name_grams(&keys.name);
-            if !similar && !keys.name.core.is_empty() {
-                let rows = sqlx::query("SELECT customer_id FROM customer_keys WHERE core = $1 LIMIT 20")
-                    .bind(&keys.name.core)
-                    .fetch_all(&mut *conn)
-                    .await?;
+            if !similar {
+                let core = Some(&keys.name.core).filter(|c| !c.is_empty());
+                let rows = sqlx::query(
+                    "SELECT customer_id FROM customer_keys WHERE core = $1 OR phone = $2 OR email = $3 LIMIT 20",
+                )
+                .bind(core)
+                .bind(&keys.phone)
+                .bind(&keys.email)
+                .fetch_all(&mut *conn)
+                .await?;
                 for row in rows {
                     ids.push(row.try_get("customer_id")?);
                 }
@@ -111,7 +121,7 @@ macro_rules! dedup_sql {
                     ids.push(row.try_get("customer_id")?);
                 }
             }
-            if keys.phone.is_some() || keys.email.is_some() {
+            if similar && (keys.phone.is_some() || keys.email.is_some()) {
                 let rows = sqlx::query("SELECT customer_id FROM customer_keys WHERE phone = $1 OR email = $2 LIMIT 20")
                     .bind(&keys.phone)
                     .bind(&keys.email)
