@@ -237,10 +237,7 @@ macro_rules! dedup_sql {
                 score,
                 at: chrono::DateTime::from_timestamp_millis(now).unwrap_or_default(),
             };
-            let data = match serde_json::to_value(&flag).map_err(corrupt)? {
-                serde_json::Value::Object(map) => map,
-                _ => return Err(corrupt("flag is not an object")),
-            };
+            let data = fields_of(&flag)?;
             write_record(
                 &mut *conn,
                 EntityKind::Duplicate,
@@ -422,10 +419,7 @@ macro_rules! dedup_sql {
             now: i64,
             author: &str,
         ) -> super::StoreResult<()> {
-            let data = match serde_json::to_value(record).map_err(corrupt)? {
-                serde_json::Value::Object(map) => map,
-                _ => return Err(corrupt("merge record is not an object")),
-            };
+            let data = fields_of(record)?;
             write_record(
                 &mut *conn,
                 EntityKind::Merge,

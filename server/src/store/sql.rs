@@ -61,6 +61,14 @@ pub(super) fn overlay_server_fields(
     data.insert("last_activity_at".into(), time(last_activity));
 }
 
+/// A server-made record's fields, for storing it like any other record.
+pub(super) fn fields_of(record: &impl serde::Serialize) -> StoreResult<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::to_value(record).map_err(corrupt)? {
+        serde_json::Value::Object(map) => Ok(map),
+        other => Err(corrupt(format!("record is not an object: {other}"))),
+    }
+}
+
 pub(super) fn unique_violation(e: sqlx::Error, what: &str) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what.to_owned()),
@@ -70,7 +78,7 @@ pub(super) fn unique_violation(e: sqlx::Error, what: &str) -> StoreError {
 
 macro_rules! sql_store {
     ($store:ident, $db:ty, $migrations:tt, $begin_write:expr, $job_lock:expr) => {
-        use $crate::store::sql::{corrupt, make_user, overlay_server_fields, parse_entity, parse_uuid, unique_violation};
+        use $crate::store::sql::{corrupt, fields_of, make_user, overlay_server_fields, parse_entity, parse_uuid, unique_violation};
         use $crate::store::{Refusal, Store};
         use sqlx::Row as _;
         use std::collections::HashMap;
@@ -239,10 +247,7 @@ macro_rules! sql_store {
                     at,
                     record_deleted: record.deleted,
                 };
-                let data = match serde_json::to_value(&conflict).map_err(corrupt)? {
-                    serde_json::Value::Object(map) => map,
-                    _ => return Err(corrupt("conflict is not an object")),
-                };
+                let data = fields_of(&conflict)?;
                 let author = lost_by.or(kept_by).map(|u| u.to_string()).unwrap_or_default();
                 write_record(
                     &mut *conn,
