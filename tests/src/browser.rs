@@ -105,10 +105,24 @@ impl Browser {
         }
     }
 
+    /// Types `text` into the field (replacing what it held). If a re-render
+    /// replaced the element between finding and typing, types into the new
+    /// one; a form rebuilt mid-typing still fails the test, because what was
+    /// typed into its other fields is gone when it is saved.
     pub async fn fill(&self, css: &str, text: &str) {
-        let input = self.wait_for(css).await;
-        input.clear().await.unwrap();
-        input.send_keys(text).await.unwrap();
+        let mut attempts = 0;
+        loop {
+            let input = self.wait_for(css).await;
+            let typed = async {
+                input.clear().await?;
+                input.send_keys(text).await
+            };
+            match typed.await {
+                Ok(()) => return,
+                Err(e) if attempts < 5 && e.to_string().contains("stale element") => attempts += 1,
+                Err(e) => panic!("fill {css}: {e}"),
+            }
+        }
     }
 
     /// Waits until an element matching `css` shows exactly `text`.

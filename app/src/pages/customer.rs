@@ -76,7 +76,9 @@ pub fn CustomerPage() -> impl IntoView {
                         </button>
                     }
                 >
-                    <AddContact customer_id=id() adding=adding />
+                    // Untracked: building the form must not subscribe it to
+                    // anything that could rebuild it while someone types.
+                    <AddContact customer_id=params.with_untracked(|p| p.get("id").unwrap_or_default()) adding=adding />
                 </Show>
                 <Transition>
                     {move || loaded.get().map(|(_, _, (timeline, users))| view! { <Timeline entries=timeline users=users /> })}
