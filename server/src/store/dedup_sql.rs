@@ -371,13 +371,7 @@ macro_rules! dedup_sql {
                 remove_pool_entries(&mut *conn, &[merged], now).await?;
             }
             if keep.owner_id.is_none() {
-                let entry = Move {
-                    customer: survivor,
-                    from: None,
-                    to: None,
-                    reason: None,
-                };
-                write_pool_entries(&mut *conn, &[&entry], now, &author).await?;
+                refresh_pool_entry(&mut *conn, survivor, now, &author).await?;
             }
             // Kept for 30 days of undo, and shown in the survivor's timeline.
             let record = yingpan_shared::dedup::MergeRecord {
@@ -494,13 +488,7 @@ macro_rules! dedup_sql {
             )
             .await?;
             if gone.owner_id.is_none() {
-                let entry = Move {
-                    customer: merged,
-                    from: None,
-                    to: None,
-                    reason: None,
-                };
-                write_pool_entries(&mut *conn, &[&entry], now, &author).await?;
+                refresh_pool_entry(&mut *conn, merged, now, &author).await?;
             }
             // Whoever sees the survivor but not the restored customer drops
             // the records that went back.

@@ -289,6 +289,13 @@ macro_rules! pool_sql {
             Ok(())
         }
 
+        /// Puts up (or refreshes, keeping when and why) one pool customer's
+        /// summary.
+        async fn refresh_pool_entry(conn: &mut Conn, customer: uuid::Uuid, now: i64, author: &str) -> super::StoreResult<()> {
+            let entry = Move { customer, from: None, to: None, reason: None };
+            write_pool_entries(conn, &[&entry], now, author).await
+        }
+
         /// Takes the customers' pool entries down (a removal everyone pulls).
         async fn remove_pool_entries(conn: &mut Conn, ids: &[uuid::Uuid], now: i64) -> super::StoreResult<()> {
             let filter = |q: &mut sqlx::QueryBuilder<'_, $db>| {

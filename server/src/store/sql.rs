@@ -547,8 +547,7 @@ macro_rules! sql_store {
                                 if record.deleted {
                                     remove_pool_entries(&mut tx, &[m.id], now).await?;
                                 } else {
-                                    let entry = Move { customer: m.id, from: None, to: None, reason: None };
-                                    write_pool_entries(&mut tx, &[&entry], now, &author).await?;
+                                    refresh_pool_entry(&mut tx, m.id, now, &author).await?;
                                 }
                             }
                             if let Some((before, last_writer)) = &current {
