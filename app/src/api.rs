@@ -123,3 +123,21 @@ pub async fn post_bytes<T: DeserializeOwned>(token: &str, path: &str, bytes: &[u
 pub async fn put<B: Serialize, T: DeserializeOwned>(token: &str, path: &str, body: &B) -> ApiResult<T> {
     json(send(authed(Request::put(&format!("/api{path}")), token).json(body)).await?).await
 }
+
+/// `PUT /api{path}` with raw bytes of `content_type`, answered with JSON.
+pub async fn put_bytes<T: DeserializeOwned>(token: &str, path: &str, content_type: &str, bytes: &[u8]) -> ApiResult<T> {
+    let body = js_sys::Uint8Array::from(bytes);
+    let req = authed(Request::put(&format!("/api{path}")), token)
+        .header("Content-Type", content_type)
+        .body(body);
+    json(send(req).await?).await
+}
+
+/// `GET /api{path}` as raw bytes (a photo).
+pub async fn get_bytes(token: &str, path: &str) -> ApiResult<Vec<u8>> {
+    let res = send(authed(Request::get(&format!("/api{path}")), token).build()).await?;
+    res.binary().await.map_err(|e| ApiError::Refused {
+        status: 0,
+        message: e.to_string(),
+    })
+}

@@ -1,12 +1,13 @@
 //! The root component: opens the local database, restores the session,
 //! starts the sync loop and routes between pages.
 
-use crate::components::{Header, IssuesBanner};
+use crate::components::{BottomNav, Header, IssuesBanner};
 use crate::db::{LocalDb, DB_NAME};
 use crate::i18n::{use_i18n, I18n, Lang, Msg};
 use crate::pages::{
     customer::CustomerPage, customers::CustomersPage, import::ImportPage, login::LoginPage,
-    new_customer::NewCustomerPage, pool::PoolPage, settings::SettingsPage, sync::SyncPage, team::TeamPage,
+    new_customer::NewCustomerPage, pipeline::PipelinePage, pool::PoolPage, settings::SettingsPage, sync::SyncPage,
+    team::TeamPage, today::TodayPage, visits::VisitsPage,
 };
 use crate::sync::{AppCtx, Status, PERIOD_MS};
 use leptos::ev;
@@ -78,8 +79,11 @@ fn Shell(db: LocalDb) -> impl IntoView {
                     <Header />
                     <IssuesBanner />
                     <main>
-                        <Routes fallback=|| view! { <CustomersPage /> }>
-                            <Route path=path!("/") view=CustomersPage />
+                        <Routes fallback=|| view! { <TodayPage /> }>
+                            <Route path=path!("/") view=TodayPage />
+                            <Route path=path!("/customers") view=CustomersPage />
+                            <Route path=path!("/pipeline") view=PipelinePage />
+                            <Route path=path!("/visits") view=VisitsPage />
                             <Route path=path!("/new-customer") view=NewCustomerPage />
                             <Route path=path!("/customers/:id") view=CustomerPage />
                             <Route path=path!("/sync") view=SyncPage />
@@ -89,6 +93,7 @@ fn Shell(db: LocalDb) -> impl IntoView {
                             <Route path=path!("/team") view=TeamPage />
                         </Routes>
                     </main>
+                    <BottomNav />
                 </Router>
             </Show>
         </Show>

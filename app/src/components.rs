@@ -100,7 +100,6 @@ pub fn Header() -> impl IntoView {
                     n => format!("{} {n}", i18n.t(Msg::Conflicts)),
                 }}
             </a>
-            <a id="nav-pool" class="chip" href="/pool">{move || i18n.t(Msg::Pool)}</a>
             <Show when=is_manager>
                 <a id="nav-team" class="chip" href="/team">{move || i18n.t(Msg::Team)}</a>
             </Show>
@@ -112,6 +111,43 @@ pub fn Header() -> impl IntoView {
             <button class="link" id="language" on:click=move |_| i18n.toggle()>{move || i18n.t(Msg::Language)}</button>
             <button class="link" id="sign-out" on:click=sign_out>{move || i18n.t(Msg::SignOut)}</button>
         </header>
+    }
+}
+
+/// The phone's main navigation, at the bottom where a thumb reaches.
+#[component]
+pub fn BottomNav() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = leptos_router::hooks::use_location();
+    let current = move |href: &'static str| {
+        let path = location.pathname.get();
+        let here = if href == "/" {
+            path == "/"
+        } else {
+            path.starts_with(href)
+        };
+        if here {
+            "current"
+        } else {
+            ""
+        }
+    };
+    let links: [(&'static str, &'static str, &'static str, Msg); 5] = [
+        ("nav-today", "/", "◷", Msg::Today),
+        ("nav-customers", "/customers", "☰", Msg::Customers),
+        ("nav-pipeline", "/pipeline", "▤", Msg::Pipeline),
+        ("nav-visits", "/visits", "⌖", Msg::Visits),
+        ("nav-pool", "/pool", "◎", Msg::Pool),
+    ];
+    view! {
+        <nav class="bottom-nav" id="bottom-nav">
+            {links.map(|(id, href, icon, label)| view! {
+                <a id=id href=href class=move || current(href)>
+                    <span class="icon" aria-hidden="true">{icon}</span>
+                    <span class="label">{move || i18n.t(label)}</span>
+                </a>
+            }).collect_view()}
+        </nav>
     }
 }
 
@@ -233,6 +269,62 @@ pub const CONTACT_FORM: &[FieldSpec] = &[
     FieldSpec {
         name: "im_id",
         label: Msg::ImId,
+        input: Input::Text("text"),
+    },
+    FieldSpec {
+        name: "birthday",
+        label: Msg::Birthday,
+        input: Input::Text("date"),
+    },
+];
+
+pub const OPPORTUNITY_FORM: &[FieldSpec] = &[
+    FieldSpec {
+        name: "name",
+        label: Msg::OpportunityName,
+        input: Input::Text("text"),
+    },
+    FieldSpec {
+        name: "amount",
+        label: Msg::Amount,
+        input: Input::Text("text"),
+    },
+    FieldSpec {
+        name: "close_date",
+        label: Msg::CloseDate,
+        input: Input::Text("date"),
+    },
+    FieldSpec {
+        name: "probability",
+        label: Msg::Probability,
+        input: Input::Text("number"),
+    },
+];
+
+pub const LEAD_FORM: &[FieldSpec] = &[
+    FieldSpec {
+        name: "name",
+        label: Msg::ContactName,
+        input: Input::Text("text"),
+    },
+    FieldSpec {
+        name: "company",
+        label: Msg::Company,
+        input: Input::Text("text"),
+    },
+    FieldSpec {
+        name: "phone",
+        label: Msg::Phone,
+        input: Input::Text("tel"),
+    },
+    FieldSpec {
+        name: "email",
+        label: Msg::Email,
+        input: Input::Text("email"),
+    },
+    FieldSpec {
+        name: "source",
+        label: Msg::LeadSource,
         input: Input::Text("text"),
     },
 ];

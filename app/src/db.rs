@@ -13,13 +13,16 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::pool::PoolRules;
+use yingpan_shared::rules::WorkRules;
 use yingpan_shared::sync::{Change, Cursor, Mutation, Op};
 use yingpan_shared::user::User;
 
 pub const DB_NAME: &str = "yingpan";
-const DB_VERSION: u32 = 4;
+const DB_VERSION: u32 = 5;
 const OUTBOX: &str = "outbox";
 const META: &str = "meta";
+/// Visit photos waiting to be uploaded.
+const PHOTOS: &str = "photos";
 /// Index of child records (contacts, activities) by their customer.
 const BY_CUSTOMER: &str = "by_customer";
 
@@ -30,6 +33,8 @@ const META_CURSOR: &str = "cursor";
 const META_ISSUES: &str = "sync_issues";
 const META_USERS: &str = "users";
 const META_POOL_RULES: &str = "pool_rules";
+const META_WORK_RULES: &str = "work_rules";
+const META_OPEN_VISIT: &str = "open_visit";
 
 /// The entity stores each schema version added.
 const STORES_V1: [EntityKind; 4] = [
@@ -41,6 +46,7 @@ const STORES_V1: [EntityKind; 4] = [
 const STORES_V2: [EntityKind; 2] = [EntityKind::Ownership, EntityKind::PoolEntry];
 const STORES_V3: [EntityKind; 1] = [EntityKind::Duplicate];
 const STORES_V4: [EntityKind; 1] = [EntityKind::Merge];
+const STORES_V5: [EntityKind; 2] = [EntityKind::Opportunity, EntityKind::Lead];
 
 /// A storage failure, as text fit to show.
 #[derive(Clone, Debug, PartialEq)]
@@ -71,6 +77,28 @@ pub type DbResult<T> = Result<T, DbError>;
 pub struct Session {
     pub token: String,
     pub user: User,
+}
+
+/// A stamped visit photo kept on the phone until the server has it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingPhoto {
+    pub id: String,
+    /// The visit (activity) it belongs to.
+    pub activity_id: String,
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// A visit checked in but not yet checked out; kept across restarts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpenVisit {
+    /// The activity id the visit will be saved under.
+    pub id: String,
+    pub customer_id: String,
+    pub customer_name: String,
+    /// Check-in time (RFC 3339).
+    pub at: String,
+    pub visit: yingpan_shared::visit::Visit,
 }
 
 /// The local database.
@@ -118,6 +146,12 @@ impl LocalDb {
                 }
                 if step(4) {
                     add_stores(&STORES_V4)?;
+                }
+                if step(5) {
+                    add_stores(&STORES_V5)?;
+                    db.create_object_store(PHOTOS)
+                        .with_key_path(KeyPath::One("id"))
+                        .build()?;
                 }
                 Ok(())
             })
@@ -184,7 +218,7 @@ impl LocalDb {
     /// Empties every store.
     pub async fn clear_all(&self) -> DbResult<()> {
         let mut names: Vec<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
-        names.extend([OUTBOX, META]);
+        names.extend([OUTBOX, META, PHOTOS]);
         let tx = self
             .db
             .transaction(names.clone())
@@ -213,6 +247,77 @@ impl LocalDb {
 
     pub async fn set_pool_rules(&self, rules: &PoolRules) -> DbResult<()> {
         self.set_meta(META_POOL_RULES, rules).await
+    }
+
+    /// Check-in radius, quiet days and pipeline stages, as last fetched.
+    pub async fn work_rules(&self) -> DbResult<WorkRules> {
+        Ok(self.meta(META_WORK_RULES).await?.unwrap_or_default())
+    }
+
+    pub async fn set_work_rules(&self, rules: &WorkRules) -> DbResult<()> {
+        self.set_meta(META_WORK_RULES, rules).await
+    }
+
+    /// The visit checked in and not yet checked out, if any.
+    pub async fn open_visit(&self) -> DbResult<Option<OpenVisit>> {
+        self.meta(META_OPEN_VISIT).await
+    }
+
+    pub async fn set_open_visit(&self, visit: Option<&OpenVisit>) -> DbResult<()> {
+        match visit {
+            Some(v) => self.set_meta(META_OPEN_VISIT, v).await,
+            None => {
+                let tx = self
+                    .db
+                    .transaction(META)
+                    .with_mode(TransactionMode::Readwrite)
+                    .build()?;
+                tx.object_store(META)?.delete(META_OPEN_VISIT).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Keeps a photo until it is uploaded.
+    pub async fn put_photo(&self, photo: &PendingPhoto) -> DbResult<()> {
+        let tx = self
+            .db
+            .transaction(PHOTOS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(PHOTOS)?.put(photo).serde()?.await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn photo(&self, id: &str) -> DbResult<Option<PendingPhoto>> {
+        let tx = self.db.transaction(PHOTOS).build()?;
+        Ok(tx.object_store(PHOTOS)?.get(id).serde()?.await?)
+    }
+
+    /// Ids of photos not yet uploaded, with their visits.
+    pub async fn pending_photos(&self) -> DbResult<Vec<(String, String)>> {
+        let tx = self.db.transaction(PHOTOS).build()?;
+        let all: Vec<PendingPhoto> = tx
+            .object_store(PHOTOS)?
+            .get_all::<PendingPhoto>()
+            .serde()?
+            .await?
+            .collect::<Result<_, _>>()?;
+        Ok(all.into_iter().map(|p| (p.id, p.activity_id)).collect())
+    }
+
+    /// Forgets an uploaded (or refused) photo.
+    pub async fn remove_photo(&self, id: &str) -> DbResult<()> {
+        let tx = self
+            .db
+            .transaction(PHOTOS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(PHOTOS)?.delete(id).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// This device's client id, made on first use.
@@ -291,6 +396,11 @@ impl LocalDb {
 
     pub async fn outbox_len(&self) -> DbResult<u32> {
         self.count_in(OUTBOX).await
+    }
+
+    /// How many photos wait for an upload.
+    pub async fn photos_waiting(&self) -> DbResult<u32> {
+        self.count_in(PHOTOS).await
     }
 
     /// How many records of `kind` are cached.

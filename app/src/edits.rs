@@ -11,7 +11,12 @@ use yingpan_shared::sync::Op;
 
 /// Creates a record from `fields`; returns its new id, or a message.
 pub async fn create(app: AppCtx, kind: EntityKind, fields: FieldMap) -> Result<String, String> {
-    let id = new_id();
+    create_as(app, kind, new_id(), fields).await
+}
+
+/// Creates a record under an id chosen beforehand (a visit whose photo
+/// already names it).
+pub async fn create_as(app: AppCtx, kind: EntityKind, id: String, fields: FieldMap) -> Result<String, String> {
     let uuid: Uuid = id.parse().map_err(|_| "bad id".to_owned())?;
     let record = kind.canonicalize(uuid, &fields).map_err(|e| e.to_string())?;
     app.db

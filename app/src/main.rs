@@ -6,12 +6,14 @@ mod app;
 mod components;
 mod db;
 mod dedup;
+mod device;
 mod edits;
 mod i18n;
 mod ids;
 mod pages;
 mod storage;
 mod sync;
+mod uploads;
 
 fn main() {
     console_error_panic_hook::set_once();

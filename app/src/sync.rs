@@ -5,11 +5,13 @@
 use crate::api::{self, ApiError};
 use crate::db::{DbError, LocalDb, Session};
 use crate::ids::new_id;
+use crate::uploads::{upload_photos, UploadError};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::cell::Cell;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::pool::PoolRules;
+use yingpan_shared::rules::WorkRules;
 use yingpan_shared::sync::{Mutation, MutationStatus, Op, PushRequest};
 use yingpan_shared::user::User;
 
@@ -69,6 +71,15 @@ impl From<DbError> for SyncError {
     }
 }
 
+impl From<UploadError> for SyncError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::Api(e) => SyncError::Api(e),
+            UploadError::Db(e) => SyncError::Db(e),
+        }
+    }
+}
+
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
@@ -103,8 +114,8 @@ impl AppCtx {
     /// Re-reads the outbox size and stored issues into their signals.
     pub async fn refresh_counts(self) {
         let db = self.db.get_value();
-        if let Ok(n) = db.outbox_len().await {
-            self.pending.set(n);
+        if let (Ok(n), Ok(photos)) = (db.outbox_len().await, db.photos_waiting().await) {
+            self.pending.set(n + photos);
         }
         if let Ok(issues) = db.sync_issues().await {
             self.issues.set(issues);
@@ -196,6 +207,12 @@ async fn sync_with(db: &LocalDb, token: &str, progress: RwSignal<Option<(u64, u6
         }
         db.set_sync_issues(&issues).await?;
     }
+    let refused_photos = upload_photos(db, token).await?;
+    if !refused_photos.is_empty() {
+        let mut issues = db.sync_issues().await?;
+        issues.extend(refused_photos);
+        db.set_sync_issues(&issues).await?;
+    }
     let mut since = db.cursor().await?;
     let mut was_reset = false;
     let mut loaded = 0u64;
@@ -231,6 +248,9 @@ async fn sync_with(db: &LocalDb, token: &str, progress: RwSignal<Option<(u64, u6
     }
     if let Ok(rules) = api::get::<PoolRules>(token, "/pool/rules").await {
         db.set_pool_rules(&rules).await?;
+    }
+    if let Ok(rules) = api::get::<WorkRules>(token, "/work/rules").await {
+        db.set_work_rules(&rules).await?;
     }
     Ok(changed)
 }

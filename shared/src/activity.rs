@@ -3,6 +3,7 @@
 
 use crate::ids::UserId;
 use crate::validate::LongText;
+use crate::visit::{check_out, Visit};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -38,4 +39,22 @@ pub struct Activity {
     /// also when the customer changes hands.
     #[serde(default)]
     pub by: Option<UserId>,
+    /// For a visit: where the rep checked in, and when they left.
+    #[serde(default)]
+    pub visit: Option<Visit>,
+}
+
+impl Activity {
+    /// Rules across fields, after each field was parsed on its own.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(visit) = &self.visit {
+            if self.kind != ActivityKind::Visit {
+                return Err("only a visit can carry a check-in".into());
+            }
+            if let Some(end) = visit.ended_at {
+                check_out(self.at, end)?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -2,6 +2,7 @@
 
 use crate::ids::UserId;
 use crate::validate::{Email, LongText, Name, Phone, ShortText};
+use crate::visit::GeoPoint;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -60,6 +61,10 @@ pub struct Customer {
     pub notes: Option<LongText>,
     #[serde(default)]
     pub grade: Option<Grade>,
+    /// Where the customer is, for check-in distances (set from a good
+    /// check-in, with the rep's confirmation).
+    #[serde(default)]
+    pub location: Option<GeoPoint>,
     /// Kept by its owner: never returned to the pool automatically. Only a
     /// manager or an admin may lock or unlock.
     #[serde(default)]

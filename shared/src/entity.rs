@@ -7,6 +7,7 @@ use crate::contact::Contact;
 use crate::customer::Customer;
 use crate::dedup::{DuplicateFlag, MergeRecord};
 use crate::ownership::OwnershipChange;
+use crate::pipeline::{Lead, Opportunity};
 use crate::pool::PoolEntry;
 use crate::validate::ValidationError;
 use serde::de::DeserializeOwned;
@@ -33,10 +34,14 @@ pub enum EntityKind {
     Duplicate,
     /// A merge of another customer into this one (history, undoable).
     Merge,
+    /// A sales opportunity at a customer.
+    Opportunity,
+    /// Someone who may become a customer; owned like a customer.
+    Lead,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 8] = [
+    pub const ALL: [EntityKind; 10] = [
         EntityKind::Customer,
         EntityKind::Contact,
         EntityKind::Activity,
@@ -45,6 +50,8 @@ impl EntityKind {
         EntityKind::PoolEntry,
         EntityKind::Duplicate,
         EntityKind::Merge,
+        EntityKind::Opportunity,
+        EntityKind::Lead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +64,8 @@ impl EntityKind {
             EntityKind::PoolEntry => "pool_entry",
             EntityKind::Duplicate => "duplicate",
             EntityKind::Merge => "merge",
+            EntityKind::Opportunity => "opportunity",
+            EntityKind::Lead => "lead",
         }
     }
 
@@ -68,13 +77,14 @@ impl EntityKind {
     /// inherit their customer's visibility.
     pub fn parent_field(self) -> Option<&'static str> {
         match self {
-            EntityKind::Customer | EntityKind::PoolEntry => None,
+            EntityKind::Customer | EntityKind::PoolEntry | EntityKind::Lead => None,
             EntityKind::Contact
             | EntityKind::Activity
             | EntityKind::Conflict
             | EntityKind::Ownership
             | EntityKind::Duplicate
-            | EntityKind::Merge => Some("customer_id"),
+            | EntityKind::Merge
+            | EntityKind::Opportunity => Some("customer_id"),
         }
     }
 
@@ -84,11 +94,13 @@ impl EntityKind {
             EntityKind::Customer => &["id", "owner_id", "owner_since", "last_activity_at"],
             EntityKind::Contact => &["id", "customer_id"],
             EntityKind::Activity => &["id", "customer_id", "at", "by"],
+            EntityKind::Lead => &["id", "owner_id"],
             EntityKind::Conflict
             | EntityKind::Ownership
             | EntityKind::PoolEntry
             | EntityKind::Duplicate
-            | EntityKind::Merge => &["id", "customer_id"],
+            | EntityKind::Merge
+            | EntityKind::Opportunity => &["id", "customer_id"],
         }
     }
 
@@ -125,12 +137,18 @@ impl EntityKind {
         match self {
             EntityKind::Customer => roundtrip::<Customer>(fields),
             EntityKind::Contact => roundtrip::<Contact>(fields),
-            EntityKind::Activity => roundtrip::<Activity>(fields),
+            EntityKind::Activity => {
+                let activity: Activity = typed(fields)?;
+                activity.check().map_err(ValidationError::Record)?;
+                untyped(&activity)
+            }
             EntityKind::Conflict => roundtrip::<Conflict>(fields),
             EntityKind::Ownership => roundtrip::<OwnershipChange>(fields),
             EntityKind::PoolEntry => roundtrip::<PoolEntry>(fields),
             EntityKind::Duplicate => roundtrip::<DuplicateFlag>(fields),
             EntityKind::Merge => roundtrip::<MergeRecord>(fields),
+            EntityKind::Opportunity => roundtrip::<Opportunity>(fields),
+            EntityKind::Lead => roundtrip::<Lead>(fields),
         }
     }
 }
@@ -142,9 +160,16 @@ impl fmt::Display for EntityKind {
 }
 
 fn roundtrip<T: Serialize + DeserializeOwned>(fields: FieldMap) -> Result<FieldMap, ValidationError> {
-    let typed: T = serde_json::from_value(Value::Object(fields))
-        .map_err(|e| ValidationError::Record(readable_serde_error(&e.to_string())))?;
-    match serde_json::to_value(typed) {
+    untyped(&typed::<T>(fields)?)
+}
+
+fn typed<T: DeserializeOwned>(fields: FieldMap) -> Result<T, ValidationError> {
+    serde_json::from_value(Value::Object(fields))
+        .map_err(|e| ValidationError::Record(readable_serde_error(&e.to_string())))
+}
+
+fn untyped<T: Serialize>(record: &T) -> Result<FieldMap, ValidationError> {
+    match serde_json::to_value(record) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(ValidationError::Record("record is not an object".into())),
     }

@@ -40,7 +40,6 @@ pub fn CustomersPage() -> impl IntoView {
                 <a id="new-customer" class="button primary" href="/new-customer">"+ "{move || i18n.t(Msg::NewCustomer)}</a>
                 <a id="import" class="button secondary" href="/import">{move || i18n.t(Msg::Import)}</a>
             </div>
-            <ReturningSoon />
             <h2>{move || i18n.t(Msg::MyCustomers)}</h2>
             <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
                 {move || shown().map(|(total, hits)| {
@@ -74,7 +73,7 @@ pub fn CustomersPage() -> impl IntoView {
 /// The owner's customers that the pool rules will take back within the
 /// warning period, computed from the cache (works offline).
 #[component]
-fn ReturningSoon() -> impl IntoView {
+pub fn ReturningSoon() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let soon = LocalResource::new(move || {

@@ -79,7 +79,7 @@ pub fn ImportPage() -> impl IntoView {
     };
     view! {
         <section class="page wide">
-            <a class="back" href="/">"‹ "{move || i18n.t(Msg::Back)}</a>
+            <a class="back" href="/customers">"‹ "{move || i18n.t(Msg::Back)}</a>
             <h2>{move || i18n.t(Msg::ImportTitle)}</h2>
             <p class="muted">{move || i18n.t(Msg::ImportHelp)}</p>
             <input id="import-file" type="file" accept=".csv,.xlsx,text/csv" on:change=chosen />

@@ -5,10 +5,13 @@ pub mod customers;
 pub mod import;
 pub mod login;
 pub mod new_customer;
+pub mod pipeline;
 pub mod pool;
 pub mod settings;
 pub mod sync;
 pub mod team;
+pub mod today;
+pub mod visits;
 
 use crate::i18n::Msg;
 use serde_json::Value;

@@ -4,8 +4,10 @@ mod auth;
 mod customers;
 mod duplicates;
 mod import;
+mod photos;
 mod pool;
 mod records;
+mod rules;
 mod sync;
 mod team;
 
@@ -43,6 +45,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/pool/rules", get(pool::rules).merge(put(pool::set_rules)))
         .route("/users", get(pool::users))
+        .route("/work/rules", get(rules::get).merge(put(rules::set)))
+        .route("/photos/{id}", get(photos::get).merge(put(photos::upload)))
+        .route("/photos/{id}/upload", get(photos::status))
         .route("/users/{id}/departure", post(team::depart))
         .route("/team", get(team::overview))
         .route("/ownership", get(team::history))

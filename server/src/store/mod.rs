@@ -31,7 +31,9 @@ use yingpan_shared::api::{HandoverPlan, MemberStats, OwnershipEntry, PoolWeek};
 use yingpan_shared::dedup::{CustomerKeys, DuplicatePolicy, Keep};
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::ids::{TeamId, UserId};
+use yingpan_shared::photo::UploadState;
 use yingpan_shared::pool::{Handover, PoolRules, ReturnFacts};
+use yingpan_shared::rules::WorkRules;
 use yingpan_shared::sync::{Cursor, MutationResult, PullResponse, PushRequest, StoredRecord};
 use yingpan_shared::user::User;
 
@@ -43,6 +45,16 @@ pub struct Candidate {
     pub owner: Option<UserId>,
     pub name: String,
     pub keys: CustomerKeys,
+}
+
+/// A visit photo's upload: the activity it belongs to, who sends it, how
+/// far it has come.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhotoUpload {
+    pub id: uuid::Uuid,
+    pub activity_id: uuid::Uuid,
+    pub uploaded_by: UserId,
+    pub state: UploadState,
 }
 
 /// An owned customer with what the pool rules need to know about it.
@@ -148,6 +160,15 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> StoreResult<Result<u64, Refusal>>;
     async fn set_duplicate_policy(&self, policy: DuplicatePolicy) -> StoreResult<()>;
+
+    async fn work_rules(&self) -> StoreResult<WorkRules>;
+    async fn set_work_rules(&self, rules: &WorkRules) -> StoreResult<()>;
+    async fn photo_upload(&self, id: uuid::Uuid) -> StoreResult<Option<PhotoUpload>>;
+    /// Appends `bytes` at `upload.state.received - bytes.len()` (the state
+    /// after the chunk); false when another request got there first.
+    async fn append_photo(&self, upload: &PhotoUpload, bytes: &[u8], now: i64) -> StoreResult<bool>;
+    /// A complete photo's bytes.
+    async fn photo_bytes(&self, id: uuid::Uuid) -> StoreResult<Option<Vec<u8>>>;
 
     async fn pool_rules(&self) -> StoreResult<PoolRules>;
     async fn set_pool_rules(&self, rules: &PoolRules) -> StoreResult<()>;

@@ -699,6 +699,92 @@ macro_rules! sql_store {
                 Ok(load_record(&mut conn, entity, id).await?.map(|(r, _)| r))
             }
 
+            async fn work_rules(&self) -> super::StoreResult<yingpan_shared::rules::WorkRules> {
+                let mut conn = self.pool.acquire().await?;
+                load_setting(&mut conn, "work_rules").await
+            }
+
+            async fn set_work_rules(&self, rules: &yingpan_shared::rules::WorkRules) -> super::StoreResult<()> {
+                save_setting(&self.pool, "work_rules", rules).await
+            }
+
+            async fn photo_upload(&self, id: uuid::Uuid) -> super::StoreResult<Option<super::PhotoUpload>> {
+                let row = sqlx::query("SELECT activity_id, uploaded_by, total, received, complete FROM photos WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                let count = |name: &str| -> super::StoreResult<u64> { u64::try_from(row.try_get::<i64, _>(name)?).map_err(corrupt) };
+                Ok(Some(super::PhotoUpload {
+                    id,
+                    activity_id: parse_uuid(&row.try_get::<String, _>("activity_id")?)?,
+                    uploaded_by: UserId(parse_uuid(&row.try_get::<String, _>("uploaded_by")?)?),
+                    state: yingpan_shared::photo::UploadState {
+                        received: count("received")?,
+                        total: count("total")?,
+                        complete: row.try_get("complete")?,
+                    },
+                }))
+            }
+
+            async fn append_photo(&self, upload: &super::PhotoUpload, bytes: &[u8], now: i64) -> super::StoreResult<bool> {
+                let len = bytes.len() as i64;
+                let after = i64::try_from(upload.state.received).map_err(corrupt)?;
+                let total = i64::try_from(upload.state.total).map_err(corrupt)?;
+                let id = upload.id.to_string();
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let moved = if after == len {
+                    sqlx::query(
+                        "INSERT INTO photos (id, activity_id, uploaded_by, total, received, complete, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+                    )
+                    .bind(&id)
+                    .bind(upload.activity_id.to_string())
+                    .bind(upload.uploaded_by.to_string())
+                    .bind(total)
+                    .bind(after)
+                    .bind(upload.state.complete)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                } else {
+                    sqlx::query("UPDATE photos SET received = $1, complete = $2 WHERE id = $3 AND received = $4")
+                        .bind(after)
+                        .bind(upload.state.complete)
+                        .bind(&id)
+                        .bind(after - len)
+                        .execute(&mut *tx)
+                        .await?
+                };
+                if moved.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                sqlx::query("INSERT INTO photo_chunks (photo_id, position, data) VALUES ($1, $2, $3)")
+                    .bind(&id)
+                    .bind(after - len)
+                    .bind(bytes)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn photo_bytes(&self, id: uuid::Uuid) -> super::StoreResult<Option<Vec<u8>>> {
+                match self.photo_upload(id).await? {
+                    Some(upload) if upload.state.complete => {}
+                    _ => return Ok(None),
+                }
+                let rows = sqlx::query("SELECT data FROM photo_chunks WHERE photo_id = $1 ORDER BY position")
+                    .bind(id.to_string())
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut bytes = Vec::new();
+                for row in rows {
+                    bytes.extend_from_slice(&row.try_get::<Vec<u8>, _>("data")?);
+                }
+                Ok(Some(bytes))
+            }
+
             async fn pool_rules(&self) -> super::StoreResult<PoolRules> {
                 let mut conn = self.pool.acquire().await?;
                 load_rules(&mut conn).await

@@ -4,11 +4,18 @@
 //! data, so a background sync never wipes what someone is typing. Each part
 //! (card, contacts, activity) re-renders on its own.
 
+pub mod activity;
+pub mod checkin;
+mod deals;
+
 use super::{field, local_time, ownership_kind, user_name};
 use crate::components::{RecordForm, CONTACT_FORM, CUSTOMER_FORM};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
+use activity::{LogActivity, VisitDetails};
+use checkin::CheckIn;
+use deals::Deals;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
@@ -50,7 +57,7 @@ pub fn CustomerPage() -> impl IntoView {
     });
     view! {
         <section class="page">
-            <a class="back" href="/">"‹ "{move || i18n.t(Msg::Back)}</a>
+            <a class="back" href="/customers">"‹ "{move || i18n.t(Msg::Back)}</a>
             <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
                 {move || loaded.get().map(|(customer, _, _)| match customer {
                     None => view! { <p class="empty" id="not-found">{move || i18n.t(Msg::NotFound)}</p> }.into_any(),
@@ -65,6 +72,8 @@ pub fn CustomerPage() -> impl IntoView {
                 <EditCustomer before=loaded.get_untracked().and_then(|l| l.0).unwrap_or_default() editing=editing />
             </Show>
             <Show when=move || exists.get()>
+                <CheckIn customer_id=params.with_untracked(|p| p.get("id").unwrap_or_default()) />
+                <LogActivity customer_id=params.with_untracked(|p| p.get("id").unwrap_or_default()) />
                 <Transition>
                     {move || loaded.get().map(|(_, contacts, _)| view! { <ContactList contacts=contacts /> })}
                 </Transition>
@@ -80,6 +89,7 @@ pub fn CustomerPage() -> impl IntoView {
                     // anything that could rebuild it while someone types.
                     <AddContact customer_id=params.with_untracked(|p| p.get("id").unwrap_or_default()) adding=adding />
                 </Show>
+                <Deals customer_id=params.with_untracked(|p| p.get("id").unwrap_or_default()) />
                 <Transition>
                     {move || loaded.get().map(|(_, _, (timeline, users))| view! { <Timeline entries=timeline users=users /> })}
                 </Transition>
@@ -232,6 +242,7 @@ fn Timeline(entries: Vec<FieldMap>, users: Vec<User>) -> impl IntoView {
                             <time>{local_time(&field(&a, "at"))}</time>
                         </div>
                         <p>{field(&a, "content")}</p>
+                        {a.get("visit").is_some_and(|v| !v.is_null()).then(|| view! { <VisitDetails activity=a.clone() /> })}
                         {(!follow_up.is_empty()).then(|| view! {
                             <p class="follow-up">{move || i18n.t(Msg::NextFollowUp)}": "{follow_up.clone()}</p>
                         })}
@@ -449,7 +460,7 @@ fn ReleaseToPool(customer_id: String) -> impl IntoView {
             {
                 Ok(_) => {
                     app.changed();
-                    navigate.with_value(|go| go("/", Default::default()));
+                    navigate.with_value(|go| go("/customers", Default::default()));
                 }
                 Err(e) => error.set(Some(e.to_string())),
             }

@@ -1,0 +1,175 @@
+//! Logging a call, email, message or note against a customer, and showing a
+//! visit's check-in details and photo in the timeline.
+
+use super::super::field;
+use super::checkin::flag_text;
+use crate::api;
+use crate::device::jpeg_url;
+use crate::edits;
+use crate::i18n::{use_i18n, Msg};
+use crate::sync::use_app;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Value};
+use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::visit::{format_distance, format_duration, Visit};
+
+/// The kinds a person logs by hand (visits come from check-in).
+const KINDS: [(&str, Msg); 4] = [
+    ("call", Msg::KindCall),
+    ("im", Msg::KindIm),
+    ("email", Msg::KindEmail),
+    ("note", Msg::KindNote),
+];
+
+/// The "log an activity" form. Built once per page (its inputs survive
+/// syncs); the contact list inside it follows the cache.
+#[component]
+pub fn LogActivity(customer_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let open = RwSignal::new(false);
+    let kind = RwSignal::new("call".to_owned());
+    let content = RwSignal::new(String::new());
+    let contact = RwSignal::new(String::new());
+    let follow_up = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let customer_id = StoredValue::new(customer_id);
+    let contacts = LocalResource::new(move || {
+        app.version.track();
+        async move {
+            app.db
+                .get_value()
+                .children_of(EntityKind::Contact, &customer_id.get_value())
+                .await
+                .unwrap_or_default()
+        }
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let optional = |s: String| if s.is_empty() { Value::Null } else { Value::String(s) };
+        let now = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+        let Value::Object(fields) = json!({
+            "customer_id": customer_id.get_value(),
+            "kind": kind.get_untracked(),
+            "content": content.get_untracked(),
+            "at": now,
+            "contact_id": optional(contact.get_untracked()),
+            "next_follow_up": optional(follow_up.get_untracked()),
+        }) else {
+            return;
+        };
+        spawn_local(async move {
+            match edits::create(app, EntityKind::Activity, fields).await {
+                Ok(_) => {
+                    content.set(String::new());
+                    follow_up.set(String::new());
+                    error.set(None);
+                    open.set(false);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <Show
+            when=move || open.get()
+            fallback=move || view! {
+                <button id="log-activity" class="secondary" on:click=move |_| open.set(true)>"+ "{move || i18n.t(Msg::LogActivity)}</button>
+            }
+        >
+            <form class="record-form card" id="activity-form" on:submit=save>
+                <label for="activity-kind">{move || i18n.t(Msg::Kind)}</label>
+                <select id="activity-kind" on:change=move |ev| kind.set(event_target_value(&ev)) prop:value=move || kind.get()>
+                    {KINDS.map(|(key, label)| view! { <option value=key>{move || i18n.t(label)}</option> }).collect_view()}
+                </select>
+                <label for="activity-content">{move || i18n.t(Msg::ActivityContent)}</label>
+                <textarea id="activity-content" rows="3" bind:value=content></textarea>
+                <label for="activity-contact">{move || i18n.t(Msg::Contact)}</label>
+                <select id="activity-contact" on:change=move |ev| contact.set(event_target_value(&ev)) prop:value=move || contact.get()>
+                    <option value="">"—"</option>
+                    {move || contacts.get().unwrap_or_default().into_iter().map(|c| view! {
+                        <option value=field(&c, "id")>{field(&c, "name")}</option>
+                    }).collect_view()}
+                </select>
+                <label for="activity-follow-up">{move || i18n.t(Msg::NextFollowUp)}</label>
+                <input id="activity-follow-up" type="date" bind:value=follow_up />
+                <Show when=move || error.with(Option::is_some)>
+                    <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+                </Show>
+                <div class="actions">
+                    <button type="button" class="secondary" on:click=move |_| open.set(false)>{move || i18n.t(Msg::Cancel)}</button>
+                    <button type="submit" class="primary" id="activity-save">{move || i18n.t(Msg::Save)}</button>
+                </div>
+            </form>
+        </Show>
+    }
+}
+
+/// A visit's check-in facts: duration, distance and flags, photo.
+#[component]
+pub fn VisitDetails(activity: FieldMap) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let Some(visit) = activity
+        .get("visit")
+        .and_then(|v| serde_json::from_value::<Visit>(v.clone()).ok())
+    else {
+        return ().into_any();
+    };
+    let rules = LocalResource::new(move || async move { app.db.get_value().work_rules().await.unwrap_or_default() });
+    let started = field(&activity, "at").parse().ok();
+    let duration = started.and_then(|s| visit.duration(s)).map(format_duration);
+    let distance = visit.distance_m.map(format_distance);
+    let flags = {
+        let visit = visit.clone();
+        move || rules.get().map(|r| visit.flags(&r.visits)).unwrap_or_default()
+    };
+    view! {
+        <div class="visit-details">
+            <p class="meta">
+                {duration.map(|d| view! { <span class="duration">{move || i18n.t(Msg::Duration)}" "{d.clone()}</span>" " })}
+                {distance.map(|d| view! { <span class="distance">{d}" "{move || i18n.t(Msg::FromCustomer)}</span> })}
+            </p>
+            <ul class="flags">
+                {move || flags().into_iter().map(|f| {
+                    let class = match f {
+                        yingpan_shared::visit::VisitFlag::Far { .. } => "flag far",
+                        yingpan_shared::visit::VisitFlag::PoorAccuracy { .. } => "flag blurry",
+                        yingpan_shared::visit::VisitFlag::NoLocation => "flag unplaced",
+                    };
+                    view! { <li class=class>{flag_text(i18n, &f)}</li> }
+                }).collect_view()}
+            </ul>
+            {visit.photo_id.map(|p| view! { <VisitPhoto photo_id=p.to_string() /> })}
+        </div>
+    }
+    .into_any()
+}
+
+/// A visit photo: from the phone while it waits for upload, else from the
+/// server (online only).
+#[component]
+pub fn VisitPhoto(photo_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let url = LocalResource::new(move || {
+        let id = photo_id.clone();
+        async move {
+            if let Ok(Some(p)) = app.db.get_value().photo(&id).await {
+                return jpeg_url(&p.bytes);
+            }
+            let token = app.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()))?;
+            let bytes = api::get_bytes(&token, &format!("/photos/{id}")).await.ok()?;
+            jpeg_url(&bytes)
+        }
+    });
+    view! {
+        <Transition>
+            {move || url.get().map(|u| match u {
+                Some(src) => view! { <img class="visit-photo" src=src alt=move || i18n.t(Msg::VisitPhoto) /> }.into_any(),
+                None => view! { <p class="hint photo-missing">{move || i18n.t(Msg::PhotoOnline)}</p> }.into_any(),
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,173 @@
+//! Today (今日): the rep's home. Follow-ups overdue, due today and tomorrow,
+//! customers gone quiet, contacts' birthdays this week, and customers the
+//! pool will take back soon. All from the phone's cache, so it works
+//! offline; the rules are the shared ones.
+
+use super::customers::ReturningSoon;
+use super::field;
+use crate::device::utc_offset_minutes;
+use crate::i18n::{use_i18n, Msg};
+use crate::sync::use_app;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use leptos::prelude::*;
+use yingpan_shared::entity::EntityKind;
+use yingpan_shared::pipeline::{Funnel, Standing};
+use yingpan_shared::today::{local_date, today_view, Account, Due, Person, Today, Touch};
+
+/// How many quiet customers to list (the quietest).
+const QUIET_SHOWN: usize = 20;
+
+async fn gather(app: crate::sync::AppCtx) -> Today {
+    let db = app.db.get_value();
+    let rules = db.work_rules().await.unwrap_or_default();
+    let offset = utc_offset_minutes();
+    let now = DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+    let today = local_date(now, offset);
+    let me = app
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.user.id.to_string()));
+    let time = |s: String| s.parse::<DateTime<Utc>>().ok();
+    let date = |s: String| s.parse::<NaiveDate>().ok();
+    let mut last_order = std::collections::HashMap::<String, DateTime<Utc>>::new();
+    for deal in db.all(EntityKind::Opportunity).await.unwrap_or_default() {
+        if Funnel::standing(&field(&deal, "stage")) != Standing::Won {
+            continue;
+        }
+        if let Some(day) = date(field(&deal, "close_date")) {
+            let at = day.and_time(NaiveTime::MIN).and_utc();
+            let slot = last_order.entry(field(&deal, "customer_id")).or_insert(at);
+            *slot = (*slot).max(at);
+        }
+    }
+    let accounts: Vec<Account> = db
+        .all(EntityKind::Customer)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| me.as_deref().is_some_and(|me| field(c, "owner_id") == me))
+        .filter_map(|c| {
+            Some(Account {
+                id: field(&c, "id").parse().ok()?,
+                name: field(&c, "name"),
+                since: time(field(&c, "owner_since")),
+                last_order: last_order.get(&field(&c, "id")).copied(),
+            })
+        })
+        .collect();
+    let touches: Vec<Touch> = db
+        .all(EntityKind::Activity)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|a| {
+            Some(Touch {
+                customer_id: field(&a, "customer_id").parse().ok()?,
+                at: time(field(&a, "at"))?,
+                next_follow_up: date(field(&a, "next_follow_up")),
+            })
+        })
+        .collect();
+    let people: Vec<Person> = db
+        .all(EntityKind::Contact)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|c| {
+            Some(Person {
+                customer_id: field(&c, "customer_id").parse().ok()?,
+                name: field(&c, "name"),
+                birthday: date(field(&c, "birthday"))?,
+            })
+        })
+        .collect();
+    let mut view = today_view(&rules.today, today, offset, &accounts, &touches, &people);
+    view.quiet.truncate(QUIET_SHOWN);
+    view
+}
+
+#[component]
+pub fn TodayPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let today = LocalResource::new(move || {
+        app.version.track();
+        gather(app)
+    });
+    let open_visit = LocalResource::new(move || {
+        app.version.track();
+        async move { app.db.get_value().open_visit().await.ok().flatten() }
+    });
+    view! {
+        <section class="page" id="today">
+            <Transition>
+                {move || open_visit.get().flatten().map(|v| view! {
+                    <a class="card banner" id="open-visit" href=format!("/customers/{}", v.customer_id)>
+                        {move || i18n.t(Msg::CheckedInElsewhere)}" "<strong>{v.customer_name.clone()}</strong>
+                    </a>
+                })}
+            </Transition>
+            <h2>{move || i18n.t(Msg::Today)}</h2>
+            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
+                {move || today.get().map(|t| {
+                    let nothing = t.overdue.is_empty() && t.today.is_empty() && t.tomorrow.is_empty()
+                        && t.quiet.is_empty() && t.birthdays.is_empty();
+                    view! {
+                        {nothing.then(|| view! { <p class="empty" id="all-clear">{move || i18n.t(Msg::AllClear)}</p> })}
+                        <DueList id="overdue" title=Msg::Overdue items=t.overdue />
+                        <DueList id="due-today" title=Msg::DueToday items=t.today />
+                        <DueList id="due-tomorrow" title=Msg::DueTomorrow items=t.tomorrow />
+                        {(!t.quiet.is_empty()).then(|| view! {
+                            <div class="card" id="quiet">
+                                <h3>{move || i18n.t(Msg::GoneQuiet)}</h3>
+                                <ul class="list">
+                                    {t.quiet.into_iter().map(|q| view! {
+                                        <li><a class="today-row" href=format!("/customers/{}", q.customer_id)>
+                                            <span class="name">{q.name}</span>
+                                            <span class="meta">{q.days}" "{move || i18n.t(Msg::DaysWithoutContact)}</span>
+                                        </a></li>
+                                    }).collect_view()}
+                                </ul>
+                            </div>
+                        })}
+                        {(!t.birthdays.is_empty()).then(|| view! {
+                            <div class="card" id="birthdays">
+                                <h3>{move || i18n.t(Msg::Birthdays)}</h3>
+                                <ul class="list">
+                                    {t.birthdays.into_iter().map(|b| view! {
+                                        <li><a class="today-row" href=format!("/customers/{}", b.customer_id)>
+                                            <span class="name">{b.name}</span>
+                                            <span class="meta">{b.customer_name}" · "{b.on.format("%m-%d").to_string()}</span>
+                                        </a></li>
+                                    }).collect_view()}
+                                </ul>
+                            </div>
+                        })}
+                    }.into_any()
+                })}
+            </Transition>
+            <ReturningSoon />
+        </section>
+    }
+}
+
+#[component]
+fn DueList(id: &'static str, title: Msg, items: Vec<Due>) -> impl IntoView {
+    let i18n = use_i18n();
+    (!items.is_empty()).then(|| {
+        view! {
+            <div class=format!("card due {id}") id=id>
+                <h3>{move || i18n.t(title)}<span class="count">{items.len()}</span></h3>
+                <ul class="list">
+                    {items.into_iter().map(|d| view! {
+                        <li><a class="today-row" href=format!("/customers/{}", d.customer_id)>
+                            <span class="name">{d.name}</span>
+                            <span class="meta">{d.due.to_string()}
+                                {(d.days_late > 0).then(|| format!(" · {} {}", d.days_late, i18n.t(Msg::DaysLate)))}
+                            </span>
+                        </a></li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        }
+    })
+}

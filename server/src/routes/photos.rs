@@ -1,0 +1,136 @@
+//! Visit photos: resumable chunked upload by the visit's author after the
+//! visit has synced, and reading by whoever may see the visit.
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use uuid::Uuid;
+use yingpan_shared::access::{can_see, team_of, Viewer};
+use yingpan_shared::entity::EntityKind;
+use yingpan_shared::photo::{accept_chunk, ChunkRefusal, UploadState, CONTENT_TYPE, MAX_PHOTO_BYTES};
+use yingpan_shared::sync::StoredRecord;
+
+use crate::store::PhotoUpload;
+
+#[derive(Deserialize)]
+pub struct ChunkQuery {
+    /// The visit the photo belongs to.
+    activity: Uuid,
+    /// Where this chunk starts.
+    offset: u64,
+    /// The whole photo's size.
+    total: u64,
+}
+
+fn photo_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::BadRequest(format!("{raw} is not a valid photo id")))
+}
+
+/// How far the upload of a photo has come (404: not started).
+pub async fn status(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<UploadState>, ApiError> {
+    match st.store.photo_upload(photo_id(&id)?).await? {
+        Some(upload) if upload.uploaded_by == auth.user.id => Ok(Json(upload.state)),
+        _ => Err(ApiError::NotFound("no upload of this photo has started".into())),
+    }
+}
+
+/// Appends one chunk. Only the visit's author may upload its photo, and
+/// only the photo the visit names.
+pub async fn upload(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ChunkQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<UploadState>, ApiError> {
+    let id = photo_id(&id)?;
+    let visit = st.store.record(EntityKind::Activity, q.activity).await?;
+    let named = visit
+        .as_ref()
+        .and_then(|v| v.data.get("visit")?.get("photo_id")?.as_str());
+    let author = visit.as_ref().and_then(|v| v.data.get("by")?.as_str());
+    if named != Some(id.to_string().as_str()) || author != Some(auth.user.id.to_string().as_str()) {
+        return Err(ApiError::NotFound(
+            "no visit of yours names this photo; sync the visit first".into(),
+        ));
+    }
+    let before = st.store.photo_upload(id).await?;
+    if before
+        .as_ref()
+        .is_some_and(|b| b.uploaded_by != auth.user.id || b.activity_id != q.activity)
+    {
+        return Err(ApiError::Forbidden("this photo belongs to another visit".into()));
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let tail = &body[body.len().saturating_sub(2)..];
+    let after = accept_chunk(
+        before.as_ref().map(|b| b.state),
+        content_type,
+        q.total,
+        q.offset,
+        body.len() as u64,
+        &body[..body.len().min(3)],
+        tail,
+    )
+    .map_err(|refusal| match refusal {
+        ChunkRefusal::Invalid(why) => ApiError::Validation(why),
+        ChunkRefusal::TooLarge => ApiError::Validation(format!(
+            "a photo may be at most {} MB; the app shrinks photos before sending them",
+            MAX_PHOTO_BYTES / (1024 * 1024)
+        )),
+        ChunkRefusal::WrongOffset { received } => ApiError::Conflict(format!(
+            "the server has {received} bytes of this photo; resume from there"
+        )),
+    })?;
+    if before.as_ref().is_some_and(|b| b.state == after) {
+        return Ok(Json(after));
+    }
+    let upload = PhotoUpload {
+        id,
+        activity_id: q.activity,
+        uploaded_by: auth.user.id,
+        state: after,
+    };
+    if !st.store.append_photo(&upload, &body, st.now_ms()).await? {
+        return Err(ApiError::Conflict(
+            "another upload of this photo got there first; resume".into(),
+        ));
+    }
+    Ok(Json(after))
+}
+
+/// The photo, to whoever may see its visit.
+pub async fn get(State(st): State<AppState>, auth: AuthUser, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = photo_id(&id)?;
+    let not_found = || ApiError::NotFound("no such photo".into());
+    let upload = st.store.photo_upload(id).await?.ok_or_else(not_found)?;
+    let visit: StoredRecord = st
+        .store
+        .record(EntityKind::Activity, upload.activity_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let users = st.store.users().await?;
+    let viewer = Viewer::from(&auth.user);
+    let visible = upload.uploaded_by == auth.user.id
+        || can_see(&viewer, visit.owner_id, visit.owner_id.and_then(|o| team_of(&users, o)));
+    if !visible || visit.deleted {
+        return Err(not_found());
+    }
+    let bytes = st.store.photo_bytes(id).await?.ok_or_else(not_found)?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))], bytes).into_response())
+}

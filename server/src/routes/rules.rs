@@ -1,0 +1,30 @@
+//! The company's field-work rules (check-in radius, quiet days, pipeline
+//! stages): everyone reads them, admins set them.
+
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use yingpan_shared::rules::WorkRules;
+use yingpan_shared::user::Role;
+
+pub async fn get(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<WorkRules>, ApiError> {
+    Ok(Json(st.store.work_rules().await?))
+}
+
+pub async fn set(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    ApiJson(rules): ApiJson<WorkRules>,
+) -> Result<Json<WorkRules>, ApiError> {
+    if auth.user.role != Role::Admin {
+        return Err(ApiError::Forbidden(
+            "only an admin can change the field-work rules".into(),
+        ));
+    }
+    rules.check().map_err(ApiError::Validation)?;
+    st.store.set_work_rules(&rules).await?;
+    Ok(Json(rules))
+}

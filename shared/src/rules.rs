@@ -1,0 +1,38 @@
+//! The company's field-work settings, set by an admin in one place: check-in
+//! radius and accuracy, when a customer counts as gone quiet, and the
+//! pipeline's stages. Every device fetches them with each sync.
+
+use crate::pipeline::Funnel;
+use crate::today::TodayRules;
+use crate::visit::VisitRules;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WorkRules {
+    pub visits: VisitRules,
+    pub today: TodayRules,
+    pub funnel: Funnel,
+}
+
+impl WorkRules {
+    pub fn check(&self) -> Result<(), String> {
+        self.visits.check()?;
+        self.today.check()?;
+        self.funnel.check()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_missing_parts_default() {
+        assert!(WorkRules::default().check().is_ok());
+        let partial: WorkRules = serde_json::from_str(r#"{"visits": {"radius_m": 800}}"#).unwrap();
+        assert_eq!(partial.visits.radius_m, 800);
+        assert_eq!(partial.visits.max_accuracy_m, 100);
+        assert_eq!(partial.funnel, Funnel::default());
+    }
+}
