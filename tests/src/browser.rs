@@ -75,12 +75,15 @@ impl Browser {
             .expect("navigate");
     }
 
-    /// Opens the app and signs in; returns once the customer list shows.
+    /// Opens the app and signs in; returns once the customer list shows
+    /// (reached from the home page through the bottom navigation).
     pub async fn login(&self, username: &str, password: &str) {
         self.open("/").await;
         self.fill("#username", username).await;
         self.fill("#password", password).await;
         self.click("#login").await;
+        self.wait_for("#today").await;
+        self.click("#nav-customers").await;
         self.wait_for("#search").await;
     }
 

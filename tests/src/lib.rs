@@ -330,6 +330,39 @@ impl Api {
         status_and_json(res).await
     }
 
+    /// Puts raw bytes of `content_type` (a photo chunk).
+    pub async fn put_bytes(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> (u16, Value) {
+        let res = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("Content-Type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .expect("request");
+        status_and_json(res).await
+    }
+
+    /// Gets raw bytes (a photo) with the response's status and type.
+    pub async fn get_bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let kind = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, kind, res.bytes().await.unwrap_or_default().to_vec())
+    }
+
     async fn send(&self, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
         let res = self
             .http
