@@ -268,6 +268,13 @@ messages! {
     LeadSource => "来源", "Source";
     Convert => "转为客户", "Convert";
     NoVisits => "这一天没有拜访记录", "No visits on this day";
+    FieldWork => "外勤与商机", "Field work and pipeline";
+    CheckInRadius => "签到距离上限（米），超出则标记", "Check-in radius in metres (farther is flagged)";
+    AccuracyLimit => "定位精度上限（米）", "GPS accuracy limit in metres";
+    QuietDays => "多少天未联系算久未联系", "Days without contact before a customer counts as quiet";
+    Stages => "商机阶段（名称、赢单概率 %）；赢单和输单总在最后", "Pipeline stages (name, win probability %); won and lost always come last";
+    AddStage => "添加阶段", "Add stage";
+    WholeNumbers => "请填写整数", "Use whole numbers";
 }
 
 /// The current language, shared through context.

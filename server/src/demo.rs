@@ -59,6 +59,34 @@ const ACTIVITIES: [(&str, &str); 6] = [
     ("call", "回访使用情况，客户反馈良好"),
 ];
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// City centres (WGS-84) of [`REGIONS`], for customers' locations.
+const CENTRES: [(f64, f64); 12] = [
+    (39.9087, 116.3975),
+    (31.2304, 121.4737),
+    (23.1291, 113.2644),
+    (22.5431, 114.0579),
+    (30.2741, 120.1551),
+    (32.0603, 118.7969),
+    (31.2989, 120.5853),
+    (30.5728, 104.0668),
+    (30.5928, 114.3055),
+    (34.3416, 108.9398),
+    (39.3434, 117.3616),
+    (29.8683, 121.5440),
+];
+const DEALS: [(&str, &str); 5] = [
+    ("initial", "年度框架采购"),
+    ("needs", "新产线设备选型"),
+    ("proposal", "二期扩容方案"),
+    ("negotiation", "备件年度合同"),
+    ("won", "首批试用订单"),
+];
+const LEADS: [(&str, &str, &str); 4] = [
+    ("赵敏", "无锡新元电子有限公司", "展会"),
+    ("钱程", "佛山金桥建材有限公司", "官网咨询"),
+    ("孙悦", "", "老客户转介绍"),
+    ("周航", "合肥启航物流有限公司", "电话营销"),
+];
 
 /// Small deterministic generator (a linear congruential one is plenty here).
 struct Dice(u64);
@@ -141,7 +169,8 @@ fn demo_mutations(reps: &[UserId], now: chrono::DateTime<chrono::Utc>) -> Vec<Mu
         });
     };
     for i in 0..CUSTOMERS {
-        let region = dice.pick(&REGIONS);
+        let city = dice.next(REGIONS.len());
+        let region = REGIONS[city];
         let brand = dice.pick(&BRANDS);
         let (trade, industry) = TRADES[dice.next(TRADES.len())];
         let suffix = dice.pick(&SUFFIXES);
@@ -159,35 +188,67 @@ fn demo_mutations(reps: &[UserId], now: chrono::DateTime<chrono::Utc>) -> Vec<Mu
                    "phone": format!("0{}-{:08}", 10 + dice.next(90), dice.next(100_000_000)),
                    "industry": industry, "region": region,
                    "address": format!("{region}市{}路{}号", dice.pick(&BRANDS), 1 + dice.next(300)),
+                   "location": near(CENTRES[city], &mut dice),
                    "owner_id": owner})
         };
         push(EntityKind::Customer, id, customer);
         // Every third customer has a short history.
         if i % 3 == 0 {
-            for _ in 0..1 + dice.next(3) {
+            for n in 0..1 + dice.next(3) {
                 let (kind, content) = ACTIVITIES[dice.next(ACTIVITIES.len())];
                 let days_ago = 1 + dice.next(60) as i64;
                 let at = now - chrono::Duration::milliseconds(days_ago * DAY_MS + dice.next(36_000_000) as i64);
+                // The first activity sets a follow-up from a few days
+                // overdue to a week ahead, so the today view has work.
+                let next = (n == 0).then(|| (now + chrono::Duration::days(dice.next(11) as i64 - 3)).date_naive());
                 push(
                     EntityKind::Activity,
                     Uuid::now_v7(),
-                    json!({"customer_id": id, "kind": kind, "content": content, "at": at}),
+                    json!({"customer_id": id, "kind": kind, "content": content, "at": at, "next_follow_up": next}),
                 );
             }
+        }
+        if i % 4 == 1 && owner.is_some() {
+            let (stage, name) = DEALS[dice.next(DEALS.len())];
+            push(
+                EntityKind::Opportunity,
+                Uuid::now_v7(),
+                json!({"customer_id": id, "name": name, "stage": stage,
+                       "amount": format!("{}", 10_000 * (1 + dice.next(80))),
+                       "close_date": (now + chrono::Duration::days(dice.next(90) as i64)).date_naive()}),
+            );
         }
         if individual {
             continue;
         }
         for _ in 0..1 + dice.next(3) {
             let surname = dice.pick(&SURNAMES);
+            let birthday = (dice.next(4) == 0)
+                .then(|| chrono::NaiveDate::from_yo_opt(1970 + dice.next(30) as i32, 1 + dice.next(365) as u32));
             push(
                 EntityKind::Contact,
                 Uuid::now_v7(),
                 json!({"customer_id": id, "name": format!("{surname}{}", dice.pick(&GIVEN)),
                        "title": dice.pick(&TITLES), "phone": dice.phone(),
-                       "email": format!("contact{}@example.cn", dice.next(1_000_000))}),
+                       "email": format!("contact{}@example.cn", dice.next(1_000_000)),
+                       "birthday": birthday.flatten()}),
             );
         }
     }
+    for (i, rep) in reps.iter().enumerate() {
+        let (name, company, source) = LEADS[i % LEADS.len()];
+        push(
+            EntityKind::Lead,
+            Uuid::now_v7(),
+            json!({"name": name, "company": (!company.is_empty()).then_some(company),
+                   "phone": dice.phone(), "source": source, "owner_id": rep}),
+        );
+    }
     out
+}
+
+/// A point within a few kilometres of `centre`.
+fn near(centre: (f64, f64), dice: &mut Dice) -> Value {
+    let jitter = |dice: &mut Dice| (dice.next(2001) as f64 - 1000.0) / 25_000.0;
+    json!({"lat": centre.0 + jitter(dice), "lon": centre.1 + jitter(dice)})
 }

@@ -6,6 +6,8 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 use thirtyfour::cdp::domains::network::NetworkConditions;
+use thirtyfour::components::SelectElement;
+use thirtyfour::extensions::cdp::ChromeDevTools;
 use thirtyfour::extensions::query::ElementPollerWithTimeout;
 use thirtyfour::prelude::*;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -196,6 +198,45 @@ impl Browser {
             .emulate_network_conditions(conditions)
             .await
             .expect("network emulation");
+    }
+
+    /// Puts the phone at a place, as its GPS would report it, and lets the
+    /// app read it.
+    pub async fn set_position(&self, lat: f64, lon: f64, accuracy: f64) {
+        let tools = ChromeDevTools::new(self.driver.handle().clone());
+        tools
+            .execute_cdp_with_params(
+                "Browser.grantPermissions",
+                json!({"permissions": ["geolocation"], "origin": self.base}),
+            )
+            .await
+            .expect("grant geolocation");
+        tools
+            .execute_cdp_with_params(
+                "Emulation.setGeolocationOverride",
+                json!({"latitude": lat, "longitude": lon, "accuracy": accuracy}),
+            )
+            .await
+            .expect("geolocation override");
+    }
+
+    /// A real JPEG photo of `width`×`height` drawn by the browser itself,
+    /// saved to `path`, as a phone camera would hand one over.
+    pub async fn make_photo(&self, path: &std::path::Path, width: u32, height: u32) {
+        let script = "const [w, h, done] = arguments; const c = document.createElement('canvas');             c.width = w; c.height = h; const g = c.getContext('2d');             g.fillStyle = '#3a7'; g.fillRect(0, 0, w, h); g.fillStyle = '#fff'; g.fillRect(w / 4, h / 4, w / 2, h / 2);             c.toBlob(b => b.arrayBuffer().then(a => done(Array.from(new Uint8Array(a)))), 'image/jpeg', 0.9);";
+        let bytes: Vec<u8> = self
+            .driver
+            .execute_async(script, vec![json!(width), json!(height)])
+            .await
+            .and_then(|r| r.convert())
+            .expect("draw a photo");
+        std::fs::write(path, bytes).expect("save the photo");
+    }
+
+    /// Picks `value` in a select, as a finger would.
+    pub async fn choose(&self, css: &str, value: &str) {
+        let select = SelectElement::new(&self.wait_for(css).await).await.expect("a select");
+        select.select_by_value(value).await.expect("choose option");
     }
 
     pub async fn quit(self) {

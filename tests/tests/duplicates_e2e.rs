@@ -37,7 +37,7 @@ async fn rep_typing_a_variant_of_a_pool_customer_claims_it_instead_even_offline(
     browser.click(&format!("#claim-duplicate-{pooled}")).await;
     browser.wait_text("#duplicates .chip", "Claimed, waiting to sync").await;
     browser.set_offline(false).await;
-    browser.click(".brand").await;
+    browser.click("#nav-customers").await;
     browser
         .wait_text(".customer-row .name", "上海恒达机械股份有限公司")
         .await;
@@ -106,7 +106,7 @@ async fn duplicate_created_offline_is_flagged_after_sync_and_merged_by_the_manag
 
     // Both reps' devices agree with the server: one customer, rep2's.
     phone.click("#sync-badge").await;
-    phone.click(".brand").await;
+    phone.click("#nav-customers").await;
     phone.wait_gone(".customer-row .name", "华信科技（北京）有限公司").await;
     assert_eq!(phone.cached_count("customer").await, 0);
     assert_eq!(phone.cached_count("duplicate").await, 0);

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use yingpan_tests::{Api, TestServer};
 
 yingpan_tests::on_both_backends!(
+    a_won_deal_restarts_the_no_deal_clock,
     rep_sees_pool_summaries_and_exactly_one_of_two_claims_wins,
     claims_respect_the_daily_limit_and_the_owned_cap,
     released_customer_cannot_be_reclaimed_during_the_cooldown,
@@ -550,4 +551,42 @@ async fn locked_and_graded_customers_follow_their_rules_and_owners_are_warned_fi
     }
     let busy_entry = &held[&("pool_entry".to_owned(), busy.to_string())];
     assert_eq!(busy_entry["reason"], "no won deal for 90 days");
+}
+
+async fn a_won_deal_restarts_the_no_deal_clock(server: TestServer) {
+    let rep = server.login("rep1").await;
+    let (winner, idle) = (Uuid::now_v7(), Uuid::now_v7());
+    for (id, name) in [(winner, "成交客户"), (idle, "未成交客户")] {
+        let r = rep
+            .push_one(create_customer(id, name, Some(server.users.rep1.id.0)))
+            .await;
+        assert_eq!(r["status"], "applied", "{r}");
+    }
+    let deal = Uuid::now_v7();
+    let r = rep
+        .push_one(json!({"seq": 1, "entity": "opportunity", "id": deal, "op": "create",
+                         "fields": {"customer_id": winner, "name": "年度采购", "stage": "negotiation"}}))
+        .await;
+    assert_eq!(r["status"], "applied", "{r}");
+    // Both are followed up every 20 days; one deal is won on day 60.
+    for day in [20, 40, 60, 80] {
+        server.advance_days(20);
+        let rep = server.login("rep1").await;
+        for id in [winner, idle] {
+            assert_eq!(log_activity(&rep, id, server_time(&server)).await["status"], "applied");
+        }
+        if day == 60 {
+            let won = json!({"seq": 1, "entity": "opportunity", "id": deal, "op": "update",
+                             "fields": {"stage": "won"}, "base": {"stage": "negotiation"}});
+            assert_eq!(rep.push_one(won).await["status"], "applied");
+        }
+    }
+    server.advance_days(15);
+    // Day 95: no won deal for 90 days returns the idle one; the other won
+    // 35 days ago.
+    assert_eq!(auto_return(&server).await, 1);
+    let held = server.login("manager").await.cache().await;
+    let owner = |id: Uuid| held[&("customer".to_owned(), id.to_string())]["owner_id"].clone();
+    assert_eq!(owner(winner), json!(server.users.rep1.id));
+    assert_eq!(owner(idle), Value::Null);
 }

@@ -42,7 +42,7 @@ async fn rep_claims_a_customer_from_the_pool() {
     // Once the claim is accepted the customer leaves the pool for everyone
     // and joins the rep's own list.
     browser.wait_gone(".pool-row .name", "苏州恒达机械有限公司").await;
-    browser.click(".brand").await;
+    browser.click("#nav-customers").await;
     browser.wait_text(".customer-row .name", "苏州恒达机械有限公司").await;
     let (status, record) = manager.get(&format!("/api/records/customer/{id}")).await;
     assert_eq!(status, 200);

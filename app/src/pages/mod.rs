@@ -12,6 +12,7 @@ pub mod sync;
 pub mod team;
 pub mod today;
 pub mod visits;
+pub mod work_rules;
 
 use crate::i18n::Msg;
 use serde_json::Value;

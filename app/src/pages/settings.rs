@@ -1,6 +1,8 @@
-//! Company settings for admins: the pool rules and the duplicate policy.
+//! Company settings for admins: the pool rules, the duplicate policy and
+//! the field-work rules.
 //! Read and saved on the server, so this page needs a connection.
 
+use super::work_rules::WorkRulesForm;
 use crate::api::{self, ApiError};
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
@@ -9,6 +11,7 @@ use leptos::task::spawn_local;
 use yingpan_shared::customer::Grade;
 use yingpan_shared::dedup::DuplicatePolicy;
 use yingpan_shared::pool::{PoolRules, ReturnLimits};
+use yingpan_shared::rules::WorkRules;
 
 /// A whole-number setting bound to a field of the rules.
 #[component]
@@ -37,14 +40,18 @@ pub fn SettingsPage() -> impl IntoView {
         let token = token();
         let rules = api::get::<PoolRules>(&token, "/pool/rules").await?;
         let policy = api::get::<DuplicatePolicy>(&token, "/duplicates/policy").await?;
-        Ok::<_, ApiError>((rules, policy))
+        let work = api::get::<WorkRules>(&token, "/work/rules").await?;
+        Ok::<_, ApiError>((rules, policy, work))
     });
     view! {
         <section class="page">
             <h2>{move || i18n.t(Msg::Settings)}</h2>
             <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
                 {move || loaded.get().map(|r| match r {
-                    Ok((rules, policy)) => view! { <SettingsForm rules=rules policy=policy /> }.into_any(),
+                    Ok((rules, policy, work)) => view! {
+                        <SettingsForm rules=rules policy=policy />
+                        <WorkRulesForm rules=work />
+                    }.into_any(),
                     Err(ApiError::Unreachable) => view! { <p class="empty">{move || i18n.t(Msg::NeedsConnection)}</p> }.into_any(),
                     Err(e) => view! { <p class="error">{e.message().unwrap_or("error").to_owned()}</p> }.into_any(),
                 })}

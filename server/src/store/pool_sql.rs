@@ -457,12 +457,23 @@ macro_rules! pool_sql {
             Ok(())
         }
 
+        /// Starts a customer's "no won deal" clock again when one of its
+        /// opportunities is won.
+        async fn note_win(conn: &mut Conn, customer: uuid::Uuid, now: i64) -> super::StoreResult<()> {
+            sqlx::query("UPDATE records SET last_won_at = $1 WHERE entity = 'customer' AND id = $2")
+                .bind(now)
+                .bind(customer.to_string())
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
         async fn owned_customers_in(
             conn: &mut Conn,
             owners: Option<&[UserId]>,
         ) -> super::StoreResult<Vec<$crate::store::OwnedCustomer>> {
             let mut q = sqlx::QueryBuilder::<$db>::new(
-                "SELECT id, owner_id, owner_since, last_activity_at, updated_at, data FROM records \
+                "SELECT id, owner_id, owner_since, last_activity_at, last_won_at, updated_at, data FROM records \
                  WHERE entity = 'customer' AND deleted = FALSE AND owner_id IS NOT NULL",
             );
             if let Some(owners) = owners {
@@ -492,7 +503,7 @@ macro_rules! pool_sql {
                         open_contract: false,
                         owner_since: time(since.unwrap_or(updated)),
                         last_activity: row.try_get::<Option<i64>, _>("last_activity_at")?.map(time),
-                        last_won_deal: None,
+                        last_won_deal: row.try_get::<Option<i64>, _>("last_won_at")?.map(time),
                     },
                 });
             }

@@ -542,6 +542,13 @@ macro_rules! sql_store {
                             if let (true, Some(customer)) = (m.entity.is_fact(), record.parent_id) {
                                 note_activity(&mut tx, customer, &record.data, now).await?;
                             }
+                            let won = record.data.get("stage").and_then(|s| s.as_str()).map(yingpan_shared::pipeline::Funnel::standing)
+                                == Some(yingpan_shared::pipeline::Standing::Won);
+                            if let (EntityKind::Opportunity, false, true, Some(customer)) =
+                                (m.entity, record.deleted, won, record.parent_id)
+                            {
+                                note_win(&mut tx, customer, now).await?;
+                            }
                             if m.entity == EntityKind::Customer && record.owner_id.is_none() {
                                 // A pool customer's summary follows its edits.
                                 if record.deleted {

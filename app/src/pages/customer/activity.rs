@@ -147,6 +147,12 @@ pub fn VisitDetails(activity: FieldMap) -> impl IntoView {
     .into_any()
 }
 
+thread_local! {
+    /// Photos fetched from the server this session (id → object URL), so a
+    /// timeline re-rendered by a sync does not download them again.
+    static FETCHED: std::cell::RefCell<std::collections::HashMap<String, String>> = Default::default();
+}
+
 /// A visit photo: from the phone while it waits for upload, else from the
 /// server (online only).
 #[component]
@@ -156,12 +162,17 @@ pub fn VisitPhoto(photo_id: String) -> impl IntoView {
     let url = LocalResource::new(move || {
         let id = photo_id.clone();
         async move {
+            if let Some(url) = FETCHED.with_borrow(|f| f.get(&id).cloned()) {
+                return Some(url);
+            }
             if let Ok(Some(p)) = app.db.get_value().photo(&id).await {
                 return jpeg_url(&p.bytes);
             }
             let token = app.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()))?;
             let bytes = api::get_bytes(&token, &format!("/photos/{id}")).await.ok()?;
-            jpeg_url(&bytes)
+            let url = jpeg_url(&bytes)?;
+            FETCHED.with_borrow_mut(|f| f.insert(id, url.clone()));
+            Some(url)
         }
     });
     view! {

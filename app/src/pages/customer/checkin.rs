@@ -19,6 +19,9 @@ use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::photo::stamp_lines;
 use yingpan_shared::visit::{check_out, format_distance, GeoPoint, Visit, VisitFlag};
 
+/// Which visit is open: its id, customer id and customer name.
+type VisitKey = (String, String, String);
+
 fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
@@ -37,9 +40,11 @@ pub fn CheckIn(customer_id: String) -> impl IntoView {
         app.version.track();
         async move { app.db.get_value().open_visit().await.ok().flatten() }
     });
-    // `None` until first loaded; then the open visit (if any).
-    let open = Memo::new(move |previous: Option<&Option<Option<OpenVisit>>>| match loaded.get() {
-        Some(v) => Some(v),
+    // `None` until first loaded; then which visit is open (id, customer,
+    // name). Only a different visit re-renders the panel: a sync, or a photo
+    // added, must not wipe the note being typed.
+    let open = Memo::new(move |previous: Option<&Option<Option<VisitKey>>>| match loaded.get() {
+        Some(v) => Some(v.map(|v| (v.id, v.customer_id, v.customer_name))),
         None => previous.cloned().flatten(),
     });
     let check_in = move |_| {
@@ -85,11 +90,13 @@ pub fn CheckIn(customer_id: String) -> impl IntoView {
     view! {
         <div class="card checkin" id="checkin">
             {move || open.get().map(|open| match open {
-                Some(v) if v.customer_id == customer_id.get_value() => view! { <Visiting open=v /> }.into_any(),
-                Some(v) => view! {
+                Some((_, customer, _)) if customer == customer_id.get_value() => {
+                    loaded.get_untracked().flatten().map(|v| view! { <Visiting open=v /> }).into_any()
+                }
+                Some((_, customer, name)) => view! {
                     <p class="hint" id="visiting-elsewhere">
                         {move || i18n.t(Msg::CheckedInElsewhere)}" "
-                        <a href=format!("/customers/{}", v.customer_id)>{v.customer_name.clone()}</a>
+                        <a href=format!("/customers/{customer}")>{name.clone()}</a>
                     </p>
                 }.into_any(),
                 None => view! {

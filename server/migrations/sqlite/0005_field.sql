@@ -16,3 +16,6 @@ CREATE TABLE photo_chunks (
     data     BLOB NOT NULL,
     PRIMARY KEY (photo_id, position)
 );
+-- When a customer last won a deal (an opportunity moved to won), for the
+-- pool rule that returns customers without a won deal.
+ALTER TABLE records ADD COLUMN last_won_at BIGINT;
