@@ -10,6 +10,7 @@ mod edits;
 mod i18n;
 mod ids;
 mod pages;
+mod search;
 mod storage;
 mod sync;
 
