@@ -68,6 +68,7 @@ impl SearchKey {
         SearchKey::of(text("name"), &[text("phone")], &[text("title"), text("email")])
     }
 
+    /// Whether every word of `query` occurs in one part of this key.
     pub fn matches(&self, query: &Query) -> bool {
         match query {
             Query::All => true,
