@@ -63,7 +63,7 @@ messages! {
     Username => "用户名", "Username";
     Password => "密码", "Password";
     MyCustomers => "我的客户", "My customers";
-    SearchHint => "搜索名称、电话、地区", "Search name, phone, region";
+    SearchHint => "搜索名称、拼音、电话、联系人", "Search name, pinyin, phone, contact";
     NewCustomer => "新建客户", "New customer";
     NoCustomers => "还没有客户", "No customers yet";
     NoMatches => "没有匹配的客户", "No matching customers";

@@ -11,6 +11,7 @@ mod edits;
 mod i18n;
 mod ids;
 mod pages;
+mod search;
 mod storage;
 mod sync;
 mod uploads;

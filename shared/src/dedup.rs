@@ -111,7 +111,7 @@ pub struct NameKey {
 }
 
 /// Simplified script, half-width characters, lower-case Latin.
-fn fold_script(name: &str) -> String {
+pub fn fold_script(name: &str) -> String {
     simplet2s::convert(name)
         .chars()
         .map(|c| match c {
@@ -133,7 +133,12 @@ fn region_of(text: &str) -> Option<&'static str> {
 /// `北京华信科技有限公司`, `华信科技（北京）有限公司` and `北京華信科技有限公司`
 /// all become core `华信科技`, region `北京`.
 pub fn name_key(name: &str) -> NameKey {
-    let folded = fold_script(name);
+    folded_name_key(&fold_script(name))
+}
+
+/// [`name_key`] of a name already passed through [`fold_script`] (which is
+/// the slow part, so a caller that needs both folds once).
+pub fn folded_name_key(folded: &str) -> NameKey {
     // A region in parentheses anywhere: 华信科技(北京)有限公司.
     let mut region = None;
     let mut rest = String::with_capacity(folded.len());
@@ -161,11 +166,7 @@ pub fn name_key(name: &str) -> NameKey {
     while words.len() > 1 && words.last().is_some_and(|w| LATIN_SUFFIXES.contains(w)) {
         words.pop();
     }
-    let mut core: String = words.concat();
-    // Chinese legal forms at the end (also repeated: 集团有限公司).
-    while let Some(suffix) = CJK_SUFFIXES.iter().find(|s| core.ends_with(*s) && core.len() > s.len()) {
-        core.truncate(core.len() - suffix.len());
-    }
+    let mut core: String = without_legal_form(&words.concat()).to_owned();
     // A region written first: 北京华信科技, 北京市华信科技.
     if let Some(r) = REGIONS.iter().filter(|r| core.starts_with(*r)).max_by_key(|r| r.len()) {
         let after = core[r.len()..].trim_start_matches(['市', '省']);
@@ -178,6 +179,34 @@ pub fn name_key(name: &str) -> NameKey {
         core,
         region: region.filter(|r| *r != "中国").map(str::to_owned),
     }
+}
+
+/// `name` without the Chinese legal forms at its end (also repeated:
+/// 集团有限公司), never emptied: `公司` alone stays.
+pub fn without_legal_form(name: &str) -> &str {
+    let mut rest = name;
+    while let Some(suffix) = CJK_SUFFIXES.iter().find(|s| rest.ends_with(*s) && rest.len() > s.len()) {
+        rest = &rest[..rest.len() - suffix.len()];
+    }
+    rest
+}
+
+/// Whether `text` is nothing but legal forms (`有限公司`, `股份有限公司`,
+/// `Co., Ltd.`): words that tell no company from another.
+pub fn is_legal_form(text: &str) -> bool {
+    let folded = fold_script(text);
+    let mut words = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .peekable();
+    words.peek().is_some()
+        && words.all(|word| {
+            let mut rest = word;
+            while let Some(suffix) = CJK_SUFFIXES.iter().find(|s| rest.ends_with(*s)) {
+                rest = &rest[..rest.len() - suffix.len()];
+            }
+            rest.is_empty() || LATIN_SUFFIXES.contains(&word)
+        })
 }
 
 /// A phone number as digits without the country code or the leading trunk
@@ -524,6 +553,25 @@ mod tests {
         assert_eq!(likeness, Likeness::Possible);
         let (likeness, _) = compare_names(&name_key("华信"), &name_key("北京华新科技发展有限公司"));
         assert_eq!(likeness, Likeness::Different);
+    }
+
+    #[test]
+    fn legal_forms_alone_are_recognised() {
+        for text in [
+            "有限公司",
+            "股份有限公司",
+            "集团有限公司",
+            "Co., Ltd.",
+            "ＣＯ．，ＬＴＤ",
+            "inc",
+        ] {
+            assert!(is_legal_form(text), "{text}");
+        }
+        for text in ["有限", "华信有限公司", "huaxin co", "", "，"] {
+            assert!(!is_legal_form(text), "{text}");
+        }
+        assert_eq!(without_legal_form("华信科技股份有限公司"), "华信科技");
+        assert_eq!(without_legal_form("公司"), "公司");
     }
 
     #[test]

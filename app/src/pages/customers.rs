@@ -1,36 +1,39 @@
-//! "My customers": the cached customers, searchable, newest first.
+//! "My customers": the cached customers, newest first, searchable by name,
+//! pinyin, phone or a contact (see `crate::search`).
 
 use super::{field, local_time};
 use crate::i18n::{use_i18n, Msg};
+use crate::search::CachedCustomers;
 use crate::sync::use_app;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use std::collections::HashMap;
+use std::rc::Rc;
 use yingpan_shared::customer::Customer;
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::pool::{returns_soon, ReturnFacts};
-use yingpan_shared::search::{matches, CUSTOMER_FIELDS};
+use yingpan_shared::search::Query;
 
 #[component]
 pub fn CustomersPage() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let query = RwSignal::new(String::new());
+    // Indexed when the cache changes; a keystroke only runs the query.
     let customers = LocalResource::new(move || {
         app.version.track();
-        async move {
-            let mut all = app.db.get_value().all(EntityKind::Customer).await.unwrap_or_default();
-            // Ids are UUIDv7: sorting them descending puts the newest first.
-            all.sort_by_key(|c| std::cmp::Reverse(field(c, "id")));
-            all
-        }
+        async move { Rc::new(CachedCustomers::load(&app.db.get_value()).await) }
     });
     let shown = move || {
-        let q = query.get();
-        customers.get().map(|all| {
-            let total = all.len();
-            let hits: Vec<_> = all.into_iter().filter(|c| matches(c, &CUSTOMER_FIELDS, &q)).collect();
-            (total, hits)
+        let q = Query::parse(&query.get());
+        customers.get().map(|cached| {
+            let hits: Vec<_> = cached
+                .search
+                .find(&q)
+                .into_iter()
+                .map(|hit| (cached.customers[hit.customer].clone(), hit.via.map(str::to_owned)))
+                .collect();
+            (cached.customers.len(), hits)
         })
     };
     view! {
@@ -49,7 +52,7 @@ pub fn CustomersPage() -> impl IntoView {
                     }
                     view! {
                         <ul class="list" id="customer-list">
-                            {hits.into_iter().map(|c| {
+                            {hits.into_iter().map(|(c, via)| {
                                 let href = format!("/customers/{}", field(&c, "id"));
                                 let meta = [field(&c, "region"), field(&c, "phone")].into_iter()
                                     .filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
@@ -58,6 +61,9 @@ pub fn CustomersPage() -> impl IntoView {
                                         <a class="customer-row" href=href>
                                             <span class="name">{field(&c, "name")}</span>
                                             <span class="meta">{meta}</span>
+                                            {via.map(|name| view! {
+                                                <span class="meta via">{move || i18n.t(Msg::Contacts)}": "{name}</span>
+                                            })}
                                         </a>
                                     </li>
                                 }

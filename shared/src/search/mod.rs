@@ -1,6 +1,13 @@
 //! Matching cached records against what a person types in the search box.
 //! Case- and width-insensitive (ＡＢＣ１２３ = abc123), spaces and dashes
-//! ignored, so "138 0013" finds "138-0013-8000".
+//! ignored, so "138 0013" finds "138-0013-8000". The customer list's search
+//! also knows pinyin, contacts and legal forms: [`CustomerSearch`].
+
+mod index;
+mod key;
+
+pub use index::{CustomerSearch, Hit};
+pub use key::{Query, SearchKey};
 
 use crate::entity::FieldMap;
 
