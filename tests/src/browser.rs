@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use thirtyfour::cdp::domains::network::NetworkConditions;
 use thirtyfour::components::SelectElement;
-use thirtyfour::extensions::cdp::ChromeDevTools;
 use thirtyfour::extensions::query::ElementPollerWithTimeout;
 use thirtyfour::prelude::*;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -203,21 +202,19 @@ impl Browser {
     /// Puts the phone at a place, as its GPS would report it, and lets the
     /// app read it.
     pub async fn set_position(&self, lat: f64, lon: f64, accuracy: f64) {
-        let tools = ChromeDevTools::new(self.driver.handle().clone());
-        tools
-            .execute_cdp_with_params(
-                "Browser.grantPermissions",
-                json!({"permissions": ["geolocation"], "origin": self.base}),
-            )
-            .await
-            .expect("grant geolocation");
-        tools
-            .execute_cdp_with_params(
-                "Emulation.setGeolocationOverride",
-                json!({"latitude": lat, "longitude": lon, "accuracy": accuracy}),
-            )
-            .await
-            .expect("geolocation override");
+        let cdp = self.driver.cdp();
+        cdp.send_raw(
+            "Browser.grantPermissions",
+            json!({"permissions": ["geolocation"], "origin": self.base}),
+        )
+        .await
+        .expect("grant geolocation");
+        cdp.send_raw(
+            "Emulation.setGeolocationOverride",
+            json!({"latitude": lat, "longitude": lon, "accuracy": accuracy}),
+        )
+        .await
+        .expect("geolocation override");
     }
 
     /// A real JPEG photo of `width`×`height` drawn by the browser itself,

@@ -22,7 +22,7 @@ async fn server() -> TestServer {
     server
 }
 
-async fn customer(api: &Api, owner: Uuid, name: &str) -> Uuid {
+async fn customer(api: &Api, owner: yingpan_shared::ids::UserId, name: &str) -> Uuid {
     let id = Uuid::now_v7();
     let result = api
         .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "create",
