@@ -10,10 +10,12 @@ mod edits;
 mod i18n;
 mod ids;
 mod pages;
+mod pwa;
 mod storage;
 mod sync;
 
 fn main() {
     console_error_panic_hook::set_once();
+    pwa::register_service_worker();
     leptos::mount::mount_to_body(app::App);
 }
