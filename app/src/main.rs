@@ -11,6 +11,7 @@ mod edits;
 mod i18n;
 mod ids;
 mod pages;
+mod pwa;
 mod search;
 mod storage;
 mod sync;
@@ -18,5 +19,6 @@ mod uploads;
 
 fn main() {
     console_error_panic_hook::set_once();
+    pwa::register_service_worker();
     leptos::mount::mount_to_body(app::App);
 }

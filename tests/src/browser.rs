@@ -185,6 +185,29 @@ impl Browser {
             .expect("count cached records")
     }
 
+    /// Waits until a service worker controls the page: it has installed, so
+    /// the app shell is cached.
+    pub async fn wait_for_service_worker(&self) {
+        let script = "return !!(navigator.serviceWorker && navigator.serviceWorker.controller);";
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let controlled: bool = self
+                .driver
+                .execute(script, Vec::new())
+                .await
+                .and_then(|r| r.convert())
+                .unwrap_or(false);
+            if controlled {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no service worker took control of the page"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Cuts or restores this tab's network, as airplane mode would.
     pub async fn set_offline(&self, offline: bool) {
         let conditions = NetworkConditions {

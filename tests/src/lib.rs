@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 use uuid::Uuid;
 use yingpan_server::store::{self, Store};
 use yingpan_server::{auth, serve, AppState, Settings};
@@ -38,7 +39,8 @@ pub struct TestServer {
     pub clock: Arc<AtomicI64>,
     /// The server's state, for running its jobs in tests.
     pub state: AppState,
-    _stop: oneshot::Sender<()>,
+    stop: Option<oneshot::Sender<()>>,
+    serving: Option<JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
     pg_database: Option<String>,
 }
@@ -95,7 +97,7 @@ impl TestServer {
         let clock = Arc::new(AtomicI64::new(chrono::Utc::now().timestamp_millis()));
         let reading = clock.clone();
         state.clock = Arc::new(move || reading.load(Ordering::SeqCst));
-        tokio::spawn(serve(listener, state.clone(), async {
+        let serving = tokio::spawn(serve(listener, state.clone(), async {
             let _ = stopped.await;
         }));
         Some(TestServer {
@@ -106,10 +108,27 @@ impl TestServer {
             http: reqwest::Client::new(),
             clock,
             state,
-            _stop: stop,
+            stop: Some(stop),
+            serving: Some(serving),
             _dir: dir,
             pg_database,
         })
+    }
+
+    /// Stops serving, as a lost network looks to a browser: connections are
+    /// refused from then on. The database stays, for checking.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(serving) = self.serving.take() {
+            // Graceful: waits for requests in flight, closes idle connections.
+            tokio::time::timeout(std::time::Duration::from_secs(20), serving)
+                .await
+                .expect("server did not stop in 20 s")
+                .expect("server task")
+                .expect("server ran");
+        }
     }
 
     /// Moves the server's clock forward.

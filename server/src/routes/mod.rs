@@ -1,5 +1,6 @@
 //! The HTTP surface: `/api/*` and the app's static files.
 
+mod app_files;
 mod auth;
 mod customers;
 mod duplicates;
@@ -18,7 +19,6 @@ use axum::http::{header, HeaderValue};
 use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -59,13 +59,9 @@ pub fn router(state: AppState) -> Router {
         ))
         .with_state(state.clone());
 
-    // Any path that is not a file is a client-side route: answer with the app.
-    let dist = &state.settings.dist;
-    let app = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
-
     Router::new()
         .nest("/api", api)
-        .fallback_service(app)
+        .merge(app_files::router(&state.settings.dist))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }

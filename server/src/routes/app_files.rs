@@ -1,0 +1,46 @@
+//! The built app (Trunk's `dist/`): its files, index.html for any other path
+//! (a client-side route), and the headers that let an installed app pick up
+//! a new version on its next start.
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use std::path::Path;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// The service worker's path; it must sit at the root to control every route.
+const WORKER: &str = "/sw.js";
+
+pub fn router(dist: &Path) -> Router {
+    let files = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn(headers))
+}
+
+/// index.html and the worker are revalidated on every start (a cheap 304 when
+/// unchanged), so a new build is seen at once; everything else Trunk names
+/// by content hash, so any caching of it is safe.
+async fn headers(request: Request, next: Next) -> Response {
+    let is_worker = request.uri().path() == WORKER;
+    let is_manifest = request.uri().path().ends_with(".webmanifest");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if is_worker {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript"));
+    } else if is_manifest {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/manifest+json"),
+        );
+    }
+    let is_html = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    if is_worker || is_html {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    response
+}
