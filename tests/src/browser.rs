@@ -97,11 +97,21 @@ impl Browser {
     }
 
     /// Clicks the element; if a re-render replaced it between finding and
-    /// clicking, finds the new one and clicks that.
+    /// clicking, finds the new one and clicks that. The element is first
+    /// scrolled to the middle of the screen, as a thumb would, so the fixed
+    /// bottom navigation does not cover it.
     pub async fn click(&self, css: &str) {
         let mut attempts = 0;
         loop {
-            match self.wait_for(css).await.click().await {
+            let element = self.wait_for(css).await;
+            let _ = self
+                .driver
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center'});",
+                    vec![element.to_json().expect("element as json")],
+                )
+                .await;
+            match element.click().await {
                 Ok(()) => return,
                 Err(e) if attempts < 5 && e.to_string().contains("stale element") => attempts += 1,
                 Err(e) => panic!("click {css}: {e}"),
@@ -132,6 +142,12 @@ impl Browser {
     /// Waits until an element matching `css` shows exactly `text`.
     pub async fn wait_text(&self, css: &str, text: &str) {
         self.wait_until(css, text, |shown| shown.iter().any(|t| t == text))
+            .await;
+    }
+
+    /// Waits until an element matching `css` shows `text` somewhere in it.
+    pub async fn wait_contains(&self, css: &str, text: &str) {
+        self.wait_until(css, text, |shown| shown.iter().any(|t| t.contains(text)))
             .await;
     }
 

@@ -52,7 +52,7 @@ async fn offline_check_in_with_photo_syncs_and_shows_in_the_managers_visits() {
     phone.set_offline(true).await;
     phone.click("#check-in").await;
     phone.wait_for("#visiting").await;
-    phone.wait_text("#visiting", "from the customer").await;
+    phone.wait_contains("#visiting", "from the customer").await;
     assert!(
         phone.texts("#visiting .flag").await.is_empty(),
         "a check-in 100 m away is not flagged"
@@ -81,7 +81,7 @@ async fn offline_check_in_with_photo_syncs_and_shows_in_the_managers_visits() {
     phone.click("#check-out").await;
     phone.wait_text(".activity-row p", "谈了明年的采购计划").await;
     assert_eq!(phone.cached_count("photos").await, 1, "the photo waits on the phone");
-    phone.wait_text("#sync-badge", "Unsynced").await;
+    phone.wait_contains("#sync-badge", "Unsynced").await;
 
     phone.set_offline(false).await;
     phone.click("#sync-badge").await;
@@ -91,9 +91,9 @@ async fn offline_check_in_with_photo_syncs_and_shows_in_the_managers_visits() {
     let desk = Browser::start(&server.url).await;
     desk.login("manager", PASSWORD).await;
     desk.click("#nav-visits").await;
-    desk.wait_text(".rep-visits h3", "REP1").await;
+    desk.wait_contains(".rep-visits h3", "REP1").await;
     desk.wait_text(".visit-row .name", "北京华信科技有限公司").await;
-    desk.wait_text(".visit-row .distance", "from the customer").await;
+    desk.wait_contains(".visit-row .distance", "from the customer").await;
     desk.wait_for(".visit-row img.visit-photo").await;
     let loaded: bool = desk
         .driver
@@ -120,15 +120,17 @@ async fn far_check_in_is_flagged_for_the_rep_and_the_manager() {
     phone.set_position(WEST_STATION.0, WEST_STATION.1, 20.0).await;
     open_customer(&phone, "北京恒达机械有限公司").await;
     phone.click("#check-in").await;
-    phone.wait_text("#visiting .flag.far", "km from the customer").await;
+    phone.wait_contains("#visiting .flag.far", "km from the customer").await;
     phone.click("#check-out").await;
-    phone.wait_text(".activity-row .flag.far", "km from the customer").await;
+    phone
+        .wait_contains(".activity-row .flag.far", "km from the customer")
+        .await;
     phone.wait_text("#sync-badge", "Synced").await;
 
     let desk = Browser::start(&server.url).await;
     desk.login("manager", PASSWORD).await;
     desk.click("#nav-visits").await;
-    desk.wait_text(".visit-row .flag.far", "km from the customer").await;
+    desk.wait_contains(".visit-row .flag.far", "km from the customer").await;
     phone.quit().await;
     desk.quit().await;
 }
@@ -202,7 +204,7 @@ async fn opportunity_moved_across_stages_offline_syncs() {
     phone
         .wait_text("[data-stage='negotiation'] .deal .name", "影像设备采购")
         .await;
-    phone.wait_text("#sync-badge", "Unsynced").await;
+    phone.wait_contains("#sync-badge", "Unsynced").await;
     let manager = server.login("manager").await;
     let (_, before) = manager.get(&format!("/api/records/opportunity/{deal}")).await;
     assert_eq!(before["stage"], "initial", "nothing reached the server while offline");
