@@ -275,6 +275,8 @@ messages! {
     Stages => "商机阶段（名称、赢单概率 %）；赢单和输单总在最后", "Pipeline stages (name, win probability %); won and lost always come last";
     AddStage => "添加阶段", "Add stage";
     WholeNumbers => "请填写整数", "Use whole numbers";
+    NearbyCustomers => "附近的客户", "Customers near me";
+    NoneNearby => "您的客户都还没有位置", "None of your customers has a location yet";
 }
 
 /// The current language, shared through context.

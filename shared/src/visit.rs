@@ -53,6 +53,15 @@ impl GeoPoint {
     }
 }
 
+/// The `n` places nearest to `here`, nearest first, with their distances
+/// in metres ("visit a nearby customer").
+pub fn nearest<T>(here: GeoPoint, places: impl IntoIterator<Item = (T, GeoPoint)>, n: usize) -> Vec<(T, f64)> {
+    let mut by_distance: Vec<(T, f64)> = places.into_iter().map(|(t, p)| (t, here.distance_m(p))).collect();
+    by_distance.sort_by(|a, b| a.1.total_cmp(&b.1));
+    by_distance.truncate(n);
+    by_distance
+}
+
 /// Company settings for check-ins.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -288,6 +297,19 @@ mod tests {
         v.ended_at = Some(start + Duration::minutes(65));
         assert_eq!(format_duration(v.duration(start).unwrap()), "1 h 05 min");
         assert_eq!(format_duration(Duration::minutes(12)), "12 min");
+    }
+
+    #[test]
+    fn nearest_customers_come_first() {
+        let places = [
+            ("西站", p(WEST_STATION)),
+            ("国贸", p(GUOMAO)),
+            ("三里屯", p((39.9365, 116.4540))),
+        ];
+        let near = nearest(p((39.9100, 116.4610)), places, 2);
+        let names: Vec<&str> = near.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["国贸", "三里屯"]);
+        assert!(near[0].1 < 200.0, "{}", near[0].1);
     }
 
     #[test]

@@ -48,8 +48,13 @@ async fn offline_check_in_with_photo_syncs_and_shows_in_the_managers_visits() {
     let phone = Browser::start(&server.url).await;
     phone.login("rep1", PASSWORD).await;
     phone.set_position(39.9095, 116.4612, 15.0).await;
-    open_customer(&phone, "北京华信科技有限公司").await;
     phone.set_offline(true).await;
+    // "Visit a nearby customer" finds it from where the rep stands.
+    phone.click("#nav-visits").await;
+    phone.click("#nearby").await;
+    phone.wait_text("#nearby-list .name", "北京华信科技有限公司").await;
+    phone.click("#nearby-list .today-row").await;
+    phone.wait_text("#customer-title", "北京华信科技有限公司").await;
     phone.click("#check-in").await;
     phone.wait_for("#visiting").await;
     phone.wait_contains("#visiting", "from the customer").await;

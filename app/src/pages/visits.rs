@@ -1,17 +1,22 @@
 //! Visits by day (外勤记录): a manager sees the team's check-ins of one day,
 //! rep by rep, with their flags and photos; a rep sees their own. Read from
-//! the cache, which holds whatever the viewer may see.
+//! the cache, which holds whatever the viewer may see. A rep can also list
+//! their customers nearest to where they stand, to go and check in.
 
 use super::customer::activity::VisitDetails;
+use super::customer::checkin::no_fix_message;
 use super::{field, local_time, user_name};
 use crate::device::utc_offset_minutes;
+use crate::device::{locate, NoFix};
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use std::collections::{BTreeMap, HashMap};
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::today::local_date;
+use yingpan_shared::visit::{format_distance, nearest, GeoPoint};
 
 fn today() -> NaiveDate {
     let now = DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
@@ -65,6 +70,7 @@ pub fn VisitsPage() -> impl IntoView {
                 <h2>{move || i18n.t(Msg::Visits)}</h2>
                 <input id="visit-day" type="date" bind:value=day />
             </div>
+            <Nearby />
             <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
                 {move || visits.get().map(|(groups, _)| {
                     if groups.is_empty() {
@@ -90,5 +96,64 @@ pub fn VisitsPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// How many nearby customers to offer.
+const NEARBY_SHOWN: usize = 8;
+
+/// "Visit a nearby customer": the rep's own customers closest to where the
+/// phone is, to open one and check in.
+#[component]
+fn Nearby() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let busy = RwSignal::new(false);
+    let found = RwSignal::new(None::<Result<Vec<(String, String, f64)>, NoFix>>);
+    let look = move |_| {
+        busy.set(true);
+        spawn_local(async move {
+            let result = match locate().await {
+                Ok((here, _)) => {
+                    let me = app
+                        .session
+                        .with_untracked(|s| s.as_ref().map(|s| s.user.id.to_string()));
+                    let customers = app.db.get_value().all(EntityKind::Customer).await.unwrap_or_default();
+                    let placed = customers
+                        .into_iter()
+                        .filter(|c| me.as_deref() == Some(field(c, "owner_id").as_str()))
+                        .filter_map(|c| {
+                            let at = serde_json::from_value::<GeoPoint>(c.get("location")?.clone()).ok()?;
+                            Some(((field(&c, "id"), field(&c, "name")), at))
+                        });
+                    Ok(nearest(here, placed, NEARBY_SHOWN)
+                        .into_iter()
+                        .map(|((id, name), d)| (id, name, d))
+                        .collect())
+                }
+                Err(why) => Err(why),
+            };
+            found.set(Some(result));
+            busy.set(false);
+        });
+    };
+    view! {
+        <button id="nearby" class="secondary wide" disabled=move || busy.get() on:click=look>
+            {move || i18n.t(if busy.get() { Msg::Locating } else { Msg::NearbyCustomers })}
+        </button>
+        {move || found.get().map(|r| match r {
+            Ok(list) if list.is_empty() => view! { <p class="empty">{move || i18n.t(Msg::NoneNearby)}</p> }.into_any(),
+            Ok(list) => view! {
+                <ul class="list" id="nearby-list">
+                    {list.into_iter().map(|(id, name, d)| view! {
+                        <li><a class="today-row" href=format!("/customers/{id}")>
+                            <span class="name">{name}</span>
+                            <span class="meta">{format_distance(d)}</span>
+                        </a></li>
+                    }).collect_view()}
+                </ul>
+            }.into_any(),
+            Err(why) => view! { <p class="error" role="alert">{move || i18n.t(no_fix_message(why))}</p> }.into_any(),
+        })}
     }
 }

@@ -75,14 +75,7 @@ pub fn CheckIn(customer_id: String) -> impl IntoView {
                         Err(e) => error.set(Some(e.to_string())),
                     }
                 }
-                Err(why) => error.set(Some(
-                    i18n.t(match why {
-                        NoFix::Denied => Msg::LocationDenied,
-                        NoFix::TimedOut => Msg::LocationTimedOut,
-                        NoFix::Unavailable => Msg::LocationUnavailable,
-                    })
-                    .to_owned(),
-                )),
+                Err(why) => error.set(Some(i18n.t(no_fix_message(why)).to_owned())),
             }
             busy.set(false);
         });
@@ -109,6 +102,15 @@ pub fn CheckIn(customer_id: String) -> impl IntoView {
                 <p class="error" role="alert" id="checkin-error">{move || error.get().unwrap_or_default()}</p>
             </Show>
         </div>
+    }
+}
+
+/// What to tell someone whose phone gave no position.
+pub fn no_fix_message(why: NoFix) -> Msg {
+    match why {
+        NoFix::Denied => Msg::LocationDenied,
+        NoFix::TimedOut => Msg::LocationTimedOut,
+        NoFix::Unavailable => Msg::LocationUnavailable,
     }
 }
 
