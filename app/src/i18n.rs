@@ -232,6 +232,7 @@ messages! {
     GoneQuiet => "久未联系的客户", "Customers gone quiet";
     DaysWithoutContact => "天未联系", "days without contact";
     DaysLate => "天逾期", "days late";
+    DayLate => "天逾期", "day late";
     Birthdays => "本周生日", "Birthdays this week";
     AllClear => "今天没有待办，去拜访客户吧", "Nothing due today";
     CheckInHere => "签到拜访", "Check in here";

@@ -10,7 +10,8 @@ async fn main() {
     let base = args.next().unwrap_or_else(|| "http://127.0.0.1:8080".into());
     let out = std::path::PathBuf::from(args.next().unwrap_or_else(|| "shots".into()));
     std::fs::create_dir_all(&out).expect("output folder");
-    let browser = Browser::start(&base).await;
+    // The smallest phone the app is designed for.
+    let browser = Browser::start_sized(&base, 360, 800).await;
     let shot = async |name: &str| {
         let path = out.join(format!("{name}.png"));
         browser.driver.screenshot(&path).await.expect("screenshot");
@@ -22,9 +23,22 @@ async fn main() {
     browser.login("rep1", "yingpan123").await;
     browser.wait_for(".customer-row").await;
     shot("2-customers").await;
+    browser.click("#nav-today").await;
+    browser.wait_for("#today h2").await;
+    shot("2a-today").await;
+    browser.click("#nav-pipeline").await;
+    browser.wait_for("#board").await;
+    shot("2b-pipeline").await;
+    browser.click("#nav-customers").await;
     browser.click(".customer-row").await;
     browser.wait_for("#customer-title").await;
     shot("3-customer").await;
+    // Checked in about 2 km from the customer's recorded place.
+    browser.set_position(39.93, 116.42, 25.0).await;
+    browser.click("#check-in").await;
+    browser.wait_for("#visiting").await;
+    shot("3a-check-in").await;
+    browser.click("#cancel-visit").await;
     browser.set_offline(true).await;
     browser.click("#edit-customer").await;
     // A fresh value each run, so there is always something to sync.
@@ -47,6 +61,9 @@ async fn main() {
     browser.wait_for(".badge.ok").await;
     browser.click("#sign-out").await;
     browser.login("manager", "yingpan123").await;
+    browser.click("#nav-visits").await;
+    browser.wait_for("#visit-day").await;
+    shot("6a-visits").await;
     browser.click("#nav-team").await;
     browser.wait_for("#team-table").await;
     shot("7-team").await;

@@ -27,6 +27,11 @@ pub struct Browser {
 impl Browser {
     /// Starts Chromium at a 390×844 phone viewport, pointed at `base`.
     pub async fn start(base: &str) -> Browser {
+        Self::start_sized(base, 390, 844).await
+    }
+
+    /// Starts Chromium at a `width`×`height` phone viewport.
+    pub async fn start_sized(base: &str, width: u32, height: u32) -> Browser {
         let (chromedriver, port) = start_chromedriver().await;
         let profile = tempfile::tempdir().expect("profile dir");
         let mut caps = DesiredCapabilities::chrome();
@@ -48,7 +53,7 @@ impl Browser {
             .unwrap();
         caps.add_experimental_option(
             "mobileEmulation",
-            json!({"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "mobile": true, "touch": true}}),
+            json!({"deviceMetrics": {"width": width, "height": height, "pixelRatio": 3.0, "mobile": true, "touch": true}}),
         )
         .unwrap();
         let driver = WebDriver::builder(format!("http://127.0.0.1:{port}"), caps)
@@ -267,6 +272,19 @@ impl Browser {
             .and_then(|r| r.convert())
             .expect("draw a photo");
         std::fs::write(path, bytes).expect("save the photo");
+    }
+
+    /// How much wider than the screen the page is (0: nothing to scroll
+    /// sideways).
+    pub async fn overflow_x(&self) -> i64 {
+        self.driver
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await
+            .and_then(|r| r.convert())
+            .expect("measure the page")
     }
 
     /// Picks `value` in a select, as a finger would.

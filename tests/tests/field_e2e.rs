@@ -198,8 +198,22 @@ async fn opportunity_moved_across_stages_offline_syncs() {
         .await;
     assert_eq!(r["status"], "applied", "{r}");
 
-    let phone = Browser::start(&server.url).await;
+    // The smallest phone we design for: nothing on these screens may need
+    // sideways scrolling of the page (the board scrolls inside itself).
+    let phone = Browser::start_sized(&server.url, 360, 800).await;
     phone.login("rep1", PASSWORD).await;
+    assert_eq!(phone.overflow_x().await, 0, "customers at 360 px");
+    phone.click("#nav-pipeline").await;
+    phone
+        .wait_text("[data-stage='initial'] .deal .name", "影像设备采购")
+        .await;
+    assert_eq!(phone.overflow_x().await, 0, "pipeline at 360 px");
+    phone.click("#nav-today").await;
+    phone.wait_for("#today").await;
+    assert_eq!(phone.overflow_x().await, 0, "today at 360 px");
+    phone.open(&format!("/customers/{c}")).await;
+    phone.wait_for("#check-in").await;
+    assert_eq!(phone.overflow_x().await, 0, "customer page at 360 px");
     phone.click("#nav-pipeline").await;
     phone
         .wait_text("[data-stage='initial'] .deal .name", "影像设备采购")

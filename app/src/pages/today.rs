@@ -162,7 +162,10 @@ fn DueList(id: &'static str, title: Msg, items: Vec<Due>) -> impl IntoView {
                         <li><a class="today-row" href=format!("/customers/{}", d.customer_id)>
                             <span class="name">{d.name}</span>
                             <span class="meta">{d.due.to_string()}
-                                {(d.days_late > 0).then(|| format!(" · {} {}", d.days_late, i18n.t(Msg::DaysLate)))}
+                                {(d.days_late > 0).then(|| {
+                                    let unit = if d.days_late == 1 { Msg::DayLate } else { Msg::DaysLate };
+                                    format!(" · {} {}", d.days_late, i18n.t(unit))
+                                })}
                             </span>
                         </a></li>
                     }).collect_view()}
