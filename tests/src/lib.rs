@@ -177,6 +177,17 @@ impl TestServer {
     }
 }
 
+/// A server on a fresh SQLite database serving the built app, for the
+/// end-to-end tests.
+pub async fn app_server() -> TestServer {
+    let server = TestServer::start(Backend::Sqlite).await.expect("SQLite always starts");
+    assert!(
+        workspace_root().join("dist/index.html").exists(),
+        "build the app first (scripts/test does)"
+    );
+    server
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(name) = self.pg_database.take() {
@@ -338,29 +349,31 @@ impl Api {
 
     /// Posts a file's bytes as they are (an upload).
     pub async fn post_bytes(&self, path: &str, bytes: Vec<u8>) -> (u16, Value) {
-        let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .body(bytes)
-            .send()
-            .await
-            .expect("request");
-        status_and_json(res).await
+        self.send_bytes(reqwest::Method::POST, path, None, bytes).await
     }
 
     /// Puts raw bytes of `content_type` (a photo chunk).
     pub async fn put_bytes(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> (u16, Value) {
-        let res = self
-            .http
-            .put(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .header("Content-Type", content_type)
-            .body(bytes)
-            .send()
+        self.send_bytes(reqwest::Method::PUT, path, Some(content_type), bytes)
             .await
-            .expect("request");
-        status_and_json(res).await
+    }
+
+    async fn send_bytes(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .body(bytes);
+        if let Some(kind) = content_type {
+            req = req.header("Content-Type", kind);
+        }
+        status_and_json(req.send().await.expect("request")).await
     }
 
     /// Gets raw bytes (a photo) with the response's status and type.

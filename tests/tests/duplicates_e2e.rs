@@ -4,11 +4,11 @@
 use serde_json::json;
 use uuid::Uuid;
 use yingpan_tests::browser::Browser;
-use yingpan_tests::{Backend, TestServer, PASSWORD};
+use yingpan_tests::PASSWORD;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rep_typing_a_variant_of_a_pool_customer_claims_it_instead_even_offline() {
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let server = yingpan_tests::app_server().await;
     let manager = server.login("manager").await;
     let pooled = Uuid::now_v7();
     let created = manager
@@ -61,7 +61,7 @@ async fn rep_typing_a_variant_of_a_pool_customer_claims_it_instead_even_offline(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_created_offline_is_flagged_after_sync_and_merged_by_the_manager() {
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let server = yingpan_tests::app_server().await;
     let rep2 = server.login("rep2").await;
     let existing = Uuid::now_v7();
     let created = rep2
@@ -133,7 +133,7 @@ async fn duplicate_created_offline_is_flagged_after_sync_and_merged_by_the_manag
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rep_imports_a_spreadsheet_after_a_preview_that_catches_duplicates() {
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let server = yingpan_tests::app_server().await;
     let rep2 = server.login("rep2").await;
     let created = rep2
         .push_one(

@@ -4,16 +4,7 @@
 use serde_json::{json, Value};
 use uuid::Uuid;
 use yingpan_tests::browser::Browser;
-use yingpan_tests::{Api, Backend, TestServer, PASSWORD};
-
-async fn server() -> TestServer {
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
-    assert!(
-        yingpan_tests::workspace_root().join("dist/index.html").exists(),
-        "build the app first (scripts/test does)"
-    );
-    server
-}
+use yingpan_tests::{Api, PASSWORD};
 
 /// Creates a customer for `owner` through the API, returning its id.
 async fn customer_via_api(api: &Api, owner: impl serde::Serialize, name: &str, phone: &str) -> Uuid {
@@ -32,7 +23,7 @@ async fn record(api: &Api, id: Uuid) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rep_sees_only_their_own_customers() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let rep1 = server.login("rep1").await;
     let rep2 = server.login("rep2").await;
     let mine = customer_via_api(&rep1, server.users.rep1.id, "北京华信科技有限公司", "010-62345678").await;
@@ -65,7 +56,7 @@ async fn rep_sees_only_their_own_customers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customer_created_and_edited_offline_syncs_when_back_online() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let browser = Browser::start(&server.url).await;
     browser.login("rep1", PASSWORD).await;
     browser.wait_text("#sync-badge", "Synced").await;
@@ -102,7 +93,7 @@ async fn customer_created_and_edited_offline_syncs_when_back_online() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn manager_sees_a_reps_edit_and_new_contact() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let rep1 = server.login("rep1").await;
     let id = customer_via_api(&rep1, server.users.rep1.id, "南京博远电子有限公司", "025-81234567").await;
 
@@ -136,7 +127,7 @@ async fn manager_sees_a_reps_edit_and_new_contact() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_input_is_explained_and_nothing_is_queued() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let browser = Browser::start(&server.url).await;
     browser.login("rep1", PASSWORD).await;
     browser.click("#new-customer").await;
@@ -161,7 +152,7 @@ async fn invalid_input_is_explained_and_nothing_is_queued() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replaced_value_reaches_the_conflict_list_and_can_be_reapplied() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let rep1 = server.login("rep1").await;
     let manager = server.login("manager").await;
     let id = customer_via_api(&rep1, server.users.rep1.id, "深圳卓越科技有限公司", "0755-81234567").await;
@@ -193,7 +184,7 @@ async fn replaced_value_reaches_the_conflict_list_and_can_be_reapplied() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reassigned_customer_leaves_the_old_owners_device() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let rep1 = server.login("rep1").await;
     let manager = server.login("manager").await;
     let staying = customer_via_api(&rep1, server.users.rep1.id, "武汉明德贸易有限公司", "027-81234567").await;
@@ -227,7 +218,7 @@ async fn reassigned_customer_leaves_the_old_owners_device() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_background_sync_does_not_wipe_a_half_typed_form() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let rep1 = server.login("rep1").await;
     let manager = server.login("manager").await;
     let id = customer_via_api(&rep1, server.users.rep1.id, "天津锦程物流有限公司", "022-81234567").await;

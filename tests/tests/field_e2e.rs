@@ -6,21 +6,12 @@ use chrono::{Duration, Utc};
 use serde_json::json;
 use uuid::Uuid;
 use yingpan_tests::browser::Browser;
-use yingpan_tests::{Api, Backend, TestServer, PASSWORD};
+use yingpan_tests::{Api, PASSWORD};
 
 /// 北京国贸, where the test customers are.
 const GUOMAO: (f64, f64) = (39.9087, 116.4605);
 /// 北京西站, about 12 km away.
 const WEST_STATION: (f64, f64) = (39.8946, 116.3220);
-
-async fn server() -> TestServer {
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
-    assert!(
-        yingpan_tests::workspace_root().join("dist/index.html").exists(),
-        "build the app first (scripts/test does)"
-    );
-    server
-}
 
 async fn customer(api: &Api, owner: yingpan_shared::ids::UserId, name: &str) -> Uuid {
     let id = Uuid::now_v7();
@@ -41,7 +32,7 @@ async fn open_customer(browser: &Browser, name: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_check_in_with_photo_syncs_and_shows_in_the_managers_visits() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let rep1 = server.login("rep1").await;
     customer(&rep1, server.users.rep1.id, "北京华信科技有限公司").await;
 
@@ -117,7 +108,7 @@ async fn offline_check_in_with_photo_syncs_and_shows_in_the_managers_visits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn far_check_in_is_flagged_for_the_rep_and_the_manager() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let rep1 = server.login("rep1").await;
     customer(&rep1, server.users.rep1.id, "北京恒达机械有限公司").await;
     let phone = Browser::start(&server.url).await;
@@ -142,7 +133,7 @@ async fn far_check_in_is_flagged_for_the_rep_and_the_manager() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn today_view_lists_an_overdue_follow_up_and_a_birthday() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let rep1 = server.login("rep1").await;
     let late = customer(&rep1, server.users.rep1.id, "上海博远电子有限公司").await;
     let fine = customer(&rep1, server.users.rep1.id, "上海天成物流有限公司").await;
@@ -188,7 +179,7 @@ async fn today_view_lists_an_overdue_follow_up_and_a_birthday() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn opportunity_moved_across_stages_offline_syncs() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let rep1 = server.login("rep1").await;
     let c = customer(&rep1, server.users.rep1.id, "深圳卓越医疗器械有限公司").await;
     let deal = Uuid::now_v7();

@@ -4,16 +4,7 @@
 use serde_json::json;
 use uuid::Uuid;
 use yingpan_tests::browser::Browser;
-use yingpan_tests::{Api, Backend, TestServer, PASSWORD};
-
-async fn server() -> TestServer {
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
-    assert!(
-        yingpan_tests::workspace_root().join("dist/index.html").exists(),
-        "build the app first (scripts/test does)"
-    );
-    server
-}
+use yingpan_tests::{Api, PASSWORD};
 
 async fn customer(api: &Api, owner: Option<Uuid>, name: &str) -> Uuid {
     let id = Uuid::now_v7();
@@ -27,7 +18,7 @@ async fn customer(api: &Api, owner: Option<Uuid>, name: &str) -> Uuid {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rep_claims_a_customer_from_the_pool() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let manager = server.login("manager").await;
     let id = customer(&manager, None, "苏州恒达机械有限公司").await;
     customer(&manager, None, "无锡天成电子有限公司").await;
@@ -66,7 +57,7 @@ async fn rep_claims_a_customer_from_the_pool() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn manager_spreads_a_departed_reps_book_and_the_old_device_keeps_none_of_it() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let rep3 = server.add_rep("rep3").await;
     let rep1 = server.login("rep1").await;
     let mut book = Vec::new();
@@ -140,7 +131,7 @@ async fn manager_spreads_a_departed_reps_book_and_the_old_device_keeps_none_of_i
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_sets_the_pool_rules_and_the_duplicate_policy() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let browser = Browser::start(&server.url).await;
     browser.login("admin", PASSWORD).await;
     browser.click("#nav-settings").await;

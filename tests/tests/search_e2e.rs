@@ -5,16 +5,7 @@
 use serde_json::json;
 use uuid::Uuid;
 use yingpan_tests::browser::Browser;
-use yingpan_tests::{Api, Backend, TestServer, PASSWORD};
-
-async fn server() -> TestServer {
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
-    assert!(
-        yingpan_tests::workspace_root().join("dist/index.html").exists(),
-        "build the app first (scripts/test does)"
-    );
-    server
-}
+use yingpan_tests::{Api, PASSWORD};
 
 async fn push(api: &Api, entity: &str, fields: serde_json::Value) -> Uuid {
     let id = Uuid::now_v7();
@@ -27,7 +18,7 @@ async fn push(api: &Api, entity: &str, fields: serde_json::Value) -> Uuid {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pinyin_initials_full_spelling_and_a_contacts_name_find_a_customer() {
-    let server = server().await;
+    let server = yingpan_tests::app_server().await;
     let rep1 = server.login("rep1").await;
     let owner = server.users.rep1.id;
     let huaxin = push(

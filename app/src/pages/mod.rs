@@ -28,6 +28,16 @@ pub fn user_name(users: &[User], id: &str) -> String {
         .unwrap_or_else(|| id.chars().take(8).collect())
 }
 
+/// Every cached customer's name by id.
+pub async fn customer_names(db: &crate::db::LocalDb) -> std::collections::HashMap<String, String> {
+    db.all(yingpan_shared::entity::EntityKind::Customer)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| (field(&c, "id"), field(&c, "name")))
+        .collect()
+}
+
 /// The label of an ownership change's kind.
 pub fn ownership_kind(kind: &str) -> Msg {
     match kind {

@@ -23,13 +23,7 @@ pub fn PipelinePage() -> impl IntoView {
         async move {
             let db = app.db.get_value();
             let funnel = db.work_rules().await.unwrap_or_default().funnel;
-            let names: HashMap<String, String> = db
-                .all(EntityKind::Customer)
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| (field(&c, "id"), field(&c, "name")))
-                .collect();
+            let names = super::customer_names(&db).await;
             let deals = db.all(EntityKind::Opportunity).await.unwrap_or_default();
             (funnel, names, deals)
         }

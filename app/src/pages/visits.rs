@@ -13,7 +13,7 @@ use crate::sync::use_app;
 use chrono::{DateTime, NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::today::local_date;
 use yingpan_shared::visit::{format_distance, nearest, GeoPoint};
@@ -37,13 +37,7 @@ pub fn VisitsPage() -> impl IntoView {
                 return (Vec::new(), Vec::new());
             };
             let offset = utc_offset_minutes();
-            let names: HashMap<String, String> = db
-                .all(EntityKind::Customer)
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| (field(&c, "id"), field(&c, "name")))
-                .collect();
+            let names = super::customer_names(&db).await;
             let users = db.users().await.unwrap_or_default();
             let mut by_rep: BTreeMap<String, Vec<(FieldMap, String)>> = BTreeMap::new();
             for a in db.all(EntityKind::Activity).await.unwrap_or_default() {
