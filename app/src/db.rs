@@ -566,6 +566,9 @@ mod tests {
         };
         db.apply_pull(&[change], 9).await.unwrap();
         assert_eq!(db.count(EntityKind::PoolEntry).await.unwrap(), 1);
+        // Schema 5's stores are there too.
+        assert_eq!(db.count(EntityKind::Opportunity).await.unwrap(), 0);
+        assert_eq!(db.photos_waiting().await.unwrap(), 0);
         db.delete().await.unwrap();
     }
 
@@ -602,6 +605,42 @@ mod tests {
         db.acknowledge(&[1]).await.unwrap();
         let left: Vec<u64> = db.outbox().await.unwrap().iter().map(|m| m.seq).collect();
         assert_eq!(left, vec![2]);
+        db.delete().await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_visit_in_progress_and_its_photo_survive_until_saved_and_uploaded() {
+        let db = fresh().await;
+        let point = yingpan_shared::visit::GeoPoint::new(39.9087, 116.4605).unwrap();
+        let open = OpenVisit {
+            id: crate::ids::new_id(),
+            customer_id: crate::ids::new_id(),
+            customer_name: "北京华信科技有限公司".into(),
+            at: "2026-11-23T02:00:00Z".into(),
+            visit: yingpan_shared::visit::Visit::check_in(point, 12.0, None),
+        };
+        db.set_open_visit(Some(&open)).await.unwrap();
+        let photo = PendingPhoto {
+            id: crate::ids::new_id(),
+            activity_id: open.id.clone(),
+            bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9],
+        };
+        db.put_photo(&photo).await.unwrap();
+        assert_eq!(db.open_visit().await.unwrap(), Some(open.clone()));
+        assert_eq!(
+            db.pending_photos().await.unwrap(),
+            vec![(photo.id.clone(), open.id.clone())]
+        );
+        assert_eq!(
+            db.photo(&photo.id).await.unwrap(),
+            Some(photo.clone()),
+            "bytes come back as stored"
+        );
+        assert_eq!(db.photos_waiting().await.unwrap(), 1);
+        db.set_open_visit(None).await.unwrap();
+        db.remove_photo(&photo.id).await.unwrap();
+        assert_eq!(db.open_visit().await.unwrap(), None);
+        assert_eq!(db.photos_waiting().await.unwrap(), 0);
         db.delete().await.unwrap();
     }
 
