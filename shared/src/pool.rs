@@ -249,6 +249,22 @@ pub enum Handover {
     Pool,
 }
 
+/// Who gets a departing rep's leads: the one receiver, or the
+/// receivers in turn; with the book going to the pool, the manager who
+/// closes the account (a lead has no pool).
+pub fn plan_lead_handover(leads: &[Uuid], handover: &Handover, by: UserId) -> Vec<(Uuid, UserId)> {
+    let receivers: Vec<UserId> = match handover {
+        Handover::ToOne { to } => vec![*to],
+        Handover::Spread { to } if !to.is_empty() => to.clone(),
+        Handover::Spread { .. } | Handover::Pool => vec![by],
+    };
+    leads
+        .iter()
+        .enumerate()
+        .map(|(i, lead)| (*lead, receivers[i % receivers.len()]))
+        .collect()
+}
+
 /// Who gets each customer. `targets` pairs each receiving rep with the
 /// number of customers they own now; spreading gives each customer to the
 /// rep with the fewest so far (ties: the order given), which evens the books
@@ -439,6 +455,29 @@ mod tests {
         assert_eq!(returns_soon(&rules, &f, t(26)), None);
         assert_eq!(returns_soon(&rules, &f, t(27)), Some(t(30)));
         assert_eq!(returns_soon(&rules, &f, t(30)), None, "due now: returned, not warned");
+    }
+
+    #[test]
+    fn leads_follow_the_book_and_go_to_the_manager_when_the_book_goes_to_the_pool() {
+        let leads: Vec<Uuid> = (1..=3).map(Uuid::from_u128).collect();
+        let (a, b, boss) = (
+            UserId(Uuid::from_u128(10)),
+            UserId(Uuid::from_u128(11)),
+            UserId(Uuid::from_u128(12)),
+        );
+        let to = |plan: Vec<(Uuid, UserId)>| plan.into_iter().map(|(_, u)| u).collect::<Vec<_>>();
+        assert_eq!(
+            to(plan_lead_handover(&leads, &Handover::ToOne { to: a }, boss)),
+            [a, a, a]
+        );
+        assert_eq!(
+            to(plan_lead_handover(&leads, &Handover::Spread { to: vec![a, b] }, boss)),
+            [a, b, a]
+        );
+        assert_eq!(
+            to(plan_lead_handover(&leads, &Handover::Pool, boss)),
+            [boss, boss, boss]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use yingpan_tests::{Api, TestServer};
 
 yingpan_tests::on_both_backends!(
+    a_departing_reps_leads_go_with_the_book,
     a_won_deal_restarts_the_no_deal_clock,
     rep_sees_pool_summaries_and_exactly_one_of_two_claims_wins,
     claims_respect_the_daily_limit_and_the_owned_cap,
@@ -589,4 +590,46 @@ async fn a_won_deal_restarts_the_no_deal_clock(server: TestServer) {
     let owner = |id: Uuid| held[&("customer".to_owned(), id.to_string())]["owner_id"].clone();
     assert_eq!(owner(winner), json!(server.users.rep1.id));
     assert_eq!(owner(idle), Value::Null);
+}
+
+async fn a_departing_reps_leads_go_with_the_book(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let mut leads = Vec::new();
+    for name in ["赵敏", "钱程", "孙悦"] {
+        let id = Uuid::now_v7();
+        let r = rep1
+            .push_one(json!({"seq": 1, "entity": "lead", "id": id, "op": "create",
+                             "fields": {"name": name, "source": "展会", "owner_id": server.users.rep1.id}}))
+            .await;
+        assert_eq!(r["status"], "applied", "{r}");
+        leads.push(id);
+    }
+    let rep3 = server.add_rep("rep3").await;
+    let manager = server.login("manager").await;
+    let body = json!({"mode": "spread", "to": [server.users.rep2.id, rep3.id], "confirm": true});
+    let (status, plan) = manager
+        .post(&format!("/api/users/{}/departure", server.users.rep1.id), &body)
+        .await;
+    assert_eq!(status, 200, "{plan}");
+    let held = |cache: &std::collections::HashMap<(String, String), Value>| {
+        leads
+            .iter()
+            .filter(|id| cache.contains_key(&("lead".to_owned(), id.to_string())))
+            .count()
+    };
+    let rep2 = server.login("rep2").await;
+    let rep2_cache = rep2.cache().await;
+    let rep3_cache = server.login("rep3").await.cache().await;
+    assert_eq!(
+        (held(&rep2_cache), held(&rep3_cache)),
+        (2, 1),
+        "every lead has a new owner"
+    );
+    let first = &rep2_cache[&("lead".to_owned(), leads[0].to_string())];
+    assert_eq!(first["owner_id"], json!(server.users.rep2.id));
+    let worked = rep2
+        .push_one(json!({"seq": 1, "entity": "lead", "id": leads[0], "op": "update",
+                         "fields": {"notes": "已电话联系"}, "base": {}}))
+        .await;
+    assert_eq!(worked["status"], "applied", "the new owner works the lead: {worked}");
 }

@@ -512,6 +512,37 @@ macro_rules! pool_sql {
 
         /// Plans (and with `confirm`, carries out) a departed rep's handover.
         #[allow(clippy::too_many_arguments)]
+        /// Gives a departing rep's leads to the receivers (see
+        /// `plan_lead_handover`).
+        async fn hand_over_leads(
+            conn: &mut Conn,
+            rep: UserId,
+            handover: &Handover,
+            by: UserId,
+            now: i64,
+        ) -> super::StoreResult<()> {
+            let rows = sqlx::query(
+                "SELECT id, data FROM records WHERE entity = 'lead' AND owner_id = $1 AND deleted = FALSE ORDER BY id",
+            )
+            .bind(rep.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut leads = HashMap::new();
+            for row in &rows {
+                let id = parse_uuid(&row.try_get::<String, _>("id")?)?;
+                let data: FieldMap = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
+                leads.insert(id, data);
+            }
+            let mut ids: Vec<uuid::Uuid> = leads.keys().copied().collect();
+            ids.sort();
+            for (id, to) in yingpan_shared::pool::plan_lead_handover(&ids, handover, by) {
+                let mut data = leads.remove(&id).unwrap_or_default();
+                data.insert("owner_id".into(), serde_json::json!(to));
+                write_record(&mut *conn, EntityKind::Lead, id, Some(to), None, &data, false, now, &by.to_string()).await?;
+            }
+            Ok(())
+        }
+
         async fn hand_over_in(
             conn: &mut Conn,
             users: &[User],
@@ -610,6 +641,7 @@ macro_rules! pool_sql {
                 })
                 .collect();
             move_customers(&mut *conn, &users, &moves, OwnershipKind::Departure, Some(by), now).await?;
+            hand_over_leads(&mut *conn, departing.id, handover, by, now).await?;
             Ok(Ok(outcome))
         }
 
