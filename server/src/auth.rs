@@ -96,10 +96,20 @@ impl FromRequestParts<AppState> for AuthUser {
 
 /// Who may push: a signed-in user, or, for two weeks after their account was
 /// closed, a departed rep's device handing in facts it recorded before the
-/// account was closed. Their sessions work for nothing else.
+/// account was closed, and uploading those visits' photos. Their sessions
+/// work for nothing else.
 pub enum Pusher {
     Active(AuthUser),
     Closed { user: User, closed_at: i64 },
+}
+
+impl Pusher {
+    pub fn user(&self) -> &User {
+        match self {
+            Pusher::Active(auth) => &auth.user,
+            Pusher::Closed { user, .. } => user,
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Pusher {

@@ -12,6 +12,7 @@ yingpan_tests::on_both_backends!(
     visits_are_checked_and_one_made_before_a_reassignment_still_counts,
     work_rules_are_read_by_all_and_set_by_admins_only,
     opportunities_move_through_sync_and_leads_stay_with_their_owner,
+    a_departed_reps_last_visit_and_its_photo_still_arrive,
 );
 
 async fn customer(api: &Api, owner: impl serde::Serialize, name: &str) -> Uuid {
@@ -289,4 +290,38 @@ async fn opportunities_move_through_sync_and_leads_stay_with_their_owner(server:
         taken["status"], "rejected",
         "a lead changes hands only through a manager"
     );
+}
+
+async fn a_departed_reps_last_visit_and_its_photo_still_arrive(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let c = customer(&rep1, server.users.rep1.id, "杭州嘉禾食品有限公司").await;
+    let at = |ago_ms: i64| {
+        chrono::DateTime::from_timestamp_millis(server.now_ms() - ago_ms)
+            .unwrap()
+            .to_rfc3339()
+    };
+    let (visited, ended) = (at(3_600_000), at(1_800_000));
+    let manager = server.login("manager").await;
+    let body = json!({"mode": "to_one", "to": server.users.rep2.id, "confirm": true});
+    let (status, plan) = manager
+        .post(&format!("/api/users/{}/departure", server.users.rep1.id), &body)
+        .await;
+    assert_eq!(status, 200, "{plan}");
+    // The rep's phone, offline during the handover, hands in the visit it
+    // recorded before, then its photo.
+    let (activity, photo) = (Uuid::now_v7(), Uuid::now_v7());
+    let r = rep1
+        .push_one(json!({"seq": 1, "entity": "activity", "id": activity, "op": "create",
+                         "fields": visit(c, Some(photo), &visited, &ended)}))
+        .await;
+    assert_eq!(r["status"], "applied", "{r}");
+    let bytes = jpeg(5_000);
+    let path = format!("/api/photos/{photo}?activity={activity}&offset=0&total={}", bytes.len());
+    let (status, state) = rep1.put_bytes(&path, "image/jpeg", bytes.clone()).await;
+    assert_eq!((status, state["complete"].as_bool()), (200, Some(true)), "{state}");
+    assert_eq!(rep1.get("/api/me").await.0, 401, "the closed account does nothing else");
+    let rep2 = server.login("rep2").await;
+    let (status, _, got) = rep2.get_bytes(&format!("/api/photos/{photo}")).await;
+    assert_eq!(status, 200);
+    assert!(got == bytes, "the new owner sees the photo");
 }

@@ -1,7 +1,7 @@
 //! Visit photos: resumable chunked upload by the visit's author after the
 //! visit has synced, and reading by whoever may see the visit.
 
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, Pusher};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::state::AppState;
@@ -36,32 +36,34 @@ fn photo_id(raw: &str) -> Result<Uuid, ApiError> {
 /// How far the upload of a photo has come (404: not started).
 pub async fn status(
     State(st): State<AppState>,
-    auth: AuthUser,
+    pusher: Pusher,
     Path(id): Path<String>,
 ) -> Result<Json<UploadState>, ApiError> {
     match st.store.photo_upload(photo_id(&id)?).await? {
-        Some(upload) if upload.uploaded_by == auth.user.id => Ok(Json(upload.state)),
+        Some(upload) if upload.uploaded_by == pusher.user().id => Ok(Json(upload.state)),
         _ => Err(ApiError::NotFound("no upload of this photo has started".into())),
     }
 }
 
 /// Appends one chunk. Only the visit's author may upload its photo, and
-/// only the photo the visit names.
+/// only the photo the visit names; a departed rep's device may still send
+/// the photos of visits it handed in (see [`Pusher`]).
 pub async fn upload(
     State(st): State<AppState>,
-    auth: AuthUser,
+    pusher: Pusher,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ChunkQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<UploadState>, ApiError> {
     let id = photo_id(&id)?;
+    let me = pusher.user().id;
     let visit = st.store.record(EntityKind::Activity, q.activity).await?;
     let named = visit
         .as_ref()
         .and_then(|v| v.data.get("visit")?.get("photo_id")?.as_str());
     let author = visit.as_ref().and_then(|v| v.data.get("by")?.as_str());
-    if named != Some(id.to_string().as_str()) || author != Some(auth.user.id.to_string().as_str()) {
+    if named != Some(id.to_string().as_str()) || author != Some(me.to_string().as_str()) {
         return Err(ApiError::NotFound(
             "no visit of yours names this photo; sync the visit first".into(),
         ));
@@ -69,7 +71,7 @@ pub async fn upload(
     let before = st.store.photo_upload(id).await?;
     if before
         .as_ref()
-        .is_some_and(|b| b.uploaded_by != auth.user.id || b.activity_id != q.activity)
+        .is_some_and(|b| b.uploaded_by != me || b.activity_id != q.activity)
     {
         return Err(ApiError::Forbidden("this photo belongs to another visit".into()));
     }
@@ -103,7 +105,7 @@ pub async fn upload(
     let upload = PhotoUpload {
         id,
         activity_id: q.activity,
-        uploaded_by: auth.user.id,
+        uploaded_by: me,
         state: after,
     };
     if !st.store.append_photo(&upload, &body, st.now_ms()).await? {
