@@ -75,7 +75,9 @@ async function cacheFirst(request) {
     return cached;
   }
   const response = await fetch(request);
-  if (response.ok && response.type === 'basic') {
+  // Never keep a page where a file was asked for.
+  const html = (response.headers.get('content-type') || '').startsWith('text/html');
+  if (response.ok && response.type === 'basic' && !html) {
     const cache = await caches.open(CACHE);
     await cache.put(request, response.clone());
   }

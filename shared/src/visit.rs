@@ -208,6 +208,13 @@ pub fn check_out(started: DateTime<Utc>, ended: DateTime<Utc>) -> Result<DateTim
     Ok(ended)
 }
 
+/// The check-out time to record when a rep checks out at `now`: never
+/// before the check-in (a clock set back) and at most a day after it (a
+/// visit forgotten overnight), so the visit can always be saved.
+pub fn clamp_check_out(started: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    now.clamp(started, started + Duration::hours(24))
+}
+
 /// "1 h 05 min", "12 min".
 pub fn format_duration(d: Duration) -> String {
     let minutes = d.num_minutes().max(0);
@@ -293,6 +300,10 @@ mod tests {
         assert!(check_out(start, start + Duration::minutes(45)).is_ok());
         assert!(check_out(start, start - Duration::minutes(1)).is_err());
         assert!(check_out(start, start + Duration::hours(25)).is_err());
+        // What the app records instead always passes.
+        for now in [start - Duration::minutes(5), start + Duration::hours(30)] {
+            assert!(check_out(start, clamp_check_out(start, now)).is_ok());
+        }
         let mut v = Visit::check_in(p(GUOMAO), 10.0, None);
         v.ended_at = Some(start + Duration::minutes(65));
         assert_eq!(format_duration(v.duration(start).unwrap()), "1 h 05 min");

@@ -55,9 +55,24 @@ async fn photo_uploads_in_chunks_resumes_and_is_seen_only_by_who_sees_the_visit(
     let photo = Uuid::now_v7();
     let (activity, r) = log_visit(&rep1, c, Some(photo)).await;
     assert_eq!(r["status"], "applied", "{r}");
+    // The manager sees the visit before its photo arrives and names the same
+    // photo id in a visit of their own: that stores a photo under their
+    // visit, never under the rep's.
+    let manager = server.login("manager").await;
+    let (decoy, r) = log_visit(&manager, c, Some(photo)).await;
+    assert_eq!(r["status"], "applied", "{r}");
+    let fake = jpeg(1_000);
+    let (status, _) = manager
+        .put_bytes(
+            &format!("/api/photos/{photo}?activity={decoy}&offset=0&total={}", fake.len()),
+            "image/jpeg",
+            fake,
+        )
+        .await;
+    assert_eq!(status, 200);
     let bytes = jpeg(700_000);
     let total = bytes.len();
-    let status_path = format!("/api/photos/{photo}/upload");
+    let status_path = format!("/api/photos/{photo}/upload?activity={activity}");
     assert_eq!(rep1.get(&status_path).await.0, 404, "nothing uploaded yet");
     let chunk = |offset: usize, end: usize| {
         (
@@ -83,11 +98,10 @@ async fn photo_uploads_in_chunks_resumes_and_is_seen_only_by_who_sees_the_visit(
     let (status, state) = rep1.put_bytes(&path, "image/jpeg", rest).await;
     assert_eq!((status, state["complete"].as_bool()), (200, Some(true)), "{state}");
 
-    let photo_path = format!("/api/photos/{photo}");
+    let photo_path = format!("/api/photos/{photo}?activity={activity}");
     let (status, kind, got) = rep1.get_bytes(&photo_path).await;
     assert_eq!((status, kind.as_str()), (200, "image/jpeg"));
     assert!(got == bytes, "the photo comes back byte for byte");
-    let manager = server.login("manager").await;
     let (status, _, got) = manager.get_bytes(&photo_path).await;
     assert_eq!(status, 200);
     assert_eq!(got.len(), total);
@@ -141,7 +155,9 @@ async fn photos_of_the_wrong_type_size_or_visit_are_refused(server: TestServer) 
     let (status, body) = rep2.put_bytes(&path(1000), "image/jpeg", jpeg(1000)).await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(
-        rep1.get(&format!("/api/photos/{photo}/upload")).await.0,
+        rep1.get(&format!("/api/photos/{photo}/upload?activity={activity}"))
+            .await
+            .0,
         404,
         "nothing was kept"
     );
@@ -321,7 +337,9 @@ async fn a_departed_reps_last_visit_and_its_photo_still_arrive(server: TestServe
     assert_eq!((status, state["complete"].as_bool()), (200, Some(true)), "{state}");
     assert_eq!(rep1.get("/api/me").await.0, 401, "the closed account does nothing else");
     let rep2 = server.login("rep2").await;
-    let (status, _, got) = rep2.get_bytes(&format!("/api/photos/{photo}")).await;
+    let (status, _, got) = rep2
+        .get_bytes(&format!("/api/photos/{photo}?activity={activity}"))
+        .await;
     assert_eq!(status, 200);
     assert!(got == bytes, "the new owner sees the photo");
 }

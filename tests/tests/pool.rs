@@ -556,24 +556,27 @@ async fn locked_and_graded_customers_follow_their_rules_and_owners_are_warned_fi
 
 async fn a_won_deal_restarts_the_no_deal_clock(server: TestServer) {
     let rep = server.login("rep1").await;
-    let (winner, idle) = (Uuid::now_v7(), Uuid::now_v7());
-    for (id, name) in [(winner, "成交客户"), (idle, "未成交客户")] {
+    let (winner, idle, old_win) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    for (id, name) in [(winner, "成交客户"), (idle, "未成交客户"), (old_win, "早年成交客户")] {
         let r = rep
             .push_one(create_customer(id, name, Some(server.users.rep1.id.0)))
             .await;
         assert_eq!(r["status"], "applied", "{r}");
     }
-    let deal = Uuid::now_v7();
-    let r = rep
-        .push_one(json!({"seq": 1, "entity": "opportunity", "id": deal, "op": "create",
-                         "fields": {"customer_id": winner, "name": "年度采购", "stage": "negotiation"}}))
-        .await;
-    assert_eq!(r["status"], "applied", "{r}");
-    // Both are followed up every 20 days; one deal is won on day 60.
+    let (deal, old_deal) = (Uuid::now_v7(), Uuid::now_v7());
+    for (id, customer, stage) in [(deal, winner, "negotiation"), (old_deal, old_win, "won")] {
+        let r = rep
+            .push_one(json!({"seq": 1, "entity": "opportunity", "id": id, "op": "create",
+                             "fields": {"customer_id": customer, "name": "年度采购", "stage": stage}}))
+            .await;
+        assert_eq!(r["status"], "applied", "{r}");
+    }
+    // All are followed up every 20 days; one deal is won on day 60, and the
+    // deal won on day 0 only gets a note on day 80.
     for day in [20, 40, 60, 80] {
         server.advance_days(20);
         let rep = server.login("rep1").await;
-        for id in [winner, idle] {
+        for id in [winner, idle, old_win] {
             assert_eq!(log_activity(&rep, id, server_time(&server)).await["status"], "applied");
         }
         if day == 60 {
@@ -581,15 +584,22 @@ async fn a_won_deal_restarts_the_no_deal_clock(server: TestServer) {
                              "fields": {"stage": "won"}, "base": {"stage": "negotiation"}});
             assert_eq!(rep.push_one(won).await["status"], "applied");
         }
+        if day == 80 {
+            let note = json!({"seq": 1, "entity": "opportunity", "id": old_deal, "op": "update",
+                              "fields": {"notes": "回款已完成"}, "base": {}});
+            assert_eq!(rep.push_one(note).await["status"], "applied");
+        }
     }
     server.advance_days(15);
-    // Day 95: no won deal for 90 days returns the idle one; the other won
+    // Day 95: no won deal for 90 days returns the idle one and the one whose
+    // deal was won on day 0 (a later edit is not a new win); the other won
     // 35 days ago.
-    assert_eq!(auto_return(&server).await, 1);
+    assert_eq!(auto_return(&server).await, 2);
     let held = server.login("manager").await.cache().await;
     let owner = |id: Uuid| held[&("customer".to_owned(), id.to_string())]["owner_id"].clone();
     assert_eq!(owner(winner), json!(server.users.rep1.id));
     assert_eq!(owner(idle), Value::Null);
+    assert_eq!(owner(old_win), Value::Null);
 }
 
 async fn a_departing_reps_leads_go_with_the_book(server: TestServer) {

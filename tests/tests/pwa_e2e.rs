@@ -79,6 +79,15 @@ async fn manifest_and_worker_are_served_for_installing() {
     }
     let health = get(&server, "/api/health").await;
     assert_eq!(header(&health, "cache-control"), "no-store");
+    // A file that is not there (another build's script) is a 404, never the
+    // app's page, which a browser could otherwise keep as that script.
+    let missing = server
+        .http
+        .get(format!("{}/yingpan-app-0123456789abcdef_bg.wasm", server.url))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status().as_u16(), 404);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

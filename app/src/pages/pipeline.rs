@@ -36,7 +36,16 @@ pub fn PipelinePage() -> impl IntoView {
                     if deals.is_empty() {
                         return view! { <p class="empty">{move || i18n.t(Msg::NoOpportunities)}</p> }.into_any();
                     }
-                    let columns = funnel.columns().into_iter().map(|(key, name)| {
+                    // Deals in a stage the funnel no longer has get a column
+                    // of their own rather than vanishing.
+                    let mut stages = funnel.columns();
+                    for d in &deals {
+                        let stage = field(d, "stage");
+                        if !stages.iter().any(|(key, _)| *key == stage) {
+                            stages.push((stage.clone(), stage));
+                        }
+                    }
+                    let columns = stages.into_iter().map(|(key, name)| {
                         let cards: Vec<FieldMap> = deals.iter().filter(|d| field(d, "stage") == key).cloned().collect();
                         let total: i64 = cards.iter().filter_map(|d| Money::parse(&field(d, "amount")).ok()).map(Money::fen).sum();
                         let funnel = funnel.clone();

@@ -34,7 +34,10 @@ async fn gather(app: crate::sync::AppCtx) -> Today {
             continue;
         }
         if let Some(day) = date(field(&deal, "close_date")) {
-            let at = day.and_time(NaiveTime::MIN).and_utc();
+            // Noon UTC falls on the same date in every time zone.
+            let at = day
+                .and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN))
+                .and_utc();
             let slot = last_order.entry(field(&deal, "customer_id")).or_insert(at);
             *slot = (*slot).max(at);
         }

@@ -1,9 +1,10 @@
 -- Visit photos, uploaded in chunks after the visit itself has synced. A
--- photo belongs to one activity (its visit) and is seen by whoever sees
--- that activity.
+-- visit has at most one photo, so a photo is stored under its visit (the
+-- photo id the visit names is kept beside it): nobody can upload under
+-- someone else's visit, and whoever sees the visit sees its photo.
 CREATE TABLE photos (
-    id          TEXT PRIMARY KEY,
-    activity_id TEXT NOT NULL,
+    activity_id TEXT PRIMARY KEY,
+    photo_id    TEXT NOT NULL,
     uploaded_by TEXT NOT NULL,
     total       BIGINT NOT NULL,
     received    BIGINT NOT NULL,
@@ -11,11 +12,12 @@ CREATE TABLE photos (
     created_at  BIGINT NOT NULL
 );
 CREATE TABLE photo_chunks (
-    photo_id TEXT NOT NULL REFERENCES photos (id),
-    position BIGINT NOT NULL,
-    data     BLOB NOT NULL,
-    PRIMARY KEY (photo_id, position)
+    activity_id TEXT NOT NULL REFERENCES photos (activity_id),
+    position    BIGINT NOT NULL,
+    data        BLOB NOT NULL,
+    PRIMARY KEY (activity_id, position)
 );
+
 -- When a customer last won a deal (an opportunity moved to won), for the
 -- pool rule that returns customers without a won deal.
 ALTER TABLE records ADD COLUMN last_won_at BIGINT;

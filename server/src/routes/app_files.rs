@@ -3,9 +3,9 @@
 //! a new version on its next start.
 
 use axum::extract::Request;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use std::path::Path;
 use tower_http::services::{ServeDir, ServeFile};
@@ -24,8 +24,9 @@ pub fn router(dist: &Path) -> Router {
 /// unchanged), so a new build is seen at once; everything else Trunk names
 /// by content hash, so any caching of it is safe.
 async fn headers(request: Request, next: Next) -> Response {
-    let is_worker = request.uri().path() == WORKER;
-    let is_manifest = request.uri().path().ends_with(".webmanifest");
+    let path = request.uri().path().to_owned();
+    let is_worker = path == WORKER;
+    let is_manifest = path.ends_with(".webmanifest");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if is_worker {
@@ -39,6 +40,13 @@ async fn headers(request: Request, next: Next) -> Response {
     let is_html = headers
         .get(header::CONTENT_TYPE)
         .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    // A missing file (a hashed script of another build, say) is not a
+    // client-side route: answering it with the app's page would let a
+    // browser cache HTML as a script.
+    let last = path.rsplit('/').next().unwrap_or_default();
+    if is_html && last.contains('.') && !last.ends_with(".html") {
+        return (StatusCode::NOT_FOUND, "no such file").into_response();
+    }
     if is_worker || is_html {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }

@@ -29,25 +29,47 @@ pub struct ChunkQuery {
     total: u64,
 }
 
+#[derive(Deserialize)]
+pub struct VisitQuery {
+    /// The visit the photo belongs to.
+    activity: Uuid,
+}
+
 fn photo_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::BadRequest(format!("{raw} is not a valid photo id")))
 }
 
-/// How far the upload of a photo has come (404: not started).
+/// The visit `activity` if it names photo `photo`.
+async fn visit_naming(st: &AppState, activity: Uuid, photo: Uuid) -> Result<Option<StoredRecord>, ApiError> {
+    let visit = st.store.record(EntityKind::Activity, activity).await?;
+    Ok(visit.filter(|v| {
+        !v.deleted
+            && v.data
+                .get("visit")
+                .and_then(|v| v.get("photo_id"))
+                .and_then(|p| p.as_str())
+                == Some(&photo.to_string())
+    }))
+}
+
+/// How far the upload of a visit's photo has come (404: not started).
 pub async fn status(
     State(st): State<AppState>,
     pusher: Pusher,
     Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<VisitQuery>,
 ) -> Result<Json<UploadState>, ApiError> {
-    match st.store.photo_upload(photo_id(&id)?).await? {
-        Some(upload) if upload.uploaded_by == pusher.user().id => Ok(Json(upload.state)),
+    let id = photo_id(&id)?;
+    match st.store.photo_upload(q.activity).await? {
+        Some(upload) if upload.uploaded_by == pusher.user().id && upload.photo_id == id => Ok(Json(upload.state)),
         _ => Err(ApiError::NotFound("no upload of this photo has started".into())),
     }
 }
 
-/// Appends one chunk. Only the visit's author may upload its photo, and
-/// only the photo the visit names; a departed rep's device may still send
-/// the photos of visits it handed in (see [`Pusher`]).
+/// Appends one chunk. A photo is stored under its visit: only the visit's
+/// author may upload it, and only the photo the visit names; a departed
+/// rep's device may still send the photos of visits it handed in (see
+/// [`Pusher`]).
 pub async fn upload(
     State(st): State<AppState>,
     pusher: Pusher,
@@ -58,23 +80,14 @@ pub async fn upload(
 ) -> Result<Json<UploadState>, ApiError> {
     let id = photo_id(&id)?;
     let me = pusher.user().id;
-    let visit = st.store.record(EntityKind::Activity, q.activity).await?;
-    let named = visit
-        .as_ref()
-        .and_then(|v| v.data.get("visit")?.get("photo_id")?.as_str());
+    let visit = visit_naming(&st, q.activity, id).await?;
     let author = visit.as_ref().and_then(|v| v.data.get("by")?.as_str());
-    if named != Some(id.to_string().as_str()) || author != Some(me.to_string().as_str()) {
+    if author != Some(me.to_string().as_str()) {
         return Err(ApiError::NotFound(
             "no visit of yours names this photo; sync the visit first".into(),
         ));
     }
-    let before = st.store.photo_upload(id).await?;
-    if before
-        .as_ref()
-        .is_some_and(|b| b.uploaded_by != me || b.activity_id != q.activity)
-    {
-        return Err(ApiError::Forbidden("this photo belongs to another visit".into()));
-    }
+    let before = st.store.photo_upload(q.activity).await?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -103,8 +116,8 @@ pub async fn upload(
         return Ok(Json(after));
     }
     let upload = PhotoUpload {
-        id,
         activity_id: q.activity,
+        photo_id: id,
         uploaded_by: me,
         state: after,
     };
@@ -116,23 +129,21 @@ pub async fn upload(
     Ok(Json(after))
 }
 
-/// The photo, to whoever may see its visit.
-pub async fn get(State(st): State<AppState>, auth: AuthUser, Path(id): Path<String>) -> Result<Response, ApiError> {
+/// A visit's photo, to whoever may see the visit.
+pub async fn get(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<VisitQuery>,
+) -> Result<Response, ApiError> {
     let id = photo_id(&id)?;
     let not_found = || ApiError::NotFound("no such photo".into());
-    let upload = st.store.photo_upload(id).await?.ok_or_else(not_found)?;
-    let visit: StoredRecord = st
-        .store
-        .record(EntityKind::Activity, upload.activity_id)
-        .await?
-        .ok_or_else(not_found)?;
+    let visit = visit_naming(&st, q.activity, id).await?.ok_or_else(not_found)?;
     let users = st.store.users().await?;
     let viewer = Viewer::from(&auth.user);
-    let visible = upload.uploaded_by == auth.user.id
-        || can_see(&viewer, visit.owner_id, visit.owner_id.and_then(|o| team_of(&users, o)));
-    if !visible || visit.deleted {
+    if !can_see(&viewer, visit.owner_id, visit.owner_id.and_then(|o| team_of(&users, o))) {
         return Err(not_found());
     }
-    let bytes = st.store.photo_bytes(id).await?.ok_or_else(not_found)?;
+    let bytes = st.store.photo_bytes(q.activity).await?.ok_or_else(not_found)?;
     Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE))], bytes).into_response())
 }

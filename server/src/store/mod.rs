@@ -47,12 +47,12 @@ pub struct Candidate {
     pub keys: CustomerKeys,
 }
 
-/// A visit photo's upload: the activity it belongs to, who sends it, how
-/// far it has come.
+/// A visit photo's upload, stored under its visit: the photo id the visit
+/// names, who sends it, how far it has come.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PhotoUpload {
-    pub id: uuid::Uuid,
     pub activity_id: uuid::Uuid,
+    pub photo_id: uuid::Uuid,
     pub uploaded_by: UserId,
     pub state: UploadState,
 }
@@ -163,12 +163,13 @@ pub trait Store: Send + Sync + 'static {
 
     async fn work_rules(&self) -> StoreResult<WorkRules>;
     async fn set_work_rules(&self, rules: &WorkRules) -> StoreResult<()>;
-    async fn photo_upload(&self, id: uuid::Uuid) -> StoreResult<Option<PhotoUpload>>;
+    /// The upload of visit `activity`'s photo, if one started.
+    async fn photo_upload(&self, activity: uuid::Uuid) -> StoreResult<Option<PhotoUpload>>;
     /// Appends `bytes` at `upload.state.received - bytes.len()` (the state
     /// after the chunk); false when another request got there first.
     async fn append_photo(&self, upload: &PhotoUpload, bytes: &[u8], now: i64) -> StoreResult<bool>;
-    /// A complete photo's bytes.
-    async fn photo_bytes(&self, id: uuid::Uuid) -> StoreResult<Option<Vec<u8>>>;
+    /// Visit `activity`'s complete photo.
+    async fn photo_bytes(&self, activity: uuid::Uuid) -> StoreResult<Option<Vec<u8>>>;
 
     async fn pool_rules(&self) -> StoreResult<PoolRules>;
     async fn set_pool_rules(&self, rules: &PoolRules) -> StoreResult<()>;

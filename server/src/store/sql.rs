@@ -542,8 +542,14 @@ macro_rules! sql_store {
                             if let (true, Some(customer)) = (m.entity.is_fact(), record.parent_id) {
                                 note_activity(&mut tx, customer, &record.data, now).await?;
                             }
-                            let won = record.data.get("stage").and_then(|s| s.as_str()).map(yingpan_shared::pipeline::Funnel::standing)
-                                == Some(yingpan_shared::pipeline::Standing::Won);
+                            // A deal won now (created won, or moved into won), not
+                            // every later edit of one won long ago.
+                            let is_won = |data: &FieldMap| {
+                                data.get("stage").and_then(|s| s.as_str()).map(yingpan_shared::pipeline::Funnel::standing)
+                                    == Some(yingpan_shared::pipeline::Standing::Won)
+                            };
+                            let won = is_won(&record.data)
+                                && !current.as_ref().is_some_and(|(before, _)| !before.deleted && is_won(&before.data));
                             if let (EntityKind::Opportunity, false, true, Some(customer)) =
                                 (m.entity, record.deleted, won, record.parent_id)
                             {
@@ -715,16 +721,16 @@ macro_rules! sql_store {
                 save_setting(&self.pool, "work_rules", rules).await
             }
 
-            async fn photo_upload(&self, id: uuid::Uuid) -> super::StoreResult<Option<super::PhotoUpload>> {
-                let row = sqlx::query("SELECT activity_id, uploaded_by, total, received, complete FROM photos WHERE id = $1")
-                    .bind(id.to_string())
+            async fn photo_upload(&self, activity: uuid::Uuid) -> super::StoreResult<Option<super::PhotoUpload>> {
+                let row = sqlx::query("SELECT photo_id, uploaded_by, total, received, complete FROM photos WHERE activity_id = $1")
+                    .bind(activity.to_string())
                     .fetch_optional(&self.pool)
                     .await?;
                 let Some(row) = row else { return Ok(None) };
                 let count = |name: &str| -> super::StoreResult<u64> { u64::try_from(row.try_get::<i64, _>(name)?).map_err(corrupt) };
                 Ok(Some(super::PhotoUpload {
-                    id,
-                    activity_id: parse_uuid(&row.try_get::<String, _>("activity_id")?)?,
+                    activity_id: activity,
+                    photo_id: parse_uuid(&row.try_get::<String, _>("photo_id")?)?,
                     uploaded_by: UserId(parse_uuid(&row.try_get::<String, _>("uploaded_by")?)?),
                     state: yingpan_shared::photo::UploadState {
                         received: count("received")?,
@@ -738,15 +744,15 @@ macro_rules! sql_store {
                 let len = bytes.len() as i64;
                 let after = i64::try_from(upload.state.received).map_err(corrupt)?;
                 let total = i64::try_from(upload.state.total).map_err(corrupt)?;
-                let id = upload.id.to_string();
+                let id = upload.activity_id.to_string();
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 let moved = if after == len {
                     sqlx::query(
-                        "INSERT INTO photos (id, activity_id, uploaded_by, total, received, complete, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+                        "INSERT INTO photos (activity_id, photo_id, uploaded_by, total, received, complete, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (activity_id) DO NOTHING",
                     )
                     .bind(&id)
-                    .bind(upload.activity_id.to_string())
+                    .bind(upload.photo_id.to_string())
                     .bind(upload.uploaded_by.to_string())
                     .bind(total)
                     .bind(after)
@@ -755,7 +761,7 @@ macro_rules! sql_store {
                     .execute(&mut *tx)
                     .await?
                 } else {
-                    sqlx::query("UPDATE photos SET received = $1, complete = $2 WHERE id = $3 AND received = $4")
+                    sqlx::query("UPDATE photos SET received = $1, complete = $2 WHERE activity_id = $3 AND received = $4")
                         .bind(after)
                         .bind(upload.state.complete)
                         .bind(&id)
@@ -766,7 +772,7 @@ macro_rules! sql_store {
                 if moved.rows_affected() != 1 {
                     return Ok(false);
                 }
-                sqlx::query("INSERT INTO photo_chunks (photo_id, position, data) VALUES ($1, $2, $3)")
+                sqlx::query("INSERT INTO photo_chunks (activity_id, position, data) VALUES ($1, $2, $3)")
                     .bind(&id)
                     .bind(after - len)
                     .bind(bytes)
@@ -776,13 +782,13 @@ macro_rules! sql_store {
                 Ok(true)
             }
 
-            async fn photo_bytes(&self, id: uuid::Uuid) -> super::StoreResult<Option<Vec<u8>>> {
-                match self.photo_upload(id).await? {
+            async fn photo_bytes(&self, activity: uuid::Uuid) -> super::StoreResult<Option<Vec<u8>>> {
+                match self.photo_upload(activity).await? {
                     Some(upload) if upload.state.complete => {}
                     _ => return Ok(None),
                 }
-                let rows = sqlx::query("SELECT data FROM photo_chunks WHERE photo_id = $1 ORDER BY position")
-                    .bind(id.to_string())
+                let rows = sqlx::query("SELECT data FROM photo_chunks WHERE activity_id = $1 ORDER BY position")
+                    .bind(activity.to_string())
                     .fetch_all(&self.pool)
                     .await?;
                 let mut bytes = Vec::new();

@@ -141,7 +141,7 @@ pub fn VisitDetails(activity: FieldMap) -> impl IntoView {
                     view! { <li class=class>{flag_text(i18n, &f)}</li> }
                 }).collect_view()}
             </ul>
-            {visit.photo_id.map(|p| view! { <VisitPhoto photo_id=p.to_string() /> })}
+            {visit.photo_id.map(|p| view! { <VisitPhoto photo_id=p.to_string() activity_id=field(&activity, "id") /> })}
         </div>
     }
     .into_any()
@@ -156,11 +156,12 @@ thread_local! {
 /// A visit photo: from the phone while it waits for upload, else from the
 /// server (online only).
 #[component]
-pub fn VisitPhoto(photo_id: String) -> impl IntoView {
+pub fn VisitPhoto(photo_id: String, activity_id: String) -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let url = LocalResource::new(move || {
         let id = photo_id.clone();
+        let activity_id = activity_id.clone();
         async move {
             if let Some(url) = FETCHED.with_borrow(|f| f.get(&id).cloned()) {
                 return Some(url);
@@ -169,7 +170,8 @@ pub fn VisitPhoto(photo_id: String) -> impl IntoView {
                 return jpeg_url(&p.bytes);
             }
             let token = app.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()))?;
-            let bytes = api::get_bytes(&token, &format!("/photos/{id}")).await.ok()?;
+            let path = format!("/photos/{id}?activity={activity_id}");
+            let bytes = api::get_bytes(&token, &path).await.ok()?;
             let url = jpeg_url(&bytes)?;
             FETCHED.with_borrow_mut(|f| f.insert(id, url.clone()));
             Some(url)

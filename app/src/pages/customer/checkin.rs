@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use wasm_bindgen::JsCast;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::photo::stamp_lines;
-use yingpan_shared::visit::{check_out, format_distance, GeoPoint, Visit, VisitFlag};
+use yingpan_shared::visit::{clamp_check_out, format_distance, GeoPoint, Visit, VisitFlag};
 
 /// Which visit is open: its id, customer id and customer name.
 type VisitKey = (String, String, String);
@@ -221,11 +221,7 @@ fn Visiting(open: OpenVisit) -> impl IntoView {
         spawn_local(async move {
             let mut visit = open.get_value();
             let started: DateTime<Utc> = visit.at.parse().unwrap_or_else(|_| now());
-            let ended = match check_out(started, now()) {
-                Ok(t) => t,
-                Err(e) => return error.set(Some(e)),
-            };
-            visit.visit.ended_at = Some(ended);
+            visit.visit.ended_at = Some(clamp_check_out(started, now()));
             let text = note.get_untracked().trim().to_owned();
             let content = if text.is_empty() {
                 i18n.t(Msg::Visited).to_owned()
