@@ -296,16 +296,15 @@ impl LocalDb {
         Ok(tx.object_store(PHOTOS)?.get(id).serde()?.await?)
     }
 
-    /// Ids of photos not yet uploaded, with their visits.
-    pub async fn pending_photos(&self) -> DbResult<Vec<(String, String)>> {
+    /// Photos not yet uploaded.
+    pub async fn pending_photos(&self) -> DbResult<Vec<PendingPhoto>> {
         let tx = self.db.transaction(PHOTOS).build()?;
-        let all: Vec<PendingPhoto> = tx
+        Ok(tx
             .object_store(PHOTOS)?
             .get_all::<PendingPhoto>()
             .serde()?
             .await?
-            .collect::<Result<_, _>>()?;
-        Ok(all.into_iter().map(|p| (p.id, p.activity_id)).collect())
+            .collect::<Result<_, _>>()?)
     }
 
     /// Forgets an uploaded (or refused) photo.
@@ -627,10 +626,7 @@ mod tests {
         };
         db.put_photo(&photo).await.unwrap();
         assert_eq!(db.open_visit().await.unwrap(), Some(open.clone()));
-        assert_eq!(
-            db.pending_photos().await.unwrap(),
-            vec![(photo.id.clone(), open.id.clone())]
-        );
+        assert_eq!(db.pending_photos().await.unwrap(), vec![photo.clone()]);
         assert_eq!(
             db.photo(&photo.id).await.unwrap(),
             Some(photo.clone()),

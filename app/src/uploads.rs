@@ -35,15 +35,13 @@ pub async fn upload_photos(db: &LocalDb, token: &str) -> Result<Vec<String>, Upl
     let mut refused = Vec::new();
     let open = db.open_visit().await?.map(|v| v.id);
     let queued: HashSet<String> = db.outbox().await?.into_iter().map(|m| m.id.to_string()).collect();
-    for (id, activity) in db.pending_photos().await? {
-        if open.as_deref() == Some(activity.as_str()) || queued.contains(&activity) {
+    for photo in db.pending_photos().await? {
+        let (id, activity) = (&photo.id, &photo.activity_id);
+        if open.as_deref() == Some(activity.as_str()) || queued.contains(activity) {
             continue;
         }
-        let Some(photo) = db.photo(&id).await? else {
-            continue;
-        };
         let total = photo.bytes.len();
-        let mut offset = match server_has(token, &id, &activity).await? {
+        let mut offset = match server_has(token, id, activity).await? {
             Some(state) if state.complete => total,
             Some(state) => state.received as usize,
             None => 0,
@@ -55,7 +53,7 @@ pub async fn upload_photos(db: &LocalDb, token: &str) -> Result<Vec<String>, Upl
                 Ok(state) => offset = state.received as usize,
                 // Another attempt got further (or less far) than we knew.
                 Err(ApiError::Refused { status: 409, .. }) => {
-                    offset = server_has(token, &id, &activity)
+                    offset = server_has(token, id, activity)
                         .await?
                         .map_or(0, |s| s.received as usize);
                 }
@@ -64,8 +62,8 @@ pub async fn upload_photos(db: &LocalDb, token: &str) -> Result<Vec<String>, Upl
                 // and its photo can never be shown.
                 // (The visit's refusal was reported when it was pushed.)
                 Err(ApiError::Refused { status: 404, .. }) => {
-                    if db.get(EntityKind::Activity, &activity).await?.is_none() {
-                        db.remove_photo(&id).await?;
+                    if db.get(EntityKind::Activity, activity).await?.is_none() {
+                        db.remove_photo(id).await?;
                     }
                     break;
                 }
@@ -75,14 +73,14 @@ pub async fn upload_photos(db: &LocalDb, token: &str) -> Result<Vec<String>, Upl
                     message,
                 }) => {
                     refused.push(message);
-                    db.remove_photo(&id).await?;
+                    db.remove_photo(id).await?;
                     break;
                 }
                 Err(e) => return Err(e.into()),
             }
         }
         if offset >= total {
-            db.remove_photo(&id).await?;
+            db.remove_photo(id).await?;
         }
     }
     Ok(refused)

@@ -94,7 +94,7 @@ pub fn ReturningSoon() -> impl IntoView {
                     *slot = (*slot).max(at);
                 }
             }
-            let now = DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+            let now = crate::device::now();
             let me = app.session.with_untracked(|s| s.as_ref().map(|s| s.user.id));
             let mut due: Vec<(String, String, DateTime<Utc>)> = db
                 .all(EntityKind::Customer)

@@ -21,7 +21,7 @@ async fn gather(app: crate::sync::AppCtx) -> Today {
     let db = app.db.get_value();
     let rules = db.work_rules().await.unwrap_or_default();
     let offset = utc_offset_minutes();
-    let now = DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+    let now = crate::device::now();
     let today = local_date(now, offset);
     let me = app
         .session

@@ -19,7 +19,7 @@ use yingpan_shared::today::local_date;
 use yingpan_shared::visit::{format_distance, nearest, GeoPoint};
 
 fn today() -> NaiveDate {
-    let now = DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+    let now = crate::device::now();
     local_date(now, utc_offset_minutes())
 }
 

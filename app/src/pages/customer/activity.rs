@@ -2,7 +2,7 @@
 //! visit's check-in details and photo in the timeline.
 
 use super::super::field;
-use super::checkin::flag_text;
+use super::checkin::Flags;
 use crate::api;
 use crate::device::jpeg_url;
 use crate::edits;
@@ -48,7 +48,7 @@ pub fn LogActivity(customer_id: String) -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let optional = |s: String| if s.is_empty() { Value::Null } else { Value::String(s) };
-        let now = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+        let now = crate::device::now();
         let Value::Object(fields) = json!({
             "customer_id": customer_id.get_value(),
             "kind": kind.get_untracked(),
@@ -131,16 +131,7 @@ pub fn VisitDetails(activity: FieldMap) -> impl IntoView {
                 {duration.map(|d| view! { <span class="duration">{move || i18n.t(Msg::Duration)}" "{d.clone()}</span>" " })}
                 {distance.map(|d| view! { <span class="distance">{d}" "{move || i18n.t(Msg::FromCustomer)}</span> })}
             </p>
-            <ul class="flags">
-                {move || flags().into_iter().map(|f| {
-                    let class = match f {
-                        yingpan_shared::visit::VisitFlag::Far { .. } => "flag far",
-                        yingpan_shared::visit::VisitFlag::PoorAccuracy { .. } => "flag blurry",
-                        yingpan_shared::visit::VisitFlag::NoLocation => "flag unplaced",
-                    };
-                    view! { <li class=class>{flag_text(i18n, &f)}</li> }
-                }).collect_view()}
-            </ul>
+            <Flags flags=Signal::derive(flags) />
             {visit.photo_id.map(|p| view! { <VisitPhoto photo_id=p.to_string() activity_id=field(&activity, "id") /> })}
         </div>
     }

@@ -5,7 +5,7 @@
 
 use super::super::field;
 use crate::db::{OpenVisit, PendingPhoto};
-use crate::device::{jpeg_url, locate, stamped_jpeg, utc_offset_minutes, NoFix};
+use crate::device::{jpeg_url, locate, now, stamped_jpeg, utc_offset_minutes, NoFix};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
 use crate::ids::new_id;
@@ -21,10 +21,6 @@ use yingpan_shared::visit::{clamp_check_out, format_distance, GeoPoint, Visit, V
 
 /// Which visit is open: its id, customer id and customer name.
 type VisitKey = (String, String, String);
-
-fn now() -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
-}
 
 /// The check-in panel for one customer. Built once per customer page: a
 /// sync re-reads the open visit but shows it again only if it changed, so a
@@ -114,14 +110,25 @@ pub fn no_fix_message(why: NoFix) -> Msg {
     }
 }
 
-/// Text for a check-in's flags, e.g. "12.3 km from the customer".
-pub fn flag_text(i18n: crate::i18n::I18n, flag: &VisitFlag) -> String {
-    match flag {
-        VisitFlag::Far { distance_m } => format!("{} {}", format_distance(*distance_m), i18n.t(Msg::FromCustomer)),
-        VisitFlag::PoorAccuracy { accuracy_m } => {
-            format!("{} ±{}", i18n.t(Msg::PoorAccuracy), format_distance(*accuracy_m))
-        }
-        VisitFlag::NoLocation => i18n.t(Msg::NoCustomerLocation).to_owned(),
+/// A check-in's flags as chips, e.g. "12.3 km from the customer".
+#[component]
+pub fn Flags(flags: Signal<Vec<VisitFlag>>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <ul class="flags">
+            {move || flags.get().into_iter().map(|flag| {
+                let (class, text) = match flag {
+                    VisitFlag::Far { distance_m } => {
+                        ("flag far", format!("{} {}", format_distance(distance_m), i18n.t(Msg::FromCustomer)))
+                    }
+                    VisitFlag::PoorAccuracy { accuracy_m } => {
+                        ("flag blurry", format!("{} ±{}", i18n.t(Msg::PoorAccuracy), format_distance(accuracy_m)))
+                    }
+                    VisitFlag::NoLocation => ("flag unplaced", i18n.t(Msg::NoCustomerLocation).to_owned()),
+                };
+                view! { <li class=class>{text}</li> }
+            }).collect_view()}
+        </ul>
     }
 }
 
@@ -264,16 +271,7 @@ fn Visiting(open: OpenVisit) -> impl IntoView {
                 <strong>{move || i18n.t(Msg::CheckedInAt)}</strong>" "{super::super::local_time(&open.with_value(|o| o.at.clone()))}
                 {distance.map(|d| view! { " · "<span id="visit-distance">{format_distance(d)}</span>" "{move || i18n.t(Msg::FromCustomer)} })}
             </p>
-            <ul class="flags">
-                {move || flags().into_iter().map(|f| {
-                    let class = match f {
-                        VisitFlag::Far { .. } => "flag far",
-                        VisitFlag::PoorAccuracy { .. } => "flag blurry",
-                        VisitFlag::NoLocation => "flag unplaced",
-                    };
-                    view! { <li class=class>{flag_text(i18n, &f)}</li> }
-                }).collect_view()}
-            </ul>
+            <Flags flags=Signal::derive(flags) />
             <Show when=may_set_location>
                 <button id="set-location" class="secondary" on:click=set_location>{move || i18n.t(Msg::SetLocation)}</button>
             </Show>

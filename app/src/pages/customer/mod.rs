@@ -290,7 +290,7 @@ fn MergeRow(merge: FieldMap, users: Vec<User>) -> impl IntoView {
         .and_then(Value::as_str)
         .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
         .is_some_and(|at| {
-            let now = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
+            let now = crate::device::now();
             now - at <= chrono::Duration::days(yingpan_shared::dedup::UNDO_DAYS)
         });
     let id = field(&merge, "id");
