@@ -36,6 +36,52 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
     Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && stored.is_some()
 }
 
+/// Password hashes computed at once. Each argon2id run holds ~19 MiB and a
+/// core for a few dozen milliseconds; beyond this, requests queue.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// How long a request waits for its turn to hash before being told to
+/// come back.
+const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs `work` (a password hash or check) off the async workers, one of a
+/// bounded few at a time; a request that cannot get a turn soon is
+/// answered "busy" instead of piling up memory.
+async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    let _turn = tokio::time::timeout(HASHING_WAIT, HASHING.acquire())
+        .await
+        .map_err(|_| ApiError::Busy)?
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// [`hash_password`] under the hashing bound.
+pub async fn hash(password: &str) -> Result<String, ApiError> {
+    let password = password.to_owned();
+    hashing(move || hash_password(&password))
+        .await?
+        .map_err(ApiError::Internal)
+}
+
+/// [`verify_password`] under the hashing bound.
+pub async fn verify(password: &str, stored: Option<String>) -> Result<bool, ApiError> {
+    let password = password.to_owned();
+    hashing(move || verify_password(&password, stored.as_deref())).await
+}
+
+/// A random password of 12 easy-to-read characters, for a reset or a new
+/// account, to be changed at the first sign-in.
+pub fn temporary_password() -> String {
+    const READABLE: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| READABLE[*b as usize % READABLE.len()] as char)
+        .collect()
+}
+
 /// A new random session token and the hash under which it is stored.
 pub fn new_token() -> (String, String) {
     let mut bytes = [0u8; 32];
@@ -57,9 +103,17 @@ pub fn token_hash(token: &str) -> String {
 pub const CLOSED_ACCOUNT_GRACE_MS: i64 = 14 * 24 * 60 * 60 * 1000;
 
 /// The signed-in user of a request, from `Authorization: Bearer <token>`.
+/// A user who must choose a new password gets only as far as that.
 pub struct AuthUser {
     pub user: User,
     pub token_hash: String,
+}
+
+/// Paths a user who must change their password may still use.
+fn allowed_before_password_change(path: &str) -> bool {
+    ["/me", "/me/password", "/logout"]
+        .iter()
+        .any(|p| path == *p || path.ends_with(&format!("/api{p}")))
 }
 
 fn bearer_hash(parts: &Parts) -> Result<String, ApiError> {
@@ -78,7 +132,11 @@ impl FromRequestParts<AppState> for AuthUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let hash = bearer_hash(parts)?;
         let now = state.now_ms();
-        if let Some(user) = state.store.session_user(&hash, now).await? {
+        if let Some((user, must_change)) = state.store.session_user(&hash, now).await? {
+            if must_change && !allowed_before_password_change(parts.uri.path()) {
+                return Err(ApiError::PasswordChangeRequired);
+            }
+            state.store.touch_session(&hash, now).await?;
             return Ok(AuthUser { user, token_hash: hash });
         }
         // A closed account is told so, so its app can hand in what it holds
@@ -132,6 +190,37 @@ impl FromRequestParts<AppState> for Pusher {
     }
 }
 
+/// Where a request came from: the peer's address, or with
+/// `trust_proxy` set (behind a reverse proxy) the address the proxy saw,
+/// the last one in `X-Forwarded-For`.
+pub struct ClientAddress(pub String);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if state.settings.trust_proxy {
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .rfind(|v| v.parse::<std::net::IpAddr>().is_ok());
+            if let Some(ip) = forwarded {
+                return Ok(ClientAddress(ip.to_owned()));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Ok(ClientAddress(peer))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +232,21 @@ mod tests {
         assert!(verify_password("correct horse", Some(&hash)));
         assert!(!verify_password("wrong horse", Some(&hash)));
         assert!(!verify_password("no such user", None));
+    }
+
+    #[test]
+    fn a_forced_password_change_leaves_only_the_way_to_it() {
+        assert!(allowed_before_password_change("/me/password"));
+        assert!(allowed_before_password_change("/api/logout"));
+        assert!(!allowed_before_password_change("/sync/pull"));
+        assert!(!allowed_before_password_change("/api/me/sessions"));
+    }
+
+    #[test]
+    fn temporary_passwords_differ_and_pass_the_password_rule() {
+        let (a, b) = (temporary_password(), temporary_password());
+        assert_ne!(a, b);
+        assert!(yingpan_shared::people::check_password(&a, "someone").is_ok());
     }
 
     #[test]

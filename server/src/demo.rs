@@ -13,12 +13,13 @@ use yingpan_shared::sync::{Mutation, Op, PushRequest};
 use yingpan_shared::user::{Role, User};
 
 pub const PASSWORD: &str = "yingpan123";
-pub const LOGINS: [(&str, &str); 5] = [
+pub const LOGINS: [(&str, &str); 6] = [
     ("admin", "admin"),
     ("manager", "manager of 华东一部"),
     ("rep1", "rep 李娜"),
     ("rep2", "rep 刘洋"),
     ("rep3", "rep 陈静"),
+    ("finance", "finance 周敏"),
 ];
 const CUSTOMERS: usize = 200;
 
@@ -116,12 +117,13 @@ pub async fn load_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
     let team = TeamId(Uuid::now_v7());
     store.create_team(team, "华东一部").await?;
     let hash = hash_password(PASSWORD)?;
-    let names = ["系统管理员", "王强", "李娜", "刘洋", "陈静"];
+    let names = ["系统管理员", "王强", "李娜", "刘洋", "陈静", "周敏"];
     let mut users = Vec::new();
     for ((username, _), display) in LOGINS.iter().zip(names) {
         let role = match *username {
             "admin" => Role::Admin,
             "manager" => Role::Manager,
+            "finance" => Role::Finance,
             _ => Role::Rep,
         };
         let user = User {
@@ -129,7 +131,7 @@ pub async fn load_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
             username: (*username).into(),
             display_name: display.into(),
             role,
-            team_id: (role != Role::Admin).then_some(team),
+            team_id: matches!(role, Role::Manager | Role::Rep).then_some(team),
             active: true,
         };
         store.create_user(&user, &hash).await?;

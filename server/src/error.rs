@@ -26,6 +26,14 @@ pub enum ApiError {
     Conflict(String),
     #[error("the request is too large")]
     TooLarge,
+    #[error("too many failed sign-ins; try again in {} seconds", retry_after_secs(*.0))]
+    TooManyAttempts(i64),
+    #[error("too many requests; try again in {} seconds", retry_after_secs(*.0))]
+    TooManyRequests(i64),
+    #[error("the server is busy; try again in a few seconds")]
+    Busy,
+    #[error("choose a new password before going on")]
+    PasswordChangeRequired,
     #[error("something went wrong on the server; please try again")]
     Internal(#[source] anyhow::Error),
 }
@@ -42,9 +50,18 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            ApiError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            ApiError::PasswordChangeRequired => (StatusCode::FORBIDDEN, "password_change_required"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
+}
+
+/// Whole seconds to wait for `ms` milliseconds, never zero.
+fn retry_after_secs(ms: i64) -> i64 {
+    (ms.max(1) + 999) / 1000
 }
 
 impl From<Refusal> for ApiError {
@@ -61,6 +78,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Duplicate(what) => ApiError::Conflict(what),
+            StoreError::Refused(why) => ApiError::Forbidden(why),
             other => ApiError::Internal(other.into()),
         }
     }
@@ -78,6 +96,17 @@ impl IntoResponse for ApiError {
                 message: self.to_string(),
             },
         };
-        (status, Json(body)).into_response()
+        let retry_after = match &self {
+            ApiError::TooManyAttempts(ms) | ApiError::TooManyRequests(ms) => Some(retry_after_secs(*ms)),
+            ApiError::Busy => Some(5),
+            _ => None,
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        response
     }
 }

@@ -1,5 +1,6 @@
-//! Scheduled work: the pool's automatic return. Every server process runs
-//! the schedule; the store makes sure one run at a time does the work.
+//! Scheduled work: the pool's automatic return, and purging expired
+//! sessions, invites and old sign-in failures. Every server process runs the
+//! schedule; the store makes sure one run at a time does the work.
 
 use crate::state::AppState;
 use std::time::Duration;
@@ -27,6 +28,33 @@ pub fn spawn_auto_return(state: AppState) {
             tick.tick().await;
             if let Err(e) = auto_return_once(&state).await {
                 tracing::error!(error = ?e, "automatic return to the pool failed");
+            }
+        }
+    });
+}
+
+/// How often expired sessions and invites are dropped.
+pub const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Drops expired sessions, invites and forgotten sign-in failures once.
+pub async fn purge_once(state: &AppState) -> anyhow::Result<u64> {
+    state.limits.forget_idle();
+    let purged = state.store.purge_expired(state.now_ms()).await?;
+    if purged > 0 {
+        tracing::info!(purged, "expired sessions and invites dropped");
+    }
+    Ok(purged)
+}
+
+/// Runs [`purge_once`] now and then every [`PURGE_EVERY`].
+pub fn spawn_purge(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PURGE_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = purge_once(&state).await {
+                tracing::error!(error = ?e, "purging expired sessions failed");
             }
         }
     });

@@ -1,12 +1,15 @@
 //! Yingpan's server: sync and REST API over a [`store::Store`], and the app's
 //! static files, on one port.
 
+pub mod audit;
 pub mod auth;
+pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod import;
 pub mod jobs;
+pub mod limits;
 pub mod routes;
 pub mod settings;
 pub mod state;
@@ -24,7 +27,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -1,15 +1,32 @@
-//! `yingpan`: starts the server with settings from the environment.
+//! `yingpan`: starts the server with settings from the environment, or
+//! looks after accounts (`yingpan admin …`).
 
 use anyhow::Context;
+use clap::Parser;
 use tracing_subscriber::EnvFilter;
+use yingpan_server::cli::{run_admin, Cli, Command};
 use yingpan_server::{demo, jobs, serve, store, AppState, Settings};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_writer(std::io::stderr)
         .init();
     let settings = Settings::load().context("reading settings")?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => run_server(settings).await,
+        Command::Admin(command) => {
+            let store = store::connect(&settings.database_url).await?;
+            let said = run_admin(store.as_ref(), command, chrono::Utc::now().timestamp_millis()).await?;
+            println!("{said}");
+            Ok(())
+        }
+    }
+}
+
+async fn run_server(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(?settings, "starting");
     let store = store::connect(&settings.database_url).await?;
     if settings.demo && demo::load_if_empty(store.as_ref()).await.context("loading demo data")? {
@@ -17,6 +34,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if !settings.dist.join("index.html").exists() {
         tracing::warn!(dist = %settings.dist.display(), "the app is not built here; only the API is served");
+    }
+    if store.users().await?.is_empty() {
+        println!("No accounts yet: create the first admin with `yingpan admin create --username <name> --name <shown name>`.");
     }
     let listener = tokio::net::TcpListener::bind(settings.addr)
         .await
@@ -31,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let state = AppState::new(store, settings);
     jobs::spawn_auto_return(state.clone());
+    jobs::spawn_purge(state.clone());
     serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -20,6 +20,17 @@ pub struct Settings {
     pub demo: bool,
     /// How long a login lasts.
     pub session_days: i64,
+    /// Behind a reverse proxy: take the client's address from the last
+    /// `X-Forwarded-For` entry (the proxy's view) instead of the peer.
+    #[serde(default)]
+    pub trust_proxy: bool,
+    /// Photo bytes one user may upload per day.
+    #[serde(default = "default_photo_bytes_per_day")]
+    pub photo_bytes_per_day: u64,
+}
+
+fn default_photo_bytes_per_day() -> u64 {
+    200 * 1024 * 1024
 }
 
 impl Default for Settings {
@@ -30,6 +41,8 @@ impl Default for Settings {
             dist: PathBuf::from("dist"),
             demo: false,
             session_days: 30,
+            trust_proxy: false,
+            photo_bytes_per_day: default_photo_bytes_per_day(),
         }
     }
 }
@@ -56,6 +69,8 @@ impl fmt::Debug for Settings {
             .field("dist", &self.dist)
             .field("demo", &self.demo)
             .field("session_days", &self.session_days)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("photo_bytes_per_day", &self.photo_bytes_per_day)
             .finish()
     }
 }

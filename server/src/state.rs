@@ -1,4 +1,4 @@
-//! What every handler shares: the store and the clock.
+//! What every handler shares: the store, the clock and the rate limits.
 
 use crate::settings::Settings;
 use crate::store::Store;
@@ -12,6 +12,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<Settings>,
     pub clock: Clock,
+    pub limits: Arc<crate::limits::Limits>,
 }
 
 impl AppState {
@@ -20,6 +21,7 @@ impl AppState {
             store,
             settings: Arc::new(settings),
             clock: Arc::new(|| chrono::Utc::now().timestamp_millis()),
+            limits: Arc::default(),
         }
     }
 

@@ -29,10 +29,13 @@ impl From<&User> for Viewer {
 ///
 /// - a rep sees what they own;
 /// - a manager sees what they or anyone in their team owns, and the pool;
+/// - finance reads every customer (money hangs on all of them);
 /// - an admin sees everything.
+///
+/// Seeing is not changing: see [`can_change`].
 pub fn can_see(viewer: &Viewer, owner: Option<UserId>, owner_team: Option<TeamId>) -> bool {
     match viewer.role {
-        Role::Admin => true,
+        Role::Admin | Role::Finance => true,
         Role::Rep => owner == Some(viewer.id),
         Role::Manager => match owner {
             None => true,
@@ -42,6 +45,18 @@ pub fn can_see(viewer: &Viewer, owner: Option<UserId>, owner_team: Option<TeamId
     }
 }
 
+/// Whether `viewer` may change a record owned by `owner`: what they see,
+/// except that finance only reads customers.
+pub fn can_change(viewer: &Viewer, owner: Option<UserId>, owner_team: Option<TeamId>) -> bool {
+    viewer.role != Role::Finance && can_see(viewer, owner, owner_team)
+}
+
+/// Why `viewer` may not change customers and their records at all, if so.
+pub fn read_only(viewer: &Viewer) -> Option<&'static str> {
+    (viewer.role == Role::Finance)
+        .then_some("finance reads customers but does not change them; ask their owner or manager")
+}
+
 /// The team of user `id`, from a list of all users.
 pub fn team_of(users: &[User], id: UserId) -> Option<TeamId> {
     users.iter().find(|u| u.id == id).and_then(|u| u.team_id)
@@ -49,44 +64,59 @@ pub fn team_of(users: &[User], id: UserId) -> Option<TeamId> {
 
 /// Whether `viewer` may hand a customer from `from` to `to` (`None`: the
 /// pool). Managers move customers within their team and to or from the
-/// pool; admins anywhere. Reps cannot reassign. The arguments pair each
-/// owner with their team; `to` must be an active user.
+/// pool; admins anywhere; reps and finance not at all. Nobody takes the book
+/// of someone at or above their own rank (a manager cannot move a peer
+/// manager's customers). `to` must be an active user.
 pub fn may_reassign(
     viewer: &Viewer,
+    users: &[User],
     from: Option<UserId>,
-    from_team: Option<TeamId>,
     to: Option<UserId>,
-    to_team: Option<TeamId>,
 ) -> Result<(), &'static str> {
-    if viewer.role == Role::Rep {
+    if matches!(viewer.role, Role::Rep | Role::Finance) {
         return Err("only a manager or an admin can reassign customers");
     }
-    if !can_see(viewer, from, from_team) {
+    if !can_see(viewer, from, from.and_then(|f| team_of(users, f))) {
         return Err("this customer is not in your team");
     }
-    if !can_see(viewer, to, to_team) {
+    if !can_see(viewer, to, to.and_then(|t| team_of(users, t))) {
         return Err("the new owner is not in your team");
+    }
+    let holder = from.and_then(|f| users.iter().find(|u| u.id == f));
+    if holder.is_some_and(|h| h.id != viewer.id && h.role.rank() >= viewer.role.rank()) {
+        return Err("only someone above its owner can move this customer");
     }
     Ok(())
 }
+
+/// Most reps one departing rep's book may be spread over.
+pub const MAX_RECEIVERS: usize = 200;
 
 /// Whether `viewer` may close `rep`'s account and hand their customers to
 /// `receivers` (none: the pool). Everyone involved must be in the viewer's
 /// reach, and the receivers active and not the one leaving.
 pub fn may_hand_over(viewer: &Viewer, users: &[User], rep: UserId, receivers: &[UserId]) -> Result<(), String> {
     let leaving = users.iter().find(|u| u.id == rep).ok_or("there is no such user")?;
-    if viewer.role == Role::Rep {
+    if matches!(viewer.role, Role::Rep | Role::Finance) {
         return Err("only a manager or an admin can hand over a rep's customers".into());
     }
     if rep == viewer.id {
         return Err("you cannot close your own account".into());
     }
+    if leaving.role.rank() >= viewer.role.rank() {
+        return Err(format!(
+            "{} is not below you; only someone above them can close their account",
+            leaving.display_name
+        ));
+    }
     if !leaving.active {
         return Err(format!("{}'s account is already closed", leaving.display_name));
     }
-    let team = |id: UserId| team_of(users, id);
     if receivers.is_empty() {
-        return may_reassign(viewer, Some(rep), leaving.team_id, None, None).map_err(String::from);
+        return may_reassign(viewer, users, Some(rep), None).map_err(String::from);
+    }
+    if receivers.len() > MAX_RECEIVERS {
+        return Err(format!("spread a book over at most {MAX_RECEIVERS} reps"));
     }
     for r in receivers {
         let Some(receiver) = users.iter().find(|u| u.id == *r) else {
@@ -95,8 +125,13 @@ pub fn may_hand_over(viewer: &Viewer, users: &[User], rep: UserId, receivers: &[
         if *r == rep || !receiver.active {
             return Err(format!("{} cannot receive customers", receiver.display_name));
         }
-        may_reassign(viewer, Some(rep), leaving.team_id, Some(*r), team(*r))
-            .map_err(|why| format!("{}: {why}", receiver.display_name))?;
+        if receiver.role == Role::Finance {
+            return Err(format!(
+                "{} works in finance and cannot own customers",
+                receiver.display_name
+            ));
+        }
+        may_reassign(viewer, users, Some(rep), Some(*r)).map_err(|why| format!("{}: {why}", receiver.display_name))?;
     }
     Ok(())
 }
@@ -134,7 +169,7 @@ pub enum OwnerScope {
 /// Turns [`can_see`] into a filter over all `users`, so the database can do
 /// the filtering without the rule being written again in SQL.
 pub fn scope(viewer: &Viewer, users: &[User]) -> OwnerScope {
-    if viewer.role == Role::Admin {
+    if matches!(viewer.role, Role::Admin | Role::Finance) {
         return OwnerScope::All;
     }
     let owners = users
@@ -197,19 +232,31 @@ mod tests {
     fn only_managers_and_admins_reassign_and_managers_only_within_their_team() {
         let north = Some(TeamId(Uuid::now_v7()));
         let south = Some(TeamId(Uuid::now_v7()));
-        let manager = Viewer::from(&user(Role::Manager, north));
+        let boss = user(Role::Manager, north);
+        let manager = Viewer::from(&boss);
         let (a, b) = (user(Role::Rep, north), user(Role::Rep, north));
         let stranger = user(Role::Rep, south);
-        assert_eq!(may_reassign(&manager, Some(a.id), north, Some(b.id), north), Ok(()));
-        assert_eq!(may_reassign(&manager, Some(a.id), north, None, None), Ok(()));
-        assert!(may_reassign(&manager, Some(a.id), north, Some(stranger.id), south).is_err());
-        assert!(may_reassign(&manager, Some(stranger.id), south, Some(a.id), north).is_err());
-        assert!(may_reassign(&Viewer::from(&a), Some(a.id), north, Some(b.id), north).is_err());
+        let peer = user(Role::Manager, north);
+        let money = user(Role::Finance, None);
+        let all = [
+            boss.clone(),
+            a.clone(),
+            b.clone(),
+            stranger.clone(),
+            peer.clone(),
+            money.clone(),
+        ];
+        assert_eq!(may_reassign(&manager, &all, Some(a.id), Some(b.id)), Ok(()));
+        assert_eq!(may_reassign(&manager, &all, Some(a.id), None), Ok(()));
+        assert_eq!(may_reassign(&manager, &all, Some(boss.id), Some(a.id)), Ok(()));
+        assert!(may_reassign(&manager, &all, Some(a.id), Some(stranger.id)).is_err());
+        assert!(may_reassign(&manager, &all, Some(stranger.id), Some(a.id)).is_err());
+        assert!(may_reassign(&manager, &all, Some(peer.id), Some(a.id)).is_err());
+        assert!(may_reassign(&Viewer::from(&a), &all, Some(a.id), Some(b.id)).is_err());
+        assert!(may_reassign(&Viewer::from(&money), &all, Some(a.id), Some(b.id)).is_err());
         let admin = Viewer::from(&user(Role::Admin, None));
-        assert_eq!(
-            may_reassign(&admin, Some(a.id), north, Some(stranger.id), south),
-            Ok(())
-        );
+        assert_eq!(may_reassign(&admin, &all, Some(a.id), Some(stranger.id)), Ok(()));
+        assert_eq!(may_reassign(&admin, &all, Some(peer.id), Some(a.id)), Ok(()));
     }
 
     #[test]
@@ -240,6 +287,49 @@ mod tests {
             .contains("already closed"));
         assert!(may_hand_over(&Viewer::from(&stays), &all, leaving.id, &[stays.id]).is_err());
         assert!(may_hand_over(&m, &all, manager.id, &[stays.id]).is_err());
+    }
+
+    #[test]
+    fn departures_only_reach_down() {
+        let north = Some(TeamId(Uuid::now_v7()));
+        let manager = user(Role::Manager, north);
+        let peer = user(Role::Manager, north);
+        let admin = user(Role::Admin, None);
+        let other_admin = user(Role::Admin, None);
+        let rep = user(Role::Rep, north);
+        let money = user(Role::Finance, None);
+        let all = vec![
+            manager.clone(),
+            peer.clone(),
+            admin.clone(),
+            other_admin.clone(),
+            rep.clone(),
+            money.clone(),
+        ];
+        let m = Viewer::from(&manager);
+        assert!(may_hand_over(&m, &all, peer.id, &[manager.id])
+            .unwrap_err()
+            .contains("not below you"));
+        assert!(may_hand_over(&m, &all, admin.id, &[]).is_err());
+        let a = Viewer::from(&admin);
+        assert_eq!(may_hand_over(&a, &all, peer.id, &[rep.id]), Ok(()));
+        assert!(may_hand_over(&a, &all, other_admin.id, &[]).is_err());
+        assert!(may_hand_over(&a, &all, rep.id, &[money.id])
+            .unwrap_err()
+            .contains("finance"));
+        assert!(may_hand_over(&Viewer::from(&money), &all, rep.id, &[]).is_err());
+    }
+
+    #[test]
+    fn finance_reads_every_customer_and_changes_none() {
+        let rep = user(Role::Rep, Some(TeamId(Uuid::now_v7())));
+        let money = Viewer::from(&user(Role::Finance, None));
+        assert!(can_see(&money, Some(rep.id), rep.team_id));
+        assert!(can_see(&money, None, None));
+        assert!(!can_change(&money, Some(rep.id), rep.team_id));
+        assert!(read_only(&money).is_some());
+        assert!(read_only(&Viewer::from(&rep)).is_none());
+        assert_eq!(scope(&money, std::slice::from_ref(&rep)), OwnerScope::All);
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct LoginResponse {
     /// Opaque bearer token; the server keeps only its hash.
     pub token: String,
     pub user: User,
+    /// The user must choose a new password before anything else works.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// Every error the API returns has this shape.

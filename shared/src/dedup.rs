@@ -280,6 +280,20 @@ impl CustomerKeys {
     }
 }
 
+impl CustomerKeys {
+    /// Whether these keys say enough to be checked against the whole
+    /// company: a name core of at least two Chinese characters or four
+    /// others, or a whole phone number (7+ digits), or an email address.
+    /// Anything less would make the duplicate check a company directory.
+    pub fn meaningful(&self) -> bool {
+        let core = &self.name.core;
+        let cjk = core.chars().filter(|c| ('\u{4E00}'..='\u{9FFF}').contains(c)).count();
+        let name_says_enough = cjk >= 2 || core.chars().count() >= 4;
+        let whole_phone = self.phone.as_ref().is_some_and(|p| p.len() >= 7);
+        name_says_enough || whole_phone || self.email.is_some()
+    }
+}
+
 /// Compares a new customer with an existing one: the names decide, and the
 /// same phone or email makes any pair at least a possible duplicate.
 pub fn compare(new: &CustomerKeys, existing: &CustomerKeys) -> (Likeness, f32) {
@@ -360,6 +374,16 @@ pub fn merged_fields(survivor: &FieldMap, merged: &FieldMap, choices: &BTreeMap<
         }
     }
     out
+}
+
+/// Whether `role` may merge two customers (or undo a merge). A merge
+/// removes a customer, and removing customers is a manager's act: a rep
+/// releases a customer to the pool and asks their manager to merge.
+pub fn may_merge(role: crate::user::Role) -> Result<(), &'static str> {
+    match role {
+        crate::user::Role::Manager | crate::user::Role::Admin => Ok(()),
+        _ => Err("merging customers is for managers; ask yours to merge these two"),
+    }
 }
 
 /// How long a merge can be undone.
@@ -474,6 +498,37 @@ pub fn compare_names(a: &NameKey, b: &NameKey) -> (Likeness, f32) {
         return (Likeness::Possible, score);
     }
     (Likeness::Different, score)
+}
+
+#[cfg(test)]
+mod meaningful_queries {
+    use super::CustomerKeys;
+
+    #[test]
+    fn a_check_needs_a_real_name_phone_or_email() {
+        assert!(CustomerKeys::of("华信", None, None).meaningful());
+        assert!(!CustomerKeys::of("华", None, None).meaningful());
+        assert!(!CustomerKeys::of("有限公司", None, None).meaningful());
+        assert!(!CustomerKeys::of("abc", None, None).meaningful());
+        assert!(CustomerKeys::of("acme", None, None).meaningful());
+        assert!(!CustomerKeys::of("", Some("13800"), None).meaningful());
+        assert!(CustomerKeys::of("", Some("010-62345678"), None).meaningful());
+        assert!(CustomerKeys::of("", None, Some("li@huaxin.cn")).meaningful());
+    }
+}
+
+#[cfg(test)]
+mod merge_rights {
+    use super::may_merge;
+    use crate::user::Role;
+
+    #[test]
+    fn only_managers_and_admins_merge() {
+        assert!(may_merge(Role::Manager).is_ok());
+        assert!(may_merge(Role::Admin).is_ok());
+        assert!(may_merge(Role::Rep).is_err());
+        assert!(may_merge(Role::Finance).is_err());
+    }
 }
 
 #[cfg(test)]

@@ -114,7 +114,11 @@ impl EntityKind {
     pub fn is_server_made(self) -> bool {
         matches!(
             self,
-            EntityKind::Conflict | EntityKind::Ownership | EntityKind::PoolEntry
+            EntityKind::Conflict
+                | EntityKind::Ownership
+                | EntityKind::PoolEntry
+                | EntityKind::Duplicate
+                | EntityKind::Merge
         )
     }
 

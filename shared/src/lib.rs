@@ -5,6 +5,7 @@
 pub mod access;
 pub mod activity;
 pub mod api;
+pub mod audit;
 pub mod conflict;
 pub mod contact;
 pub mod customer;
@@ -14,6 +15,7 @@ pub mod ids;
 pub mod import;
 pub mod merge;
 pub mod ownership;
+pub mod people;
 pub mod photo;
 pub mod pipeline;
 pub mod pool;

@@ -79,6 +79,16 @@ pub fn owner_at(history: &[OwnershipChange], current: Option<UserId>, t: DateTim
     }
 }
 
+/// When `user`, owner of the customer at `t`, stopped owning it: the first
+/// recorded change after `t` that took it from them.
+pub fn lost_at(history: &[OwnershipChange], user: UserId, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    history
+        .iter()
+        .filter(|c| c.at > t && c.from == Some(user))
+        .map(|c| c.at)
+        .min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
+/// The longest period any pool rule counts in days: ten years.
+pub const MAX_DAYS: u32 = 3650;
+
 /// Pool rules, set by an admin. Defaults are the common practice in Chinese
 /// CRMs (see the seeds).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -70,6 +73,17 @@ impl PoolRules {
         }
         if self.warn_days > 365 || self.reclaim_after_days > 3650 {
             return Err("warning and re-claim periods must be under a year and ten years".into());
+        }
+        let periods = [(self.follow_up_days, self.deal_days)]
+            .into_iter()
+            .chain(self.grade_overrides.values().map(|l| (l.follow_up_days, l.deal_days)));
+        for (follow_up, deal) in periods {
+            if follow_up > MAX_DAYS || deal > MAX_DAYS {
+                return Err(format!("return periods must be at most {MAX_DAYS} days (ten years)"));
+            }
+        }
+        if self.max_owned > 1_000_000 || self.max_claims_per_day > 100_000 {
+            return Err("the caps must be at most 1,000,000 customers and 100,000 claims a day".into());
         }
         Ok(())
     }
@@ -337,6 +351,25 @@ mod tests {
             claims_today,
             last_lost,
         }
+    }
+
+    #[test]
+    fn rules_refuse_periods_that_could_overflow_a_date() {
+        let mut rules = PoolRules {
+            follow_up_days: u32::MAX,
+            ..PoolRules::default()
+        };
+        assert!(rules.validate().unwrap_err().contains("at most 3650"));
+        rules.follow_up_days = 30;
+        rules.grade_overrides.insert(
+            Grade::A,
+            ReturnLimits {
+                follow_up_days: 30,
+                deal_days: 4000,
+            },
+        );
+        assert!(rules.validate().is_err());
+        assert!(PoolRules::default().validate().is_ok());
     }
 
     #[test]

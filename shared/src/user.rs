@@ -11,6 +11,8 @@ pub enum Role {
     Rep,
     /// Sees and manages everything owned by their team.
     Manager,
+    /// 财务: reads every customer and its money records, changes only money.
+    Finance,
     /// Sees everything.
     Admin,
 }
@@ -20,7 +22,20 @@ impl Role {
         match self {
             Role::Rep => "rep",
             Role::Manager => "manager",
+            Role::Finance => "finance",
             Role::Admin => "admin",
+        }
+    }
+
+    pub const ALL: [Role; 4] = [Role::Rep, Role::Manager, Role::Finance, Role::Admin];
+
+    /// How far up the company a role reaches: someone may close accounts
+    /// and take books only of roles below their own.
+    pub fn rank(self) -> u8 {
+        match self {
+            Role::Rep | Role::Finance => 0,
+            Role::Manager => 1,
+            Role::Admin => 2,
         }
     }
 
@@ -28,6 +43,7 @@ impl Role {
         match s {
             "rep" => Some(Role::Rep),
             "manager" => Some(Role::Manager),
+            "finance" => Some(Role::Finance),
             "admin" => Some(Role::Admin),
             _ => None,
         }

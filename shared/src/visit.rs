@@ -197,6 +197,25 @@ impl Visit {
     }
 }
 
+/// Measures a pushed visit's distance again against the customer's stored
+/// location (`customer`'s `location` field), replacing whatever figure the
+/// device sent: the flags a manager sees must not be forgeable.
+pub fn remeasure(activity: &mut crate::entity::FieldMap, customer: &crate::entity::FieldMap) {
+    let Some(raw) = activity.get("visit").filter(|v| !v.is_null()) else {
+        return;
+    };
+    let Ok(mut visit) = serde_json::from_value::<Visit>(raw.clone()) else {
+        return;
+    };
+    let location = customer
+        .get("location")
+        .and_then(|l| serde_json::from_value::<GeoPoint>(l.clone()).ok());
+    visit.distance_m = location.map(|c| visit.point.distance_m(c));
+    if let Ok(value) = serde_json::to_value(&visit) {
+        activity.insert("visit".into(), value);
+    }
+}
+
 /// Checks a check-out time against the check-in time.
 pub fn check_out(started: DateTime<Utc>, ended: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     if ended < started {

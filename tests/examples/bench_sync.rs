@@ -197,7 +197,7 @@ async fn concurrent_reps(server: &TestServer, reps: usize, pushes: usize) -> (f6
         let (token, token_hash) = auth::new_token();
         server
             .store
-            .create_session(&token_hash, user.id, 0, i64::MAX)
+            .create_session(&token_hash, user.id, "bench", 0, i64::MAX)
             .await
             .unwrap();
         apis.push((

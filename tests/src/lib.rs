@@ -3,6 +3,7 @@
 //! team, plus an HTTP client that speaks the API.
 
 pub mod browser;
+pub mod hostile;
 
 use serde_json::Value;
 use std::path::PathBuf;
@@ -88,7 +89,7 @@ impl TestServer {
             database_url: database_url.clone(),
             dist,
             demo: false,
-            session_days: 30,
+            ..Settings::default()
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());

@@ -294,11 +294,22 @@ async fn deleted_customer_reaches_other_clients_as_removal(server: TestServer) {
     let id = Uuid::now_v7();
     rep1.push_one(create_customer(1, id, "武汉长风物流有限公司", server.users.rep1.id))
         .await;
-    let (_, first) = manager.get("/api/sync/pull").await;
+    let (_, first) = rep1.get("/api/sync/pull").await;
     let cursor = first["cursor"].as_i64().unwrap();
-    rep1.push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"}))
+    // A rep releases a customer; only a manager archives one.
+    let refused = rep1
+        .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"}))
         .await;
-    let (_, next) = manager.get(&format!("/api/sync/pull?since={cursor}")).await;
+    assert_eq!(refused["status"], "rejected", "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("release it to the pool"),
+        "{refused}"
+    );
+    let archived = manager
+        .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"}))
+        .await;
+    assert_eq!(archived["status"], "applied", "{archived}");
+    let (_, next) = rep1.get(&format!("/api/sync/pull?since={cursor}")).await;
     assert_eq!(next["changes"][0]["id"], id.to_string());
     assert!(next["changes"][0]["data"].is_null());
 }
@@ -456,7 +467,10 @@ async fn edit_of_deleted_customer_is_kept_as_conflict(server: TestServer) {
     let id = Uuid::now_v7();
     rep1.push_one(create_customer(1, id, "天津正泰建材有限公司", server.users.rep1.id))
         .await;
-    rep1.push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"}))
+    server
+        .login("manager")
+        .await
+        .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"}))
         .await;
     let late = rep1
         .push_one(

@@ -41,9 +41,12 @@ pub async fn check(
         )));
     }
     let keys = CustomerKeys::of(&q.name, q.phone.as_deref(), q.email.as_deref());
-    if keys.name.core.is_empty() && keys.phone.is_none() && keys.email.is_none() {
+    // Too little to say which customer is meant: nothing is looked up, so
+    // single characters cannot walk the customer list.
+    if !keys.meaningful() {
         return Ok(Json(Vec::new()));
     }
+    st.limits.duplicate_check(auth.user.id)?;
     let users = st.store.users().await?;
     let viewer = Viewer::from(&auth.user);
     let mut found: Vec<DuplicateCandidate> = st

@@ -20,6 +20,27 @@ use yingpan_shared::import::{
     classify, keys_of, map_header, row_fields, ExactRows, Existing, ImportReport, RowStatus, MAX_ROWS,
 };
 use yingpan_shared::sync::{Mutation, MutationStatus, Op, PushRequest, MAX_PUSH_BATCH};
+use yingpan_shared::user::Role;
+
+/// Files parsed at once; more wait their turn instead of taking every core.
+static PARSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// Longest a file may take to read; a well-formed 5,000-row sheet takes
+/// well under a second.
+const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Reads the uploaded file off the async workers, one of a bounded few at
+/// a time, and gives up on one that takes too long.
+async fn parse(body: Bytes) -> Result<Vec<Vec<String>>, ApiError> {
+    let _turn = PARSING.acquire().await.map_err(|e| ApiError::Internal(e.into()))?;
+    let reading = tokio::task::spawn_blocking(move || read_table(&body, MAX_ROWS));
+    match tokio::time::timeout(PARSE_TIMEOUT, reading).await {
+        Ok(Ok(table)) => table.map_err(ApiError::Validation),
+        Ok(Err(e)) => Err(ApiError::Internal(e.into())),
+        Err(_) => Err(ApiError::Validation(
+            "the file took too long to read; split it into smaller files".into(),
+        )),
+    }
+}
 
 #[derive(Deserialize)]
 pub struct ImportQuery {
@@ -35,7 +56,13 @@ pub async fn customers(
     ApiQuery(q): ApiQuery<ImportQuery>,
     body: Bytes,
 ) -> Result<Json<ImportReport>, ApiError> {
-    let table = read_table(&body, MAX_ROWS).map_err(ApiError::Validation)?;
+    if auth.user.role == Role::Finance {
+        return Err(ApiError::Forbidden(
+            "finance reads the customers; importing them is for reps, managers and admins".into(),
+        ));
+    }
+    st.limits.import(auth.user.id)?;
+    let table = parse(body).await?;
     let mapping = map_header(&table[0]).map_err(ApiError::Validation)?;
     let users = st.store.users().await?;
     let mut report = ImportReport::default();
@@ -43,10 +70,14 @@ pub async fn customers(
     for (i, cells) in table[1..].iter().enumerate() {
         let fields = row_fields(&mapping, cells);
         let keys = keys_of(&fields);
-        let existing: Vec<Existing> = st
-            .store
-            .duplicate_candidates(&keys, None, 20)
-            .await?
+        // As in the duplicate check: a row that says too little is not
+        // looked up, so a file of single characters reads out nothing.
+        let candidates = if keys.meaningful() {
+            st.store.duplicate_candidates(&keys, None, 20).await?
+        } else {
+            Vec::new()
+        };
+        let existing: Vec<Existing> = candidates
             .into_iter()
             .map(|c| Existing {
                 id: c.id,

@@ -19,6 +19,8 @@ use yingpan_shared::sync::StoredRecord;
 
 use crate::store::PhotoUpload;
 
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
 #[derive(Deserialize)]
 pub struct ChunkQuery {
     /// The visit the photo belongs to.
@@ -88,6 +90,15 @@ pub async fn upload(
         ));
     }
     let before = st.store.photo_upload(q.activity).await?;
+    if before.is_none() {
+        // A day's allowance bounds what one account can pour into the
+        // database, whatever its device sends.
+        let day_start = st.now_ms() - st.now_ms().rem_euclid(DAY_MS);
+        let begun = st.store.photo_bytes_begun(me, day_start).await?;
+        if begun.saturating_add(q.total) > st.settings.photo_bytes_per_day {
+            return Err(ApiError::TooManyRequests(day_start + DAY_MS - st.now_ms()));
+        }
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -1,5 +1,4 @@
-//! The pool's rules (everyone reads them, admins set them) and the user
-//! directory the app needs to show who owns or did what.
+//! The pool's rules: everyone reads them, admins set them.
 
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -8,7 +7,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use yingpan_shared::pool::PoolRules;
-use yingpan_shared::user::{Role, User};
+use yingpan_shared::user::Role;
 
 pub async fn rules(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<PoolRules>, ApiError> {
     Ok(Json(st.store.pool_rules().await?))
@@ -25,10 +24,4 @@ pub async fn set_rules(
     rules.validate().map_err(ApiError::Validation)?;
     st.store.set_pool_rules(&rules).await?;
     Ok(Json(rules))
-}
-
-/// Everyone's name and role (no secrets), so records can name their owner
-/// and author.
-pub async fn users(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<Vec<User>>, ApiError> {
-    Ok(Json(st.store.users().await?))
 }

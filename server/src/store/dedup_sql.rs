@@ -291,6 +291,9 @@ macro_rules! dedup_sql {
             if keep.deleted || gone.deleted || !visible(&keep) || !visible(&gone) {
                 return Ok(Err(Refusal::NotFound));
             }
+            if let Err(why) = yingpan_shared::dedup::may_merge(viewer.role) {
+                return Ok(Err(Refusal::Forbidden(why.into())));
+            }
             let author = viewer.id.to_string();
             let data = yingpan_shared::dedup::merged_fields(&keep.data, &gone.data, choices);
             let data = match EntityKind::Customer.canonicalize(survivor, &data) {
@@ -465,6 +468,18 @@ macro_rules! dedup_sql {
             let team = |o: Option<UserId>| o.and_then(|o| team_of(users, o));
             if keep.deleted || !can_see(viewer, keep.owner_id, team(keep.owner_id)) {
                 return Ok(Err(Refusal::NotFound));
+            }
+            // Undoing brings the merged customer back to its owner: the one
+            // undoing must be able to change both.
+            if let Err(why) = yingpan_shared::dedup::may_merge(viewer.role) {
+                return Ok(Err(Refusal::Forbidden(why.into())));
+            }
+            if !can_change(viewer, keep.owner_id, team(keep.owner_id))
+                || !can_change(viewer, gone.owner_id, team(gone.owner_id))
+            {
+                return Ok(Err(Refusal::Forbidden(
+                    "this merge involves a customer outside your team; ask an admin to undo it".into(),
+                )));
             }
             let mut record: yingpan_shared::dedup::MergeRecord =
                 serde_json::from_value(serde_json::Value::Object(log.data.clone())).map_err(corrupt)?;

@@ -16,6 +16,7 @@
 //! lock instead of failing on a stale snapshot.
 
 mod dedup_sql;
+mod people_sql;
 mod pool_sql;
 mod postgres;
 mod sql;
@@ -28,9 +29,11 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use yingpan_shared::access::{OwnerScope, Viewer};
 use yingpan_shared::api::{HandoverPlan, MemberStats, OwnershipEntry, PoolWeek};
+use yingpan_shared::audit;
 use yingpan_shared::dedup::{CustomerKeys, DuplicatePolicy, Keep};
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::ids::{TeamId, UserId};
+use yingpan_shared::people::{Person, PersonChange, SessionInfo, Team};
 use yingpan_shared::photo::UploadState;
 use yingpan_shared::pool::{Handover, PoolRules, ReturnFacts};
 use yingpan_shared::rules::WorkRules;
@@ -70,6 +73,9 @@ pub struct OwnedCustomer {
 pub enum StoreError {
     #[error("{0}")]
     Duplicate(String),
+    /// The request may not be carried out, for the reason given.
+    #[error("{0}")]
+    Refused(String),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -88,8 +94,56 @@ pub enum Refusal {
     Invalid(String),
 }
 
+/// People, sessions, sign-in failures and the audit log.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait People {
+    async fn teams(&self) -> StoreResult<Vec<Team>>;
+    /// False when there is no such team.
+    async fn rename_team(&self, id: TeamId, name: &str) -> StoreResult<bool>;
+    async fn people(&self) -> StoreResult<Vec<Person>>;
+    async fn person(&self, id: UserId) -> StoreResult<Option<Person>>;
+    async fn create_person(&self, person: &Person, password_hash: &str) -> StoreResult<()>;
+    /// Changes a user (one of `users`) in one transaction; a change of team
+    /// or role moves who sees their book. Returns how many records were
+    /// published again for their new viewers.
+    async fn change_person(&self, users: &[User], id: UserId, change: &PersonChange) -> StoreResult<u64>;
+    /// Sets a password and ends every session but `keep_session`; returns
+    /// how many ended.
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        must_change: bool,
+        keep_session: Option<&str>,
+    ) -> StoreResult<u64>;
+    async fn password_hash(&self, id: UserId) -> StoreResult<Option<String>>;
+    async fn create_invite(&self, token_hash: &str, user: UserId, expires_at: i64) -> StoreResult<()>;
+    /// Uses up an invite: its user while it is fresh, and never again.
+    async fn take_invite(&self, token_hash: &str, now: i64) -> StoreResult<Option<UserId>>;
+    /// A user's sessions with their token hashes, most recently seen first.
+    async fn sessions_of(&self, user: UserId) -> StoreResult<Vec<(SessionInfo, String)>>;
+    /// Ends the user's sessions (only the one with public id `only`, and
+    /// never the one whose hash is `except`); returns how many ended.
+    async fn end_sessions(&self, user: UserId, only: Option<&str>, except: Option<&str>) -> StoreResult<u64>;
+    async fn touch_session(&self, token_hash: &str, now: i64) -> StoreResult<()>;
+    /// Drops expired sessions and invites and forgotten sign-in failures.
+    async fn purge_expired(&self, now: i64) -> StoreResult<u64>;
+    /// Recent failures under `key` and when the latest was.
+    async fn login_failures(&self, key: &str, now: i64) -> StoreResult<(i64, i64)>;
+    async fn note_login_failure(&self, key: &str, now: i64) -> StoreResult<()>;
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+    async fn audit(&self, entry: &audit::Entry) -> StoreResult<()>;
+    /// The newest entries matching `filter`, at most `limit`.
+    async fn audit_entries(&self, filter: &audit::Filter, limit: u32) -> StoreResult<Vec<audit::Entry>>;
+    /// Customers and leads the user owns.
+    async fn owned_records(&self, user: UserId) -> StoreResult<u64>;
+    /// Bytes of the photos the user began uploading since `since`.
+    async fn photo_bytes_begun(&self, user: UserId, since: i64) -> StoreResult<u64>;
+    async fn reactivate(&self, id: UserId) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait Store: People + Send + Sync + 'static {
     /// Brings the schema up to date.
     async fn migrate(&self) -> StoreResult<()>;
 
@@ -100,9 +154,17 @@ pub trait Store: Send + Sync + 'static {
     async fn users(&self) -> StoreResult<Vec<User>>;
     async fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()>;
 
-    async fn create_session(&self, token_hash: &str, user: UserId, now: i64, expires_at: i64) -> StoreResult<()>;
-    /// The active user owning an unexpired session.
-    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<User>>;
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        device: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// The active user owning an unexpired session, and whether they must
+    /// choose a new password before anything else.
+    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<(User, bool)>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 
     /// Applies a push in one transaction: every mutation is either answered

@@ -369,6 +369,9 @@ macro_rules! pool_sql {
             if m.entity != EntityKind::Customer {
                 return Ok(Err("only customers can be claimed or released".into()));
             }
+            if let Some(why) = yingpan_shared::access::read_only(viewer) {
+                return Ok(Err(why.into()));
+            }
             let customer = match load_record(&mut *conn, EntityKind::Customer, m.id).await? {
                 Some((c, _)) if !c.deleted => c,
                 _ => return Ok(Err("this customer no longer exists".into())),
@@ -391,7 +394,7 @@ macro_rules! pool_sql {
                     if customer.owner_id.is_none() {
                         return Ok(Err("this customer is already in the pool".into()));
                     }
-                    if !can_see(viewer, customer.owner_id, owner_team) {
+                    if !can_change(viewer, customer.owner_id, owner_team) {
                         return Ok(Err("you no longer own this customer".into()));
                     }
                     (OwnershipKind::Release, None, Some(reason))

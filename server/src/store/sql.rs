@@ -82,7 +82,7 @@ macro_rules! sql_store {
         use $crate::store::{Refusal, Store};
         use sqlx::Row as _;
         use std::collections::HashMap;
-        use yingpan_shared::access::{can_see, may_reassign, team_of, OwnerScope, Viewer};
+        use yingpan_shared::access::{can_change, can_see, may_reassign, team_of, OwnerScope, Viewer};
         use yingpan_shared::conflict::Conflict;
         use yingpan_shared::merge::FieldConflict;
         use yingpan_shared::entity::{EntityKind, FieldMap};
@@ -98,6 +98,7 @@ macro_rules! sql_store {
 
         $crate::store::pool_sql::pool_sql!($db, $job_lock);
         $crate::store::dedup_sql::dedup_sql!($db);
+        $crate::store::people_sql::people_sql!($store, $db, $begin_write);
 
         /// A company setting stored as JSON, or its default.
         async fn load_setting<T: serde::de::DeserializeOwned + Default>(conn: &mut Conn, key: &str) -> super::StoreResult<T> {
@@ -386,23 +387,38 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn create_session(&self, token_hash: &str, user: UserId, now: i64, expires_at: i64) -> super::StoreResult<()> {
-                sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            async fn create_session(
+                &self,
+                token_hash: &str,
+                user: UserId,
+                device: &str,
+                now: i64,
+                expires_at: i64,
+            ) -> super::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, id, device, last_seen) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $3)",
+                )
                     .bind(token_hash)
                     .bind(user.to_string())
                     .bind(now)
                     .bind(expires_at)
+                    .bind(uuid::Uuid::now_v7().simple().to_string())
+                    .bind(device)
                     .execute(&self.pool)
                     .await?;
                 Ok(())
             }
 
-            async fn session_user(&self, token_hash: &str, now: i64) -> super::StoreResult<Option<User>> {
-                let sql = "SELECT u.id, u.username, u.display_name, u.role, u.team_id, u.active \
+            async fn session_user(&self, token_hash: &str, now: i64) -> super::StoreResult<Option<(User, bool)>> {
+                let sql = "SELECT u.id, u.username, u.display_name, u.role, u.team_id, u.active, u.must_change_password \
                            FROM sessions s JOIN users u ON u.id = s.user_id \
                            WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE";
                 let row = sqlx::query(sql).bind(token_hash).bind(now).fetch_optional(&self.pool).await?;
-                row.as_ref().map(user_from_row).transpose()
+                match row {
+                    Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("must_change_password")?))),
+                    None => Ok(None),
+                }
             }
 
             async fn delete_session(&self, token_hash: &str) -> super::StoreResult<()> {
@@ -427,12 +443,32 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 // What each mutation is decided against must be current.
                 lock_writes(&mut tx).await?;
+                // A client's stored answers are its user's: another user
+                // naming the same client id learns nothing and changes nothing.
+                sqlx::query("INSERT INTO sync_clients (client_id, user_id) VALUES ($1, $2) ON CONFLICT (client_id) DO NOTHING")
+                    .bind(&client)
+                    .bind(&author)
+                    .execute(&mut *tx)
+                    .await?;
+                let holder: String = sqlx::query("SELECT user_id FROM sync_clients WHERE client_id = $1")
+                    .bind(&client)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("user_id")?;
+                if holder != author {
+                    return Err(super::StoreError::Refused(
+                        "this device's sync id belongs to someone else; sign out and in again on this device".into(),
+                    ));
+                }
                 let mut results = Vec::with_capacity(req.mutations.len());
                 for m in &req.mutations {
                     let mseq = i64::try_from(m.seq).map_err(corrupt)?;
-                    let earlier = sqlx::query("SELECT result FROM applied_mutations WHERE client_id = $1 AND seq = $2")
+                    let earlier = sqlx::query(
+                        "SELECT result FROM applied_mutations WHERE client_id = $1 AND seq = $2 AND user_id = $3",
+                    )
                         .bind(&client)
                         .bind(mseq)
+                        .bind(&author)
                         .fetch_optional(&mut *tx)
                         .await?;
                     if let Some(row) = earlier {
@@ -458,6 +494,26 @@ macro_rules! sql_store {
                     let mut current = load_record(&mut tx, m.entity, m.id).await?;
                     let mut m = m;
                     if let Some(survivor) = merged_into(current.as_ref()) {
+                        if !matches!(m.op, Op::Update { .. }) {
+                            // A delete (or a claim) meant for the merged-away
+                            // customer must never reach the survivor.
+                            let name = load_record(&mut tx, EntityKind::Customer, survivor)
+                                .await?
+                                .and_then(|(r, _)| r.data.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+                                .unwrap_or_default();
+                            let result = MutationResult {
+                                seq: m.seq,
+                                status: MutationStatus::Rejected,
+                                message: Some(format!(
+                                    "this customer was merged into {name} ({survivor}); {}",
+                                    if matches!(m.op, Op::Delete) { "nothing was deleted" } else { "change that one instead" }
+                                )),
+                                conflicts: Vec::new(),
+                            };
+                            remember_result(&mut tx, &client, mseq, &author, &result, now).await?;
+                            results.push(result);
+                            continue;
+                        }
                         redirected = m.clone();
                         redirected.id = survivor;
                         current = load_record(&mut tx, EntityKind::Customer, survivor).await?;
@@ -485,11 +541,18 @@ macro_rules! sql_store {
                         current.as_ref().map(|(r, _)| r),
                         parent.as_ref().map(|(r, _)| r),
                         &history,
+                        chrono::DateTime::from_timestamp_millis(now).unwrap_or_default(),
                     );
                     let mut flag = None;
                     let decision = match decision {
+                        // A new customer, or one renamed (or given a phone or
+                        // email) into another's: the same policy either way.
                         Decision::Write { ref record, .. }
-                            if m.entity == EntityKind::Customer && matches!(m.op, Op::Create { .. }) =>
+                            if m.entity == EntityKind::Customer
+                                && (matches!(m.op, Op::Create { .. })
+                                    || current.as_ref().is_some_and(|(before, _)| {
+                                        ["name", "phone", "email"].iter().any(|f| before.data.get(*f) != record.data.get(*f))
+                                    })) =>
                         {
                             match judge_new_customer(&mut tx, users, m.id, &record.data).await? {
                                 Verdict::Refuse(message) => Decision::Reject { message },
@@ -681,8 +744,8 @@ macro_rules! sql_store {
                 now: i64,
             ) -> super::StoreResult<Result<u64, Refusal>> {
                 if let Some(new_owner) = to {
-                    if !users.iter().any(|u| u.id == new_owner && u.active) {
-                        return Ok(Err(Refusal::Invalid("the new owner is not an active user".into())));
+                    if !users.iter().any(|u| u.id == new_owner && u.active && u.role != yingpan_shared::user::Role::Finance) {
+                        return Ok(Err(Refusal::Invalid("the new owner must be an active rep, manager or admin".into())));
                     }
                 }
                 let mut tx = self.pool.begin_with($begin_write).await?;
@@ -695,7 +758,7 @@ macro_rules! sql_store {
                 if record.deleted || !can_see(viewer, from, team(from)) {
                     return Ok(Err(Refusal::NotFound));
                 }
-                if let Err(why) = may_reassign(viewer, from, team(from), to, team(to)) {
+                if let Err(why) = may_reassign(viewer, users, from, to) {
                     return Ok(Err(Refusal::Forbidden(why.into())));
                 }
                 if from == to {

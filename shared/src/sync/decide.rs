@@ -3,11 +3,11 @@
 //! writes what it says, all in one transaction.
 
 use super::wire::{Mutation, MutationStatus, Op};
-use crate::access::{can_see, Viewer};
+use crate::access::{can_change, read_only, Viewer};
 use crate::entity::{EntityKind, FieldMap};
 use crate::ids::{TeamId, UserId};
 use crate::merge::{merge_update, FieldConflict};
-use crate::ownership::{owner_at, OwnershipChange};
+use crate::ownership::{lost_at, owner_at, OwnershipChange};
 use crate::user::Role;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -72,14 +72,20 @@ pub fn parent_of(m: &Mutation, current: Option<&StoredRecord>) -> Option<Uuid> {
     }
 }
 
+/// How long after losing a customer a former owner's device may still
+/// hand in what it recorded while they owned it (as for a closed account).
+pub const FACT_GRACE_DAYS: i64 = 14;
+
 /// Whether a fact (an activity) pushed by `viewer` may hang under `parent`
 /// although `viewer` cannot see it now: a visit logged offline while the rep
-/// owned the customer still counts after the customer changed hands.
+/// owned the customer still counts after the customer changed hands, if it
+/// arrives within [`FACT_GRACE_DAYS`] of the change.
 fn fact_owned_when_made(
     viewer: &Viewer,
     fields: &FieldMap,
     parent: &StoredRecord,
     history: &[OwnershipChange],
+    now: DateTime<Utc>,
 ) -> bool {
     let Some(at) = fields
         .get("at")
@@ -89,12 +95,13 @@ fn fact_owned_when_made(
         return false;
     };
     owner_at(history, parent.owner_id, at) == Some(viewer.id)
+        && lost_at(history, viewer.id, at).is_some_and(|lost| now - lost <= chrono::Duration::days(FACT_GRACE_DAYS))
 }
 
 /// Decides the effect of `m`, pushed by `viewer`, on `current`. `parent` is the
 /// record named by [`parent_of`]; `team_of` answers which team a user is in;
 /// `history` is the parent customer's ownership history, which the store
-/// loads for facts (see [`needs_history`]).
+/// loads for facts (see [`needs_history`]); `now` is the server's time.
 pub fn decide(
     viewer: &Viewer,
     team_of: &dyn Fn(UserId) -> Option<TeamId>,
@@ -102,9 +109,13 @@ pub fn decide(
     current: Option<&StoredRecord>,
     parent: Option<&StoredRecord>,
     history: &[OwnershipChange],
+    now: DateTime<Utc>,
 ) -> Decision {
-    let visible = |owner: Option<UserId>| can_see(viewer, owner, owner.and_then(team_of));
+    let visible = |owner: Option<UserId>| can_change(viewer, owner, owner.and_then(team_of));
     let what = m.entity.as_str();
+    if let Some(why) = read_only(viewer) {
+        return reject(why);
+    }
     if matches!(m.op, Op::Claim | Op::Release { .. }) {
         return reject("only customers can be claimed or released, through the pool");
     }
@@ -134,7 +145,7 @@ pub fn decide(
                 Some(_) => match parent {
                     Some(p) if !p.deleted && visible(p.owner_id) => (p.owner_id, Some(p.id)),
                     Some(p) if p.deleted => return reject("its customer has been deleted"),
-                    Some(p) if m.entity.is_fact() && fact_owned_when_made(viewer, &data, p, history) => {
+                    Some(p) if m.entity.is_fact() && fact_owned_when_made(viewer, &data, p, history, now) => {
                         (p.owner_id, Some(p.id))
                     }
                     _ => return reject("its customer does not exist or is not yours"),
@@ -143,6 +154,12 @@ pub fn decide(
             let mut data = data;
             if m.entity.is_fact() {
                 data.insert("by".into(), Value::String(viewer.id.to_string()));
+            }
+            if let (EntityKind::Activity, Some(p)) = (m.entity, parent) {
+                crate::visit::remeasure(&mut data, &p.data);
+            }
+            if m.entity == EntityKind::Lead && owner_id.is_none() {
+                return reject("a lead needs an owner: yourself or someone in your team");
             }
             if m.entity.parent_field().is_none() && !visible(owner_id) {
                 return reject("you may only create customers for yourself or your team");
@@ -164,6 +181,9 @@ pub fn decide(
         }
         (Op::Claim | Op::Release { .. }, Some(_)) => reject("claims and releases go through the pool rules"),
         (Op::Delete, Some(rec)) if rec.deleted => Decision::Unchanged,
+        (Op::Delete, Some(_)) if m.entity == EntityKind::Customer && viewer.role == Role::Rep => reject(
+            "a customer belongs to the company and cannot be deleted; release it to the pool, or ask your manager to archive it",
+        ),
         (Op::Update { fields, .. }, Some(rec)) if rec.deleted => Decision::EditOfDeleted {
             conflicts: fields
                 .iter()
@@ -297,7 +317,15 @@ mod tests {
         parent: Option<&StoredRecord>,
     ) -> Decision {
         let team = w.team;
-        decide(who, &move |_| Some(team), m, cur, parent, &[])
+        decide(
+            who,
+            &move |_| Some(team),
+            m,
+            cur,
+            parent,
+            &[],
+            "2026-05-02T12:00:00Z".parse().unwrap(),
+        )
     }
 
     #[test]
@@ -524,6 +552,7 @@ mod tests {
                 None,
                 Some(&now_others),
                 &history,
+                "2026-05-10T00:00:00Z".parse().unwrap(),
             )
         };
         let Decision::Write { record, .. } = decide_at("2026-05-01T09:00:00Z") else {
@@ -536,6 +565,77 @@ mod tests {
         );
         assert_eq!(record.data["by"], json!(w.rep.id), "and keeps its author");
         assert!(matches!(decide_at("2026-05-03T09:00:00Z"), Decision::Reject { .. }));
+        let weeks_late = decide(
+            &w.rep,
+            &move |_| Some(team),
+            &visit(&now_others, "2026-05-01T09:00:00Z"),
+            None,
+            Some(&now_others),
+            &history,
+            "2026-05-20T00:00:00Z".parse().unwrap(),
+        );
+        assert!(
+            matches!(weeks_late, Decision::Reject { .. }),
+            "a former owner's backdated note past the grace is refused"
+        );
+    }
+
+    #[test]
+    fn the_server_measures_a_visits_distance_itself() {
+        let w = world();
+        let mut customer = customer_of(&w.rep);
+        customer
+            .data
+            .insert("location".into(), json!({"lat": 39.9, "lon": 116.4}));
+        let m = mutation(
+            EntityKind::Activity,
+            Uuid::now_v7(),
+            Op::Create {
+                fields: fields(json!({"customer_id": customer.id, "kind": "visit", "content": "拜访",
+                    "at": "2026-05-01T09:00:00Z",
+                    "visit": {"point": {"lat": 39.99, "lon": 116.4}, "accuracy_m": 10.0, "distance_m": 1.0}})),
+            },
+        );
+        let Decision::Write { record, .. } = run(&w, &w.rep, &m, None, Some(&customer)) else {
+            panic!("not written")
+        };
+        let d = record.data["visit"]["distance_m"].as_f64().unwrap();
+        assert!((d - 10_000.0).abs() < 100.0, "the forged 1 m became {d}");
+    }
+
+    #[test]
+    fn finance_changes_no_customer_and_reps_delete_none() {
+        let w = world();
+        let customer = customer_of(&w.rep);
+        let money = Viewer {
+            role: Role::Finance,
+            ..w.rep
+        };
+        let edit = mutation(
+            EntityKind::Customer,
+            customer.id,
+            Op::Update {
+                fields: fields(json!({"phone": "010-1"})),
+                base: FieldMap::new(),
+            },
+        );
+        assert!(matches!(
+            run(&w, &money, &edit, Some(&customer), None),
+            Decision::Reject { .. }
+        ));
+        let delete = mutation(EntityKind::Customer, customer.id, Op::Delete);
+        assert!(matches!(
+            run(&w, &w.rep, &delete, Some(&customer), None),
+            Decision::Reject { .. }
+        ));
+        let manager = Viewer {
+            role: Role::Manager,
+            ..w.other
+        };
+        assert!(matches!(
+            run(&w, &manager, &delete, Some(&customer), None),
+            Decision::Write { .. }
+        ));
     }
 
     #[test]

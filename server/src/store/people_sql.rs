@@ -1,0 +1,421 @@
+//! The SQL behind people and safety: teams, accounts, passwords and
+//! sessions, invites, sign-in failures, the audit log, and moving a user to
+//! another team (which moves who sees their book). Stamped out per driver
+//! by `sql_store!`, like the rest.
+
+macro_rules! people_sql {
+    ($store:ident, $db:ty, $begin_write:expr) => {
+        use yingpan_shared::audit;
+        use yingpan_shared::people::{Person, PersonChange, SessionInfo, Team};
+
+        const PERSON_COLUMNS: &str =
+            "id, username, display_name, role, team_id, active, phone, email, must_change_password";
+
+        fn person_from_row(row: &DbRow) -> super::StoreResult<Person> {
+            let text = |name: &str| -> super::StoreResult<Option<String>> { Ok(row.try_get(name)?) };
+            Ok(Person {
+                user: user_from_row(row)?,
+                phone: text("phone")?.and_then(|p| yingpan_shared::validate::Phone::parse(&p).ok()),
+                email: text("email")?.and_then(|e| yingpan_shared::validate::Email::parse(&e).ok()),
+                must_change_password: row.try_get("must_change_password")?,
+            })
+        }
+
+        fn audit_from_row(row: &DbRow) -> super::StoreResult<audit::Entry> {
+            let action: String = row.try_get("action")?;
+            let actor: Option<String> = row.try_get("actor")?;
+            Ok(audit::Entry {
+                id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+                at: row.try_get("at")?,
+                actor: actor.as_deref().map(parse_uuid).transpose()?.map(UserId),
+                address: row.try_get("address")?,
+                action: audit::Action::parse(&action).ok_or_else(|| corrupt(format!("unknown action {action:?}")))?,
+                target: row.try_get("target")?,
+                detail: serde_json::from_str(&row.try_get::<String, _>("detail")?).map_err(corrupt)?,
+            })
+        }
+
+        /// Gives every record `owner` holds a fresh change-stream position
+        /// (in their old order), so viewers who newly see them pull them,
+        /// and tells `losers` to drop each of the owner's customers and leads
+        /// (their devices drop a customer's children with it).
+        async fn republish_book(conn: &mut Conn, owner: UserId, losers: &[&User]) -> super::StoreResult<u64> {
+            let base: i64 = sqlx::query("SELECT last_seq FROM sync_state WHERE id = 1")
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("last_seq")?;
+            let moved = sqlx::query(
+                "UPDATE records SET seq = $1 + m.rn FROM (SELECT entity, id, ROW_NUMBER() OVER (ORDER BY seq) AS rn \
+                 FROM records WHERE owner_id = $2) AS m WHERE records.entity = m.entity AND records.id = m.id",
+            )
+            .bind(base)
+            .bind(owner.to_string())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            reserve_seqs(&mut *conn, moved as i64).await?;
+            let tops = sqlx::query(
+                "SELECT entity, id FROM records WHERE owner_id = $1 AND parent_id IS NULL AND deleted = FALSE ORDER BY seq",
+            )
+            .bind(owner.to_string())
+            .fetch_all(&mut *conn)
+            .await?;
+            for user in losers {
+                for chunk in tops.chunks(CHUNK) {
+                    let first = reserve_seqs(&mut *conn, chunk.len() as i64).await?;
+                    let mut q = sqlx::QueryBuilder::<$db>::new("INSERT INTO evictions (seq, user_id, entity, id) ");
+                    let mut rows = Vec::with_capacity(chunk.len());
+                    for row in chunk {
+                        rows.push((row.try_get::<String, _>("entity")?, row.try_get::<String, _>("id")?));
+                    }
+                    q.push_values(rows.iter().enumerate(), |mut b, (i, (entity, id))| {
+                        b.push_bind(first + 1 + i as i64)
+                            .push_bind(user.id.to_string())
+                            .push_bind(entity.clone())
+                            .push_bind(id.clone());
+                    });
+                    q.build().execute(&mut *conn).await?;
+                }
+            }
+            Ok(moved)
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::People for $store {
+            async fn teams(&self) -> super::StoreResult<Vec<Team>> {
+                let rows = sqlx::query("SELECT id, name FROM teams ORDER BY name").fetch_all(&self.pool).await?;
+                rows.iter()
+                    .map(|r| Ok(Team { id: TeamId(parse_uuid(&r.try_get::<String, _>("id")?)?), name: r.try_get("name")? }))
+                    .collect()
+            }
+
+            async fn rename_team(&self, id: TeamId, name: &str) -> super::StoreResult<bool> {
+                let done = sqlx::query("UPDATE teams SET name = $1 WHERE id = $2")
+                    .bind(name)
+                    .bind(id.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn people(&self) -> super::StoreResult<Vec<Person>> {
+                let sql = format!("SELECT {PERSON_COLUMNS} FROM users ORDER BY display_name, username");
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+                rows.iter().map(person_from_row).collect()
+            }
+
+            async fn person(&self, id: UserId) -> super::StoreResult<Option<Person>> {
+                let sql = format!("SELECT {PERSON_COLUMNS} FROM users WHERE id = $1");
+                let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&self.pool).await?;
+                row.as_ref().map(person_from_row).transpose()
+            }
+
+            async fn create_person(&self, person: &Person, password_hash: &str) -> super::StoreResult<()> {
+                let user = &person.user;
+                sqlx::query(
+                    "INSERT INTO users (id, username, display_name, role, team_id, active, password_hash, phone, email, \
+                     must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(user.id.to_string())
+                .bind(&user.username)
+                .bind(&user.display_name)
+                .bind(user.role.as_str())
+                .bind(user.team_id.map(|t| t.to_string()))
+                .bind(user.active)
+                .bind(password_hash)
+                .bind(person.phone.as_ref().map(|p| p.as_str().to_owned()))
+                .bind(person.email.as_ref().map(|e| e.as_str().to_owned()))
+                .bind(person.must_change_password)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| unique_violation(e, &format!("the username {} is taken", user.username)))?;
+                Ok(())
+            }
+
+            async fn change_person(&self, users: &[User], id: UserId, change: &PersonChange) -> super::StoreResult<u64> {
+                let Some(before) = users.iter().find(|u| u.id == id) else { return Ok(0) };
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                lock_writes(&mut tx).await?;
+                let mut after = before.clone();
+                if let Some(name) = &change.display_name {
+                    after.display_name = name.as_str().to_owned();
+                }
+                if let Some(role) = change.role {
+                    after.role = role;
+                }
+                if let Some(team) = change.team_id {
+                    after.team_id = team;
+                }
+                sqlx::query("UPDATE users SET display_name = $1, role = $2, team_id = $3 WHERE id = $4")
+                    .bind(&after.display_name)
+                    .bind(after.role.as_str())
+                    .bind(after.team_id.map(|t| t.to_string()))
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(phone) = &change.phone {
+                    sqlx::query("UPDATE users SET phone = $1 WHERE id = $2")
+                        .bind(phone.as_ref().map(|p| p.as_str().to_owned()))
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Some(email) = &change.email {
+                    sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+                        .bind(email.as_ref().map(|e| e.as_str().to_owned()))
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // Who sees a user's book follows their team and role: those
+                // who saw it and no longer do drop it, those who now see it
+                // pull it (design contract 6, as for a reassignment).
+                let mut moved = 0;
+                if (before.team_id, before.role) != (after.team_id, after.role) {
+                    let now_users: Vec<User> =
+                        users.iter().map(|u| if u.id == id { after.clone() } else { u.clone() }).collect();
+                    let losers: Vec<&User> = users
+                        .iter()
+                        .filter(|u| u.active && u.id != id)
+                        .filter(|u| {
+                            let v = Viewer::from(*u);
+                            let v_after = Viewer::from(now_users.iter().find(|n| n.id == u.id).unwrap_or(u));
+                            can_see(&v, Some(id), before.team_id) && !can_see(&v_after, Some(id), after.team_id)
+                        })
+                        .collect();
+                    moved = republish_book(&mut tx, id, &losers).await?;
+                }
+                tx.commit().await?;
+                Ok(moved)
+            }
+
+            async fn set_password(
+                &self,
+                id: UserId,
+                password_hash: &str,
+                must_change: bool,
+                keep_session: Option<&str>,
+            ) -> super::StoreResult<u64> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+                    .bind(password_hash)
+                    .bind(must_change)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+                    .bind(id.to_string())
+                    .bind(keep_session.unwrap_or(""))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(ended)
+            }
+
+            async fn password_hash(&self, id: UserId) -> super::StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+                    .bind(id.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|r| r.try_get("password_hash")).transpose()?)
+            }
+
+            async fn create_invite(&self, token_hash: &str, user: UserId, expires_at: i64) -> super::StoreResult<()> {
+                sqlx::query("INSERT INTO invites (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+                    .bind(token_hash)
+                    .bind(user.to_string())
+                    .bind(expires_at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn take_invite(&self, token_hash: &str, now: i64) -> super::StoreResult<Option<UserId>> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let row = sqlx::query("SELECT user_id, expires_at FROM invites WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(row) = row else { return Ok(None) };
+                // Used once: taken whether or not it is still fresh.
+                sqlx::query("DELETE FROM invites WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+                tx.commit().await?;
+                if row.try_get::<i64, _>("expires_at")? <= now {
+                    return Ok(None);
+                }
+                Ok(Some(UserId(parse_uuid(&row.try_get::<String, _>("user_id")?)?)))
+            }
+
+            async fn sessions_of(&self, user: UserId) -> super::StoreResult<Vec<(SessionInfo, String)>> {
+                let rows = sqlx::query(
+                    "SELECT id, token_hash, device, created_at, last_seen FROM sessions WHERE user_id = $1 \
+                     ORDER BY last_seen DESC, created_at DESC",
+                )
+                .bind(user.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|r| {
+                        let created_at: i64 = r.try_get("created_at")?;
+                        let last_seen: i64 = r.try_get("last_seen")?;
+                        let info = SessionInfo {
+                            id: r.try_get::<Option<String>, _>("id")?.unwrap_or_default(),
+                            device: r.try_get("device")?,
+                            created_at,
+                            last_seen: last_seen.max(created_at),
+                            current: false,
+                        };
+                        Ok((info, r.try_get("token_hash")?))
+                    })
+                    .collect()
+            }
+
+            async fn end_sessions(&self, user: UserId, only: Option<&str>, except: Option<&str>) -> super::StoreResult<u64> {
+                let mut q = sqlx::QueryBuilder::<$db>::new("DELETE FROM sessions WHERE user_id = ");
+                q.push_bind(user.to_string());
+                if let Some(id) = only {
+                    q.push(" AND id = ").push_bind(id.to_owned());
+                }
+                if let Some(hash) = except {
+                    q.push(" AND token_hash <> ").push_bind(hash.to_owned());
+                }
+                Ok(q.build().execute(&self.pool).await?.rows_affected())
+            }
+
+            async fn touch_session(&self, token_hash: &str, now: i64) -> super::StoreResult<()> {
+                // At most once a minute per session: a sync every few
+                // seconds need not write each time.
+                sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2 AND last_seen < $3")
+                    .bind(now)
+                    .bind(token_hash)
+                    .bind(now - 60_000)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn purge_expired(&self, now: i64) -> super::StoreResult<u64> {
+                let mut gone = 0;
+                for (sql, at) in [
+                    ("DELETE FROM sessions WHERE expires_at <= $1", now),
+                    ("DELETE FROM invites WHERE expires_at <= $1", now),
+                    (
+                        "DELETE FROM login_failures WHERE last_at <= $1",
+                        now - yingpan_shared::people::FAILURE_MEMORY_MS,
+                    ),
+                ] {
+                    gone += sqlx::query(sql).bind(at).execute(&self.pool).await?.rows_affected();
+                }
+                Ok(gone)
+            }
+
+            async fn login_failures(&self, key: &str, now: i64) -> super::StoreResult<(i64, i64)> {
+                let row = sqlx::query("SELECT failures, last_at FROM login_failures WHERE key = $1 AND last_at > $2")
+                    .bind(key)
+                    .bind(now - yingpan_shared::people::FAILURE_MEMORY_MS)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                match row {
+                    Some(r) => Ok((r.try_get("failures")?, r.try_get("last_at")?)),
+                    None => Ok((0, 0)),
+                }
+            }
+
+            async fn note_login_failure(&self, key: &str, now: i64) -> super::StoreResult<()> {
+                let forget_before = now - yingpan_shared::people::FAILURE_MEMORY_MS;
+                sqlx::query(
+                    "INSERT INTO login_failures (key, failures, last_at) VALUES ($1, 1, $2) ON CONFLICT (key) DO UPDATE \
+                     SET failures = CASE WHEN login_failures.last_at <= $3 THEN 1 ELSE login_failures.failures + 1 END, \
+                     last_at = excluded.last_at",
+                )
+                .bind(key)
+                .bind(now)
+                .bind(forget_before)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn clear_login_failures(&self, key: &str) -> super::StoreResult<()> {
+                sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn audit(&self, entry: &audit::Entry) -> super::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO audit_log (id, at, actor, address, action, target, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(entry.id.to_string())
+                .bind(entry.at)
+                .bind(entry.actor.map(|a| a.to_string()))
+                .bind(&entry.address)
+                .bind(entry.action.as_str())
+                .bind(&entry.target)
+                .bind(entry.detail.to_string())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn audit_entries(&self, filter: &audit::Filter, limit: u32) -> super::StoreResult<Vec<audit::Entry>> {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id, at, actor, address, action, target, detail FROM audit_log WHERE TRUE",
+                );
+                if let Some(action) = filter.action {
+                    q.push(" AND action = ").push_bind(action.as_str());
+                }
+                if let Some(actor) = filter.actor {
+                    q.push(" AND actor = ").push_bind(actor.to_string());
+                }
+                if let Some(since) = filter.since {
+                    q.push(" AND at >= ").push_bind(since);
+                }
+                if let Some(until) = filter.until {
+                    q.push(" AND at < ").push_bind(until);
+                }
+                q.push(" ORDER BY at DESC, id DESC LIMIT ").push_bind(i64::from(limit));
+                let rows = q.build().fetch_all(&self.pool).await?;
+                rows.iter().map(audit_from_row).collect()
+            }
+
+            async fn owned_records(&self, user: UserId) -> super::StoreResult<u64> {
+                let n: i64 = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM records WHERE owner_id = $1 AND parent_id IS NULL AND deleted = FALSE \
+                     AND entity IN ('customer', 'lead')",
+                )
+                .bind(user.to_string())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+                Ok(n.max(0) as u64)
+            }
+
+            async fn photo_bytes_begun(&self, user: UserId, since: i64) -> super::StoreResult<u64> {
+                let n: Option<i64> =
+                    sqlx::query("SELECT CAST(SUM(total) AS BIGINT) AS n FROM photos WHERE uploaded_by = $1 AND created_at >= $2")
+                        .bind(user.to_string())
+                        .bind(since)
+                        .fetch_one(&self.pool)
+                        .await?
+                        .try_get("n")?;
+                Ok(n.unwrap_or(0).max(0) as u64)
+            }
+
+            async fn reactivate(&self, id: UserId) -> super::StoreResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("UPDATE users SET active = TRUE, departed_at = NULL WHERE id = $1")
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                // Sessions from before the account closed stay dead: the
+                // person signs in afresh.
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use people_sql;
