@@ -1,5 +1,6 @@
 //! Customer operations beyond field edits: handing a customer to a new owner.
 
+use crate::audit::Audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -26,6 +27,7 @@ pub struct Moved {
 pub async fn reassign(
     State(st): State<AppState>,
     auth: AuthUser,
+    audit: Audit,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewOwner>,
 ) -> Result<Json<Moved>, ApiError> {
@@ -35,5 +37,16 @@ pub async fn reassign(
         .store
         .reassign(&Viewer::from(&auth.user), &users, id, body.owner_id, st.now_ms())
         .await??;
+    if moved > 0 {
+        audit
+            .record(
+                &st,
+                Some(auth.user.id),
+                yingpan_shared::audit::Action::Reassignment,
+                Some(id.to_string()),
+                serde_json::json!({"to": body.owner_id, "records": moved}),
+            )
+            .await?;
+    }
     Ok(Json(Moved { moved }))
 }

@@ -1,6 +1,7 @@
 //! Collision prevention: the company-wide duplicate check a rep's app runs
 //! while they type a new customer, and the company's duplicate policy.
 
+use crate::audit::Audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
@@ -11,6 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 use yingpan_shared::access::{can_see, team_of, Viewer};
 use yingpan_shared::api::{DuplicateCandidate, MergeRequest};
+use yingpan_shared::audit::Action;
 use yingpan_shared::dedup::{compare, CustomerKeys, DuplicatePolicy, Likeness};
 use yingpan_shared::user::Role;
 
@@ -84,6 +86,7 @@ pub struct Merged {
 pub async fn merge(
     State(st): State<AppState>,
     auth: AuthUser,
+    audit: Audit,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<MergeRequest>,
 ) -> Result<Json<Merged>, ApiError> {
@@ -102,6 +105,15 @@ pub async fn merge(
         )
         .await??;
     tracing::info!(%survivor, merged = %req.merged, moved, "customers merged");
+    audit
+        .record(
+            &st,
+            Some(auth.user.id),
+            Action::Merge,
+            Some(survivor.to_string()),
+            serde_json::json!({"merged": req.merged, "keep": req.keep, "moved": moved}),
+        )
+        .await?;
     Ok(Json(Merged { moved }))
 }
 
@@ -114,6 +126,7 @@ pub struct Unmerged {
 pub async fn undo_merge(
     State(st): State<AppState>,
     auth: AuthUser,
+    audit: Audit,
     Path(id): Path<String>,
 ) -> Result<Json<Unmerged>, ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::BadRequest(format!("{id} is not a valid merge id")))?;
@@ -127,6 +140,15 @@ pub async fn undo_merge(
             other => other.into(),
         })?;
     tracing::info!(merge = %id, restored, "merge undone");
+    audit
+        .record(
+            &st,
+            Some(auth.user.id),
+            Action::MergeUndone,
+            Some(id.to_string()),
+            serde_json::json!({"restored": restored}),
+        )
+        .await?;
     Ok(Json(Unmerged { restored }))
 }
 
@@ -137,6 +159,7 @@ pub async fn policy(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<
 pub async fn set_policy(
     State(st): State<AppState>,
     auth: AuthUser,
+    audit: Audit,
     ApiJson(policy): ApiJson<DuplicatePolicy>,
 ) -> Result<Json<DuplicatePolicy>, ApiError> {
     if auth.user.role != Role::Admin {
@@ -144,6 +167,16 @@ pub async fn set_policy(
             "only an admin can change the duplicate policy".into(),
         ));
     }
+    let before = st.store.duplicate_policy().await?;
     st.store.set_duplicate_policy(policy).await?;
+    audit
+        .record(
+            &st,
+            Some(auth.user.id),
+            Action::PolicyChanged,
+            Some("duplicate_policy".into()),
+            serde_json::json!({"before": before, "after": policy}),
+        )
+        .await?;
     Ok(Json(policy))
 }

@@ -2,6 +2,7 @@
 //! against the company's customers, then (with `confirm`) the import itself,
 //! through the ordinary sync rules.
 
+use crate::audit::Audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
@@ -53,6 +54,7 @@ pub struct ImportQuery {
 pub async fn customers(
     State(st): State<AppState>,
     auth: AuthUser,
+    audit: Audit,
     ApiQuery(q): ApiQuery<ImportQuery>,
     body: Bytes,
 ) -> Result<Json<ImportReport>, ApiError> {
@@ -97,6 +99,16 @@ pub async fn customers(
     }
     if q.confirm {
         carry_out(&st, &auth, &users, q.exact, &mut report).await?;
+        audit
+            .record(
+                &st,
+                Some(auth.user.id),
+                yingpan_shared::audit::Action::Import,
+                None,
+                serde_json::json!({"rows": report.rows.len(), "created": report.created, "merged": report.merged,
+                                   "skipped": report.skipped}),
+            )
+            .await?;
     }
     Ok(Json(report))
 }

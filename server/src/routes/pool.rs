@@ -1,5 +1,6 @@
 //! The pool's rules: everyone reads them, admins set them.
 
+use crate::audit::Audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -16,12 +17,23 @@ pub async fn rules(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<P
 pub async fn set_rules(
     State(st): State<AppState>,
     auth: AuthUser,
+    audit: Audit,
     ApiJson(rules): ApiJson<PoolRules>,
 ) -> Result<Json<PoolRules>, ApiError> {
     if auth.user.role != Role::Admin {
         return Err(ApiError::Forbidden("only an admin can change the pool rules".into()));
     }
     rules.validate().map_err(ApiError::Validation)?;
+    let before = st.store.pool_rules().await?;
     st.store.set_pool_rules(&rules).await?;
+    audit
+        .record(
+            &st,
+            Some(auth.user.id),
+            yingpan_shared::audit::Action::RulesChanged,
+            Some("pool_rules".into()),
+            serde_json::json!({"before": before, "after": rules}),
+        )
+        .await?;
     Ok(Json(rules))
 }

@@ -1,6 +1,7 @@
 //! The company's field-work rules (check-in radius, quiet days, pipeline
 //! stages): everyone reads them, admins set them.
 
+use crate::audit::Audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -17,6 +18,7 @@ pub async fn get(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<Wor
 pub async fn set(
     State(st): State<AppState>,
     auth: AuthUser,
+    audit: Audit,
     ApiJson(rules): ApiJson<WorkRules>,
 ) -> Result<Json<WorkRules>, ApiError> {
     if auth.user.role != Role::Admin {
@@ -25,6 +27,16 @@ pub async fn set(
         ));
     }
     rules.check().map_err(ApiError::Validation)?;
+    let before = st.store.work_rules().await?;
     st.store.set_work_rules(&rules).await?;
+    audit
+        .record(
+            &st,
+            Some(auth.user.id),
+            yingpan_shared::audit::Action::RulesChanged,
+            Some("work_rules".into()),
+            serde_json::json!({"before": before, "after": rules}),
+        )
+        .await?;
     Ok(Json(rules))
 }

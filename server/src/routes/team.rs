@@ -1,6 +1,7 @@
 //! The manager console: the team's numbers, the pool's flow, a rep's
 //! departure with the handover of their book, and the ownership history.
 
+use crate::audit::Audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
@@ -24,10 +25,10 @@ const SEARCH_DEPTH: u32 = 5_000;
 
 fn manager_only(auth: &AuthUser) -> Result<Viewer, ApiError> {
     match auth.user.role {
-        Role::Rep => Err(ApiError::Forbidden(
+        Role::Manager | Role::Admin => Ok(Viewer::from(&auth.user)),
+        Role::Rep | Role::Finance => Err(ApiError::Forbidden(
             "the team console is for managers and admins".into(),
         )),
-        _ => Ok(Viewer::from(&auth.user)),
     }
 }
 
@@ -68,6 +69,7 @@ pub async fn overview(State(st): State<AppState>, auth: AuthUser) -> Result<Json
 pub async fn depart(
     State(st): State<AppState>,
     auth: AuthUser,
+    audit: Audit,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<DepartureRequest>,
 ) -> Result<Json<HandoverPlan>, ApiError> {
@@ -86,6 +88,15 @@ pub async fn depart(
         })?;
     if plan.done {
         tracing::info!(%rep, customers = plan.customers, records = plan.records, "rep departed; book handed over");
+        audit
+            .record(
+                &st,
+                Some(auth.user.id),
+                yingpan_shared::audit::Action::Departure,
+                Some(rep.to_string()),
+                serde_json::json!({"handover": req.handover, "customers": plan.customers, "records": plan.records}),
+            )
+            .await?;
     }
     Ok(Json(plan))
 }
