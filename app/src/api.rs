@@ -5,7 +5,12 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yingpan_shared::api::{ErrorBody, LoginRequest, LoginResponse, ACCOUNT_CLOSED};
+use yingpan_shared::audit::{Action, Entry as AuditEntry};
 use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::ids::{TeamId, UserId};
+use yingpan_shared::people::{
+    Created, InviteAcceptance, NewPerson, PasswordChange, PasswordReset, Person, PersonChange, SessionInfo, Team,
+};
 use yingpan_shared::sync::{Cursor, PullResponse, PushRequest, PushResponse};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -140,4 +145,91 @@ pub async fn get_bytes(token: &str, path: &str) -> ApiResult<Vec<u8>> {
         status: 0,
         message: e.to_string(),
     })
+}
+
+/// `POST /api{path}` with a JSON body whose answer carries nothing needed.
+async fn post_unit<B: Serialize>(token: &str, path: &str, body: &B) -> ApiResult<()> {
+    send(authed(Request::post(&format!("/api{path}")), token).json(body))
+        .await
+        .map(|_| ())
+}
+
+pub async fn change_password(token: &str, current: &str, new: &str) -> ApiResult<()> {
+    let body = PasswordChange {
+        current: current.into(),
+        new: new.into(),
+    };
+    post_unit(token, "/me/password", &body).await
+}
+
+pub async fn sessions(token: &str) -> ApiResult<Vec<SessionInfo>> {
+    get(token, "/me/sessions").await
+}
+
+pub async fn end_session(token: &str, id: &str) -> ApiResult<()> {
+    send(authed(Request::delete(&format!("/api/me/sessions/{id}")), token).build())
+        .await
+        .map(|_| ())
+}
+
+pub async fn end_other_sessions(token: &str) -> ApiResult<()> {
+    post_unit(token, "/me/sessions/end-others", &serde_json::json!({})).await
+}
+
+/// Chooses the first password through an invite link; signs in.
+pub async fn accept_invite(invite: &str, password: &str) -> ApiResult<LoginResponse> {
+    let body = InviteAcceptance {
+        token: invite.into(),
+        password: password.into(),
+    };
+    json(send(Request::post("/api/invites/accept").json(&body)).await?).await
+}
+
+pub async fn teams(token: &str) -> ApiResult<Vec<Team>> {
+    get(token, "/teams").await
+}
+
+pub async fn create_team(token: &str, name: &str) -> ApiResult<Team> {
+    post(token, "/teams", &serde_json::json!({ "name": name })).await
+}
+
+pub async fn rename_team(token: &str, id: TeamId, name: &str) -> ApiResult<Team> {
+    put(token, &format!("/teams/{id}"), &serde_json::json!({ "name": name })).await
+}
+
+pub async fn people(token: &str) -> ApiResult<Vec<Person>> {
+    get(token, "/people").await
+}
+
+pub async fn create_person(token: &str, new: &NewPerson) -> ApiResult<Created> {
+    post(token, "/people", new).await
+}
+
+pub async fn change_person(token: &str, id: UserId, change: &PersonChange) -> ApiResult<Person> {
+    put(token, &format!("/people/{id}"), change).await
+}
+
+pub async fn reset_password(token: &str, id: UserId) -> ApiResult<PasswordReset> {
+    post(token, &format!("/people/{id}/password-reset"), &serde_json::json!({})).await
+}
+
+/// Deactivates (`false`) or reactivates (`true`) an account.
+pub async fn set_active(token: &str, id: UserId, active: bool) -> ApiResult<Person> {
+    let act = if active { "reactivate" } else { "deactivate" };
+    post(token, &format!("/people/{id}/{act}"), &serde_json::json!({})).await
+}
+
+pub async fn end_person_sessions(token: &str, id: UserId) -> ApiResult<()> {
+    post_unit(token, &format!("/people/{id}/sessions/end"), &serde_json::json!({})).await
+}
+
+pub async fn audit(token: &str, action: Option<Action>) -> ApiResult<Vec<AuditEntry>> {
+    match action {
+        Some(a) => get(token, &format!("/audit?action={}", a.as_str())).await,
+        None => get(token, "/audit").await,
+    }
+}
+
+pub async fn audit_csv(token: &str) -> ApiResult<Vec<u8>> {
+    get_bytes(token, "/audit.csv").await
 }

@@ -5,9 +5,21 @@ use crate::components::{BottomNav, Header, IssuesBanner};
 use crate::db::{LocalDb, DB_NAME};
 use crate::i18n::{use_i18n, I18n, Lang, Msg};
 use crate::pages::{
-    customer::CustomerPage, customers::CustomersPage, import::ImportPage, login::LoginPage,
-    new_customer::NewCustomerPage, pipeline::PipelinePage, pool::PoolPage, settings::SettingsPage, sync::SyncPage,
-    team::TeamPage, today::TodayPage, visits::VisitsPage,
+    account::AccountPage,
+    audit::AuditPage,
+    customer::CustomerPage,
+    customers::CustomersPage,
+    import::ImportPage,
+    login::{ForcedPasswordChange, LoginPage},
+    new_customer::NewCustomerPage,
+    people::PeoplePage,
+    pipeline::PipelinePage,
+    pool::PoolPage,
+    settings::SettingsPage,
+    sync::SyncPage,
+    team::TeamPage,
+    today::TodayPage,
+    visits::VisitsPage,
 };
 use crate::sync::{AppCtx, Status, PERIOD_MS};
 use leptos::ev;
@@ -16,6 +28,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 use std::time::Duration;
+use yingpan_shared::user::Role;
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -72,9 +85,11 @@ fn Shell(db: LocalDb) -> impl IntoView {
         }
     });
     let signed_in = move || app.session.with(Option::is_some);
+    let must_change = move || app.session.with(|s| s.as_ref().is_some_and(|s| s.must_change_password));
     view! {
         <Show when=move || restored.get()>
             <Show when=signed_in fallback=|| view! { <LoginPage /> }>
+            <Show when=move || !must_change() fallback=|| view! { <ForcedPasswordChange /> }>
                 <Router>
                     <Header />
                     <IssuesBanner />
@@ -88,14 +103,39 @@ fn Shell(db: LocalDb) -> impl IntoView {
                             <Route path=path!("/customers/:id") view=CustomerPage />
                             <Route path=path!("/sync") view=SyncPage />
                             <Route path=path!("/pool") view=PoolPage />
-                            <Route path=path!("/import") view=ImportPage />
-                            <Route path=path!("/settings") view=SettingsPage />
-                            <Route path=path!("/team") view=TeamPage />
+                            <Route path=path!("/import") view=|| view! { <Gate allow=&[Role::Rep, Role::Manager, Role::Admin]><ImportPage /></Gate> } />
+                            <Route path=path!("/settings") view=|| view! { <Gate allow=&[Role::Admin]><SettingsPage /></Gate> } />
+                            <Route path=path!("/team") view=|| view! { <Gate allow=&[Role::Manager, Role::Admin]><TeamPage /></Gate> } />
+                            <Route path=path!("/people") view=|| view! { <Gate allow=&[Role::Manager, Role::Admin]><PeoplePage /></Gate> } />
+                            <Route path=path!("/audit") view=|| view! { <Gate allow=&[Role::Admin]><AuditPage /></Gate> } />
+                            <Route path=path!("/account") view=AccountPage />
                         </Routes>
                     </main>
                     <BottomNav />
                 </Router>
             </Show>
+            </Show>
+        </Show>
+    }
+}
+
+/// Shows its page only to the roles allowed; the server refuses the rest
+/// anyway, this keeps a person from a form they cannot use.
+#[component]
+fn Gate(
+    /// The roles that may use the page.
+    allow: &'static [Role],
+    children: ChildrenFn,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = crate::sync::use_app();
+    let allowed = move || {
+        app.session
+            .with(|s| s.as_ref().is_some_and(|s| allow.contains(&s.user.role)))
+    };
+    view! {
+        <Show when=allowed fallback=move || view! { <p class="empty" id="not-for-role">{move || i18n.t(Msg::NotForYourRole)}</p> }>
+            {children()}
         </Show>
     }
 }

@@ -74,8 +74,12 @@ pub fn Header() -> impl IntoView {
     let chip_class = move || if conflict_count() > 0 { "chip alert" } else { "chip" };
     let is_manager = move || {
         app.session.with(|s| {
-            s.as_ref()
-                .is_some_and(|s| s.user.role != yingpan_shared::user::Role::Rep)
+            s.as_ref().is_some_and(|s| {
+                matches!(
+                    s.user.role,
+                    yingpan_shared::user::Role::Manager | yingpan_shared::user::Role::Admin
+                )
+            })
         })
     };
     let is_admin = move || {
@@ -102,12 +106,14 @@ pub fn Header() -> impl IntoView {
             </a>
             <Show when=is_manager>
                 <a id="nav-team" class="chip" href="/team">{move || i18n.t(Msg::Team)}</a>
+                <a id="nav-people" class="chip" href="/people">{move || i18n.t(Msg::People)}</a>
             </Show>
             <Show when=is_admin>
                 <a id="nav-settings" class="chip" href="/settings">{move || i18n.t(Msg::Settings)}</a>
+                <a id="nav-audit" class="chip" href="/audit">{move || i18n.t(Msg::AuditLog)}</a>
             </Show>
             <span class="spacer"></span>
-            <span class="who">{who}</span>
+            <a class="who" id="nav-account" href="/account">{who}</a>
             <button class="link" id="language" on:click=move |_| i18n.toggle()>{move || i18n.t(Msg::Language)}</button>
             <button class="link" id="sign-out" on:click=sign_out>{move || i18n.t(Msg::SignOut)}</button>
         </header>

@@ -77,6 +77,9 @@ pub type DbResult<T> = Result<T, DbError>;
 pub struct Session {
     pub token: String,
     pub user: User,
+    /// The server asks for a new password before anything else.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// A stamped visit photo kept on the phone until the server has it.
@@ -781,6 +784,7 @@ mod tests {
         db.start_session(&Session {
             token: "a".into(),
             user: user("rep1"),
+            must_change_password: false,
         })
         .await
         .unwrap();
@@ -790,6 +794,7 @@ mod tests {
         db.start_session(&Session {
             token: "b".into(),
             user: user("rep2"),
+            must_change_password: false,
         })
         .await
         .unwrap();

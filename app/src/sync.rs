@@ -127,6 +127,10 @@ impl AppCtx {
         let Some(session) = self.session.get_untracked() else {
             return;
         };
+        // Nothing syncs until the person has chosen their own password.
+        if session.must_change_password {
+            return;
+        }
         self.status.set(Status::Syncing);
         let db = self.db.get_value();
         let outcome = sync_with(&db, &session.token, self.progress).await;

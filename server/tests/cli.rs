@@ -71,10 +71,20 @@ async fn sign_in(database: &str, username: &str, password: &str) -> u16 {
 }
 
 async fn first_admin_from_the_command_line(database: &str) {
-    let (ok, said) = admin(database, &["create", "--username", "boss", "--name", "老板"], "boss-password-1\n").await;
+    let (ok, said) = admin(
+        database,
+        &["create", "--username", "boss", "--name", "老板"],
+        "boss-password-1\n",
+    )
+    .await;
     assert!(ok, "{said}");
     assert!(said.contains("Created admin boss"), "{said}");
-    let (ok, said) = admin(database, &["create", "--username", "boss", "--name", "又一个"], "other-password\n").await;
+    let (ok, said) = admin(
+        database,
+        &["create", "--username", "boss", "--name", "又一个"],
+        "other-password\n",
+    )
+    .await;
     assert!(!ok, "an existing username is refused: {said}");
     assert!(said.contains("already an account named boss"), "{said}");
     let (ok, said) = admin(database, &["create", "--username", "shorty", "--name", "短"], "short\n").await;
@@ -104,7 +114,10 @@ async fn first_admin_on_postgres() {
         }
         Err(e) => panic!("PostgreSQL is required in CI: {e}"),
     };
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin_pool).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin_pool)
+        .await
+        .unwrap();
     let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
     let outcome = tokio::spawn({
         let url = url.clone();

@@ -36,12 +36,21 @@ pub fn CustomersPage() -> impl IntoView {
             (cached.customers.len(), hits)
         })
     };
+    // Finance reads customers; adding them is for the sales side.
+    let is_finance = move || {
+        app.session.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.user.role == yingpan_shared::user::Role::Finance)
+        })
+    };
     view! {
         <section class="page">
             <div class="toolbar">
                 <input id="search" type="search" placeholder=move || i18n.t(Msg::SearchHint) bind:value=query />
-                <a id="new-customer" class="button primary" href="/new-customer">"+ "{move || i18n.t(Msg::NewCustomer)}</a>
-                <a id="import" class="button secondary" href="/import">{move || i18n.t(Msg::Import)}</a>
+                <Show when=move || !is_finance()>
+                    <a id="new-customer" class="button primary" href="/new-customer">"+ "{move || i18n.t(Msg::NewCustomer)}</a>
+                    <a id="import" class="button secondary" href="/import">{move || i18n.t(Msg::Import)}</a>
+                </Show>
             </div>
             <h2>{move || i18n.t(Msg::MyCustomers)}</h2>
             <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>

@@ -1,10 +1,13 @@
 //! One route per file.
 
+pub mod account;
+pub mod audit;
 pub mod customer;
 pub mod customers;
 pub mod import;
 pub mod login;
 pub mod new_customer;
+pub mod people;
 pub mod pipeline;
 pub mod pool;
 pub mod settings;

@@ -1,0 +1,108 @@
+//! The audit log for admins: every administrative act, filtered by kind,
+//! exported as CSV. Read from the server, so it needs a connection.
+
+use super::account::local_millis;
+use super::user_name;
+use crate::api::{self, ApiError};
+use crate::i18n::{use_i18n, Msg};
+use crate::sync::use_app;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use yingpan_shared::audit::Action;
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let token = move || {
+        app.session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default())
+    };
+    let action = RwSignal::new(String::new());
+    let entries = LocalResource::new(move || {
+        let chosen = Action::parse(&action.get());
+        async move {
+            let users = app.db.get_value().users().await.unwrap_or_default();
+            api::audit(&token(), chosen).await.map(|e| (e, users))
+        }
+    });
+    let export = move |_| {
+        spawn_local(async move {
+            if let Ok(bytes) = api::audit_csv(&token()).await {
+                download(&bytes, "yingpan-audit.csv");
+            }
+        });
+    };
+    view! {
+        <section class="page wide">
+            <h2>{move || i18n.t(Msg::AuditLog)}</h2>
+            <div class="row">
+                <select id="audit-action" on:change=move |ev| action.set(event_target_value(&ev))>
+                    <option value="">{move || i18n.t(Msg::AllActions)}</option>
+                    {Action::ALL.into_iter().map(|a| view! { <option value=a.as_str()>{a.as_str()}</option> }).collect_view()}
+                </select>
+                <button id="audit-export" on:click=export>{move || i18n.t(Msg::ExportCsv)}</button>
+            </div>
+            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
+                {move || entries.get().map(|r| match r {
+                    Err(ApiError::Unreachable) => view! { <p class="empty">{move || i18n.t(Msg::NeedsConnection)}</p> }.into_any(),
+                    Err(e) => view! { <p class="error">{e.message().unwrap_or("error").to_owned()}</p> }.into_any(),
+                    Ok((entries, users)) => view! {
+                        <div class="table-wrap">
+                            <table id="audit-table">
+                                <thead><tr>
+                                    <th>{move || i18n.t(Msg::When)}</th>
+                                    <th>{move || i18n.t(Msg::Who)}</th>
+                                    <th>{move || i18n.t(Msg::Action)}</th>
+                                    <th>{move || i18n.t(Msg::Target)}</th>
+                                    <th>{move || i18n.t(Msg::Address)}</th>
+                                    <th>{move || i18n.t(Msg::Detail)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {entries.into_iter().map(|e| {
+                                        let who = e.actor.map(|a| user_name(&users, &a.to_string())).unwrap_or_else(|| "—".into());
+                                        let target = e.target.as_deref().map(|t| user_name(&users, t)).unwrap_or_default();
+                                        view! {
+                                            <tr>
+                                                <td>{local_millis(e.at)}</td>
+                                                <td>{who}</td>
+                                                <td class="action">{e.action.as_str()}</td>
+                                                <td>{target}</td>
+                                                <td>{e.address.clone()}</td>
+                                                <td class="detail">{e.detail.to_string()}</td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// Saves `bytes` as a file named `name` through a temporary link.
+fn download(bytes: &[u8], name: &str) {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/csv");
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    let link = document()
+        .create_element("a")
+        .ok()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok());
+    if let Some(link) = link {
+        link.set_href(&url);
+        link.set_download(name);
+        link.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
