@@ -50,29 +50,53 @@ pub enum AdminCommand {
     ResetPassword { username: String },
 }
 
-/// Reads a password: from a prompt without echo on a terminal, else the
-/// first line of standard input.
-fn read_password(prompt: &str) -> anyhow::Result<String> {
-    if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password(prompt).context("reading the password")?;
-        let again = rpassword::prompt_password("Again: ").context("reading the password")?;
-        if first != again {
-            bail!("the two passwords differ");
+/// Where a command reads its password: a terminal prompt without echo
+/// (asked twice), or the first line of some input.
+pub enum PasswordSource<'a> {
+    Prompt,
+    Lines(&'a mut dyn BufRead),
+}
+
+impl PasswordSource<'_> {
+    /// The terminal when standard input is one, else standard input's lines.
+    pub fn from_stdin<'a>(stdin: &'a mut std::io::StdinLock<'static>) -> PasswordSource<'a> {
+        if std::io::stdin().is_terminal() {
+            PasswordSource::Prompt
+        } else {
+            PasswordSource::Lines(stdin)
         }
-        return Ok(first);
     }
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("reading the password from standard input")?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+
+    fn read(&mut self, prompt: &str) -> anyhow::Result<String> {
+        match self {
+            PasswordSource::Prompt => {
+                let first = rpassword::prompt_password(prompt).context("reading the password")?;
+                let again = rpassword::prompt_password("Again: ").context("reading the password")?;
+                if first != again {
+                    bail!("the two passwords differ");
+                }
+                Ok(first)
+            }
+            PasswordSource::Lines(input) => {
+                let mut line = String::new();
+                input
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
+                Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+            }
+        }
+    }
 }
 
 const COMMAND_LINE: &str = "command line";
 
 /// Carries out an `admin` command against `store`; returns what to print.
-pub async fn run_admin(store: &dyn Store, command: AdminCommand, now: i64) -> anyhow::Result<String> {
+pub async fn run_admin(
+    store: &dyn Store,
+    command: AdminCommand,
+    password: &mut PasswordSource<'_>,
+    now: i64,
+) -> anyhow::Result<String> {
     match command {
         AdminCommand::Create { username, name } => {
             let username = username.trim().to_owned();
@@ -81,7 +105,7 @@ pub async fn run_admin(store: &dyn Store, command: AdminCommand, now: i64) -> an
             if store.credentials(&username).await?.is_some() {
                 bail!("there is already an account named {username}; choose another username");
             }
-            let password = read_password(&format!("Password for {username}: "))?;
+            let password = password.read(&format!("Password for {username}: "))?;
             check_password(&password, &username).map_err(anyhow::Error::msg)?;
             let person = Person {
                 user: User {
@@ -117,7 +141,7 @@ pub async fn run_admin(store: &dyn Store, command: AdminCommand, now: i64) -> an
             let Some((user, _)) = store.credentials(username.trim()).await? else {
                 bail!("there is no account named {username}");
             };
-            let password = read_password(&format!("New password for {}: ", user.username))?;
+            let password = password.read(&format!("New password for {}: ", user.username))?;
             check_password(&password, &user.username).map_err(anyhow::Error::msg)?;
             let hash = auth::hash_password(&password)?;
             let ended = store.set_password(user.id, &hash, false, None).await?;

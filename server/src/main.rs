@@ -4,7 +4,7 @@
 use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use yingpan_server::cli::{run_admin, Cli, Command};
+use yingpan_server::cli::{run_admin, Cli, Command, PasswordSource};
 use yingpan_server::{demo, jobs, serve, store, AppState, Settings};
 
 #[tokio::main]
@@ -19,7 +19,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => run_server(settings).await,
         Command::Admin(command) => {
             let store = store::connect(&settings.database_url).await?;
-            let said = run_admin(store.as_ref(), command, chrono::Utc::now().timestamp_millis()).await?;
+            let mut stdin = std::io::stdin().lock();
+            let mut password = PasswordSource::from_stdin(&mut stdin);
+            let said = run_admin(
+                store.as_ref(),
+                command,
+                &mut password,
+                chrono::Utc::now().timestamp_millis(),
+            )
+            .await?;
             println!("{said}");
             Ok(())
         }

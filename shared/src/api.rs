@@ -11,12 +11,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     /// Opaque bearer token; the server keeps only its hash.
     pub token: String,
@@ -28,11 +30,13 @@ pub struct LoginResponse {
 
 /// Every error the API returns has this shape.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// Stable machine-readable code, e.g. `unauthorized`, `validation`.
     pub code: String,
@@ -48,6 +52,7 @@ pub const ACCOUNT_CLOSED: &str = "account_closed";
 /// `POST /api/users/{id}/departure`: close a rep's account and hand over
 /// their book. Without `confirm` nothing changes and the plan comes back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DepartureRequest {
     #[serde(flatten)]
     pub handover: Handover,
@@ -57,6 +62,7 @@ pub struct DepartureRequest {
 
 /// Who gets what from a departing rep.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HandoverPlan {
     pub customers: u64,
     /// Customers with their contacts, activities and history: every record
@@ -68,6 +74,7 @@ pub struct HandoverPlan {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HandoverShare {
     /// `None`: the pool.
     pub to: Option<UserId>,
@@ -80,12 +87,14 @@ pub struct HandoverShare {
 
 /// `GET /api/team`: the manager console's numbers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamOverview {
     pub members: Vec<MemberStats>,
     pub pool: PoolOverview,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberStats {
     pub user: User,
     pub customers: u64,
@@ -95,6 +104,7 @@ pub struct MemberStats {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PoolOverview {
     pub size: u64,
     /// The last weeks, newest first.
@@ -104,6 +114,7 @@ pub struct PoolOverview {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PoolWeek {
     pub start: DateTime<Utc>,
     /// Customers that went into the pool.
@@ -113,6 +124,7 @@ pub struct PoolWeek {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Returning {
     pub customer_id: Uuid,
     pub name: String,
@@ -122,6 +134,7 @@ pub struct Returning {
 
 /// `GET /api/ownership`: one entry of the ownership history.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OwnershipEntry {
     #[serde(flatten)]
     pub change: OwnershipChange,
@@ -131,6 +144,7 @@ pub struct OwnershipEntry {
 /// `GET /api/duplicates?name=&phone=&email=`: an existing customer like the
 /// one being entered. Someone else's customer shows only its name and owner.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DuplicateCandidate {
     pub id: Uuid,
     pub name: String,
@@ -147,6 +161,7 @@ pub struct DuplicateCandidate {
 /// one. `keep` picks, per field, whose value stays; unlisted fields keep the
 /// survivor's value, or the merged one's where the survivor has none.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MergeRequest {
     pub merged: Uuid,
     #[serde(default)]

@@ -8,6 +8,7 @@ use uuid::Uuid;
 /// What was done. The names are stable: filters and exports use them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Action {
     UserCreated,
     UserChanged,
@@ -81,6 +82,7 @@ impl Action {
 
 /// One entry of the log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entry {
     pub id: Uuid,
     /// Unix milliseconds.
@@ -98,6 +100,8 @@ pub struct Entry {
 
 /// Which entries to read.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct Filter {
     #[serde(default)]
     pub action: Option<Action>,

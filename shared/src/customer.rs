@@ -10,6 +10,7 @@ use uuid::Uuid;
 /// Customer grade (客户分级), A best. Set by hand until automatic grading
 /// exists; the pool rules may treat grades differently.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Grade {
     A,
     B,

@@ -235,6 +235,7 @@ pub fn email_key(email: &str) -> Option<String> {
 /// How alike two customers are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Likeness {
     Different,
     /// Worth a look before creating another record.
@@ -310,6 +311,7 @@ pub fn compare(new: &CustomerKeys, existing: &CustomerKeys) -> (Likeness, f32) {
 /// Company policy for an exact duplicate of an existing customer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum DuplicatePolicy {
     /// Create it, and flag it for the rep and their manager.
     #[default]
@@ -351,6 +353,7 @@ pub const MERGED_FIELDS: [&str; 10] = [
 /// Which record's value a merge keeps for a field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Keep {
     Survivor,
     Merged,

@@ -71,6 +71,7 @@ pub fn row_fields(mapping: &[Option<&'static str>], cells: &[String]) -> FieldMa
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RowStatus {
     /// Not like any customer: will be created.
     New,
@@ -86,6 +87,7 @@ pub enum RowStatus {
 
 /// One row of the preview.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportRow {
     /// The row's line in the file (the header is line 1).
     pub line: usize,
@@ -101,12 +103,14 @@ pub struct ImportRow {
     #[serde(default)]
     pub existing_owner: Option<String>,
     #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
     pub fields: FieldMap,
 }
 
 /// What to do with rows that are the same as an existing customer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ExactRows {
     #[default]
     Skip,
@@ -117,6 +121,7 @@ pub enum ExactRows {
 
 /// The preview, or with `done` the outcome, of an import.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     pub rows: Vec<ImportRow>,
     pub done: bool,

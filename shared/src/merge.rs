@@ -14,6 +14,7 @@ use serde_json::Value;
 /// One field edited concurrently: `kept` is now in the record, `lost` is the
 /// value it replaced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldConflict {
     pub field: String,
     pub kept: Value,

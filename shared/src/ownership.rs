@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OwnershipKind {
     /// A rep took the customer from the pool.
     Claim,
@@ -49,6 +50,7 @@ impl OwnershipKind {
 /// One change of a customer's owner. `None` means the pool (for `from` and
 /// `to`) or the system (for `by`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OwnershipChange {
     pub id: Uuid,
     pub customer_id: Uuid,

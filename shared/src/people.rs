@@ -10,6 +10,7 @@ use crate::validate::{Email, Name, Phone};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Team {
     pub id: TeamId,
     pub name: String,
@@ -17,6 +18,7 @@ pub struct Team {
 
 /// A user as their admin or manager sees them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     #[serde(flatten)]
     pub user: User,
@@ -31,6 +33,7 @@ pub struct Person {
 
 /// `POST /api/people`: a new account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewPerson {
     pub username: String,
     pub display_name: Name,
@@ -49,6 +52,7 @@ pub struct NewPerson {
 /// What the creator hands the new user: a one-time password or an invite
 /// link's token, shown once and stored only hashed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Created {
     pub person: Person,
     #[serde(default)]
@@ -63,6 +67,7 @@ pub struct Created {
 /// `PUT /api/people/{id}`: fields left out stay as they are. A team of
 /// `null` takes the user out of every team.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PersonChange {
     #[serde(default)]
     pub display_name: Option<Name>,
@@ -94,6 +99,7 @@ mod double_option {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordChange {
     pub current: String,
     pub new: String,
@@ -101,6 +107,7 @@ pub struct PasswordChange {
 
 /// `POST /api/invites/accept`: the invited person's first password.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InviteAcceptance {
     pub token: String,
     pub password: String,
@@ -108,12 +115,14 @@ pub struct InviteAcceptance {
 
 /// A temporary password an admin or manager reads out to the user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordReset {
     pub temporary_password: String,
 }
 
 /// One signed-in device, as its owner sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     pub id: String,
     pub device: String,

@@ -45,6 +45,7 @@ pub fn stamp_lines(customer: &str, at: DateTime<Utc>, offset_minutes: i32, point
 
 /// How far an upload has come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadState {
     pub received: u64,
     pub total: u64,

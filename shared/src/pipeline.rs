@@ -15,6 +15,7 @@ pub const LOST: &str = "lost";
 
 /// An open stage of the funnel, as the company names it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stage {
     /// Stable key stored on opportunities.
     pub key: String,
@@ -28,6 +29,7 @@ pub struct Stage {
 /// follow them, so every part of the system knows what a won deal is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Funnel {
     pub stages: Vec<Stage>,
 }

@@ -16,6 +16,7 @@ pub const MAX_DAYS: u32 = 3650;
 /// CRMs (see the seeds).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PoolRules {
     /// Most customers a rep may own before claiming more is refused.
     pub max_owned: u32,
@@ -57,6 +58,7 @@ impl Default for PoolRules {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnLimits {
     pub follow_up_days: u32,
     pub deal_days: u32,
@@ -254,6 +256,7 @@ pub fn returns_soon(rules: &PoolRules, facts: &ReturnFacts, now: DateTime<Utc>) 
 /// What happens to a departed rep's customers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Handover {
     /// Everything to one rep.
     ToOne { to: UserId },

@@ -11,6 +11,7 @@ use uuid::Uuid;
 /// Company settings for the today view.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TodayRules {
     /// A customer with no activity and no order for this many days is
     /// listed as gone quiet.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// What a user may see and do; enforced by the server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     /// Works their own book of customers.
     Rep,
@@ -52,6 +53,7 @@ impl Role {
 
 /// A user as the rest of the system sees them (never with a password hash).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: UserId,
     pub username: String,

@@ -65,6 +65,7 @@ pub fn nearest<T>(here: GeoPoint, places: impl IntoIterator<Item = (T, GeoPoint)
 /// Company settings for check-ins.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VisitRules {
     /// A check-in farther than this from the customer is flagged.
     pub radius_m: u32,

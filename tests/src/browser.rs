@@ -93,6 +93,20 @@ impl Browser {
         self.wait_for("#search").await;
     }
 
+    /// A first sign-in with a one-time password: the app asks for a new one
+    /// before anything else, then opens on Today.
+    pub async fn first_login(&self, username: &str, initial: &str, new: &str) {
+        self.open("/").await;
+        self.fill("#username", username).await;
+        self.fill("#password", initial).await;
+        self.click("#login").await;
+        self.wait_for("#forced-password-change").await;
+        self.fill("#current-password", initial).await;
+        self.fill("#new-password", new).await;
+        self.click("#change-password").await;
+        self.wait_for("#today").await;
+    }
+
     pub async fn wait_for(&self, css: &str) -> WebElement {
         self.driver
             .query(By::Css(css))

@@ -63,6 +63,17 @@ impl TestServer {
     }
 
     pub async fn start_with_dist(backend: Backend, dist: PathBuf) -> Option<TestServer> {
+        Self::start_inner(backend, dist, true).await
+    }
+
+    /// A server on an empty database, as a company installing Yingpan has
+    /// it: no accounts at all. `users` then holds placeholders that are
+    /// not in the database.
+    pub async fn start_empty(backend: Backend) -> Option<TestServer> {
+        Self::start_inner(backend, workspace_root().join("dist"), false).await
+    }
+
+    async fn start_inner(backend: Backend, dist: PathBuf, seed: bool) -> Option<TestServer> {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
             .with_test_writer()
@@ -83,7 +94,11 @@ impl TestServer {
             }
         };
         let store = store::connect(&database_url).await.expect("open store");
-        let users = seed_users(store.as_ref()).await;
+        let users = if seed {
+            seed_users(store.as_ref()).await
+        } else {
+            placeholder_users()
+        };
         let settings = Settings {
             addr: "127.0.0.1:0".parse().unwrap(),
             database_url: database_url.clone(),
@@ -219,6 +234,24 @@ async fn create_pg_database(name: &str) -> Result<(), sqlx::Error> {
         .await?;
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await?;
     Ok(())
+}
+
+fn placeholder_users() -> TestUsers {
+    let nobody = |name: &str| User {
+        id: UserId(Uuid::now_v7()),
+        username: name.into(),
+        display_name: name.into(),
+        role: Role::Rep,
+        team_id: None,
+        active: false,
+    };
+    TestUsers {
+        admin: nobody("admin"),
+        manager: nobody("manager"),
+        rep1: nobody("rep1"),
+        rep2: nobody("rep2"),
+        outsider: nobody("outsider"),
+    }
 }
 
 async fn seed_users(store: &dyn Store) -> TestUsers {

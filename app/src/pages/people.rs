@@ -5,7 +5,7 @@
 
 use crate::api::{self, ApiError};
 use crate::i18n::{use_i18n, I18n, Msg};
-use crate::sync::use_app;
+use crate::sync::{use_app, AppCtx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use yingpan_shared::ids::TeamId;
@@ -13,9 +13,10 @@ use yingpan_shared::people::{may_manage, NewPerson, Person, PersonChange, Team};
 use yingpan_shared::user::{Role, User};
 use yingpan_shared::validate::{Email, Name, Phone};
 
-fn token() -> String {
-    use_app()
-        .session
+/// The session's token; `app` is taken in the component, since the
+/// context is not reachable from inside a spawned task.
+fn token_of(app: AppCtx) -> String {
+    app.session
         .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default())
 }
 
@@ -42,17 +43,25 @@ fn explain(i18n: I18n, e: ApiError) -> String {
 #[component]
 pub fn PeoplePage() -> impl IntoView {
     let i18n = use_i18n();
+    let app = use_app();
     let reload = RwSignal::new(0u32);
     let data = LocalResource::new(move || {
         reload.track();
         async move {
-            let token = token();
+            let token = token_of(app);
             let people = api::people(&token).await?;
             let teams = api::teams(&token).await?;
             Ok::<_, ApiError>((people, teams))
         }
     });
-    // Outlives the lists, which are rebuilt on every reload.
+    // The forms are built once, outside the reloading list, so what is
+    // being typed survives a reload; they follow the teams through this.
+    let teams = RwSignal::new(Vec::<Team>::new());
+    Effect::new(move |_| {
+        if let Some(Ok((_, loaded))) = data.get() {
+            teams.set(loaded);
+        }
+    });
     let said = RwSignal::new(None::<String>);
     view! {
         <section class="page wide">
@@ -60,12 +69,12 @@ pub fn PeoplePage() -> impl IntoView {
             <Show when=move || said.with(Option::is_some)>
                 <p id="people-said" class="notice" role="status">{move || said.get().unwrap_or_default()}</p>
             </Show>
+            <TeamsPanel teams=teams reload=reload said=said />
+            <AddPerson teams=teams reload=reload said=said />
             <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
                 {move || data.get().map(|r| match r {
                     Err(e) => view! { <p class="error">{explain(i18n, e)}</p> }.into_any(),
                     Ok((people, teams)) => view! {
-                        <TeamsPanel teams=teams.clone() reload=reload said=said />
-                        <AddPerson teams=teams.clone() reload=reload said=said />
                         <PeopleList people=people teams=teams reload=reload said=said />
                     }.into_any(),
                 })}
@@ -76,14 +85,15 @@ pub fn PeoplePage() -> impl IntoView {
 
 /// Teams: listed for everyone here, created and renamed by admins.
 #[component]
-fn TeamsPanel(teams: Vec<Team>, reload: RwSignal<u32>, said: RwSignal<Option<String>>) -> impl IntoView {
+fn TeamsPanel(teams: RwSignal<Vec<Team>>, reload: RwSignal<u32>, said: RwSignal<Option<String>>) -> impl IntoView {
     let i18n = use_i18n();
+    let app = use_app();
     let is_admin = me().is_some_and(|u| u.role == Role::Admin);
     let name = RwSignal::new(String::new());
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         spawn_local(async move {
-            match api::create_team(&token(), name.get_untracked().trim()).await {
+            match api::create_team(&token_of(app), name.get_untracked().trim()).await {
                 Ok(_) => {
                     name.set(String::new());
                     reload.update(|n| *n += 1);
@@ -94,7 +104,7 @@ fn TeamsPanel(teams: Vec<Team>, reload: RwSignal<u32>, said: RwSignal<Option<Str
     };
     let rename = move |id: TeamId, to: String| {
         spawn_local(async move {
-            match api::rename_team(&token(), id, to.trim()).await {
+            match api::rename_team(&token_of(app), id, to.trim()).await {
                 Ok(_) => reload.update(|n| *n += 1),
                 Err(e) => said.set(Some(explain(i18n, e))),
             }
@@ -103,7 +113,7 @@ fn TeamsPanel(teams: Vec<Team>, reload: RwSignal<u32>, said: RwSignal<Option<Str
     is_admin.then(|| view! {
         <h3>{move || i18n.t(Msg::Teams)}</h3>
         <ul id="team-list" class="cards">
-            {teams.into_iter().map(|t| {
+            {move || teams.get().into_iter().map(|t| {
                 let text = RwSignal::new(t.name.clone());
                 view! {
                     <li class="card row">
@@ -121,8 +131,9 @@ fn TeamsPanel(teams: Vec<Team>, reload: RwSignal<u32>, said: RwSignal<Option<Str
 }
 
 #[component]
-fn AddPerson(teams: Vec<Team>, reload: RwSignal<u32>, said: RwSignal<Option<String>>) -> impl IntoView {
+fn AddPerson(teams: RwSignal<Vec<Team>>, reload: RwSignal<u32>, said: RwSignal<Option<String>>) -> impl IntoView {
     let i18n = use_i18n();
+    let app = use_app();
     let me = me();
     let is_admin = me.as_ref().is_some_and(|u| u.role == Role::Admin);
     let own_team = me.as_ref().and_then(|u| u.team_id);
@@ -158,7 +169,7 @@ fn AddPerson(teams: Vec<Team>, reload: RwSignal<u32>, said: RwSignal<Option<Stri
             Err(why) => return said.set(Some(why)),
         };
         spawn_local(async move {
-            match api::create_person(&token(), &new).await {
+            match api::create_person(&token_of(app), &new).await {
                 Ok(created) => {
                     let who = format!(
                         "{} ({})",
@@ -175,6 +186,8 @@ fn AddPerson(teams: Vec<Team>, reload: RwSignal<u32>, said: RwSignal<Option<Stri
                     said.set(Some(secret));
                     username.set(String::new());
                     name.set(String::new());
+                    phone.set(String::new());
+                    email.set(String::new());
                     reload.update(|n| *n += 1);
                 }
                 Err(e) => said.set(Some(explain(i18n, e))),
@@ -182,10 +195,6 @@ fn AddPerson(teams: Vec<Team>, reload: RwSignal<u32>, said: RwSignal<Option<Stri
         });
     };
     let roles: Vec<Role> = if is_admin { Role::ALL.to_vec() } else { vec![Role::Rep] };
-    let team_choices: Vec<Team> = teams
-        .into_iter()
-        .filter(|t| is_admin || Some(t.id) == own_team)
-        .collect();
     view! {
         <h3>{move || i18n.t(Msg::AddPerson)}</h3>
         <form id="add-person" on:submit=submit>
@@ -200,9 +209,10 @@ fn AddPerson(teams: Vec<Team>, reload: RwSignal<u32>, said: RwSignal<Option<Stri
             <label for="person-team">{move || i18n.t(Msg::Teams)}</label>
             <select id="person-team" on:change=move |ev| team.set(event_target_value(&ev))>
                 {is_admin.then(|| view! { <option value="">{move || i18n.t(Msg::NoTeam)}</option> })}
-                {team_choices.into_iter().map(|t| {
-                    let selected = Some(t.id) == own_team;
-                    view! { <option value=t.id.to_string() selected=selected>{t.name}</option> }
+                {move || teams.get().into_iter().filter(|t| is_admin || Some(t.id) == own_team).map(|t| {
+                    let id = t.id.to_string();
+                    let selected = team.get_untracked() == id;
+                    view! { <option value=id selected=selected>{t.name}</option> }
                 }).collect_view()}
             </select>
             <label for="person-phone">{move || i18n.t(Msg::Phone)}</label>
@@ -268,6 +278,7 @@ fn PersonActions(
     said: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let app = use_app();
     let id = person.user.id;
     let role = RwSignal::new(person.user.role.as_str().to_owned());
     let team = RwSignal::new(person.user.team_id.map(|t| t.to_string()).unwrap_or_default());
@@ -281,7 +292,7 @@ fn PersonActions(
             ..PersonChange::default()
         };
         spawn_local(async move {
-            match api::change_person(&token(), id, &change).await {
+            match api::change_person(&token_of(app), id, &change).await {
                 Ok(_) => reload.update(|n| *n += 1),
                 Err(e) => said.set(Some(explain(i18n, e))),
             }
@@ -291,7 +302,7 @@ fn PersonActions(
     let reset = move |_| {
         let name = name.clone();
         spawn_local(async move {
-            match api::reset_password(&token(), id).await {
+            match api::reset_password(&token_of(app), id).await {
                 Ok(r) => said.set(Some(format!(
                     "{name}: {} {}",
                     i18n.t(Msg::TemporaryPassword),
@@ -304,7 +315,7 @@ fn PersonActions(
     let active = person.user.active;
     let toggle = move |_| {
         spawn_local(async move {
-            match api::set_active(&token(), id, !active).await {
+            match api::set_active(&token_of(app), id, !active).await {
                 Ok(_) => reload.update(|n| *n += 1),
                 Err(e) => said.set(Some(explain(i18n, e))),
             }
@@ -312,7 +323,7 @@ fn PersonActions(
     };
     let end_sessions = move |_| {
         spawn_local(async move {
-            if let Err(e) = api::end_person_sessions(&token(), id).await {
+            if let Err(e) = api::end_person_sessions(&token_of(app), id).await {
                 said.set(Some(explain(i18n, e)));
             }
         });

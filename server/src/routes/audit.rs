@@ -8,6 +8,8 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
+#[allow(unused_imports)]
+use yingpan_shared::api::ErrorBody;
 use yingpan_shared::audit::{Entry, Filter};
 use yingpan_shared::user::Role;
 
@@ -23,6 +25,7 @@ async fn entries(st: &AppState, auth: &AuthUser, filter: &Filter, most: u32) -> 
     Ok(st.store.audit_entries(filter, limit).await?)
 }
 
+#[utoipa::path(get, path = "/audit", tag = "audit", params(Filter), responses((status = 200, body = Vec<Entry>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn list(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -31,6 +34,7 @@ pub async fn list(
     Ok(Json(entries(&st, &auth, &filter, PAGE).await?))
 }
 
+#[utoipa::path(get, path = "/audit.csv", tag = "audit", params(Filter), responses((status = 200, description = "the log as CSV", content_type = "text/csv", body = String), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn export(
     State(st): State<AppState>,
     auth: AuthUser,

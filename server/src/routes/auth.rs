@@ -9,6 +9,8 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
+#[allow(unused_imports)]
+use yingpan_shared::api::ErrorBody;
 use yingpan_shared::api::{LoginRequest, LoginResponse};
 use yingpan_shared::audit::Action;
 use yingpan_shared::people::{
@@ -27,6 +29,7 @@ fn throttle_keys(username: &str, address: &str) -> [(String, Throttled); 2] {
     ]
 }
 
+#[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest, responses((status = 200, body = LoginResponse), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn login(
     State(st): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -85,17 +88,20 @@ pub async fn login(
     }))
 }
 
+#[utoipa::path(post, path = "/logout", tag = "auth", responses((status = 204, description = "signed out"), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn logout(State(st): State<AppState>, auth: AuthUser) -> Result<StatusCode, ApiError> {
     st.store.delete_session(&auth.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/me", tag = "auth", responses((status = 200, body = User), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn me(auth: AuthUser) -> Json<User> {
     Json(auth.user)
 }
 
 /// Changes one's own password (the current one proves it is them); every
 /// other session of theirs ends.
+#[utoipa::path(post, path = "/me/password", tag = "auth", request_body = PasswordChange, responses((status = 204, description = "changed; other sessions ended"), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn change_password(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -130,6 +136,7 @@ pub async fn change_password(
 }
 
 /// One's own signed-in devices.
+#[utoipa::path(get, path = "/me/sessions", tag = "auth", responses((status = 200, body = Vec<SessionInfo>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn sessions(State(st): State<AppState>, auth: AuthUser) -> Result<Json<Vec<SessionInfo>>, ApiError> {
     let mine = st.store.sessions_of(auth.user.id).await?;
     Ok(Json(
@@ -143,6 +150,7 @@ pub async fn sessions(State(st): State<AppState>, auth: AuthUser) -> Result<Json
 }
 
 /// Ends one of one's own sessions (not the one asking: that is sign out).
+#[utoipa::path(delete, path = "/me/sessions/{id}", tag = "auth", params(("id" = String, Path, description = "a session's public id")), responses((status = 204, description = "ended"), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn end_session(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -169,6 +177,7 @@ pub async fn end_session(
 }
 
 /// Ends every session of one's own but this one.
+#[utoipa::path(post, path = "/me/sessions/end-others", tag = "auth", responses((status = 200, description = "how many ended", body = Object), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn end_other_sessions(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -191,6 +200,7 @@ pub async fn end_other_sessions(
 }
 
 /// The invited person chooses their password and is signed in.
+#[utoipa::path(post, path = "/invites/accept", tag = "auth", request_body = InviteAcceptance, responses((status = 200, body = LoginResponse), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn accept_invite(
     State(st): State<AppState>,
     audit: Audit,

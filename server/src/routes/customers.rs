@@ -10,20 +10,23 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use yingpan_shared::access::Viewer;
+#[allow(unused_imports)]
+use yingpan_shared::api::ErrorBody;
 use yingpan_shared::ids::UserId;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewOwner {
     /// `null` releases the customer to the pool.
     owner_id: Option<UserId>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Moved {
     /// Records that changed hands: the customer and its children.
     moved: u64,
 }
 
+#[utoipa::path(post, path = "/customers/{id}/owner", tag = "customers", request_body = NewOwner, params(("id" = String, Path, description = "the customer")), responses((status = 200, body = Moved), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn reassign(
     State(st): State<AppState>,
     auth: AuthUser,

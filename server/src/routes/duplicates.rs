@@ -11,6 +11,8 @@ use axum::Json;
 use serde::Deserialize;
 use uuid::Uuid;
 use yingpan_shared::access::{can_see, team_of, Viewer};
+#[allow(unused_imports)]
+use yingpan_shared::api::ErrorBody;
 use yingpan_shared::api::{DuplicateCandidate, MergeRequest};
 use yingpan_shared::audit::Action;
 use yingpan_shared::dedup::{compare, CustomerKeys, DuplicatePolicy, Likeness};
@@ -21,7 +23,8 @@ const SEARCH: u32 = 50;
 const ANSWER: usize = 10;
 const MAX_INPUT_CHARS: usize = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CheckQuery {
     #[serde(default)]
     name: String,
@@ -31,6 +34,7 @@ pub struct CheckQuery {
     exclude: Option<Uuid>,
 }
 
+#[utoipa::path(get, path = "/duplicates", tag = "customers", params(CheckQuery), responses((status = 200, body = Vec<DuplicateCandidate>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn check(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -77,12 +81,13 @@ pub async fn check(
     Ok(Json(found))
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Merged {
     /// Child records (contacts, activities, history) that moved.
     moved: u64,
 }
 
+#[utoipa::path(post, path = "/customers/{id}/merge", tag = "customers", request_body = MergeRequest, params(("id" = String, Path, description = "the surviving customer")), responses((status = 200, body = Merged), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn merge(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -117,12 +122,13 @@ pub async fn merge(
     Ok(Json(Merged { moved }))
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Unmerged {
     /// Child records that went back to the restored customer.
     restored: u64,
 }
 
+#[utoipa::path(post, path = "/merges/{id}/undo", tag = "customers", params(("id" = String, Path, description = "the merge")), responses((status = 200, body = Unmerged), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn undo_merge(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -152,10 +158,12 @@ pub async fn undo_merge(
     Ok(Json(Unmerged { restored }))
 }
 
+#[utoipa::path(get, path = "/duplicates/policy", tag = "rules", responses((status = 200, body = DuplicatePolicy), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn policy(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<DuplicatePolicy>, ApiError> {
     Ok(Json(st.store.duplicate_policy().await?))
 }
 
+#[utoipa::path(put, path = "/duplicates/policy", tag = "rules", request_body = DuplicatePolicy, responses((status = 200, body = DuplicatePolicy), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn set_policy(
     State(st): State<AppState>,
     auth: AuthUser,

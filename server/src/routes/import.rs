@@ -15,6 +15,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 use yingpan_shared::access::{can_see, team_of, Viewer};
+#[allow(unused_imports)]
+use yingpan_shared::api::ErrorBody;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::ids::ClientId;
 use yingpan_shared::import::{
@@ -43,7 +45,8 @@ async fn parse(body: Bytes) -> Result<Vec<Vec<String>>, ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     #[serde(default)]
     confirm: bool,
@@ -51,6 +54,7 @@ pub struct ImportQuery {
     exact: ExactRows,
 }
 
+#[utoipa::path(post, path = "/import/customers", tag = "customers", request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "a CSV or XLSX file"), params(ImportQuery), responses((status = 200, body = ImportReport), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn customers(
     State(st): State<AppState>,
     auth: AuthUser,

@@ -19,11 +19,12 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
-use axum::routing::{delete, get, post, put};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Longest any request may take (an import of 5,000 rows is the slowest).
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
@@ -31,47 +32,100 @@ const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120)
 /// Largest request body the API accepts.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
+/// The API's OpenAPI 3.1 description: every operation, with its request
+/// and answer types from `yingpan_shared`, signed in with a bearer token.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Yingpan API",
+        description = "Sync and REST API of Yingpan (营盘). Sign in with POST /api/login and send the token as `Authorization: Bearer <token>`. Every error has the shape of ErrorBody."
+    ),
+    components(schemas(yingpan_shared::import::ExactRows)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        openapi.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}
+
+/// Whether the server is up.
+#[utoipa::path(get, path = "/health", tag = "auth", responses((status = 200, description = "ok", body = String)))]
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// Every API route, each registered with its OpenAPI description: what is
+/// served is what is described.
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::sessions))
+        .routes(routes!(auth::end_session))
+        .routes(routes!(auth::end_other_sessions))
+        .routes(routes!(auth::accept_invite))
+        .routes(routes!(people::teams, people::create_team))
+        .routes(routes!(people::rename_team))
+        .routes(routes!(people::list, people::create))
+        .routes(routes!(people::change))
+        .routes(routes!(people::reset_password))
+        .routes(routes!(people::end_sessions))
+        .routes(routes!(people::deactivate))
+        .routes(routes!(people::reactivate))
+        .routes(routes!(people::directory))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::export))
+        .routes(routes!(sync::push))
+        .routes(routes!(sync::pull))
+        .routes(routes!(records::get_record))
+        .routes(routes!(customers::reassign))
+        .routes(routes!(duplicates::merge))
+        .routes(routes!(duplicates::undo_merge))
+        .routes(routes!(duplicates::check))
+        .routes(routes!(duplicates::policy, duplicates::set_policy))
+        .routes(routes!(import::customers))
+        .routes(routes!(pool::rules, pool::set_rules))
+        .routes(routes!(rules::get, rules::set))
+        .routes(routes!(photos::get, photos::upload))
+        .routes(routes!(photos::status))
+        .routes(routes!(team::depart))
+        .routes(routes!(team::overview))
+        .routes(routes!(team::history))
+}
+
+/// The OpenAPI document, paths as served (under `/api`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    OpenApiRouter::<AppState>::new()
+        .nest("/api", api_routes())
+        .split_for_parts()
+        .1
+}
+
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/health", get(|| async { "ok" }))
-        .route("/login", post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route("/me", get(auth::me))
-        .route("/me/password", post(auth::change_password))
-        .route("/me/sessions", get(auth::sessions))
-        .route("/me/sessions/{id}", delete(auth::end_session))
-        .route("/me/sessions/end-others", post(auth::end_other_sessions))
-        .route("/invites/accept", post(auth::accept_invite))
-        .route("/teams", get(people::teams).merge(post(people::create_team)))
-        .route("/teams/{id}", put(people::rename_team))
-        .route("/people", get(people::list).merge(post(people::create)))
-        .route("/people/{id}", put(people::change))
-        .route("/people/{id}/password-reset", post(people::reset_password))
-        .route("/people/{id}/sessions/end", post(people::end_sessions))
-        .route("/people/{id}/deactivate", post(people::deactivate))
-        .route("/people/{id}/reactivate", post(people::reactivate))
-        .route("/audit", get(audit::list))
-        .route("/audit.csv", get(audit::export))
-        .route("/sync/push", post(sync::push))
-        .route("/sync/pull", get(sync::pull))
-        .route("/records/{entity}/{id}", get(records::get_record))
-        .route("/customers/{id}/owner", post(customers::reassign))
-        .route("/customers/{id}/merge", post(duplicates::merge))
-        .route("/merges/{id}/undo", post(duplicates::undo_merge))
-        .route("/duplicates", get(duplicates::check))
-        .route("/import/customers", post(import::customers))
+    let (api, _) = api_routes().split_for_parts();
+    let spec = std::sync::Arc::new(openapi());
+    let api = api
         .route(
-            "/duplicates/policy",
-            get(duplicates::policy).merge(put(duplicates::set_policy)),
+            "/openapi.json",
+            axum::routing::get(move || {
+                let spec = spec.clone();
+                async move { axum::Json((*spec).clone()) }
+            }),
         )
-        .route("/pool/rules", get(pool::rules).merge(put(pool::set_rules)))
-        .route("/users", get(people::directory))
-        .route("/work/rules", get(rules::get).merge(put(rules::set)))
-        .route("/photos/{id}", get(photos::get).merge(put(photos::upload)))
-        .route("/photos/{id}/upload", get(photos::status))
-        .route("/users/{id}/departure", post(team::depart))
-        .route("/team", get(team::overview))
-        .route("/ownership", get(team::history))
         .fallback(|| async { ApiError::NotFound("no such API endpoint".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::overriding(

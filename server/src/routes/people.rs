@@ -12,6 +12,8 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 use yingpan_shared::access::Viewer;
+#[allow(unused_imports)]
+use yingpan_shared::api::ErrorBody;
 use yingpan_shared::audit::Action;
 use yingpan_shared::ids::{TeamId, UserId};
 use yingpan_shared::people::{
@@ -60,20 +62,23 @@ async fn managed(st: &AppState, auth: &AuthUser, id: &str) -> Result<Person, Api
 
 /// Everyone's names and roles, so records can name their owner and author;
 /// sign-in names only where the viewer needs them.
+#[utoipa::path(get, path = "/users", tag = "people", responses((status = 200, body = Vec<User>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn directory(State(st): State<AppState>, auth: AuthUser) -> Result<Json<Vec<User>>, ApiError> {
     let users = st.store.users().await?;
     Ok(Json(directory_view(&Viewer::from(&auth.user), &users)))
 }
 
+#[utoipa::path(get, path = "/teams", tag = "people", responses((status = 200, body = Vec<Team>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn teams(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<Vec<Team>>, ApiError> {
     Ok(Json(st.store.teams().await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct TeamName {
     name: Name,
 }
 
+#[utoipa::path(post, path = "/teams", tag = "people", request_body = TeamName, responses((status = 201, body = Team), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn create_team(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -98,6 +103,7 @@ pub async fn create_team(
     Ok((StatusCode::CREATED, Json(team)))
 }
 
+#[utoipa::path(put, path = "/teams/{id}", tag = "people", request_body = TeamName, params(("id" = String, Path, description = "the team")), responses((status = 200, body = Team), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn rename_team(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -131,6 +137,7 @@ pub async fn rename_team(
 
 /// The accounts the viewer looks after: everyone for an admin, a manager's
 /// own reps (and the manager).
+#[utoipa::path(get, path = "/people", tag = "people", responses((status = 200, body = Vec<Person>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn list(State(st): State<AppState>, auth: AuthUser) -> Result<Json<Vec<Person>>, ApiError> {
     let viewer = Viewer::from(&auth.user);
     if !matches!(auth.user.role, Role::Admin | Role::Manager) {
@@ -147,6 +154,7 @@ pub async fn list(State(st): State<AppState>, auth: AuthUser) -> Result<Json<Vec
     ))
 }
 
+#[utoipa::path(post, path = "/people", tag = "people", request_body = NewPerson, responses((status = 201, body = Created), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn create(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -209,6 +217,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(put, path = "/people/{id}", tag = "people", request_body = PersonChange, params(("id" = String, Path, description = "the user")), responses((status = 200, body = Person), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn change(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -255,6 +264,7 @@ pub async fn change(
 
 /// A temporary password to read out; the user must choose their own at the
 /// next sign-in, and every session of theirs ends now.
+#[utoipa::path(post, path = "/people/{id}/password-reset", tag = "people", params(("id" = String, Path, description = "the user")), responses((status = 200, body = PasswordReset), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn reset_password(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -280,6 +290,7 @@ pub async fn reset_password(
 }
 
 /// Ends every session of someone the viewer looks after (a lost phone).
+#[utoipa::path(post, path = "/people/{id}/sessions/end", tag = "people", params(("id" = String, Path, description = "the user")), responses((status = 200, description = "how many ended", body = Object), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn end_sessions(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -302,6 +313,7 @@ pub async fn end_sessions(
 
 /// Closes an account that owns nothing; one that owns customers or leads
 /// goes through the departure flow, so its book goes to someone.
+#[utoipa::path(post, path = "/people/{id}/deactivate", tag = "people", params(("id" = String, Path, description = "the user")), responses((status = 200, body = Person), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn deactivate(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -337,6 +349,7 @@ pub async fn deactivate(
     Ok(Json(after))
 }
 
+#[utoipa::path(post, path = "/people/{id}/reactivate", tag = "people", params(("id" = String, Path, description = "the user")), responses((status = 200, body = Person), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn reactivate(
     State(st): State<AppState>,
     auth: AuthUser,

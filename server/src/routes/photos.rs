@@ -13,6 +13,8 @@ use axum::Json;
 use serde::Deserialize;
 use uuid::Uuid;
 use yingpan_shared::access::{can_see, team_of, Viewer};
+#[allow(unused_imports)]
+use yingpan_shared::api::ErrorBody;
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::photo::{accept_chunk, ChunkRefusal, UploadState, CONTENT_TYPE, MAX_PHOTO_BYTES};
 use yingpan_shared::sync::StoredRecord;
@@ -21,7 +23,8 @@ use crate::store::PhotoUpload;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ChunkQuery {
     /// The visit the photo belongs to.
     activity: Uuid,
@@ -31,7 +34,8 @@ pub struct ChunkQuery {
     total: u64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VisitQuery {
     /// The visit the photo belongs to.
     activity: Uuid,
@@ -55,6 +59,7 @@ async fn visit_naming(st: &AppState, activity: Uuid, photo: Uuid) -> Result<Opti
 }
 
 /// How far the upload of a visit's photo has come (404: not started).
+#[utoipa::path(get, path = "/photos/{id}/upload", tag = "visits", params(("id" = String, Path, description = "the photo"), VisitQuery), responses((status = 200, body = UploadState), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn status(
     State(st): State<AppState>,
     pusher: Pusher,
@@ -72,6 +77,7 @@ pub async fn status(
 /// author may upload it, and only the photo the visit names; a departed
 /// rep's device may still send the photos of visits it handed in (see
 /// [`Pusher`]).
+#[utoipa::path(put, path = "/photos/{id}", tag = "visits", request_body(content = Vec<u8>, content_type = "image/jpeg", description = "one chunk of the JPEG"), params(("id" = String, Path, description = "the photo"), ChunkQuery), responses((status = 200, body = UploadState), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn upload(
     State(st): State<AppState>,
     pusher: Pusher,
@@ -141,6 +147,7 @@ pub async fn upload(
 }
 
 /// A visit's photo, to whoever may see the visit.
+#[utoipa::path(get, path = "/photos/{id}", tag = "visits", params(("id" = String, Path, description = "the photo"), VisitQuery), responses((status = 200, description = "the JPEG", content_type = "image/jpeg", body = Vec<u8>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn get(
     State(st): State<AppState>,
     auth: AuthUser,

@@ -7,13 +7,17 @@ use crate::extract::ApiJson;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+#[allow(unused_imports)]
+use yingpan_shared::api::ErrorBody;
 use yingpan_shared::pool::PoolRules;
 use yingpan_shared::user::Role;
 
+#[utoipa::path(get, path = "/pool/rules", tag = "rules", responses((status = 200, body = PoolRules), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn rules(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<PoolRules>, ApiError> {
     Ok(Json(st.store.pool_rules().await?))
 }
 
+#[utoipa::path(put, path = "/pool/rules", tag = "rules", request_body = PoolRules, responses((status = 200, body = PoolRules), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn set_rules(
     State(st): State<AppState>,
     auth: AuthUser,

@@ -7,8 +7,11 @@ use axum::extract::{Path, State};
 use axum::Json;
 use uuid::Uuid;
 use yingpan_shared::access::{can_see, team_of, Viewer};
+#[allow(unused_imports)]
+use yingpan_shared::api::ErrorBody;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 
+#[utoipa::path(get, path = "/records/{entity}/{id}", tag = "sync", params(("entity" = String, Path, description = "customer, contact, activity, …"), ("id" = String, Path, description = "the record")), responses((status = 200, description = "the record's fields", body = Object), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn get_record(
     State(st): State<AppState>,
     auth: AuthUser,

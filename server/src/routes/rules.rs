@@ -8,13 +8,17 @@ use crate::extract::ApiJson;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
+#[allow(unused_imports)]
+use yingpan_shared::api::ErrorBody;
 use yingpan_shared::rules::WorkRules;
 use yingpan_shared::user::Role;
 
+#[utoipa::path(get, path = "/work/rules", tag = "rules", responses((status = 200, body = WorkRules), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn get(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<WorkRules>, ApiError> {
     Ok(Json(st.store.work_rules().await?))
 }
 
+#[utoipa::path(put, path = "/work/rules", tag = "rules", request_body = WorkRules, responses((status = 200, body = WorkRules), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn set(
     State(st): State<AppState>,
     auth: AuthUser,

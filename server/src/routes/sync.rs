@@ -9,10 +9,13 @@ use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use yingpan_shared::access::{after_closing, scope, Viewer};
+#[allow(unused_imports)]
+use yingpan_shared::api::ErrorBody;
 use yingpan_shared::sync::{
     Cursor, MutationResult, MutationStatus, PullResponse, PushRequest, PushResponse, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
 };
 
+#[utoipa::path(post, path = "/sync/push", tag = "sync", request_body = PushRequest, responses((status = 200, body = PushResponse), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn push(
     State(st): State<AppState>,
     pusher: Pusher,
@@ -60,13 +63,15 @@ pub async fn push(
     Ok(Json(PushResponse { results }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PullParams {
     #[serde(default)]
     since: Cursor,
     limit: Option<u32>,
 }
 
+#[utoipa::path(get, path = "/sync/pull", tag = "sync", params(PullParams), responses((status = 200, body = PullResponse), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn pull(
     State(st): State<AppState>,
     auth: AuthUser,

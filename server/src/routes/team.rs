@@ -11,6 +11,8 @@ use axum::Json;
 use serde::Deserialize;
 use uuid::Uuid;
 use yingpan_shared::access::{can_see, scope, Viewer};
+#[allow(unused_imports)]
+use yingpan_shared::api::ErrorBody;
 use yingpan_shared::api::{DepartureRequest, HandoverPlan, OwnershipEntry, PoolOverview, Returning, TeamOverview};
 use yingpan_shared::ids::UserId;
 use yingpan_shared::pool::returns_soon;
@@ -32,6 +34,7 @@ fn manager_only(auth: &AuthUser) -> Result<Viewer, ApiError> {
     }
 }
 
+#[utoipa::path(get, path = "/team", tag = "team", responses((status = 200, body = TeamOverview), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn overview(State(st): State<AppState>, auth: AuthUser) -> Result<Json<TeamOverview>, ApiError> {
     let viewer = manager_only(&auth)?;
     let users = st.store.users().await?;
@@ -66,6 +69,7 @@ pub async fn overview(State(st): State<AppState>, auth: AuthUser) -> Result<Json
     }))
 }
 
+#[utoipa::path(post, path = "/users/{id}/departure", tag = "team", request_body = DepartureRequest, params(("id" = String, Path, description = "the departing user")), responses((status = 200, body = HandoverPlan), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn depart(
     State(st): State<AppState>,
     auth: AuthUser,
@@ -101,7 +105,8 @@ pub async fn depart(
     Ok(Json(plan))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     customer: Option<Uuid>,
     /// Words to find in the customer's name.
@@ -111,6 +116,7 @@ pub struct HistoryQuery {
 
 /// Ownership changes the viewer may know of: those that involve someone
 /// they see (and, for managers, the pool), newest first.
+#[utoipa::path(get, path = "/ownership", tag = "team", params(HistoryQuery), responses((status = 200, body = Vec<OwnershipEntry>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn history(
     State(st): State<AppState>,
     auth: AuthUser,

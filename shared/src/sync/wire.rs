@@ -15,6 +15,7 @@ pub const MAX_PULL_LIMIT: u32 = 1000;
 /// One local change, queued in the client's outbox until the server has
 /// acknowledged it. `(client_id, seq)` identifies it for idempotency.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mutation {
     pub seq: u64,
     pub entity: EntityKind,
@@ -25,13 +26,19 @@ pub struct Mutation {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Op {
     /// A new record with all its fields.
-    Create { fields: FieldMap },
+    Create {
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+        fields: FieldMap,
+    },
     /// Changed fields, with the values the client saw before changing them.
     Update {
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
         fields: FieldMap,
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(value_type = Object))]
         base: FieldMap,
     },
     /// Soft delete: the record becomes a tombstone.
@@ -44,6 +51,7 @@ pub enum Op {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub client_id: ClientId,
     pub mutations: Vec<Mutation>,
@@ -52,6 +60,7 @@ pub struct PushRequest {
 /// What happened to a pushed mutation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MutationStatus {
     /// Applied as sent.
     Applied,
@@ -79,6 +88,7 @@ impl MutationStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MutationResult {
     pub seq: u64,
     pub status: MutationStatus,
@@ -89,6 +99,7 @@ pub struct MutationResult {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<MutationResult>,
 }
@@ -99,6 +110,7 @@ pub type Cursor = i64;
 /// One record as it is now, or its removal from the client's cache. A
 /// removed customer takes its contacts, activities and conflicts with it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     pub entity: EntityKind,
     pub id: Uuid,
@@ -106,10 +118,12 @@ pub struct Change {
     /// `None`: the record was deleted, or left this user's view (its owner
     /// changed); drop it from the cache.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub data: Option<FieldMap>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub changes: Vec<Change>,
     /// Pass this back as `since` on the next pull.
