@@ -72,7 +72,12 @@ async fn json<T: DeserializeOwned>(res: Response) -> ApiResult<T> {
 }
 
 fn authed(builder: RequestBuilder, token: &str) -> RequestBuilder {
-    builder.header("Authorization", &format!("Bearer {token}"))
+    in_my_language(builder).header("Authorization", &format!("Bearer {token}"))
+}
+
+/// Asks for the server's messages in the language the user chose.
+fn in_my_language(builder: RequestBuilder) -> RequestBuilder {
+    builder.header("Accept-Language", crate::i18n::Lang::initial().code())
 }
 
 pub async fn login(username: &str, password: &str) -> ApiResult<LoginResponse> {
@@ -80,7 +85,7 @@ pub async fn login(username: &str, password: &str) -> ApiResult<LoginResponse> {
         username: username.into(),
         password: password.into(),
     };
-    json(send(Request::post("/api/login").json(&body)).await?).await
+    json(send(in_my_language(Request::post("/api/login")).json(&body)).await?).await
 }
 
 pub async fn logout(token: &str) -> ApiResult<()> {
@@ -182,7 +187,7 @@ pub async fn accept_invite(invite: &str, password: &str) -> ApiResult<LoginRespo
         token: invite.into(),
         password: password.into(),
     };
-    json(send(Request::post("/api/invites/accept").json(&body)).await?).await
+    json(send(in_my_language(Request::post("/api/invites/accept")).json(&body)).await?).await
 }
 
 pub async fn teams(token: &str) -> ApiResult<Vec<Team>> {

@@ -12,7 +12,7 @@ pub enum Lang {
 const STORAGE_KEY: &str = "yingpan.lang";
 
 impl Lang {
-    fn code(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             Lang::Zh => "zh-CN",
             Lang::En => "en",

@@ -93,7 +93,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.into(),
-                message: self.to_string(),
+                message: crate::i18n::tr(&self.to_string()),
             },
         };
         let retry_after = match &self {

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod i18n;
 pub mod import;
 pub mod jobs;
 pub mod limits;

@@ -14,6 +14,7 @@ pub mod entity;
 pub mod ids;
 pub mod import;
 pub mod merge;
+pub mod messages;
 pub mod ownership;
 pub mod people;
 pub mod photo;

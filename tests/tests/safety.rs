@@ -22,6 +22,7 @@ yingpan_tests::on_both_backends!(
     every_response_carries_security_headers,
     finance_reads_customers_and_changes_none,
     photos_per_day_are_capped,
+    messages_come_in_the_language_asked_for,
 );
 
 async fn create(api: &Api, name: &str, owner: Uuid) -> (Uuid, Value) {
@@ -472,4 +473,42 @@ async fn photos_per_day_are_capped(server: TestServer) {
         assert_eq!(last.0, 200, "{}", last.1);
     }
     assert_eq!(last.0, 429, "{}", last.1);
+}
+
+async fn messages_come_in_the_language_asked_for(server: TestServer) {
+    let chinese = |s: &str| s.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c));
+    let wrong = json!({"username": "rep1", "password": "not the password"});
+    let ask = |lang: &'static str| {
+        server
+            .http
+            .post(format!("{}/api/login", server.url))
+            .header("Accept-Language", lang)
+            .json(&wrong)
+            .send()
+    };
+    let zh: Value = ask("zh-CN,zh;q=0.9").await.unwrap().json().await.unwrap();
+    let en: Value = ask("en-US").await.unwrap().json().await.unwrap();
+    assert_eq!(zh["error"]["code"], "bad_credentials", "the code stays the same: {zh}");
+    assert_eq!(en["error"]["code"], "bad_credentials");
+    assert!(chinese(zh["error"]["message"].as_str().unwrap()), "{zh}");
+    assert!(!chinese(en["error"]["message"].as_str().unwrap()), "{en}");
+
+    // A refused change in a push reads Chinese too, with the names kept.
+    let rep1 = server.login("rep1").await;
+    let (id, _) = create(&rep1, "深圳南山科技有限公司", server.users.rep1.id.0).await;
+    let res: Value = server
+        .http
+        .post(format!("{}/api/sync/push", server.url))
+        .bearer_auth(&rep1.token)
+        .header("Accept-Language", "zh-CN")
+        .json(&json!({"client_id": Uuid::now_v7(), "mutations": [
+            {"seq": 1, "entity": "customer", "id": id, "op": "delete"}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let message = res["results"][0]["message"].as_str().unwrap();
+    assert!(chinese(message), "{message}");
 }

@@ -114,6 +114,11 @@ pub async fn customers(
             )
             .await?;
     }
+    for row in &mut report.rows {
+        if let Some(m) = &row.message {
+            row.message = Some(crate::i18n::tr(m));
+        }
+    }
     Ok(Json(report))
 }
 

@@ -36,7 +36,9 @@ pub async fn push(
     };
     let Some(closed_at) = closed_at else {
         let results = st.store.push(&Viewer::from(&user), &users, &req, st.now_ms()).await?;
-        return Ok(Json(PushResponse { results }));
+        return Ok(Json(PushResponse {
+            results: in_their_language(results),
+        }));
     };
     // A closed account hands in its facts; everything else is answered
     // with the reason and dropped by its device.
@@ -60,7 +62,20 @@ pub async fn push(
         conflicts: Vec::new(),
     }));
     results.sort_by_key(|r| r.seq);
-    Ok(Json(PushResponse { results }))
+    Ok(Json(PushResponse {
+        results: in_their_language(results),
+    }))
+}
+
+/// Stored answers keep the server's English; each is given in the
+/// language of whoever asks.
+fn in_their_language(mut results: Vec<MutationResult>) -> Vec<MutationResult> {
+    for r in &mut results {
+        if let Some(m) = &r.message {
+            r.message = Some(crate::i18n::tr(m));
+        }
+    }
+    results
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
