@@ -47,13 +47,18 @@ const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// bounded few at a time; a request that cannot get a turn soon is
 /// answered "busy" instead of piling up memory.
 async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-    let _turn = tokio::time::timeout(HASHING_WAIT, HASHING.acquire())
+    let turn = tokio::time::timeout(HASHING_WAIT, HASHING.acquire())
         .await
         .map_err(|_| ApiError::Busy)?
         .map_err(|e| ApiError::Internal(e.into()))?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))
+    // Held by the work itself, so a request given up on cannot free its
+    // turn while the hash still runs.
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        work()
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// [`hash_password`] under the hashing bound.
@@ -200,16 +205,18 @@ impl FromRequestParts<AppState> for ClientAddress {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if state.settings.trust_proxy {
-            let forwarded = parts
+            // Only the last entry is the proxy's own view; anything before
+            // it the client could have written.
+            let last = parts
                 .headers
                 .get_all("x-forwarded-for")
                 .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .map(str::trim)
-                .rfind(|v| v.parse::<std::net::IpAddr>().is_ok());
-            if let Some(ip) = forwarded {
-                return Ok(ClientAddress(ip.to_owned()));
+                .next_back()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit(',').next())
+                .and_then(|v| forwarded_ip(v.trim()));
+            if let Some(ip) = last {
+                return Ok(ClientAddress(ip.to_string()));
             }
         }
         let peer = parts
@@ -219,6 +226,14 @@ impl FromRequestParts<AppState> for ClientAddress {
             .unwrap_or_else(|| "unknown".into());
         Ok(ClientAddress(peer))
     }
+}
+
+/// An address as a proxy writes it: `1.2.3.4`, `1.2.3.4:5678`, `::1` or
+/// `[::1]:5678`.
+fn forwarded_ip(text: &str) -> Option<std::net::IpAddr> {
+    text.parse()
+        .ok()
+        .or_else(|| text.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
 }
 
 #[cfg(test)]
@@ -240,6 +255,14 @@ mod tests {
         assert!(allowed_before_password_change("/api/logout"));
         assert!(!allowed_before_password_change("/sync/pull"));
         assert!(!allowed_before_password_change("/api/me/sessions"));
+    }
+
+    #[test]
+    fn forwarded_addresses_are_read_with_or_without_a_port() {
+        assert_eq!(forwarded_ip("10.0.0.7").unwrap().to_string(), "10.0.0.7");
+        assert_eq!(forwarded_ip("10.0.0.7:4431").unwrap().to_string(), "10.0.0.7");
+        assert_eq!(forwarded_ip("[::1]:80").unwrap().to_string(), "::1");
+        assert!(forwarded_ip("evil").is_none());
     }
 
     #[test]

@@ -15,6 +15,11 @@ pub const MAX_COLUMNS: usize = 64;
 pub const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
 /// Parts an XLSX file may hold (a plain workbook has about ten).
 const MAX_ZIP_ENTRIES: usize = 200;
+/// Bytes one cell may hold: a customer's notes fit many times over.
+pub const MAX_CELL_BYTES: usize = 8 * 1024;
+/// Bytes of text a whole sheet may hold once read: shared strings can be
+/// pointed at by many cells, so this is counted per cell.
+const MAX_TEXT_BYTES: usize = 32 * 1024 * 1024;
 
 /// The file's rows as text cells, header first; `Err` says what is wrong
 /// with the file in words a person can act on.
@@ -79,7 +84,7 @@ fn check_inflation(bytes: &[u8]) -> Result<(), String> {
 }
 
 fn read_xlsx(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, String> {
-    use calamine::{Reader, Xlsx};
+    use calamine::{DataType, Reader, Xlsx};
     let mut book: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("this is not a readable XLSX file ({e})"))?;
     let first = book
@@ -92,11 +97,28 @@ fn read_xlsx(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, String> 
         .map_err(|e| format!("the first sheet cannot be read ({e})"))?;
     // Rows by their place in the sheet; only rows with a value get one.
     let mut rows: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
+    let mut text_bytes = 0usize;
     while let Some(cell) = cells
         .next_cell()
         .map_err(|e| format!("the first sheet cannot be read ({e})"))?
     {
-        let text = calamine::Data::from(cell.get_value().clone()).to_string();
+        // Measured before it is copied: one huge shared string named by
+        // every cell must not be copied into each of them.
+        let value = cell.get_value();
+        if value.get_string().is_some_and(|s| s.len() > MAX_CELL_BYTES) {
+            return Err(format!(
+                "a cell holds more than {} KB of text; shorten it",
+                MAX_CELL_BYTES / 1024
+            ));
+        }
+        let text = calamine::Data::from(value.clone()).to_string();
+        text_bytes += text.len();
+        if text_bytes > MAX_TEXT_BYTES {
+            return Err(format!(
+                "the sheet holds more than {} MB of text; split it into smaller files",
+                MAX_TEXT_BYTES / (1024 * 1024)
+            ));
+        }
         if text.trim().is_empty() {
             continue;
         }

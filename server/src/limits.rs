@@ -6,12 +6,35 @@
 
 use crate::error::ApiError;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::BTreeSet;
 use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
 use yingpan_shared::ids::UserId;
 
 pub struct Limits {
     duplicate_checks: DefaultKeyedRateLimiter<UserId>,
     imports: DefaultKeyedRateLimiter<UserId>,
+    /// Accounts whose password is being checked right now: one check at a
+    /// time per account, so a burst of parallel guesses cannot all pass the
+    /// sign-in throttle before the first failure is counted.
+    checking: Mutex<BTreeSet<String>>,
+}
+
+/// A turn at checking one account's password; the next may start when it
+/// is dropped.
+pub struct CheckTurn {
+    limits: Arc<Limits>,
+    key: String,
+}
+
+impl Drop for CheckTurn {
+    fn drop(&mut self) {
+        self.limits
+            .checking
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&self.key);
+    }
 }
 
 /// Duplicate checks per user per minute: typing a name with the app's
@@ -31,6 +54,7 @@ impl Default for Limits {
         Limits {
             duplicate_checks: RateLimiter::keyed(quota(CHECKS_PER_MINUTE, per_minute)),
             imports: RateLimiter::keyed(quota(IMPORTS_PER_HOUR, per_hour)),
+            checking: Mutex::default(),
         }
     }
 }
@@ -49,6 +73,19 @@ impl Limits {
 
     pub fn import(&self, user: UserId) -> Result<(), ApiError> {
         check(&self.imports, user)
+    }
+
+    /// The turn to check `key`'s password, or "try again in a second" while
+    /// another check of it runs.
+    pub fn one_check_at_a_time(limits: &Arc<Limits>, key: &str) -> Result<CheckTurn, ApiError> {
+        let mut busy = limits.checking.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !busy.insert(key.to_owned()) {
+            return Err(ApiError::TooManyAttempts(1000));
+        }
+        Ok(CheckTurn {
+            limits: limits.clone(),
+            key: key.to_owned(),
+        })
     }
 
     /// Forgets users whose allowance is full again.

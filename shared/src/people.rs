@@ -165,12 +165,16 @@ pub fn check_username(username: &str) -> Result<(), String> {
 }
 
 /// Whether `viewer` may look after `target`'s account (reset its password,
-/// edit its details, close or reopen it): admins anyone but themselves
-/// through these screens, managers the reps of their own team.
+/// edit its details, close or reopen it): admins everyone below admin,
+/// managers the reps of their own team. Nobody takes over a peer: another
+/// admin's account is looked after from the server's command line.
 pub fn may_manage(viewer: &Viewer, target: &User) -> Result<(), &'static str> {
     match viewer.role {
-        Role::Admin if target.id != viewer.id => Ok(()),
-        Role::Admin => Err("use your own settings to change your own account"),
+        Role::Admin if target.id == viewer.id => Err("use your own settings to change your own account"),
+        Role::Admin if target.role == Role::Admin => {
+            Err("another admin's account is looked after with `yingpan admin` on the server")
+        }
+        Role::Admin => Ok(()),
         Role::Manager if target.role == Role::Rep && viewer.team_id.is_some() && target.team_id == viewer.team_id => {
             Ok(())
         }
@@ -330,6 +334,7 @@ mod tests {
         let admin = user(Role::Admin, None);
         assert!(may_manage(&Viewer::from(&admin), &user(Role::Manager, south)).is_ok());
         assert!(may_manage(&Viewer::from(&admin), &admin).is_err());
+        assert!(may_manage(&Viewer::from(&admin), &user(Role::Admin, None)).is_err());
     }
 
     #[test]

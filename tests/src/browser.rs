@@ -6,7 +6,6 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 use thirtyfour::cdp::domains::network::NetworkConditions;
-use thirtyfour::components::SelectElement;
 use thirtyfour::extensions::query::ElementPollerWithTimeout;
 use thirtyfour::prelude::*;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -301,10 +300,21 @@ impl Browser {
             .expect("measure the page")
     }
 
-    /// Picks `value` in a select, as a finger would.
+    /// Picks `value` in a select and lets the page know, as a finger's
+    /// pick does. (WebDriver's own option click can leave the native list
+    /// open in headless Chromium, swallowing the next click.)
     pub async fn choose(&self, css: &str, value: &str) {
-        let select = SelectElement::new(&self.wait_for(css).await).await.expect("a select");
-        select.select_by_value(value).await.expect("choose option");
+        self.wait_for(css).await;
+        let script = "const s = document.querySelector(arguments[0]); \
+                      if (![...s.options].some(o => o.value === arguments[1])) return false; \
+                      s.value = arguments[1]; s.dispatchEvent(new Event('change', {bubbles: true})); return true;";
+        let done = self
+            .driver
+            .execute(script, vec![json!(css), json!(value)])
+            .await
+            .and_then(|r| r.convert::<bool>())
+            .expect("choose option");
+        assert!(done, "{css} has no option {value}");
     }
 
     pub async fn quit(self) {

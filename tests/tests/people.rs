@@ -15,6 +15,8 @@ yingpan_tests::on_both_backends!(
     deactivating_needs_the_departure_flow_when_someone_owns_customers,
     everyone_sees_and_ends_their_own_sessions,
     administrative_acts_are_audited_append_only_and_exported,
+    a_moved_manager_starts_their_cache_again,
+    a_reset_retires_an_open_invite_and_admins_leave_each_other_alone,
 );
 
 async fn sign_in(server: &TestServer, username: &str, password: &str) -> (u16, Value) {
@@ -432,4 +434,74 @@ async fn sqlx_update(server: &TestServer) -> Result<(), String> {
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
+}
+
+async fn a_moved_manager_starts_their_cache_again(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    rep1.push_one(
+        json!({"seq": 1, "entity": "customer", "id": Uuid::now_v7(), "op": "create",
+                         "fields": {"name": "青岛海信测试有限公司", "owner_id": server.users.rep1.id}}),
+    )
+    .await;
+    let manager = server.login("manager").await;
+    let (_, before) = manager.get("/api/sync/pull").await;
+    let cursor = before["cursor"].as_i64().unwrap();
+    assert!(cursor > 0);
+    let admin = server.login("admin").await;
+    let south = server.users.outsider.team_id;
+    let (status, body) = admin
+        .put(
+            &format!("/api/people/{}", server.users.manager.id),
+            &json!({"team_id": south}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The manager's own device no longer holds the north team's book: it is
+    // told to start again, and then holds only what the south team sees.
+    let (_, next) = manager.get(&format!("/api/sync/pull?since={cursor}")).await;
+    assert_eq!(next["reset"], true, "{next}");
+    let held = manager.cache().await;
+    assert!(
+        !held.values().any(|d| d["name"] == "青岛海信测试有限公司"),
+        "the north book is gone"
+    );
+    let (_, fresh) = manager.get("/api/sync/pull").await;
+    let (_, settled) = manager
+        .get(&format!("/api/sync/pull?since={}", fresh["cursor"].as_i64().unwrap()))
+        .await;
+    assert_eq!(settled["reset"], false, "a cursor after the move is kept: {settled}");
+}
+
+async fn a_reset_retires_an_open_invite_and_admins_leave_each_other_alone(server: TestServer) {
+    let admin = server.login("admin").await;
+    let (_, created) = create_person(
+        &admin,
+        json!({"username": "invited", "display_name": "受邀", "role": "rep",
+               "team_id": server.users.rep1.team_id, "invite": true}),
+    )
+    .await;
+    let token = created["invite_token"].as_str().unwrap().to_owned();
+    let id = created["person"]["id"].as_str().unwrap();
+    let (status, _) = admin
+        .post(&format!("/api/people/{id}/password-reset"), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let res = server
+        .http
+        .post(format!("{}/api/invites/accept", server.url))
+        .json(&json!({"token": token, "password": "took over the account"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404, "the reset retired the invite");
+    let (_, other) = create_person(
+        &admin,
+        json!({"username": "admin2", "display_name": "第二管理员", "role": "admin"}),
+    )
+    .await;
+    let other = other["person"]["id"].as_str().unwrap();
+    let (status, _) = admin
+        .post(&format!("/api/people/{other}/password-reset"), &json!({}))
+        .await;
+    assert_eq!(status, 403, "one admin does not take over another");
 }

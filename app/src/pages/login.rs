@@ -86,14 +86,17 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// The token of an invite link (`/invite?token=…`), if that is this page.
+/// The token of an invite link (`/invite#token=…`: in the fragment, so it
+/// never reaches a server's or a proxy's logs), if that is this page.
 fn invite_token() -> Option<String> {
     let location = web_sys::window()?.location();
     if location.pathname().ok()? != "/invite" {
         return None;
     }
-    let search = location.search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get("token")
+    let fragment = location.hash().ok()?;
+    web_sys::UrlSearchParams::new_with_str(fragment.trim_start_matches('#'))
+        .ok()?
+        .get("token")
 }
 
 /// The invited person's first password; they are signed in after.

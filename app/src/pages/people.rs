@@ -179,7 +179,7 @@ fn AddPerson(teams: RwSignal<Vec<Team>>, reload: RwSignal<u32>, said: RwSignal<O
                         (Some(pw), _) => format!("{} {} {pw}", who, i18n.t(Msg::OneTimePassword)),
                         (_, Some(token)) => {
                             let origin = window().location().origin().unwrap_or_default();
-                            format!("{} {} {origin}/invite?token={token}", who, i18n.t(Msg::InviteLink))
+                            format!("{} {} {origin}/invite#token={token}", who, i18n.t(Msg::InviteLink))
                         }
                         _ => who,
                     };

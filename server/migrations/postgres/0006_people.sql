@@ -6,6 +6,9 @@ ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('rep', 'manage
 ALTER TABLE users ADD COLUMN phone TEXT;
 ALTER TABLE users ADD COLUMN email TEXT;
 ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE;
+-- A device of this user whose cursor is below this position starts its
+-- cache again (their team or role changed what they see).
+ALTER TABLE users ADD COLUMN resync_from BIGINT NOT NULL DEFAULT 0;
 
 -- A session's public id (never its token) names it in "end this session".
 ALTER TABLE sessions ADD COLUMN id TEXT;

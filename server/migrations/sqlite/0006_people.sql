@@ -18,7 +18,10 @@ CREATE TABLE users_new (
     departed_at          BIGINT,
     phone                TEXT,
     email                TEXT,
-    must_change_password BOOLEAN NOT NULL DEFAULT FALSE
+    must_change_password BOOLEAN NOT NULL DEFAULT FALSE,
+    -- A device of this user whose cursor is below this position starts
+    -- its cache again (their team or role changed what they see).
+    resync_from          BIGINT NOT NULL DEFAULT 0
 );
 INSERT INTO users_new (id, username, display_name, role, team_id, active, password_hash, departed_at)
     SELECT id, username, display_name, role, team_id, active, password_hash, departed_at FROM users;

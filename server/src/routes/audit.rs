@@ -13,6 +13,16 @@ use yingpan_shared::api::ErrorBody;
 use yingpan_shared::audit::{Entry, Filter};
 use yingpan_shared::user::Role;
 
+/// A cell Excel will not run as a formula: a name such as `=HYPERLINK(…)`
+/// is written with a leading apostrophe.
+fn inert(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
 const PAGE: u32 = 200;
 /// Most rows one export holds; a narrower filter gives the rest.
 const MAX_EXPORT: u32 = 100_000;
@@ -56,7 +66,7 @@ pub async fn export(
         .map_err(csv_error)?;
     for e in rows {
         let at = chrono::DateTime::from_timestamp_millis(e.at).unwrap_or_default();
-        out.write_record([
+        let cells = [
             at.format("%Y-%m-%d %H:%M:%S").to_string(),
             name(e.actor),
             e.actor.map(|a| a.to_string()).unwrap_or_default(),
@@ -64,8 +74,8 @@ pub async fn export(
             e.action.as_str().to_owned(),
             e.target.unwrap_or_default(),
             e.detail.to_string(),
-        ])
-        .map_err(csv_error)?;
+        ];
+        out.write_record(cells.map(|c| inert(&c))).map_err(csv_error)?;
     }
     let bytes = out
         .into_inner()

@@ -29,6 +29,33 @@ fn throttle_keys(username: &str, address: &str) -> [(String, Throttled); 2] {
     ]
 }
 
+/// Checks `password` against `stored` for the account and address behind
+/// `keys`, under the throttle: a try that must wait is answered before any
+/// password work, and a wrong one is counted against both keys.
+async fn throttled_verify(
+    st: &AppState,
+    keys: &[(String, Throttled)],
+    password: &str,
+    stored: Option<String>,
+) -> Result<bool, ApiError> {
+    let _turn = crate::limits::Limits::one_check_at_a_time(&st.limits, &keys[0].0)?;
+    let now = st.now_ms();
+    for (key, kind) in keys {
+        let (failures, last) = st.store.login_failures(key, now).await?;
+        let until = last + wait_after(*kind, failures);
+        if until > now {
+            return Err(ApiError::TooManyAttempts(until - now));
+        }
+    }
+    let ok = auth::verify(password, stored).await?;
+    if !ok {
+        for (key, _) in keys {
+            st.store.note_login_failure(key, now).await?;
+        }
+    }
+    Ok(ok)
+}
+
 #[utoipa::path(post, path = "/login", tag = "auth", request_body = LoginRequest, responses((status = 200, body = LoginResponse), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn login(
     State(st): State<AppState>,
@@ -42,27 +69,14 @@ pub async fn login(
     }
     let now = st.now_ms();
     let keys = throttle_keys(username, &address);
-    // A throttled try is answered before any password work is done.
-    for (key, kind) in &keys {
-        let (failures, last) = st.store.login_failures(key, now).await?;
-        let until = last + wait_after(*kind, failures);
-        if until > now {
-            return Err(ApiError::TooManyAttempts(until - now));
-        }
-    }
     let found = st.store.credentials(username).await?;
     let stored = found.as_ref().map(|(_, hash)| hash.clone());
-    let ok = auth::verify(&req.password, stored).await?;
+    let ok = throttled_verify(&st, &keys, &req.password, stored).await?;
     // A wrong password gets the same answer whether the account exists, is
     // active or was closed.
     let user = match found {
         Some((user, _)) if ok => user,
-        _ => {
-            for (key, _) in &keys {
-                st.store.note_login_failure(key, now).await?;
-            }
-            return Err(ApiError::BadCredentials);
-        }
+        _ => return Err(ApiError::BadCredentials),
     };
     if !user.active {
         return Err(ApiError::Forbidden(
@@ -106,10 +120,19 @@ pub async fn change_password(
     State(st): State<AppState>,
     auth: AuthUser,
     audit: Audit,
+    ClientAddress(address): ClientAddress,
     ApiJson(req): ApiJson<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
+    if req.current.len() > 1024 || req.new.len() > 1024 {
+        return Err(ApiError::Validation(
+            "a password may have at most 128 characters".into(),
+        ));
+    }
     let stored = st.store.password_hash(auth.user.id).await?;
-    if !auth::verify(&req.current, stored).await? {
+    // Guessing the current password from a stolen phone is throttled like
+    // guessing it at the sign-in.
+    let keys = throttle_keys(&auth.user.username, &address);
+    if !throttled_verify(&st, &keys, &req.current, stored).await? {
         return Err(ApiError::Validation("the current password is not right".into()));
     }
     check_password(&req.new, &auth.user.username).map_err(ApiError::Validation)?;
@@ -217,15 +240,10 @@ pub async fn accept_invite(
     // The password's length is checked before the invite is used up, so a
     // short one does not cost the link.
     check_password(&req.password, "").map_err(ApiError::Validation)?;
-    let pending = st.store.people().await?;
     let Some(user_id) = st.store.take_invite(&auth::token_hash(&req.token), now).await? else {
         return Err(expired());
     };
-    let Some(person) = pending
-        .into_iter()
-        .find(|p| p.user.id == user_id)
-        .filter(|p| p.user.active)
-    else {
+    let Some(person) = st.store.person(user_id).await?.filter(|p| p.user.active) else {
         return Err(expired());
     };
     check_password(&req.password, &person.user.username).map_err(ApiError::Validation)?;

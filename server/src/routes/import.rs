@@ -34,8 +34,13 @@ const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 /// Reads the uploaded file off the async workers, one of a bounded few at
 /// a time, and gives up on one that takes too long.
 async fn parse(body: Bytes) -> Result<Vec<Vec<String>>, ApiError> {
-    let _turn = PARSING.acquire().await.map_err(|e| ApiError::Internal(e.into()))?;
-    let reading = tokio::task::spawn_blocking(move || read_table(&body, MAX_ROWS));
+    let turn = PARSING.acquire().await.map_err(|e| ApiError::Internal(e.into()))?;
+    // The turn goes with the work: a parse that outlives the time limit
+    // still holds it, so parses never pile up past the bound.
+    let reading = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        read_table(&body, MAX_ROWS)
+    });
     match tokio::time::timeout(PARSE_TIMEOUT, reading).await {
         Ok(Ok(table)) => table.map_err(ApiError::Validation),
         Ok(Err(e)) => Err(ApiError::Internal(e.into())),

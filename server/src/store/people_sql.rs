@@ -184,6 +184,13 @@ macro_rules! people_sql {
                         })
                         .collect();
                     moved = republish_book(&mut tx, id, &losers).await?;
+                    // What they see themselves changed too: their devices
+                    // start their caches again from the current head.
+                    sqlx::query("UPDATE users SET resync_from = (SELECT last_seq FROM sync_state WHERE id = 1) + 1 WHERE id = $1")
+                        .bind(id.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                    reserve_seqs(&mut tx, 1).await?;
                 }
                 tx.commit().await?;
                 Ok(moved)
@@ -203,6 +210,8 @@ macro_rules! people_sql {
                     .bind(id.to_string())
                     .execute(&mut *tx)
                     .await?;
+                // A new password retires any invite still out for the account.
+                sqlx::query("DELETE FROM invites WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
                 let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
                     .bind(id.to_string())
                     .bind(keep_session.unwrap_or(""))
@@ -232,15 +241,13 @@ macro_rules! people_sql {
             }
 
             async fn take_invite(&self, token_hash: &str, now: i64) -> super::StoreResult<Option<UserId>> {
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                let row = sqlx::query("SELECT user_id, expires_at FROM invites WHERE token_hash = $1")
+                // Used once: taken (whether or not still fresh) by the one
+                // statement that deletes it, so two at once cannot both win.
+                let row = sqlx::query("DELETE FROM invites WHERE token_hash = $1 RETURNING user_id, expires_at")
                     .bind(token_hash)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&self.pool)
                     .await?;
                 let Some(row) = row else { return Ok(None) };
-                // Used once: taken whether or not it is still fresh.
-                sqlx::query("DELETE FROM invites WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
-                tx.commit().await?;
                 if row.try_get::<i64, _>("expires_at")? <= now {
                     return Ok(None);
                 }

@@ -497,10 +497,12 @@ macro_rules! sql_store {
                         if !matches!(m.op, Op::Update { .. }) {
                             // A delete (or a claim) meant for the merged-away
                             // customer must never reach the survivor.
+                            // Named only to someone who may see it.
                             let name = load_record(&mut tx, EntityKind::Customer, survivor)
                                 .await?
+                                .filter(|(r, _)| can_see(viewer, r.owner_id, r.owner_id.and_then(team_lookup)))
                                 .and_then(|(r, _)| r.data.get("name").and_then(|n| n.as_str()).map(str::to_owned))
-                                .unwrap_or_default();
+                                .unwrap_or_else(|| "another customer".to_owned());
                             let result = MutationResult {
                                 seq: m.seq,
                                 status: MutationStatus::Rejected,
@@ -669,7 +671,16 @@ macro_rules! sql_store {
                     .fetch_one(&mut *conn)
                     .await?
                     .try_get("last_seq")?;
-                if since > head {
+                let resync_from: i64 = sqlx::query("SELECT resync_from FROM users WHERE id = $1")
+                    .bind(viewer.to_string())
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .map(|r| r.try_get("resync_from"))
+                    .transpose()?
+                    .unwrap_or(0);
+                // A cursor from another database, or from before the viewer's
+                // own team or role changed: start the cache again.
+                if since > head || (since > 0 && since < resync_from) {
                     return Ok(PullResponse { changes: Vec::new(), cursor: 0, has_more: false, reset: true, total: None });
                 }
                 let fetch = i64::from(limit) + 1;
