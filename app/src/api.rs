@@ -238,3 +238,8 @@ pub async fn audit(token: &str, action: Option<Action>) -> ApiResult<Vec<AuditEn
 pub async fn audit_csv(token: &str) -> ApiResult<Vec<u8>> {
     get_bytes(token, "/audit.csv").await
 }
+
+/// Brings an archived customer back (managers and admins).
+pub async fn restore_customer(token: &str, id: uuid::Uuid) -> ApiResult<()> {
+    post_unit(token, &format!("/customers/{id}/restore"), &serde_json::json!({})).await
+}

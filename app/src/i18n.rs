@@ -324,6 +324,11 @@ messages! {
     Detail => "内容", "Detail";
     AcceptInvite => "接受邀请，设置密码", "Accept the invite: choose your password";
     Welcome => "欢迎使用营盘", "Welcome to Yingpan";
+    ArchiveCustomer => "归档客户", "Archive customer";
+    ArchiveConfirm => "归档后，该客户从所有人的列表中移除；经理或管理员可在团队管理中恢复。", "Archiving removes this customer from everyone's list; a manager or admin can bring it back from the team console.";
+    ArchivedCustomers => "已归档的客户", "Archived customers";
+    NoArchived => "没有已归档的客户", "No archived customers";
+    Restore => "恢复", "Restore";
 }
 
 /// The current language, shared through context.

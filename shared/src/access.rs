@@ -57,6 +57,19 @@ pub fn read_only(viewer: &Viewer) -> Option<&'static str> {
         .then_some("finance reads customers but does not change them; ask their owner or manager")
 }
 
+/// Why `role` may not archive customers (or bring archived ones back), if
+/// so. The company owns its customers: a rep releases one to the pool;
+/// managers (within their team) and admins archive, reversibly.
+pub fn may_archive(role: Role) -> Result<(), &'static str> {
+    match role {
+        Role::Manager | Role::Admin => Ok(()),
+        Role::Rep => Err(
+            "a customer belongs to the company and cannot be deleted; release it to the pool, or ask your manager to archive it",
+        ),
+        Role::Finance => Err("finance reads customers but does not change them; ask their owner or manager"),
+    }
+}
+
 /// The team of user `id`, from a list of all users.
 pub fn team_of(users: &[User], id: UserId) -> Option<TeamId> {
     users.iter().find(|u| u.id == id).and_then(|u| u.team_id)

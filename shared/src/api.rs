@@ -167,3 +167,18 @@ pub struct MergeRequest {
     #[serde(default)]
     pub keep: std::collections::BTreeMap<String, crate::dedup::Keep>,
 }
+
+/// `GET /api/customers/archived`: a customer a manager or admin archived,
+/// which they may bring back with `POST /api/customers/{id}/restore`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArchivedCustomer {
+    pub id: Uuid,
+    pub name: String,
+    /// `None`: it was in the pool.
+    pub owner: Option<UserId>,
+    /// When it was archived.
+    pub at: DateTime<Utc>,
+    /// Who archived it.
+    pub by: Option<UserId>,
+}

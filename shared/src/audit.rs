@@ -28,10 +28,11 @@ pub enum Action {
     MergeUndone,
     Import,
     Archive,
+    Restore,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::UserCreated,
         Action::UserChanged,
         Action::PasswordReset,
@@ -50,6 +51,7 @@ impl Action {
         Action::MergeUndone,
         Action::Import,
         Action::Archive,
+        Action::Restore,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +74,7 @@ impl Action {
             Action::MergeUndone => "merge_undone",
             Action::Import => "import",
             Action::Archive => "archive",
+            Action::Restore => "restore",
         }
     }
 

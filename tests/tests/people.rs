@@ -17,6 +17,7 @@ yingpan_tests::on_both_backends!(
     administrative_acts_are_audited_append_only_and_exported,
     a_moved_manager_starts_their_cache_again,
     a_reset_retires_an_open_invite_and_admins_leave_each_other_alone,
+    the_hourly_purge_drops_expired_sessions_only,
 );
 
 async fn sign_in(server: &TestServer, username: &str, password: &str) -> (u16, Value) {
@@ -504,4 +505,28 @@ async fn a_reset_retires_an_open_invite_and_admins_leave_each_other_alone(server
         .post(&format!("/api/people/{other}/password-reset"), &json!({}))
         .await;
     assert_eq!(status, 403, "one admin does not take over another");
+}
+
+async fn the_hourly_purge_drops_expired_sessions_only(server: TestServer) {
+    let rep1 = server.login("rep1").await;
+    let id = server.users.rep1.id;
+    assert_eq!(server.store.sessions_of(id).await.unwrap().len(), 1);
+    assert_eq!(
+        yingpan_server::jobs::purge_once(&server.state).await.unwrap(),
+        0,
+        "nothing expired yet"
+    );
+    server.advance_days(server.state.settings.session_days - 1);
+    let fresh = server.login("rep1").await;
+    server.advance_days(2);
+    assert_eq!(rep1.get("/api/me").await.0, 401, "the first session has expired");
+    assert_eq!(
+        server.store.sessions_of(id).await.unwrap().len(),
+        2,
+        "but is still stored"
+    );
+    assert!(yingpan_server::jobs::purge_once(&server.state).await.unwrap() >= 1);
+    let left = server.store.sessions_of(id).await.unwrap();
+    assert_eq!(left.len(), 1, "only the fresh session is kept");
+    assert_eq!(fresh.get("/api/me").await.0, 200);
 }

@@ -140,9 +140,16 @@ async fn a_company_starts_from_an_empty_database_and_a_team_move_follows_on_ever
             tokio::task::yield_now().await;
         }
     };
-    tokio::time::timeout(std::time::Duration::from_secs(10), moved)
+    if tokio::time::timeout(std::time::Duration::from_secs(10), moved)
         .await
-        .expect("the move was saved");
+        .is_err()
+    {
+        panic!(
+            "the move was not saved; the page says {:?}, the row shows {:?}",
+            admin.texts("#people-said").await,
+            admin.texts(&format!("{row} strong")).await
+        );
+    }
 
     north_phone.click("#sync-badge").await;
     north_phone

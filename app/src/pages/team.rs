@@ -8,7 +8,7 @@ use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use yingpan_shared::api::{DepartureRequest, HandoverPlan, OwnershipEntry, TeamOverview};
+use yingpan_shared::api::{ArchivedCustomer, DepartureRequest, HandoverPlan, OwnershipEntry, TeamOverview};
 use yingpan_shared::ids::UserId;
 use yingpan_shared::pool::Handover;
 use yingpan_shared::user::{Role, User};
@@ -50,6 +50,7 @@ pub fn TeamPage() -> impl IntoView {
                     }.into_any(),
                 })}
             </Transition>
+            <ArchivedList reload=reload />
             <HistoryList reload=reload />
         </section>
     }
@@ -248,6 +249,65 @@ fn DepartureForm(overview: TeamOverview, reload: RwSignal<u32>, plan: RwSignal<O
 }
 
 /// The newest ownership changes, searchable by customer name.
+/// Customers archived in the team (everywhere, for an admin), each with a
+/// button that brings it back to its owner's list.
+#[component]
+fn ArchivedList(reload: RwSignal<u32>) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let token = StoredValue::new(token());
+    let error = RwSignal::new(None::<String>);
+    let archived = LocalResource::new(move || {
+        reload.track();
+        let token = token.get_value();
+        async move {
+            let list = api::get::<Vec<ArchivedCustomer>>(&token, "/customers/archived")
+                .await
+                .unwrap_or_default();
+            (list, app.db.get_value().users().await.unwrap_or_default())
+        }
+    });
+    let restore = move |id: uuid::Uuid| {
+        error.set(None);
+        spawn_local(async move {
+            match api::restore_customer(&token.get_value(), id).await {
+                Ok(()) => {
+                    reload.update(|n| *n += 1);
+                    app.request_sync();
+                }
+                Err(e) => error.set(Some(e.message().unwrap_or("error").to_owned())),
+            }
+        });
+    };
+    view! {
+        <h3>{move || i18n.t(Msg::ArchivedCustomers)}</h3>
+        <Show when=move || error.with(Option::is_some)>
+            <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+        </Show>
+        <Transition>
+            {move || archived.get().map(|(list, users)| if list.is_empty() {
+                view! { <p class="empty" id="no-archived">{move || i18n.t(Msg::NoArchived)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="cards" id="archived-list">
+                        {list.into_iter().map(|c| {
+                            let owner = c.owner.map(|o| user_name(&users, &o.to_string())).unwrap_or_else(|| i18n.t(Msg::ThePool).to_owned());
+                            let id = c.id;
+                            view! {
+                                <li class="card row archived-row" data-id=id.to_string()>
+                                    <span class="name">{c.name}</span>
+                                    <span class="meta">{owner}" · "{local_date(&c.at.to_rfc3339())}</span>
+                                    <button class="restore secondary" on:click=move |_| restore(id)>{move || i18n.t(Msg::Restore)}</button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            })}
+        </Transition>
+    }
+}
+
 #[component]
 fn HistoryList(reload: RwSignal<u32>) -> impl IntoView {
     let i18n = use_i18n();

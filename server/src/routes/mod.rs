@@ -93,6 +93,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sync::pull))
         .routes(routes!(records::get_record))
         .routes(routes!(customers::reassign))
+        .routes(routes!(customers::archived))
+        .routes(routes!(customers::restore))
         .routes(routes!(duplicates::merge))
         .routes(routes!(duplicates::undo_merge))
         .routes(routes!(duplicates::check))

@@ -1,6 +1,7 @@
 //! Sync push and pull. The rules live in `yingpan_shared::sync`; this only
 //! checks the request's shape and does the IO.
 
+use crate::audit::Audit;
 use crate::auth::{AuthUser, Pusher};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery};
@@ -8,17 +9,20 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use yingpan_shared::access::{after_closing, scope, Viewer};
+use yingpan_shared::access::{after_closing, may_archive, scope, Viewer};
 #[allow(unused_imports)]
 use yingpan_shared::api::ErrorBody;
+use yingpan_shared::audit::Action;
+use yingpan_shared::entity::EntityKind;
 use yingpan_shared::sync::{
-    Cursor, MutationResult, MutationStatus, PullResponse, PushRequest, PushResponse, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
+    Cursor, MutationResult, MutationStatus, Op, PullResponse, PushRequest, PushResponse, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
 };
 
 #[utoipa::path(post, path = "/sync/push", tag = "sync", request_body = PushRequest, responses((status = 200, body = PushResponse), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn push(
     State(st): State<AppState>,
     pusher: Pusher,
+    audit: Audit,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
     if req.mutations.len() > MAX_PUSH_BATCH {
@@ -35,7 +39,24 @@ pub async fn push(
         Pusher::Closed { user, closed_at } => (user, Some(closed_at)),
     };
     let Some(closed_at) = closed_at else {
+        let archiving = customers_to_archive(&st, &user, &req).await?;
         let results = st.store.push(&Viewer::from(&user), &users, &req, st.now_ms()).await?;
+        let applied = |m: &&yingpan_shared::sync::Mutation| {
+            results
+                .iter()
+                .any(|r| r.seq == m.seq && r.status == MutationStatus::Applied)
+        };
+        for m in req
+            .mutations
+            .iter()
+            .filter(|m| archiving.contains(&m.id))
+            .filter(applied)
+        {
+            let target = Some(m.id.to_string());
+            audit
+                .record(&st, Some(user.id), Action::Archive, target, serde_json::json!({}))
+                .await?;
+        }
         return Ok(Json(PushResponse {
             results: in_their_language(results),
         }));
@@ -65,6 +86,28 @@ pub async fn push(
     Ok(Json(PushResponse {
         results: in_their_language(results),
     }))
+}
+
+/// The customers this push would archive that are not archived yet, so
+/// that each archive is logged once (a replayed push changes nothing).
+async fn customers_to_archive(
+    st: &AppState,
+    user: &yingpan_shared::user::User,
+    req: &PushRequest,
+) -> Result<Vec<uuid::Uuid>, ApiError> {
+    let mut archiving = Vec::new();
+    if may_archive(user.role).is_err() {
+        return Ok(archiving);
+    }
+    for m in &req.mutations {
+        if m.entity == EntityKind::Customer && matches!(m.op, Op::Delete) {
+            let current = st.store.record(EntityKind::Customer, m.id).await?;
+            if current.is_some_and(|r| !r.deleted) {
+                archiving.push(m.id);
+            }
+        }
+    }
+    Ok(archiving)
 }
 
 /// Stored answers keep the server's English; each is given in the

@@ -28,7 +28,7 @@ pub use sqlite::SqliteStore;
 use async_trait::async_trait;
 use std::sync::Arc;
 use yingpan_shared::access::{OwnerScope, Viewer};
-use yingpan_shared::api::{HandoverPlan, MemberStats, OwnershipEntry, PoolWeek};
+use yingpan_shared::api::{ArchivedCustomer, HandoverPlan, MemberStats, OwnershipEntry, PoolWeek};
 use yingpan_shared::audit;
 use yingpan_shared::dedup::{CustomerKeys, DuplicatePolicy, Keep};
 use yingpan_shared::entity::EntityKind;
@@ -210,6 +210,16 @@ pub trait Store: People + Send + Sync + 'static {
         id: uuid::Uuid,
         now: i64,
     ) -> StoreResult<Result<u64, Refusal>>;
+    /// The archived customers (deleted, not merged away), newest first.
+    async fn archived_customers(&self, limit: u32) -> StoreResult<Vec<ArchivedCustomer>>;
+    /// Brings archived customer `id` back, as it was, to whoever owned it.
+    async fn restore_customer(
+        &self,
+        viewer: &Viewer,
+        users: &[User],
+        id: uuid::Uuid,
+        now: i64,
+    ) -> StoreResult<Result<(), Refusal>>;
     /// Merges customer `merged` into `survivor` in one transaction; returns
     /// how many child records moved.
     async fn merge_customers(

@@ -91,6 +91,7 @@ macro_rules! sql_store {
             decide, needs_history, parent_of, Change, Cursor, Decision, Mutation, MutationResult, MutationStatus,
             PullResponse, PushRequest, StoredRecord,
         };
+        use yingpan_shared::api::ArchivedCustomer;
         use yingpan_shared::user::User;
 
         type Conn = <$db as sqlx::Database>::Connection;
@@ -923,6 +924,78 @@ macro_rules! sql_store {
                     tx.commit().await?;
                 }
                 Ok(outcome)
+            }
+
+            async fn archived_customers(&self, limit: u32) -> super::StoreResult<Vec<ArchivedCustomer>> {
+                let mut conn = self.pool.acquire().await?;
+                let rows = sqlx::query(
+                    "SELECT id, owner_id, data, updated_at, updated_by FROM records \
+                     WHERE entity = 'customer' AND deleted = TRUE ORDER BY updated_at DESC LIMIT $1",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(&mut *conn)
+                .await?;
+                let mut archived = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let data: FieldMap = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
+                    if data.contains_key("merged_into") {
+                        continue;
+                    }
+                    let owner: Option<String> = row.try_get("owner_id")?;
+                    archived.push(ArchivedCustomer {
+                        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+                        name: data.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
+                        owner: owner.and_then(|o| o.parse().ok()).map(UserId),
+                        at: chrono::DateTime::from_timestamp_millis(row.try_get("updated_at")?).unwrap_or_default(),
+                        by: row.try_get::<String, _>("updated_by")?.parse().ok().map(UserId),
+                    });
+                }
+                Ok(archived)
+            }
+
+            async fn restore_customer(
+                &self,
+                viewer: &Viewer,
+                users: &[User],
+                id: uuid::Uuid,
+                now: i64,
+            ) -> super::StoreResult<Result<(), Refusal>> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                lock_writes(&mut tx).await?;
+                let Some((gone, _)) = load_record(&mut tx, EntityKind::Customer, id).await? else {
+                    return Ok(Err(Refusal::NotFound));
+                };
+                let team = gone.owner_id.and_then(|o| team_of(users, o));
+                if !can_see(viewer, gone.owner_id, team) {
+                    return Ok(Err(Refusal::NotFound));
+                }
+                if let Err(why) = yingpan_shared::access::may_archive(viewer.role) {
+                    return Ok(Err(Refusal::Forbidden(why.into())));
+                }
+                if !can_change(viewer, gone.owner_id, team) {
+                    return Ok(Err(Refusal::Forbidden(
+                        "this customer belongs outside your team; ask an admin to bring it back".into(),
+                    )));
+                }
+                if !gone.deleted {
+                    return Ok(Err(Refusal::Invalid("this customer is not archived".into())));
+                }
+                if let Some(into) = gone.data.get("merged_into").and_then(|v| v.as_str()) {
+                    return Ok(Err(Refusal::Invalid(format!(
+                        "this customer was merged into {into}; undo the merge to bring it back"
+                    ))));
+                }
+                // Its owner may have left meanwhile: then it comes back to the pool.
+                let owner = gone
+                    .owner_id
+                    .filter(|o| users.iter().any(|u| u.id == *o && u.active));
+                let author = viewer.id.to_string();
+                write_record(&mut tx, EntityKind::Customer, id, owner, None, &gone.data, false, now, &author).await?;
+                if owner.is_none() {
+                    refresh_pool_entry(&mut tx, id, now, &author).await?;
+                }
+                tx.commit().await?;
+                Ok(Ok(()))
             }
 
             async fn duplicate_policy(&self) -> super::StoreResult<DuplicatePolicy> {

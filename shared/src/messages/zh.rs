@@ -153,6 +153,15 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "this merge involves a customer outside your team; ask an admin to undo it",
         "此次合并涉及您团队以外的客户，请联系管理员撤销",
     ),
+    (
+        "this customer belongs outside your team; ask an admin to bring it back",
+        "该客户不属于您的团队，请联系管理员恢复",
+    ),
+    ("this customer is not archived", "该客户未被归档"),
+    (
+        "this customer was merged into {}; undo the merge to bring it back",
+        "该客户已合并到{}；如需恢复，请撤销合并",
+    ),
     ("only customers can be claimed or released", "只有客户可以领取或退回公海"),
     ("this customer no longer exists", "该客户已不存在"),
     ("this customer is already in the pool", "该客户已在公海中"),

@@ -3,7 +3,7 @@
 //! writes what it says, all in one transaction.
 
 use super::wire::{Mutation, MutationStatus, Op};
-use crate::access::{can_change, read_only, Viewer};
+use crate::access::{can_change, may_archive, read_only, Viewer};
 use crate::entity::{EntityKind, FieldMap};
 use crate::ids::{TeamId, UserId};
 use crate::merge::{merge_update, FieldConflict};
@@ -181,9 +181,9 @@ pub fn decide(
         }
         (Op::Claim | Op::Release { .. }, Some(_)) => reject("claims and releases go through the pool rules"),
         (Op::Delete, Some(rec)) if rec.deleted => Decision::Unchanged,
-        (Op::Delete, Some(_)) if m.entity == EntityKind::Customer && viewer.role == Role::Rep => reject(
-            "a customer belongs to the company and cannot be deleted; release it to the pool, or ask your manager to archive it",
-        ),
+        (Op::Delete, Some(_)) if m.entity == EntityKind::Customer && may_archive(viewer.role).is_err() => {
+            reject(may_archive(viewer.role).err().unwrap_or_default())
+        }
         (Op::Update { fields, .. }, Some(rec)) if rec.deleted => Decision::EditOfDeleted {
             conflicts: fields
                 .iter()

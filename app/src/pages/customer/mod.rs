@@ -98,6 +98,7 @@ pub fn CustomerPage() -> impl IntoView {
                     {move || loaded.get().and_then(|(c, _, _)| c).map(|c| view! { <LockToggle customer=c /> })}
                 </Transition>
                 <Reassign customer_id=id() />
+                <ArchiveCustomer customer_id=id() />
             </Show>
         </section>
     }
@@ -361,7 +362,7 @@ fn Reassign(customer_id: String) -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let me = app.session.get_untracked().map(|s| s.user);
-    let Some(me) = me.filter(|u| u.role != Role::Rep) else {
+    let Some(me) = me.filter(|u| !matches!(u.role, Role::Rep | Role::Finance)) else {
         return ().into_any();
     };
     let choice = RwSignal::new(String::new());
@@ -411,6 +412,60 @@ fn Reassign(customer_id: String) -> impl IntoView {
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
         </form>
+    }
+    .into_any()
+}
+
+/// Archives the customer (managers and admins): it leaves everyone's list
+/// and can be brought back from the team console. Works offline: the
+/// archive is queued like any change.
+#[component]
+fn ArchiveCustomer(customer_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let role = app.session.with_untracked(|s| s.as_ref().map(|s| s.user.role));
+    if !role.is_some_and(|r| yingpan_shared::access::may_archive(r).is_ok()) {
+        return ().into_any();
+    }
+    let open = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let customer_id = StoredValue::new(customer_id);
+    let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
+    let archive = move |_| {
+        spawn_local(async move {
+            let id = customer_id.get_value();
+            match app
+                .db
+                .get_value()
+                .record_change(EntityKind::Customer, &id, Op::Delete, None)
+                .await
+            {
+                Ok(_) => {
+                    app.changed();
+                    navigate.with_value(|go| go("/customers", Default::default()));
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <Show
+            when=move || open.get()
+            fallback=move || view! {
+                <button id="archive" class="secondary danger" on:click=move |_| open.set(true)>{move || i18n.t(Msg::ArchiveCustomer)}</button>
+            }
+        >
+            <div class="release">
+                <p>{move || i18n.t(Msg::ArchiveConfirm)}</p>
+                <Show when=move || error.with(Option::is_some)>
+                    <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
+                </Show>
+                <div class="actions">
+                    <button id="confirm-archive" class="primary danger" on:click=archive>{move || i18n.t(Msg::ArchiveCustomer)}</button>
+                    <button type="button" class="secondary" on:click=move |_| open.set(false)>{move || i18n.t(Msg::Cancel)}</button>
+                </div>
+            </div>
+        </Show>
     }
     .into_any()
 }
