@@ -128,6 +128,20 @@ async fn a_company_starts_from_an_empty_database_and_a_team_move_follows_on_ever
     // The admin moves rep-a to the south team.
     admin.open("/people").await;
     let row = "#people-list li[data-username='rep-a']";
+    admin.wait_for(row).await;
+    // The page fits a phone: nothing widens it past the screen (a wider
+    // page is shown zoomed out, and taps land beside their buttons).
+    let widths = admin
+        .driver
+        .execute("return [window.innerWidth, screen.width];", vec![])
+        .await
+        .unwrap()
+        .json()
+        .clone();
+    assert!(
+        widths[0].as_f64() <= widths[1].as_f64(),
+        "the people page is wider than the phone: {widths}"
+    );
     admin.choose(&format!("{row} .person-team"), &south).await;
     admin.click(&format!("{row} .save-person")).await;
     let moved = async {
