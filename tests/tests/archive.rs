@@ -108,6 +108,13 @@ async fn an_archived_customer_comes_back_with_nothing_lost(server: TestServer) {
 async fn only_who_may_archive_a_customer_may_bring_it_back(server: TestServer) {
     let rep2 = server.login("rep2").await;
     let id = create(&rep2, "无锡太湖精工有限公司", server.users.rep2.id.0).await;
+    let note = Uuid::now_v7();
+    let r = rep2
+        .push_one(json!({"seq": 2, "entity": "activity", "id": note, "op": "create",
+                         "fields": {"customer_id": id, "kind": "visit", "content": "报价单已发",
+                                    "at": "2026-11-21T02:00:00Z"}}))
+        .await;
+    assert_eq!(r["status"], "applied", "{r}");
     let manager = server.login("manager").await;
     let r = manager
         .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "delete"}))
@@ -165,4 +172,17 @@ async fn only_who_may_archive_a_customer_may_bring_it_back(server: TestServer) {
         .cloned()
         .expect("the manager sees the pool");
     assert!(back["owner_id"].is_null(), "in the pool: {back}");
+    // Its records came back to the pool with it, and the handover is in
+    // the ownership history.
+    let visit = server
+        .store
+        .record(yingpan_shared::entity::EntityKind::Activity, note)
+        .await
+        .unwrap()
+        .expect("the visit is kept");
+    assert!(!visit.deleted);
+    assert_eq!(visit.owner_id, None, "the visit went to the pool with its customer");
+    let (status, history) = admin.get(&format!("/api/ownership?customer={id}")).await;
+    assert_eq!(status, 200, "{history}");
+    assert!(history.to_string().contains("departure"), "{history}");
 }

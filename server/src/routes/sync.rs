@@ -49,7 +49,7 @@ pub async fn push(
         for m in req
             .mutations
             .iter()
-            .filter(|m| archiving.contains(&m.id))
+            .filter(|m| matches!(m.op, Op::Delete) && archiving.contains(&m.id))
             .filter(applied)
         {
             let target = Some(m.id.to_string());

@@ -985,13 +985,30 @@ macro_rules! sql_store {
                         "this customer was merged into {into}; undo the merge to bring it back"
                     ))));
                 }
-                // Its owner may have left meanwhile: then it comes back to the pool.
-                let owner = gone
-                    .owner_id
-                    .filter(|o| users.iter().any(|u| u.id == *o && u.active));
                 let author = viewer.id.to_string();
-                write_record(&mut tx, EntityKind::Customer, id, owner, None, &gone.data, false, now, &author).await?;
-                if owner.is_none() {
+                write_record(&mut tx, EntityKind::Customer, id, gone.owner_id, None, &gone.data, false, now, &author).await?;
+                // Its owner may have left meanwhile (read under the lock, so a
+                // departure cannot slip in between): then it comes back to the
+                // pool with its records, handed over as the rest of their book was.
+                let departed = match gone.owner_id {
+                    Some(owner) => !sqlx::query("SELECT active FROM users WHERE id = $1")
+                        .bind(owner.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .map(|r| r.try_get::<bool, _>("active"))
+                        .transpose()?
+                        .unwrap_or(false),
+                    None => false,
+                };
+                if departed {
+                    let back = Move {
+                        customer: id,
+                        from: gone.owner_id,
+                        to: None,
+                        reason: None,
+                    };
+                    move_customers(&mut tx, users, &[back], OwnershipKind::Departure, Some(viewer.id), now).await?;
+                } else if gone.owner_id.is_none() {
                     refresh_pool_entry(&mut tx, id, now, &author).await?;
                 }
                 tx.commit().await?;
