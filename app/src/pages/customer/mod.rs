@@ -424,7 +424,7 @@ fn ArchiveCustomer(customer_id: String) -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let role = app.session.with_untracked(|s| s.as_ref().map(|s| s.user.role));
-    if !role.is_some_and(|r| yingpan_shared::access::may_archive(r).is_ok()) {
+    if role.is_none_or(|r| yingpan_shared::access::may_archive(r).is_err()) {
         return ().into_any();
     }
     let open = RwSignal::new(false);
