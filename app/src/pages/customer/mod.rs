@@ -416,6 +416,32 @@ fn Reassign(customer_id: String) -> impl IntoView {
     .into_any()
 }
 
+/// Queues `op` on customer `id` (a release or an archive: either way it
+/// leaves this person's list) and goes back to the list; a failure to queue
+/// it is shown in `error`.
+fn queue_and_leave(
+    app: crate::sync::AppCtx,
+    navigate: StoredValue<impl Fn(&str, leptos_router::NavigateOptions) + 'static, LocalStorage>,
+    id: String,
+    op: Op,
+    error: RwSignal<Option<String>>,
+) {
+    spawn_local(async move {
+        match app
+            .db
+            .get_value()
+            .record_change(EntityKind::Customer, &id, op, None)
+            .await
+        {
+            Ok(_) => {
+                app.changed();
+                navigate.with_value(|go| go("/customers", Default::default()));
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    });
+}
+
 /// Archives the customer (managers and admins): it leaves everyone's list
 /// and can be brought back from the team console. Works offline: the
 /// archive is queued like any change.
@@ -431,23 +457,7 @@ fn ArchiveCustomer(customer_id: String) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let customer_id = StoredValue::new(customer_id);
     let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
-    let archive = move |_| {
-        spawn_local(async move {
-            let id = customer_id.get_value();
-            match app
-                .db
-                .get_value()
-                .record_change(EntityKind::Customer, &id, Op::Delete, None)
-                .await
-            {
-                Ok(_) => {
-                    app.changed();
-                    navigate.with_value(|go| go("/customers", Default::default()));
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        });
-    };
+    let archive = move |_| queue_and_leave(app, navigate, customer_id.get_value(), Op::Delete, error);
     view! {
         <Show
             when=move || open.get()
@@ -506,20 +516,13 @@ fn ReleaseToPool(customer_id: String) -> impl IntoView {
             Ok(t) => t,
             Err(e) => return error.set(Some(e)),
         };
-        spawn_local(async move {
-            let id = customer_id.get_value();
-            let db = app.db.get_value();
-            match db
-                .record_change(EntityKind::Customer, &id, Op::Release { reason: text }, None)
-                .await
-            {
-                Ok(_) => {
-                    app.changed();
-                    navigate.with_value(|go| go("/customers", Default::default()));
-                }
-                Err(e) => error.set(Some(e.to_string())),
-            }
-        });
+        queue_and_leave(
+            app,
+            navigate,
+            customer_id.get_value(),
+            Op::Release { reason: text },
+            error,
+        );
     };
     view! {
         <Show when=mine>
