@@ -322,8 +322,19 @@ impl Browser {
     }
 }
 
-/// Starts chromedriver on a port it picks, returning once it listens.
+/// Starts chromedriver on a port it picks, returning once it listens. A
+/// chromedriver that exits before it is ready (seen on a loaded machine) is
+/// started again, twice at most.
 async fn start_chromedriver() -> (Child, u16) {
+    for _ in 0..3 {
+        if let Some(started) = try_start_chromedriver().await {
+            return started;
+        }
+    }
+    panic!("chromedriver exited before it was ready, three times");
+}
+
+async fn try_start_chromedriver() -> Option<(Child, u16)> {
     let mut child = Command::new(CHROMEDRIVER)
         .arg("--port=0")
         .stdout(Stdio::piped())
@@ -333,15 +344,15 @@ async fn start_chromedriver() -> (Child, u16) {
         .expect("spawn chromedriver (install Debian's chromium-driver)");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let port = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(line) = lines.next_line().await.expect("chromedriver output") {
+        while let Ok(Some(line)) = lines.next_line().await {
             if let Some(p) = line.strip_prefix("ChromeDriver was started successfully on port ") {
-                return p.trim_end_matches('.').parse::<u16>().expect("port");
+                return p.trim_end_matches('.').parse::<u16>().ok();
             }
         }
-        panic!("chromedriver exited before it was ready");
+        None
     })
     .await
-    .expect("chromedriver did not start");
+    .expect("chromedriver did not start")?;
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, port)
+    Some((child, port))
 }
