@@ -340,6 +340,20 @@ impl Api {
         answer["results"][0].take()
     }
 
+    /// Creates a customer (a machine maker in Suzhou) owned by `owner`, or in
+    /// the pool for `None`, and returns its id.
+    pub async fn create_customer(&self, owner: Option<Uuid>, name: &str) -> Uuid {
+        let id = Uuid::now_v7();
+        let result = self
+            .push_one(
+                serde_json::json!({"seq": 1, "entity": "customer", "id": id, "op": "create",
+                         "fields": {"name": name, "industry": "机械制造", "region": "苏州", "owner_id": owner}}),
+            )
+            .await;
+        assert_eq!(result["status"], "applied", "{result}");
+        id
+    }
+
     /// Every change visible from the start, following pages.
     pub async fn pull_all(&self) -> Vec<Value> {
         let mut since = 0;

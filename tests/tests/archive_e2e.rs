@@ -3,27 +3,16 @@
 //! Its own binary, so its browser does not share the machine with others'.
 
 use serde_json::json;
-use uuid::Uuid;
 use yingpan_tests::browser::Browser;
-use yingpan_tests::{Api, PASSWORD};
-
-async fn customer(api: &Api, owner: Option<Uuid>, name: &str) -> Uuid {
-    let id = Uuid::now_v7();
-    let result = api
-        .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "create",
-                         "fields": {"name": name, "industry": "机械制造", "region": "苏州", "owner_id": owner}}))
-        .await;
-    assert_eq!(result["status"], "applied", "{result}");
-    id
-}
+use yingpan_tests::PASSWORD;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rep_releases_a_customer_and_a_manager_archives_one_and_brings_it_back() {
     let server = yingpan_tests::app_server().await;
     let rep1 = server.login("rep1").await;
     let me = Some(server.users.rep1.id.0);
-    let kept = customer(&rep1, me, "杭州西湖仪表有限公司").await;
-    let released = customer(&rep1, me, "宁波港城物流有限公司").await;
+    let kept = rep1.create_customer(me, "杭州西湖仪表有限公司").await;
+    let released = rep1.create_customer(me, "宁波港城物流有限公司").await;
 
     let browser = Browser::start(&server.url).await;
     browser.login("rep1", PASSWORD).await;

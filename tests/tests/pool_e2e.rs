@@ -4,24 +4,14 @@
 use serde_json::json;
 use uuid::Uuid;
 use yingpan_tests::browser::Browser;
-use yingpan_tests::{Api, PASSWORD};
-
-async fn customer(api: &Api, owner: Option<Uuid>, name: &str) -> Uuid {
-    let id = Uuid::now_v7();
-    let result = api
-        .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "create",
-                         "fields": {"name": name, "industry": "机械制造", "region": "苏州", "owner_id": owner}}))
-        .await;
-    assert_eq!(result["status"], "applied", "{result}");
-    id
-}
+use yingpan_tests::PASSWORD;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rep_claims_a_customer_from_the_pool() {
     let server = yingpan_tests::app_server().await;
     let manager = server.login("manager").await;
-    let id = customer(&manager, None, "苏州恒达机械有限公司").await;
-    customer(&manager, None, "无锡天成电子有限公司").await;
+    let id = manager.create_customer(None, "苏州恒达机械有限公司").await;
+    manager.create_customer(None, "无锡天成电子有限公司").await;
 
     let browser = Browser::start(&server.url).await;
     browser.login("rep1", PASSWORD).await;
@@ -67,7 +57,7 @@ async fn manager_spreads_a_departed_reps_book_and_the_old_device_keeps_none_of_i
         "广州鼎盛贸易有限公司",
         "深圳博远电子有限公司",
     ] {
-        book.push(customer(&rep1, Some(server.users.rep1.id.0), name).await);
+        book.push(rep1.create_customer(Some(server.users.rep1.id.0), name).await);
     }
     let logged = rep1
         .push_one(
