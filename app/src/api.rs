@@ -21,6 +21,9 @@ pub enum ApiError {
     Unauthorized,
     /// The account was closed (the rep left the company).
     AccountClosed,
+    /// The server is overloaded and asked to be tried again after
+    /// `retry_after_ms`; `message` is for a person.
+    Busy { retry_after_ms: u32, message: String },
     /// The server answered with an error; `message` is for a person.
     Refused { status: u16, message: String },
 }
@@ -28,7 +31,7 @@ pub enum ApiError {
 impl ApiError {
     pub fn message(&self) -> Option<&str> {
         match self {
-            ApiError::Refused { message, .. } => Some(message),
+            ApiError::Refused { message, .. } | ApiError::Busy { message, .. } => Some(message),
             _ => None,
         }
     }
@@ -49,9 +52,30 @@ async fn send(req: Result<Request, gloo_net::Error>) -> ApiResult<Response> {
             Ok(body) if body.error.code == ACCOUNT_CLOSED => Err(ApiError::AccountClosed),
             _ => Err(ApiError::Unauthorized),
         },
+        503 => Err(busy(res).await),
         // A proxy or a restarting server: treat like no answer and retry later.
-        502..=504 => Err(ApiError::Unreachable),
+        502 | 504 => Err(ApiError::Unreachable),
         _ => Err(refused(res).await),
+    }
+}
+
+/// When to come back if the server gives no `Retry-After`.
+const DEFAULT_RETRY_AFTER_MS: u32 = 5_000;
+
+/// A 503: the server's `Retry-After` (whole seconds), and its message.
+async fn busy(res: Response) -> ApiError {
+    let retry_after_ms = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .map_or(DEFAULT_RETRY_AFTER_MS, |secs| secs.saturating_mul(1000));
+    let message = match refused(res).await {
+        ApiError::Refused { message, .. } => message,
+        _ => String::new(),
+    };
+    ApiError::Busy {
+        retry_after_ms,
+        message,
     }
 }
 

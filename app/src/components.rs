@@ -36,6 +36,7 @@ pub fn Header() -> impl IntoView {
             Status::Idle => ("badge ok", i18n.t(Msg::Synced).to_owned()),
             Status::Syncing => ("badge busy", i18n.t(Msg::Syncing).to_owned()),
             Status::Offline => ("badge offline", i18n.t(Msg::Offline).to_owned()),
+            Status::Busy => ("badge offline", i18n.t(Msg::ServerBusy).to_owned()),
             Status::Failed(_) => ("badge failed", i18n.t(Msg::SyncFailed).to_owned()),
         }
     };

@@ -125,8 +125,11 @@ async fn check(app: AppCtx, fields: &FieldMap) -> Vec<DuplicateCandidate> {
             found.truncate(SHOWN);
             found
         }
-        // No connection (or no answer): the device's own knowledge.
-        Err(ApiError::Unreachable) | Err(ApiError::Refused { .. }) => check_locally(app, &keys).await,
+        // No connection (or no answer, or a busy server): the device's own
+        // knowledge.
+        Err(ApiError::Unreachable | ApiError::Busy { .. } | ApiError::Refused { .. }) => {
+            check_locally(app, &keys).await
+        }
         Err(_) => Vec::new(),
     }
 }

@@ -116,6 +116,7 @@ messages! {
     Offline => "离线", "Offline";
     Unsynced => "未同步", "Unsynced";
     SyncFailed => "同步失败", "Sync failed";
+    ServerBusy => "服务器繁忙，稍后自动同步", "Server busy, will sync shortly";
     SyncIssues => "以下修改未被服务器接受：", "The server did not accept these changes:";
     Dismiss => "知道了", "Dismiss";
     NotFound => "找不到这个客户（可能已被删除或不再属于你）", "Customer not found (deleted, or no longer yours)";

@@ -25,6 +25,8 @@ pub enum Status {
     Idle,
     Syncing,
     Offline,
+    /// The server asked to be left alone for a while; sync resumes by itself.
+    Busy,
     Failed(String),
 }
 
@@ -83,6 +85,30 @@ impl From<UploadError> for SyncError {
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
+    /// While the server is busy: no sync before this time (ms since epoch).
+    static NOT_BEFORE: Cell<f64> = const { Cell::new(0.0) };
+    /// A sync is already set to start when the wait is over.
+    static WAKE_SET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Holds syncs back after the server answered "busy": for its
+/// `Retry-After`, stretched by a random part up to as long again, so a
+/// crowd of phones sent away together does not come back together.
+fn back_off(app: AppCtx, retry_after_ms: u32) {
+    let wait = f64::from(retry_after_ms.max(1000)) * (1.0 + js_sys::Math::random());
+    NOT_BEFORE.set(js_sys::Date::now() + wait);
+    wake_later(app, wait);
+}
+
+fn wake_later(app: AppCtx, wait_ms: f64) {
+    if WAKE_SET.replace(true) {
+        return;
+    }
+    gloo_timers::callback::Timeout::new(wait_ms.ceil() as u32, move || {
+        WAKE_SET.set(false);
+        app.request_sync();
+    })
+    .forget();
 }
 
 impl AppCtx {
@@ -92,8 +118,14 @@ impl AppCtx {
         self.request_sync();
     }
 
-    /// Starts a sync now, or right after the one running.
+    /// Starts a sync now, or right after the one running, or when the
+    /// server's requested wait is over.
     pub fn request_sync(self) {
+        let wait = NOT_BEFORE.get() - js_sys::Date::now();
+        if wait > 0.0 {
+            wake_later(self, wait);
+            return;
+        }
         if RUNNING.get() {
             AGAIN.set(true);
             return;
@@ -103,7 +135,9 @@ impl AppCtx {
             loop {
                 AGAIN.set(false);
                 self.sync_once().await;
-                if !AGAIN.get() {
+                // A change made while the server asked to wait goes with
+                // the sync set for the end of the wait.
+                if !AGAIN.get() || NOT_BEFORE.get() > js_sys::Date::now() {
                     break;
                 }
             }
@@ -144,6 +178,10 @@ impl AppCtx {
                 }
             }
             Err(SyncError::Api(ApiError::Unreachable)) => self.status.set(Status::Offline),
+            Err(SyncError::Api(ApiError::Busy { retry_after_ms, .. })) => {
+                self.status.set(Status::Busy);
+                back_off(self, retry_after_ms);
+            }
             Err(SyncError::Api(ApiError::AccountClosed)) => {
                 // The rep left: what this device recorded before was handed
                 // in by the push above; the company's customers must not

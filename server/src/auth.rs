@@ -49,7 +49,7 @@ const HASHING_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 async fn hashing<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
     let turn = tokio::time::timeout(HASHING_WAIT, HASHING.acquire())
         .await
-        .map_err(|_| ApiError::Busy)?
+        .map_err(|_| ApiError::Busy(5_000))?
         .map_err(|e| ApiError::Internal(e.into()))?;
     // Held by the work itself, so a request given up on cannot free its
     // turn while the hash still runs.

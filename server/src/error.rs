@@ -30,8 +30,9 @@ pub enum ApiError {
     TooManyAttempts(i64),
     #[error("too many requests; try again in {} seconds", retry_after_secs(*.0))]
     TooManyRequests(i64),
+    /// Too much at once: come back in this many milliseconds.
     #[error("the server is busy; try again in a few seconds")]
-    Busy,
+    Busy(i64),
     #[error("choose a new password before going on")]
     PasswordChangeRequired,
     #[error("something went wrong on the server; please try again")]
@@ -52,7 +53,7 @@ impl ApiError {
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
-            ApiError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             ApiError::PasswordChangeRequired => (StatusCode::FORBIDDEN, "password_change_required"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -79,6 +80,9 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::Duplicate(what) => ApiError::Conflict(what),
             StoreError::Refused(why) => ApiError::Forbidden(why),
+            // Every pooled connection stayed taken for the whole wait: the
+            // server is overloaded, not broken.
+            StoreError::Db(sqlx::Error::PoolTimedOut) => ApiError::Busy(crate::load::RETRY_AFTER_MS),
             other => ApiError::Internal(other.into()),
         }
     }
@@ -97,8 +101,9 @@ impl IntoResponse for ApiError {
             },
         };
         let retry_after = match &self {
-            ApiError::TooManyAttempts(ms) | ApiError::TooManyRequests(ms) => Some(retry_after_secs(*ms)),
-            ApiError::Busy => Some(5),
+            ApiError::TooManyAttempts(ms) | ApiError::TooManyRequests(ms) | ApiError::Busy(ms) => {
+                Some(retry_after_secs(*ms))
+            }
             _ => None,
         };
         let mut response = (status, Json(body)).into_response();

@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod import;
 pub mod jobs;
 pub mod limits;
+pub mod load;
 pub mod routes;
 pub mod settings;
 pub mod state;

@@ -27,6 +27,19 @@ pub struct Settings {
     /// Photo bytes one user may upload per day.
     #[serde(default = "default_photo_bytes_per_day")]
     pub photo_bytes_per_day: u64,
+    /// Bearer token a metrics scraper sends to read `/metrics`; metrics are
+    /// off while it is unset.
+    #[serde(default)]
+    pub metrics_token: Option<String>,
+    /// Sync requests of each kind (push, pull) that may wait for a turn at
+    /// the database; more are answered 503 with Retry-After. Each holds
+    /// its body (a push of 200 mutations is ~100 KB) while it waits.
+    #[serde(default = "default_sync_queue")]
+    pub sync_queue: usize,
+}
+
+fn default_sync_queue() -> usize {
+    1024
 }
 
 fn default_photo_bytes_per_day() -> u64 {
@@ -43,6 +56,8 @@ impl Default for Settings {
             session_days: 30,
             trust_proxy: false,
             photo_bytes_per_day: default_photo_bytes_per_day(),
+            metrics_token: None,
+            sync_queue: default_sync_queue(),
         }
     }
 }
@@ -71,6 +86,8 @@ impl fmt::Debug for Settings {
             .field("session_days", &self.session_days)
             .field("trust_proxy", &self.trust_proxy)
             .field("photo_bytes_per_day", &self.photo_bytes_per_day)
+            .field("sync_queue", &self.sync_queue)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
             .finish()
     }
 }

@@ -1,4 +1,5 @@
-//! What every handler shares: the store, the clock and the rate limits.
+//! What every handler shares: the store, the clock, the rate limits and
+//! the turns at the database.
 
 use crate::settings::Settings;
 use crate::store::Store;
@@ -13,12 +14,16 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub clock: Clock,
     pub limits: Arc<crate::limits::Limits>,
+    /// Turns at the database for sync, and the figures `/metrics` shows.
+    pub load: Arc<crate::load::Load>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, settings: Settings) -> Self {
+        let load = crate::load::Load::new(crate::store::connections(&settings.database_url), settings.sync_queue);
         AppState {
             store,
+            load: Arc::new(load),
             settings: Arc::new(settings),
             clock: Arc::new(|| chrono::Utc::now().timestamp_millis()),
             limits: Arc::default(),

@@ -19,6 +19,8 @@ use yingpan_shared::ids::{TeamId, UserId};
 use yingpan_shared::user::{Role, User};
 
 pub const PASSWORD: &str = "test-password-1";
+/// The token test servers take for `/metrics`.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
 const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,17 +65,27 @@ impl TestServer {
     }
 
     pub async fn start_with_dist(backend: Backend, dist: PathBuf) -> Option<TestServer> {
-        Self::start_inner(backend, dist, true).await
+        Self::start_inner(backend, dist, true, |_| {}).await
+    }
+
+    /// A server whose settings `configure` changes from the tests' own.
+    pub async fn start_configured(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Option<TestServer> {
+        Self::start_inner(backend, workspace_root().join("dist"), true, configure).await
     }
 
     /// A server on an empty database, as a company installing Yingpan has
     /// it: no accounts at all. `users` then holds placeholders that are
     /// not in the database.
     pub async fn start_empty(backend: Backend) -> Option<TestServer> {
-        Self::start_inner(backend, workspace_root().join("dist"), false).await
+        Self::start_inner(backend, workspace_root().join("dist"), false, |_| {}).await
     }
 
-    async fn start_inner(backend: Backend, dist: PathBuf, seed: bool) -> Option<TestServer> {
+    async fn start_inner(
+        backend: Backend,
+        dist: PathBuf,
+        seed: bool,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Option<TestServer> {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
             .with_test_writer()
@@ -99,13 +111,15 @@ impl TestServer {
         } else {
             placeholder_users()
         };
-        let settings = Settings {
+        let mut settings = Settings {
             addr: "127.0.0.1:0".parse().unwrap(),
             database_url: database_url.clone(),
             dist,
             demo: false,
+            metrics_token: Some(METRICS_TOKEN.into()),
             ..Settings::default()
         };
+        configure(&mut settings);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -144,6 +158,40 @@ impl TestServer {
                 .expect("server did not stop in 20 s")
                 .expect("server task")
                 .expect("server ran");
+        }
+    }
+
+    /// The server's `/metrics` page, read as a scraper holding the token
+    /// reads it.
+    pub async fn metrics(&self) -> String {
+        let res = self
+            .http
+            .get(format!("{}/metrics", self.url))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .expect("metrics answered");
+        assert_eq!(res.status(), 200, "metrics with the token");
+        res.text().await.expect("metrics text")
+    }
+
+    /// Runs one SQL statement on the server's database behind its back (to
+    /// set up what an older version left, or to try what the database
+    /// itself allows); the rows it changed, or the database's refusal.
+    pub async fn execute_sql(&self, sql: &str) -> Result<u64, String> {
+        let fail = |e: sqlx::Error| e.to_string();
+        if self.database_url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(&self.database_url).await.map_err(fail)?;
+            let done = sqlx::query(sql).execute(&pool).await.map_err(fail)?;
+            pool.close().await;
+            Ok(done.rows_affected())
+        } else {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.database_url))
+                .await
+                .map_err(fail)?;
+            let done = sqlx::query(sql).execute(&pool).await.map_err(fail)?;
+            pool.close().await;
+            Ok(done.rows_affected())
         }
     }
 

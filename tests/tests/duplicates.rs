@@ -116,19 +116,8 @@ async fn customers_written_before_the_index_existed_are_found(server: TestServer
     let rep1 = server.login("rep1").await;
     let (id, _) = create(&rep1, "苏州同创机械有限公司", None, Some(server.users.rep1.id.0)).await;
     // As if the customer predated the index: forget its keys, restart.
-    let forget = ["DELETE FROM name_grams", "DELETE FROM customer_keys"];
-    if server.database_url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(&server.database_url).await.unwrap();
-        for sql in forget {
-            sqlx::query(sql).execute(&pool).await.unwrap();
-        }
-    } else {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", server.database_url))
-            .await
-            .unwrap();
-        for sql in forget {
-            sqlx::query(sql).execute(&pool).await.unwrap();
-        }
+    for sql in ["DELETE FROM name_grams", "DELETE FROM customer_keys"] {
+        server.execute_sql(sql).await.unwrap();
     }
     assert!(check(&rep1, &[("name", "同创机械")]).await.is_empty());
     server.store.migrate().await.unwrap();

@@ -410,31 +410,8 @@ async fn administrative_acts_are_audited_append_only_and_exported(server: TestSe
     assert!(csv.contains("password_reset"));
     assert_eq!(server.login("manager").await.get("/api/audit").await.0, 403);
     // Not even the database lets an entry change.
-    let changed = sqlx_update(&server).await;
+    let changed = server.execute_sql("UPDATE audit_log SET action = 'nothing'").await;
     assert!(changed.is_err(), "the audit log took an UPDATE");
-}
-
-async fn sqlx_update(server: &TestServer) -> Result<(), String> {
-    let sql = "UPDATE audit_log SET action = 'nothing'";
-    if server.database_url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(&server.database_url)
-            .await
-            .map_err(|e| e.to_string())?;
-        sqlx::query(sql)
-            .execute(&pool)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    } else {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", server.database_url))
-            .await
-            .map_err(|e| e.to_string())?;
-        sqlx::query(sql)
-            .execute(&pool)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    }
 }
 
 async fn a_moved_manager_starts_their_cache_again(server: TestServer) {

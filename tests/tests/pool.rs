@@ -21,6 +21,7 @@ yingpan_tests::on_both_backends!(
     automatic_return_run_twice_at_once_returns_each_customer_once,
     only_admins_set_pool_rules_and_bad_rules_are_explained,
     locked_and_graded_customers_follow_their_rules_and_owners_are_warned_first,
+    the_ownership_history_is_searched_by_name_over_all_of_it_as_the_search_box_folds,
 );
 
 fn create_customer(id: Uuid, name: &str, owner: Option<Uuid>) -> Value {
@@ -642,4 +643,70 @@ async fn a_departing_reps_leads_go_with_the_book(server: TestServer) {
                          "fields": {"notes": "已电话联系"}, "base": {}}))
         .await;
     assert_eq!(worked["status"], "applied", "the new owner works the lead: {worked}");
+}
+
+async fn the_ownership_history_is_searched_by_name_over_all_of_it_as_the_search_box_folds(server: TestServer) {
+    let manager = server.login("manager").await;
+    let to_rep2 = json!({"owner_id": server.users.rep2.id});
+    let hand_to_rep2 = |id: Uuid| {
+        let (manager, to_rep2) = (&manager, &to_rep2);
+        async move {
+            let (status, body) = manager.post(&format!("/api/customers/{id}/owner"), to_rep2).await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+    // The oldest entry: a full-width Latin name with a wildcard character.
+    let old = pool_customer(&server, "ＡＢＣ 远东重工 100%").await;
+    hand_to_rep2(old).await;
+    // More entries after it than a page of the history holds.
+    for i in 0..12 {
+        hand_to_rep2(pool_customer(&server, &format!("杭州新业{i}贸易有限公司")).await).await;
+    }
+    let search = |q: &str| {
+        let manager = &manager;
+        let q = q.to_owned();
+        async move {
+            let (status, found) = manager
+                .get(&format!("/api/ownership?limit=5&q={}", urlencode(&q)))
+                .await;
+            assert_eq!(status, 200, "{found}");
+            found
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["customer_id"].clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    // Found beyond the newest page, folded as typed: width, case, spaces.
+    assert_eq!(search("远东").await, [json!(old)]);
+    assert_eq!(search("abc 重工").await, [json!(old)]);
+    assert_eq!(search("ＡＢＣ远东").await, [json!(old)]);
+    // A wildcard typed is a character searched for, and every word counts.
+    assert_eq!(search("100%").await, [json!(old)]);
+    assert!(search("%").await.len() == 1);
+    assert!(search("_").await.is_empty());
+    assert!(search("远东 新业").await.is_empty());
+    // A page of a broad search is a page.
+    assert_eq!(search("新业").await.len(), 5);
+
+    // Customers stored before names were folded for search are found
+    // once the server has started again.
+    server
+        .execute_sql("UPDATE records SET search_name = NULL")
+        .await
+        .unwrap();
+    assert!(search("远东").await.is_empty());
+    server.store.migrate().await.unwrap();
+    assert_eq!(search("远东").await, [json!(old)]);
+}
+
+/// `q` for a query string.
+fn urlencode(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@ mod auth;
 mod customers;
 mod duplicates;
 mod import;
+mod metrics;
 mod people;
 mod photos;
 mod pool;
@@ -143,6 +144,7 @@ pub fn router(state: AppState) -> Router {
     );
     Router::new()
         .nest("/api", api)
+        .merge(metrics::router(state.clone()))
         .merge(app_files::router(&state.settings.dist))
         .layer(axum::middleware::from_fn(move |request, next| {
             security::headers(policy.clone(), request, next)

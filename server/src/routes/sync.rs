@@ -25,6 +25,7 @@ pub async fn push(
     audit: Audit,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
+    let _timer = st.load.metrics.push_seconds.start_timer();
     if req.mutations.len() > MAX_PUSH_BATCH {
         return Err(ApiError::BadRequest(format!(
             "a push may carry at most {MAX_PUSH_BATCH} mutations; send the rest in another push"
@@ -33,6 +34,7 @@ pub async fn push(
     if req.mutations.iter().any(|m| i64::try_from(m.seq).is_err()) {
         return Err(ApiError::BadRequest("mutation seq is out of range".into()));
     }
+    let _turn = st.load.push_turn(pusher.user().id).await?;
     let users = st.store.users().await?;
     let (user, closed_at) = match pusher {
         Pusher::Active(auth) => (auth.user, None),
@@ -57,6 +59,7 @@ pub async fn push(
                 .record(&st, Some(user.id), Action::Archive, target, serde_json::json!({}))
                 .await?;
         }
+        st.load.metrics.count(&results);
         return Ok(Json(PushResponse {
             results: in_their_language(results),
         }));
@@ -83,6 +86,7 @@ pub async fn push(
         conflicts: Vec::new(),
     }));
     results.sort_by_key(|r| r.seq);
+    st.load.metrics.count(&results);
     Ok(Json(PushResponse {
         results: in_their_language(results),
     }))
@@ -135,10 +139,12 @@ pub async fn pull(
     auth: AuthUser,
     ApiQuery(params): ApiQuery<PullParams>,
 ) -> Result<Json<PullResponse>, ApiError> {
+    let _timer = st.load.metrics.pull_seconds.start_timer();
     if params.since < 0 {
         return Err(ApiError::BadRequest("since must not be negative".into()));
     }
     let limit = params.limit.unwrap_or(MAX_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
+    let _turn = st.load.pull_turn(auth.user.id).await?;
     let users = st.store.users().await?;
     let scope = scope(&Viewer::from(&auth.user), &users);
     Ok(Json(st.store.pull(auth.user.id, &scope, params.since, limit).await?))

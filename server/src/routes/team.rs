@@ -16,14 +16,14 @@ use yingpan_shared::api::ErrorBody;
 use yingpan_shared::api::{DepartureRequest, HandoverPlan, OwnershipEntry, PoolOverview, Returning, TeamOverview};
 use yingpan_shared::ids::UserId;
 use yingpan_shared::pool::returns_soon;
-use yingpan_shared::search::matches;
+use yingpan_shared::search::fold;
 use yingpan_shared::user::Role;
 
 /// Weeks of pool flow the console shows.
 const FLOW_WEEKS: u32 = 8;
 const MAX_HISTORY: u32 = 500;
-/// How many of the newest changes a name search looks through.
-const SEARCH_DEPTH: u32 = 5_000;
+/// Words of a name search; more say nothing more about a name.
+const MAX_WORDS: usize = 8;
 
 fn manager_only(auth: &AuthUser) -> Result<Viewer, ApiError> {
     match auth.user.role {
@@ -124,25 +124,20 @@ pub async fn history(
 ) -> Result<Json<Vec<OwnershipEntry>>, ApiError> {
     let viewer = Viewer::from(&auth.user);
     let users = st.store.users().await?;
-    let limit = q.limit.unwrap_or(200).clamp(1, MAX_HISTORY) as usize;
-    let words = q.q.unwrap_or_default();
-    // A name search looks further back than one page.
-    let fetch = if words.trim().is_empty() {
-        limit as u32
-    } else {
-        SEARCH_DEPTH
-    };
+    let limit = q.limit.unwrap_or(200).clamp(1, MAX_HISTORY);
+    // Folded as the search box folds them and as names are stored; every
+    // word must occur in the name, searched in the database over the
+    // whole history.
+    let words: Vec<String> =
+        q.q.unwrap_or_default()
+            .split_whitespace()
+            .map(fold)
+            .filter(|w| !w.is_empty())
+            .take(MAX_WORDS)
+            .collect();
     let entries = st
         .store
-        .ownership_history(&scope(&viewer, &users), q.customer, fetch)
-        .await?
-        .into_iter()
-        .filter(|e| {
-            let mut name = serde_json::Map::new();
-            name.insert("name".into(), e.customer_name.clone().into());
-            matches(&name, &["name"], &words)
-        })
-        .take(limit)
-        .collect();
+        .ownership_history(&scope(&viewer, &users), q.customer, &words, limit)
+        .await?;
     Ok(Json(entries))
 }

@@ -14,6 +14,16 @@
 //! change on PostgreSQL with concurrent writers. SQLite has a single writer
 //! anyway; its writers begin with `BEGIN IMMEDIATE` so they queue for the
 //! lock instead of failing on a stale snapshot.
+//!
+//! ## Under load
+//! Writers therefore queue, one at a time, behind that row (and, on SQLite,
+//! behind the one write lock). Each waiting push holds a pooled connection,
+//! so the server gives pushes and pulls a bounded number of turns at the
+//! database and a bounded line to wait in (`crate::load`): more than that is
+//! answered 503 with `Retry-After`, never a pool timeout answered 500.
+//! Letting pushes that touch different customers commit in parallel (locks
+//! per customer, positions made visible in order) is the next step; it is
+//! not taken yet.
 
 mod dedup_sql;
 mod people_sql;
@@ -278,20 +288,35 @@ pub trait Store: People + Send + Sync + 'static {
     async fn pool_flow(&self, weeks: u32, now: i64) -> StoreResult<(u64, Vec<PoolWeek>)>;
     /// The newest ownership changes that involve an owner in `scope` (the
     /// pool counts for a scope that sees it), of one customer or of all.
+    /// `words` (folded as `yingpan_shared::search::fold` folds) must all
+    /// occur in the customer's name.
     async fn ownership_history(
         &self,
         scope: &OwnerScope,
         customer: Option<uuid::Uuid>,
+        words: &[String],
         limit: u32,
     ) -> StoreResult<Vec<OwnershipEntry>>;
+}
+
+fn is_postgres(database_url: &str) -> bool {
+    database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
+}
+
+/// How many pooled connections the store named by `database_url` keeps.
+pub fn connections(database_url: &str) -> u32 {
+    if is_postgres(database_url) {
+        postgres::CONNECTIONS
+    } else {
+        sqlite::CONNECTIONS
+    }
 }
 
 /// Opens the store named by `database_url`: `postgres://…` for PostgreSQL,
 /// anything else is a SQLite file path (or `sqlite:` URL). Runs migrations.
 pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
     use anyhow::Context;
-    let store: Arc<dyn Store> = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
-    {
+    let store: Arc<dyn Store> = if is_postgres(database_url) {
         Arc::new(
             PgStore::connect(database_url)
                 .await

@@ -443,12 +443,9 @@ macro_rules! pool_sql {
 
         /// Moves an activity's customer's follow-up clock forward. A time in
         /// the future (a wrong device clock) counts as now.
-        async fn note_activity(conn: &mut Conn, customer: uuid::Uuid, data: &FieldMap, now: i64) -> super::StoreResult<()> {
-            let at = data
-                .get("at")
-                .and_then(|v| v.as_str())
-                .and_then(|s| s.parse::<chrono::DateTime<chrono::Utc>>().ok())
-                .map_or(now, |t| millis(t).min(now));
+        /// A customer's follow-up clock counts from `at` if that is later
+        /// than what it counted from.
+        async fn note_activity(conn: &mut Conn, customer: uuid::Uuid, at: i64) -> super::StoreResult<()> {
             sqlx::query(
                 "UPDATE records SET last_activity_at = CASE WHEN last_activity_at IS NULL OR last_activity_at < $1 \
                  THEN $1 ELSE last_activity_at END WHERE entity = 'customer' AND id = $2",

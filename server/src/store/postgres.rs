@@ -8,9 +8,19 @@ pub struct PgStore {
     pool: PgPool,
 }
 
+/// Pooled connections per server process; PostgreSQL's default of 100
+/// connections serves a handful of servers.
+pub const CONNECTIONS: u32 = 20;
+
 impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let pool = PgPoolOptions::new().max_connections(16).connect(url).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(CONNECTIONS)
+            // A request that waits this long for a connection is answered
+            // "busy, come back" (503), not left hanging.
+            .acquire_timeout(std::time::Duration::from_secs(15))
+            .connect(url)
+            .await?;
         Ok(Self { pool })
     }
 }

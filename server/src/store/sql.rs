@@ -5,7 +5,7 @@
 
 use super::{StoreError, StoreResult};
 use uuid::Uuid;
-use yingpan_shared::entity::EntityKind;
+use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::ids::{TeamId, UserId};
 use yingpan_shared::user::{Role, User};
 
@@ -69,6 +69,27 @@ pub(super) fn fields_of(record: &impl serde::Serialize) -> StoreResult<serde_jso
     }
 }
 
+/// A customer's name as the search box folds it, stored for searching in
+/// SQL; other records have none.
+pub(super) fn search_name(entity: EntityKind, data: &FieldMap) -> Option<String> {
+    (entity == EntityKind::Customer)
+        .then(|| yingpan_shared::search::fold(data.get("name").and_then(|n| n.as_str()).unwrap_or("")))
+}
+
+/// A `LIKE` pattern (escape character `\`) finding `word` anywhere.
+pub(super) fn contains_pattern(word: &str) -> String {
+    let mut pattern = String::with_capacity(word.len() + 2);
+    pattern.push('%');
+    for c in word.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 pub(super) fn unique_violation(e: sqlx::Error, what: &str) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what.to_owned()),
@@ -78,7 +99,10 @@ pub(super) fn unique_violation(e: sqlx::Error, what: &str) -> StoreError {
 
 macro_rules! sql_store {
     ($store:ident, $db:ty, $migrations:tt, $begin_write:expr, $job_lock:expr) => {
-        use $crate::store::sql::{corrupt, fields_of, make_user, overlay_server_fields, parse_entity, parse_uuid, unique_violation};
+        use $crate::store::sql::{
+            contains_pattern, corrupt, fields_of, make_user, overlay_server_fields, parse_entity, parse_uuid, search_name,
+            unique_violation,
+        };
         use $crate::store::{Refusal, Store};
         use sqlx::Row as _;
         use std::collections::HashMap;
@@ -88,8 +112,8 @@ macro_rules! sql_store {
         use yingpan_shared::entity::{EntityKind, FieldMap};
         use yingpan_shared::ids::{TeamId, UserId};
         use yingpan_shared::sync::{
-            decide, needs_history, parent_of, Change, Cursor, Decision, Mutation, MutationResult, MutationStatus,
-            PullResponse, PushRequest, StoredRecord,
+            decide, effects, needs_duplicate_check, needs_history, parent_of, Change, Cursor, Decision, Effect, Mutation,
+            MutationResult, MutationStatus, PullResponse, PushRequest, StoredRecord,
         };
         use yingpan_shared::api::ArchivedCustomer;
         use yingpan_shared::user::User;
@@ -199,11 +223,12 @@ macro_rules! sql_store {
         ) -> super::StoreResult<i64> {
             let seq = next_seq(&mut *conn).await?;
             sqlx::query(
-                "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by, owner_since) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by, owner_since, search_name) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                  ON CONFLICT (entity, id) DO UPDATE SET owner_id = excluded.owner_id, \
                  parent_id = excluded.parent_id, data = excluded.data, deleted = excluded.deleted, \
-                 seq = excluded.seq, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                 seq = excluded.seq, updated_at = excluded.updated_at, updated_by = excluded.updated_by, \
+                 search_name = excluded.search_name",
             )
             .bind(entity.as_str())
             .bind(id.to_string())
@@ -215,6 +240,7 @@ macro_rules! sql_store {
             .bind(now)
             .bind(author)
             .bind((entity == EntityKind::Customer).then_some(now))
+            .bind(search_name(entity, data))
             .execute(&mut *conn)
             .await?;
             if entity == EntityKind::Customer {
@@ -289,6 +315,33 @@ macro_rules! sql_store {
             Ok(())
         }
 
+        /// Fills in `search_name` for customers stored before it existed, a
+        /// thousand at a time, each batch in its own transaction.
+        async fn name_unnamed_customers(pool: &sqlx::Pool<$db>) -> super::StoreResult<u64> {
+            let mut named = 0;
+            loop {
+                let mut tx = pool.begin_with($begin_write).await?;
+                let rows = sqlx::query(
+                    "SELECT id, data FROM records WHERE entity = 'customer' AND search_name IS NULL LIMIT 1000",
+                )
+                .fetch_all(&mut *tx)
+                .await?;
+                if rows.is_empty() {
+                    return Ok(named);
+                }
+                for row in &rows {
+                    let data: FieldMap = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
+                    sqlx::query("UPDATE records SET search_name = $1 WHERE entity = 'customer' AND id = $2")
+                        .bind(search_name(EntityKind::Customer, &data))
+                        .bind(row.try_get::<String, _>("id")?)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                named += rows.len() as u64;
+            }
+        }
+
         /// Adds `AND (owner_id IN (…) OR owner_id IS NULL OR entity IN (public
         /// kinds))` for a scope.
         fn push_scope(q: &mut sqlx::QueryBuilder<'_, $db>, scope: &OwnerScope) {
@@ -325,6 +378,10 @@ macro_rules! sql_store {
                 tx.commit().await?;
                 if indexed > 0 {
                     tracing::info!(indexed, "indexed existing customers for duplicate checks");
+                }
+                let named = name_unnamed_customers(&self.pool).await?;
+                if named > 0 {
+                    tracing::info!(named, "folded existing customers' names for the ownership history search");
                 }
                 Ok(())
             }
@@ -551,11 +608,7 @@ macro_rules! sql_store {
                         // A new customer, or one renamed (or given a phone or
                         // email) into another's: the same policy either way.
                         Decision::Write { ref record, .. }
-                            if m.entity == EntityKind::Customer
-                                && (matches!(m.op, Op::Create { .. })
-                                    || current.as_ref().is_some_and(|(before, _)| {
-                                        ["name", "phone", "email"].iter().any(|f| before.data.get(*f) != record.data.get(*f))
-                                    })) =>
+                            if needs_duplicate_check(m.entity, current.as_ref().map(|(r, _)| r), &record.data) =>
                         {
                             match judge_new_customer(&mut tx, users, m.id, &record.data).await? {
                                 Verdict::Refuse(message) => Decision::Reject { message },
@@ -594,44 +647,39 @@ macro_rules! sql_store {
                                 &author,
                             )
                             .await?;
-                            if let Some((existing, likeness, score)) = flag.take() {
-                                let created = StoredRecord {
-                                    entity: m.entity,
-                                    id: m.id,
-                                    owner_id: record.owner_id,
-                                    parent_id: None,
-                                    data: record.data.clone(),
-                                    deleted: false,
-                                };
-                                write_flag(&mut tx, &created, &existing, likeness, score, now).await?;
-                            }
-                            if let (true, Some(customer)) = (m.entity.is_fact(), record.parent_id) {
-                                note_activity(&mut tx, customer, &record.data, now).await?;
-                            }
-                            // A deal won now (created won, or moved into won), not
-                            // every later edit of one won long ago.
-                            let is_won = |data: &FieldMap| {
-                                data.get("stage").and_then(|s| s.as_str()).map(yingpan_shared::pipeline::Funnel::standing)
-                                    == Some(yingpan_shared::pipeline::Standing::Won)
+                            let written = StoredRecord {
+                                entity: m.entity,
+                                id: m.id,
+                                owner_id: record.owner_id,
+                                parent_id: record.parent_id,
+                                data: record.data,
+                                deleted: record.deleted,
                             };
-                            let won = is_won(&record.data)
-                                && !current.as_ref().is_some_and(|(before, _)| !before.deleted && is_won(&before.data));
-                            if let (EntityKind::Opportunity, false, true, Some(customer)) =
-                                (m.entity, record.deleted, won, record.parent_id)
-                            {
-                                note_win(&mut tx, customer, now).await?;
+                            if let Some((existing, likeness, score)) = flag.take() {
+                                write_flag(&mut tx, &written, &existing, likeness, score, now).await?;
                             }
-                            if m.entity == EntityKind::Customer && record.owner_id.is_none() {
-                                // A pool customer's summary follows its edits.
-                                if record.deleted {
-                                    remove_pool_entries(&mut tx, &[m.id], now).await?;
-                                } else {
-                                    refresh_pool_entry(&mut tx, m.id, now, &author).await?;
+                            let before = current.as_ref().map(|(r, _)| r);
+                            let at = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default();
+                            for effect in effects(m.entity, before, &written, !conflicts.is_empty(), at) {
+                                match effect {
+                                    Effect::Activity { customer, at } => {
+                                        note_activity(&mut tx, customer, at.timestamp_millis()).await?
+                                    }
+                                    Effect::Won { customer } => note_win(&mut tx, customer, now).await?,
+                                    Effect::RefreshPoolEntry { customer } => {
+                                        refresh_pool_entry(&mut tx, customer, now, &author).await?
+                                    }
+                                    Effect::RemovePoolEntry { customer } => {
+                                        remove_pool_entries(&mut tx, &[customer], now).await?
+                                    }
+                                    Effect::KeepConflicts => {
+                                        if let Some((before, last_writer)) = &current {
+                                            let lost_by = last_writer.parse().ok().map(UserId);
+                                            write_conflicts(&mut tx, before, &conflicts, Some(viewer.id), lost_by, now)
+                                                .await?;
+                                        }
+                                    }
                                 }
-                            }
-                            if let Some((before, last_writer)) = &current {
-                                let lost_by = last_writer.parse().ok().map(UserId);
-                                write_conflicts(&mut tx, before, &conflicts, Some(viewer.id), lost_by, now).await?;
                             }
                             MutationResult { seq: m.seq, status, message: None, conflicts }
                         }
@@ -1162,6 +1210,7 @@ macro_rules! sql_store {
                 &self,
                 scope: &OwnerScope,
                 customer: Option<uuid::Uuid>,
+                words: &[String],
                 limit: u32,
             ) -> super::StoreResult<Vec<OwnershipEntry>> {
                 let mut q = sqlx::QueryBuilder::<$db>::new(
@@ -1170,6 +1219,11 @@ macro_rules! sql_store {
                 );
                 if let Some(c) = customer {
                     q.push(" AND l.customer_id = ").push_bind(c.to_string());
+                }
+                for word in words {
+                    q.push(" AND r.search_name LIKE ")
+                        .push_bind(contains_pattern(word))
+                        .push(" ESCAPE '\\'");
                 }
                 if let OwnerScope::Owners { owners, pool } = scope {
                     q.push(" AND (FALSE");
@@ -1197,3 +1251,22 @@ macro_rules! sql_store {
 }
 
 pub(crate) use sql_store;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_word_is_found_anywhere_and_like_wildcards_in_it_are_plain_characters() {
+        assert_eq!(contains_pattern("华信"), "%华信%");
+        assert_eq!(contains_pattern("100%_a\\b"), "%100\\%\\_a\\\\b%");
+    }
+
+    #[test]
+    fn customers_are_named_for_search_as_the_search_box_folds() {
+        let data: FieldMap = serde_json::from_value(serde_json::json!({"name": "ＡＢＣ 华信-科技"})).unwrap();
+        assert_eq!(search_name(EntityKind::Customer, &data).as_deref(), Some("abc华信科技"));
+        assert_eq!(search_name(EntityKind::Contact, &data), None);
+        assert_eq!(search_name(EntityKind::Customer, &FieldMap::new()).as_deref(), Some(""));
+    }
+}

@@ -6,6 +6,9 @@ use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Pooled connections: readers run beside the one writer.
+pub const CONNECTIONS: u32 = 8;
+
 pub struct SqliteStore {
     pool: SqlitePool,
 }
@@ -26,7 +29,8 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(CONNECTIONS)
+            .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
         Ok(Self { pool })

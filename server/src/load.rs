@@ -1,0 +1,340 @@
+//! How the server holds up under load, and the figures that show it.
+//!
+//! A push or a pull takes a turn at the database before it starts. When
+//! every turn is taken it queues, in arrival order, for a while; when the
+//! queue is full, or the wait too long, it is answered 503 with
+//! `Retry-After` and the app comes back later. Without turns, 500 phones
+//! syncing at once took every pooled connection, the rest timed out waiting
+//! for one after 30 s and were answered 500.
+//!
+//! One user may have only a few sync requests in the server at once, so
+//! one account (or a stolen token) cannot fill the line for everyone.
+//!
+//! Pushes and pulls have turns of their own, together fewer than the
+//! store's connections, so sign-ins and pages still get one while sync is
+//! busy, and a queue of pushes waiting for the write lock never holds up a
+//! pull.
+//!
+//! The figures (`/metrics`, Prometheus text format) are measured here, in
+//! the server: how long each push and pull took, what became of each
+//! mutation, how many requests waited and how many were sent away.
+
+use crate::error::ApiError;
+use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::{Semaphore, SemaphorePermit};
+use yingpan_shared::ids::UserId;
+use yingpan_shared::sync::{MutationResult, MutationStatus};
+
+/// How long a request may queue for its turn before it is sent away.
+const QUEUE_WAIT: Duration = Duration::from_secs(10);
+/// Sync requests one user may have waiting or running at once. A device
+/// syncs one request at a time; a few devices, or a retry beside a request
+/// the server still works on, fit. A token sending more is sent away, so
+/// one account cannot fill the line everyone waits in.
+const PER_USER: usize = 8;
+/// When a request sent away should come back; the app spreads its
+/// return over up to twice this, so a crowd does not come back at once.
+pub const RETRY_AFTER_MS: i64 = 2_000;
+
+/// Turns of one kind (pushes, or pulls).
+pub struct Turns {
+    kind: &'static str,
+    free: Semaphore,
+    queued: AtomicUsize,
+    max_queued: usize,
+    wait: Duration,
+}
+
+/// Takes one off a queue count when dropped, however the wait ended.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Turns {
+    pub fn new(kind: &'static str, turns: usize, max_queued: usize, wait: Duration) -> Self {
+        Turns {
+            kind,
+            free: Semaphore::new(turns),
+            queued: AtomicUsize::new(0),
+            max_queued,
+            wait,
+        }
+    }
+
+    /// A turn, after a wait in line if all are taken; "busy, come back" if
+    /// the line is full or the wait runs out.
+    pub async fn take(&self, metrics: &Metrics) -> Result<SemaphorePermit<'_>, ApiError> {
+        if let Ok(turn) = self.free.try_acquire() {
+            return Ok(turn);
+        }
+        let ahead = self.queued.fetch_add(1, Ordering::SeqCst);
+        let _queued = Queued(&self.queued);
+        if ahead >= self.max_queued {
+            return Err(self.send_away(metrics));
+        }
+        metrics.queued.inc();
+        let waited = tokio::time::timeout(self.wait, self.free.acquire()).await;
+        metrics.queued.dec();
+        match waited {
+            Ok(Ok(turn)) => Ok(turn),
+            _ => Err(self.send_away(metrics)),
+        }
+    }
+
+    /// Turns free now.
+    pub fn available(&self) -> usize {
+        self.free.available_permits()
+    }
+
+    fn send_away(&self, metrics: &Metrics) -> ApiError {
+        metrics.shed.with_label_values(&[self.kind]).inc();
+        ApiError::Busy(RETRY_AFTER_MS)
+    }
+}
+
+/// The turns at the database for sync, sized to the store's connections.
+pub struct Load {
+    pub pushes: Turns,
+    pub pulls: Turns,
+    pub metrics: Metrics,
+    /// Sync requests each user has waiting or running.
+    by_user: Mutex<HashMap<UserId, usize>>,
+}
+
+/// A request's turn; given back when dropped.
+pub struct Turn<'a> {
+    _turn: SemaphorePermit<'a>,
+    _mine: UserShare<'a>,
+}
+
+/// One of a user's requests in the server; counted off when dropped.
+struct UserShare<'a> {
+    load: &'a Load,
+    user: UserId,
+}
+
+impl Drop for UserShare<'_> {
+    fn drop(&mut self) {
+        let mut by_user = self
+            .load
+            .by_user
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(n) = by_user.get_mut(&self.user) {
+            *n -= 1;
+            if *n == 0 {
+                by_user.remove(&self.user);
+            }
+        }
+    }
+}
+
+impl Load {
+    /// Turns for a store with `connections` pooled connections (a few are
+    /// left for everything else), and at most `max_queued` sync requests
+    /// of each kind waiting for one.
+    pub fn new(connections: u32, max_queued: usize) -> Self {
+        let connections = connections as usize;
+        let pulls = (connections / 4).max(1);
+        let pushes = connections.saturating_sub(pulls + connections / 4).max(1);
+        Load {
+            pushes: Turns::new("push", pushes, max_queued, QUEUE_WAIT),
+            pulls: Turns::new("pull", pulls, max_queued, QUEUE_WAIT),
+            metrics: Metrics::default(),
+            by_user: Mutex::default(),
+        }
+    }
+
+    /// `user`'s turn to push.
+    pub async fn push_turn(&self, user: UserId) -> Result<Turn<'_>, ApiError> {
+        self.turn(&self.pushes, user).await
+    }
+
+    /// `user`'s turn to pull.
+    pub async fn pull_turn(&self, user: UserId) -> Result<Turn<'_>, ApiError> {
+        self.turn(&self.pulls, user).await
+    }
+
+    async fn turn<'a>(&'a self, turns: &'a Turns, user: UserId) -> Result<Turn<'a>, ApiError> {
+        let mine = self.share(turns, user)?;
+        let turn = turns.take(&self.metrics).await?;
+        Ok(Turn {
+            _turn: turn,
+            _mine: mine,
+        })
+    }
+
+    fn share(&self, turns: &Turns, user: UserId) -> Result<UserShare<'_>, ApiError> {
+        let mut by_user = self.by_user.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let n = by_user.entry(user).or_default();
+        if *n >= PER_USER {
+            return Err(turns.send_away(&self.metrics));
+        }
+        *n += 1;
+        Ok(UserShare { load: self, user })
+    }
+}
+
+/// What `/metrics` exports.
+pub struct Metrics {
+    registry: Registry,
+    pub push_seconds: Histogram,
+    pub pull_seconds: Histogram,
+    mutations: IntCounterVec,
+    shed: IntCounterVec,
+    queued: IntGauge,
+}
+
+/// From a millisecond to half a minute: a pull's p95 target is 5 ms, a
+/// crowded push may wait seconds.
+const BUCKETS: [f64; 16] = [
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0,
+];
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let histogram = |name: &str, help: &str| {
+            Histogram::with_opts(HistogramOpts::new(name, help).buckets(BUCKETS.to_vec()))
+                .expect("a histogram with fixed, valid options")
+        };
+        let counter = |name: &str, help: &str, label: &str| {
+            IntCounterVec::new(Opts::new(name, help), &[label]).expect("a counter with fixed, valid options")
+        };
+        let metrics = Metrics {
+            registry: Registry::new(),
+            push_seconds: histogram(
+                "yingpan_sync_push_seconds",
+                "Time to answer a sync push, in the server, including its wait for a turn",
+            ),
+            pull_seconds: histogram(
+                "yingpan_sync_pull_seconds",
+                "Time to answer a sync pull, in the server, including its wait for a turn",
+            ),
+            mutations: counter("yingpan_sync_mutations_total", "Pushed mutations by outcome", "status"),
+            shed: counter(
+                "yingpan_requests_shed_total",
+                "Sync requests answered 503 (busy, retry later) by kind",
+                "kind",
+            ),
+            queued: IntGauge::new("yingpan_sync_queued", "Sync requests waiting for a turn now")
+                .expect("a gauge with fixed, valid options"),
+        };
+        for collector in [
+            Box::new(metrics.push_seconds.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(metrics.pull_seconds.clone()),
+            Box::new(metrics.mutations.clone()),
+            Box::new(metrics.shed.clone()),
+            Box::new(metrics.queued.clone()),
+        ] {
+            metrics
+                .registry
+                .register(collector)
+                .expect("each metric is registered once, under its own name");
+        }
+        metrics
+    }
+}
+
+impl Metrics {
+    /// Counts what became of each mutation of a push.
+    pub fn count(&self, results: &[MutationResult]) {
+        for r in results {
+            let status = match r.status {
+                MutationStatus::Applied => "applied",
+                MutationStatus::Conflicted => "conflicted",
+                MutationStatus::Rejected => "rejected",
+            };
+            self.mutations.with_label_values(&[status]).inc();
+        }
+    }
+
+    /// Everything, in Prometheus text format.
+    pub fn render(&self) -> String {
+        TextEncoder::new()
+            .encode_to_string(&self.registry.gather())
+            .unwrap_or_else(|e| format!("# metrics could not be encoded: {e}\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_full_queue_sends_requests_away_with_a_time_to_come_back() {
+        let metrics = Metrics::default();
+        let turns = Turns::new("push", 1, 1, Duration::from_secs(60));
+        let held = turns.take(&metrics).await.unwrap();
+        // One may wait in line...
+        let waiting = turns.take(&metrics);
+        tokio::pin!(waiting);
+        assert!(futures_poll_once(&mut waiting).await.is_none(), "the second waits");
+        // ...the next is sent away at once.
+        let third = turns.take(&metrics).await;
+        assert!(matches!(third, Err(ApiError::Busy(ms)) if ms == RETRY_AFTER_MS));
+        // The one in line gets the turn when it is given back.
+        drop(held);
+        assert!(waiting.await.is_ok());
+        assert!(metrics
+            .render()
+            .contains("yingpan_requests_shed_total{kind=\"push\"} 1"));
+    }
+
+    #[tokio::test]
+    async fn a_wait_that_runs_out_is_sent_away_and_leaves_the_line() {
+        let metrics = Metrics::default();
+        let turns = Turns::new("pull", 1, 8, Duration::from_millis(1));
+        let _held = turns.take(&metrics).await.unwrap();
+        assert!(matches!(turns.take(&metrics).await, Err(ApiError::Busy(_))));
+        assert_eq!(turns.queued.load(Ordering::SeqCst), 0);
+        assert!(metrics.render().contains("yingpan_sync_queued 0"));
+    }
+
+    #[tokio::test]
+    async fn one_user_cannot_fill_the_line_for_everyone() {
+        let load = Load::new(20, 64);
+        let (greedy, other) = (UserId(uuid::Uuid::now_v7()), UserId(uuid::Uuid::now_v7()));
+        let mut held = Vec::new();
+        for _ in 0..PER_USER {
+            held.push(load.pull_turn(greedy).await.unwrap());
+        }
+        assert!(matches!(load.push_turn(greedy).await, Err(ApiError::Busy(_))));
+        assert!(load.push_turn(other).await.is_ok());
+        held.pop();
+        assert!(
+            load.push_turn(greedy).await.is_ok(),
+            "a finished request frees its share"
+        );
+        drop(held);
+        assert!(load.by_user.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn turns_leave_connections_for_everything_else() {
+        for connections in [1, 2, 8, 20] {
+            let load = Load::new(connections, 8);
+            let used = load.pushes.free.available_permits() + load.pulls.free.available_permits();
+            assert!(used <= (connections as usize).max(2), "{connections}: {used}");
+            if connections >= 8 {
+                assert!(used < connections as usize, "{connections}: {used}");
+            }
+        }
+    }
+
+    /// Polls a future once: its output if it is ready, `None` if it waits.
+    async fn futures_poll_once<F: std::future::Future + Unpin>(f: &mut F) -> Option<F::Output> {
+        std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *f).poll(cx) {
+            std::task::Poll::Ready(v) => std::task::Poll::Ready(Some(v)),
+            std::task::Poll::Pending => std::task::Poll::Ready(None),
+        })
+        .await
+    }
+}
