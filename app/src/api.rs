@@ -4,7 +4,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use yingpan_shared::api::{ErrorBody, LoginRequest, LoginResponse, ACCOUNT_CLOSED};
+use yingpan_shared::api::{ErrorBody, LoginRequest, LoginResponse, ACCOUNT_CLOSED, BUSY};
 use yingpan_shared::audit::{Action, Entry as AuditEntry};
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::ids::{TeamId, UserId};
@@ -61,21 +61,26 @@ async fn send(req: Result<Request, gloo_net::Error>) -> ApiResult<Response> {
 
 /// When to come back if the server gives no `Retry-After`.
 const DEFAULT_RETRY_AFTER_MS: u32 = 5_000;
+/// The longest wait honoured: a header asking for more (or one garbled
+/// on the way) must not keep a phone from syncing for the rest of the day.
+const MAX_RETRY_AFTER_MS: u32 = 300_000;
 
-/// A 503: the server's `Retry-After` (whole seconds), and its message.
+/// A 503: the server's `Retry-After` (whole seconds, at most five
+/// minutes), and its message. A 503 that is not the server's own "busy"
+/// (a proxy's page, say) is treated like no answer.
 async fn busy(res: Response) -> ApiError {
     let retry_after_ms = res
         .headers()
         .get("retry-after")
         .and_then(|v| v.trim().parse::<u32>().ok())
-        .map_or(DEFAULT_RETRY_AFTER_MS, |secs| secs.saturating_mul(1000));
-    let message = match refused(res).await {
-        ApiError::Refused { message, .. } => message,
-        _ => String::new(),
-    };
-    ApiError::Busy {
-        retry_after_ms,
-        message,
+        .map_or(DEFAULT_RETRY_AFTER_MS, |secs| secs.saturating_mul(1000))
+        .min(MAX_RETRY_AFTER_MS);
+    match res.json::<ErrorBody>().await {
+        Ok(body) if body.error.code == BUSY => ApiError::Busy {
+            retry_after_ms,
+            message: body.error.message,
+        },
+        _ => ApiError::Unreachable,
     }
 }
 

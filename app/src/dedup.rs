@@ -408,9 +408,7 @@ mod bench {
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    fn now() -> f64 {
-        web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
-    }
+    use crate::device::steady_ms as now;
 
     #[wasm_bindgen_test]
     async fn offline_duplicate_check_over_5000_cached_customers() {

@@ -145,6 +145,13 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
 
+/// Milliseconds on a clock that only moves forward (since the page
+/// opened): for waits and timings, which a change of the device's clock
+/// must not stretch or cut short.
+pub fn steady_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
 /// The browser's UTC offset in minutes (east positive), for local dates.
 pub fn utc_offset_minutes() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)

@@ -85,7 +85,7 @@ impl From<UploadError> for SyncError {
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     static AGAIN: Cell<bool> = const { Cell::new(false) };
-    /// While the server is busy: no sync before this time (ms since epoch).
+    /// While the server is busy: no sync before this time (`steady_ms`).
     static NOT_BEFORE: Cell<f64> = const { Cell::new(0.0) };
     /// A sync is already set to start when the wait is over.
     static WAKE_SET: Cell<bool> = const { Cell::new(false) };
@@ -96,7 +96,7 @@ thread_local! {
 /// crowd of phones sent away together does not come back together.
 fn back_off(app: AppCtx, retry_after_ms: u32) {
     let wait = f64::from(retry_after_ms.max(1000)) * (1.0 + js_sys::Math::random());
-    NOT_BEFORE.set(js_sys::Date::now() + wait);
+    NOT_BEFORE.set(crate::device::steady_ms() + wait);
     wake_later(app, wait);
 }
 
@@ -121,7 +121,7 @@ impl AppCtx {
     /// Starts a sync now, or right after the one running, or when the
     /// server's requested wait is over.
     pub fn request_sync(self) {
-        let wait = NOT_BEFORE.get() - js_sys::Date::now();
+        let wait = NOT_BEFORE.get() - crate::device::steady_ms();
         if wait > 0.0 {
             wake_later(self, wait);
             return;
@@ -137,7 +137,7 @@ impl AppCtx {
                 self.sync_once().await;
                 // A change made while the server asked to wait goes with
                 // the sync set for the end of the wait.
-                if !AGAIN.get() || NOT_BEFORE.get() > js_sys::Date::now() {
+                if !AGAIN.get() || NOT_BEFORE.get() > crate::device::steady_ms() {
                     break;
                 }
             }

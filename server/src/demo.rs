@@ -147,7 +147,7 @@ pub async fn load_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
             mutations: chunk.to_vec(),
         };
         let results = store
-            .push(&admin, &users, &req, chrono::Utc::now().timestamp_millis())
+            .push(&admin, &req, chrono::Utc::now().timestamp_millis())
             .await?;
         if let Some(bad) = results.iter().find(|r| r.message.is_some()) {
             anyhow::bail!("demo mutation {} refused: {:?}", bad.seq, bad.message);

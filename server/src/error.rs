@@ -53,7 +53,7 @@ impl ApiError {
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
-            ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            ApiError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, yingpan_shared::api::BUSY),
             ApiError::PasswordChangeRequired => (StatusCode::FORBIDDEN, "password_change_required"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -83,8 +83,26 @@ impl From<StoreError> for ApiError {
             // Every pooled connection stayed taken for the whole wait: the
             // server is overloaded, not broken.
             StoreError::Db(sqlx::Error::PoolTimedOut) => ApiError::Busy(crate::load::RETRY_AFTER_MS),
+            StoreError::Db(sqlx::Error::Database(e)) if is_transient(e.as_ref()) => {
+                ApiError::Busy(crate::load::RETRY_AFTER_MS)
+            }
             other => ApiError::Internal(other.into()),
         }
+    }
+}
+
+/// A database error that says "not now" rather than "wrong": SQLite's
+/// busy or locked past its busy timeout; PostgreSQL's deadlock, failed
+/// serialization or lock not available. The same request may succeed
+/// after a wait.
+fn is_transient(e: &dyn sqlx::error::DatabaseError) -> bool {
+    let code = e.code();
+    let code = code.as_deref().unwrap_or("");
+    if e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+        // SQLITE_BUSY, SQLITE_LOCKED and their extended codes.
+        matches!(code, "5" | "6" | "261" | "262" | "517")
+    } else {
+        matches!(code, "40001" | "40P01" | "55P03")
     }
 }
 

@@ -10,10 +10,10 @@
 //! One user may have only a few sync requests in the server at once, so
 //! one account (or a stolen token) cannot fill the line for everyone.
 //!
-//! Pushes and pulls have turns of their own, together fewer than the
+//! Pushes and pulls have turns of their own. Pulls take fewer than the
 //! store's connections, so sign-ins and pages still get one while sync is
-//! busy, and a queue of pushes waiting for the write lock never holds up a
-//! pull.
+//! busy; pushes wait for the store's one writer without holding a
+//! connection, so a queue of pushes never holds up a pull.
 //!
 //! The figures (`/metrics`, Prometheus text format) are measured here, in
 //! the server: how long each push and pull took, what became of each
@@ -23,9 +23,9 @@ use crate::error::ApiError;
 use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 use yingpan_shared::ids::UserId;
 use yingpan_shared::sync::{MutationResult, MutationStatus};
 
@@ -36,6 +36,9 @@ const QUEUE_WAIT: Duration = Duration::from_secs(10);
 /// the server still works on, fit. A token sending more is sent away, so
 /// one account cannot fill the line everyone waits in.
 const PER_USER: usize = 8;
+/// Of those, how many may run at once; the rest wait their turn behind
+/// them, so one account never holds more than this many turns.
+const RUNNING_PER_USER: usize = 2;
 /// When a request sent away should come back; the app spreads its
 /// return over up to twice this, so a crowd does not come back at once.
 pub const RETRY_AFTER_MS: i64 = 2_000;
@@ -49,12 +52,19 @@ pub struct Turns {
     wait: Duration,
 }
 
-/// Takes one off a queue count when dropped, however the wait ended.
-struct Queued<'a>(&'a AtomicUsize);
+/// A place in line: taken off the count (and the gauge) when dropped,
+/// however the wait ended (a turn, a timeout, or the client gone).
+struct Queued<'a> {
+    count: &'a AtomicUsize,
+    gauge: Option<&'a IntGauge>,
+}
 
 impl Drop for Queued<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        self.count.fetch_sub(1, Ordering::SeqCst);
+        if let Some(gauge) = self.gauge {
+            gauge.dec();
+        }
     }
 }
 
@@ -76,13 +86,17 @@ impl Turns {
             return Ok(turn);
         }
         let ahead = self.queued.fetch_add(1, Ordering::SeqCst);
-        let _queued = Queued(&self.queued);
+        let mut in_line = Queued {
+            count: &self.queued,
+            gauge: None,
+        };
         if ahead >= self.max_queued {
             return Err(self.send_away(metrics));
         }
         metrics.queued.inc();
+        in_line.gauge = Some(&metrics.queued);
         let waited = tokio::time::timeout(self.wait, self.free.acquire()).await;
-        metrics.queued.dec();
+        drop(in_line);
         match waited {
             Ok(Ok(turn)) => Ok(turn),
             _ => Err(self.send_away(metrics)),
@@ -105,13 +119,15 @@ pub struct Load {
     pub pushes: Turns,
     pub pulls: Turns,
     pub metrics: Metrics,
-    /// Sync requests each user has waiting or running.
-    by_user: Mutex<HashMap<UserId, usize>>,
+    /// Each user's sync requests in the server (waiting or running), and
+    /// the few of them that may run at once.
+    by_user: Mutex<HashMap<UserId, (usize, Arc<Semaphore>)>>,
 }
 
 /// A request's turn; given back when dropped.
 pub struct Turn<'a> {
     _turn: SemaphorePermit<'a>,
+    _running: OwnedSemaphorePermit,
     _mine: UserShare<'a>,
 }
 
@@ -119,6 +135,7 @@ pub struct Turn<'a> {
 struct UserShare<'a> {
     load: &'a Load,
     user: UserId,
+    running: Arc<Semaphore>,
 }
 
 impl Drop for UserShare<'_> {
@@ -128,7 +145,7 @@ impl Drop for UserShare<'_> {
             .by_user
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(n) = by_user.get_mut(&self.user) {
+        if let Some((n, _)) = by_user.get_mut(&self.user) {
             *n -= 1;
             if *n == 0 {
                 by_user.remove(&self.user);
@@ -138,15 +155,16 @@ impl Drop for UserShare<'_> {
 }
 
 impl Load {
-    /// Turns for a store with `connections` pooled connections (a few are
-    /// left for everything else), and at most `max_queued` sync requests
-    /// of each kind waiting for one.
+    /// Turns for a store with `connections` pooled connections, and at
+    /// most `max_queued` sync requests of each kind waiting for one. A pull
+    /// holds a connection for its turn; a quarter of them is theirs, the
+    /// rest left for sign-ins and pages. A push holds none while it waits
+    /// for the store's writer (`store::group_commit`), so as many pushes
+    /// take turns as one commit writes together.
     pub fn new(connections: u32, max_queued: usize) -> Self {
-        let connections = connections as usize;
-        let pulls = (connections / 4).max(1);
-        let pushes = connections.saturating_sub(pulls + connections / 4).max(1);
+        let pulls = (connections as usize / 4).max(1);
         Load {
-            pushes: Turns::new("push", pushes, max_queued, QUEUE_WAIT),
+            pushes: Turns::new("push", crate::store::PUSHES_PER_COMMIT, max_queued, QUEUE_WAIT),
             pulls: Turns::new("pull", pulls, max_queued, QUEUE_WAIT),
             metrics: Metrics::default(),
             by_user: Mutex::default(),
@@ -163,23 +181,37 @@ impl Load {
         self.turn(&self.pulls, user).await
     }
 
+    /// A turn for one of `user`'s requests: first one of the user's own
+    /// few (so one account's requests run a few at a time however many it
+    /// sends), then one of everyone's.
     async fn turn<'a>(&'a self, turns: &'a Turns, user: UserId) -> Result<Turn<'a>, ApiError> {
         let mine = self.share(turns, user)?;
+        let running = match tokio::time::timeout(turns.wait, mine.running.clone().acquire_owned()).await {
+            Ok(Ok(running)) => running,
+            _ => return Err(turns.send_away(&self.metrics)),
+        };
         let turn = turns.take(&self.metrics).await?;
         Ok(Turn {
             _turn: turn,
+            _running: running,
             _mine: mine,
         })
     }
 
     fn share(&self, turns: &Turns, user: UserId) -> Result<UserShare<'_>, ApiError> {
         let mut by_user = self.by_user.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let n = by_user.entry(user).or_default();
+        let (n, running) = by_user
+            .entry(user)
+            .or_insert_with(|| (0, Arc::new(Semaphore::new(RUNNING_PER_USER))));
         if *n >= PER_USER {
             return Err(turns.send_away(&self.metrics));
         }
         *n += 1;
-        Ok(UserShare { load: self, user })
+        Ok(UserShare {
+            load: self,
+            user,
+            running: running.clone(),
+        })
     }
 }
 
@@ -302,29 +334,40 @@ mod tests {
     async fn one_user_cannot_fill_the_line_for_everyone() {
         let load = Load::new(20, 64);
         let (greedy, other) = (UserId(uuid::Uuid::now_v7()), UserId(uuid::Uuid::now_v7()));
-        let mut held = Vec::new();
-        for _ in 0..PER_USER {
-            held.push(load.pull_turn(greedy).await.unwrap());
+        // A few of one user's requests run...
+        let mut running = Vec::new();
+        for _ in 0..RUNNING_PER_USER {
+            running.push(load.push_turn(greedy).await.unwrap());
         }
+        // ...the rest of its share waits behind them, not in everyone's line...
+        let mut waiting = Vec::new();
+        for _ in RUNNING_PER_USER..PER_USER {
+            let mut turn = Box::pin(load.push_turn(greedy));
+            assert!(futures_poll_once(&mut turn).await.is_none(), "waits behind its own");
+            waiting.push(turn);
+        }
+        assert_eq!(load.pushes.queued.load(Ordering::SeqCst), 0);
+        // ...and one more is sent away at once, while another user is served.
         assert!(matches!(load.push_turn(greedy).await, Err(ApiError::Busy(_))));
         assert!(load.push_turn(other).await.is_ok());
-        held.pop();
-        assert!(
-            load.push_turn(greedy).await.is_ok(),
-            "a finished request frees its share"
-        );
-        drop(held);
-        assert!(load.by_user.lock().unwrap().is_empty());
+        // A finished request lets the next of its own run.
+        running.pop();
+        let mut next = waiting.remove(0);
+        assert!(matches!(futures_poll_once(&mut next).await, Some(Ok(_))));
+        drop(next);
+        drop(waiting);
+        drop(running);
+        assert!(load.by_user.lock().unwrap().is_empty(), "every share is given back");
     }
 
     #[test]
-    fn turns_leave_connections_for_everything_else() {
+    fn pulls_leave_connections_for_everything_else() {
         for connections in [1, 2, 8, 20] {
             let load = Load::new(connections, 8);
-            let used = load.pushes.free.available_permits() + load.pulls.free.available_permits();
-            assert!(used <= (connections as usize).max(2), "{connections}: {used}");
-            if connections >= 8 {
-                assert!(used < connections as usize, "{connections}: {used}");
+            let pulls = load.pulls.available();
+            assert!(pulls >= 1, "{connections}: {pulls}");
+            if connections >= 2 {
+                assert!(pulls < connections as usize, "{connections}: {pulls}");
             }
         }
     }

@@ -49,6 +49,11 @@ pub struct ErrorDetail {
 /// everything it cached.
 pub const ACCOUNT_CLOSED: &str = "account_closed";
 
+/// What the server answers with HTTP 503 and this code (and a
+/// `Retry-After`): it is overloaded, and the request may be sent again
+/// after the wait. A 503 without it came from something in between.
+pub const BUSY: &str = "busy";
+
 /// `POST /api/users/{id}/departure`: close a rep's account and hand over
 /// their book. Without `confirm` nothing changes and the plan comes back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -143,17 +143,16 @@ async fn incremental_pull(server: &TestServer, rounds: usize) -> (f64, f64) {
     let client = Uuid::now_v7();
     let mut times = Vec::new();
     for r in 0..rounds {
-        push(
-            &writer,
-            client,
-            vec![customer(r + 1, Uuid::now_v7(), server.users.rep1.id)],
-        )
-        .await;
+        let id = Uuid::now_v7();
+        push(&writer, client, vec![customer(r + 1, id, server.users.rep1.id)]).await;
         let started = Instant::now();
         let (status, page) = reader.get(&format!("/api/sync/pull?since={cursor}")).await;
         times.push(started.elapsed());
         assert_eq!(status, 200);
-        assert_eq!(page["changes"].as_array().unwrap().len(), 1);
+        // The new customer, and now and then a duplicate flag under it
+        // (a random name can contain another's short core).
+        let changes = page["changes"].as_array().unwrap();
+        assert!(changes.iter().any(|c| c["id"] == json!(id)), "{page}");
         cursor = page["cursor"].as_i64().unwrap();
     }
     times.sort();

@@ -9,6 +9,7 @@ use yingpan_tests::{Backend, TestServer};
 yingpan_tests::on_both_backends!(
     metrics_count_every_push_pull_and_mutation_for_the_token_holder_only,
     many_reps_pushing_at_once_are_all_answered_without_a_server_error,
+    a_push_refused_among_many_written_together_leaves_nothing_and_holds_up_no_one,
 );
 
 fn customer(seq: u64, name: &str, owner: impl serde::Serialize) -> Value {
@@ -87,16 +88,9 @@ async fn many_reps_pushing_at_once_are_all_answered_without_a_server_error(serve
                     .map(|i| customer(p * 5 + i + 1, &format!("并发客户{r}-{p}-{i}"), owner))
                     .collect();
                 created.extend(batch.iter().map(|m| m["id"].as_str().unwrap().to_owned()));
-                loop {
-                    let (status, body) = api
-                        .post("/api/sync/push", &json!({"client_id": client, "mutations": batch}))
-                        .await;
-                    match status {
-                        200 => break,
-                        503 => tokio::task::yield_now().await,
-                        other => panic!("push answered {other}: {body}"),
-                    }
-                }
+                let push = json!({"client_id": client, "mutations": batch});
+                let (status, body) = push_when_served(&api, &push).await;
+                assert_eq!(status, 200, "{body}");
             }
             created
         }));
@@ -115,6 +109,63 @@ async fn many_reps_pushing_at_once_are_all_answered_without_a_server_error(serve
         .collect();
     assert_eq!(created.len(), reps * 15);
     assert!(created.is_subset(&pulled), "every acknowledged customer is stored");
+}
+
+/// Sends a push until it is served: a 503 means "come back", anything else
+/// is the answer.
+async fn push_when_served(api: &yingpan_tests::Api, push: &Value) -> (u16, Value) {
+    loop {
+        let (status, body) = api.post("/api/sync/push", push).await;
+        if status != 503 {
+            return (status, body);
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+async fn a_push_refused_among_many_written_together_leaves_nothing_and_holds_up_no_one(server: TestServer) {
+    // A device id already used by rep2: rep1 pushing under it is refused.
+    let taken = Uuid::now_v7();
+    let rep2 = server.login("rep2").await;
+    let first = json!({"client_id": taken, "mutations": [customer(1, "先到客户", server.users.rep2.id)]});
+    assert_eq!(rep2.post("/api/sync/push", &first).await.0, 200);
+    let mut honest = Vec::new();
+    for r in 0..12 {
+        let name = format!("honest{r}");
+        let owner = server.add_rep(&name).await.id;
+        let api = server.login(&name).await;
+        let batch: Vec<Value> = (0..5).map(|i| customer(i + 1, &format!("同批客户{r}-{i}"), owner)).collect();
+        honest.push((api, json!({"client_id": Uuid::now_v7(), "mutations": batch})));
+    }
+    let intruder = server.login("rep1").await;
+    let intruding = json!({"client_id": taken, "mutations": [
+        customer(2, "冒名客户甲", server.users.rep1.id),
+        customer(3, "冒名客户乙", server.users.rep1.id),
+    ]});
+    // All at once, so the writer takes several of them in one transaction.
+    let refused = tokio::spawn(async move { push_when_served(&intruder, &intruding).await });
+    let mut tasks = Vec::new();
+    for (api, push) in honest {
+        tasks.push(tokio::spawn(async move { push_when_served(&api, &push).await }));
+    }
+    let (status, body) = refused.await.unwrap();
+    assert_eq!(status, 403, "{body}");
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        assert!(body["results"].as_array().unwrap().iter().all(|r| r["status"] == "applied"), "{body}");
+    }
+    let names: Vec<String> = server
+        .login("admin")
+        .await
+        .pull_all()
+        .await
+        .iter()
+        .filter(|c| c["entity"] == "customer")
+        .filter_map(|c| c["data"]["name"].as_str().map(str::to_owned))
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("冒名")), "the refused push left nothing");
+    assert_eq!(names.iter().filter(|n| n.starts_with("同批客户")).count(), 60);
 }
 
 /// A server whose sync queue is full sends a push away with a time to come

@@ -71,9 +71,7 @@ impl Rng {
     }
 }
 
-fn now() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
-}
+use crate::device::steady_ms as now;
 
 fn change(entity: EntityKind, seq: usize, data: serde_json::Value) -> Change {
     Change {

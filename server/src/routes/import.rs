@@ -188,7 +188,7 @@ async fn carry_out(
             client_id: client,
             mutations: batch.to_vec(),
         };
-        let results = st.store.push(&viewer, users, &req, st.now_ms()).await?;
+        let results = st.store.push(&viewer, &req, st.now_ms()).await?;
         for (m, r) in batch.iter().zip(results) {
             let Some(row) = report.rows.iter_mut().find(|row| row.line as u64 == m.seq) else {
                 continue;

@@ -18,7 +18,9 @@ pub fn router(state: AppState) -> Router {
 /// Served only when a token is configured (`YINGPAN_METRICS_TOKEN`), and
 /// only to a request that brings it as a bearer token.
 async fn metrics(State(st): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
-    let Some(expected) = st.settings.metrics_token.as_deref().filter(|t| !t.is_empty()) else {
+    // A token pasted into a config file with a newline still counts.
+    let expected = st.settings.metrics_token.as_deref().map(str::trim);
+    let Some(expected) = expected.filter(|t| !t.is_empty()) else {
         return Err(ApiError::NotFound(
             "metrics are off; set YINGPAN_METRICS_TOKEN to turn them on".into(),
         ));
@@ -27,6 +29,7 @@ async fn metrics(State(st): State<AppState>, headers: HeaderMap) -> Result<impl 
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
         .ok_or(ApiError::Unauthorized)?;
     // Compared as digests, so the time taken tells nothing about the token.
     if crate::auth::token_hash(given) != crate::auth::token_hash(expected) {

@@ -25,7 +25,6 @@ pub async fn push(
     audit: Audit,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    let _timer = st.load.metrics.push_seconds.start_timer();
     if req.mutations.len() > MAX_PUSH_BATCH {
         return Err(ApiError::BadRequest(format!(
             "a push may carry at most {MAX_PUSH_BATCH} mutations; send the rest in another push"
@@ -34,15 +33,15 @@ pub async fn push(
     if req.mutations.iter().any(|m| i64::try_from(m.seq).is_err()) {
         return Err(ApiError::BadRequest("mutation seq is out of range".into()));
     }
+    let _timer = st.load.metrics.push_seconds.start_timer();
     let _turn = st.load.push_turn(pusher.user().id).await?;
-    let users = st.store.users().await?;
     let (user, closed_at) = match pusher {
         Pusher::Active(auth) => (auth.user, None),
         Pusher::Closed { user, closed_at } => (user, Some(closed_at)),
     };
     let Some(closed_at) = closed_at else {
         let archiving = customers_to_archive(&st, &user, &req).await?;
-        let results = st.store.push(&Viewer::from(&user), &users, &req, st.now_ms()).await?;
+        let results = st.store.push(&Viewer::from(&user), &req, st.now_ms()).await?;
         let applied = |m: &&yingpan_shared::sync::Mutation| {
             results
                 .iter()
@@ -77,7 +76,7 @@ pub async fn push(
     };
     let mut results = st
         .store
-        .push(&Viewer::from(&user), &users, &handed_in, st.now_ms())
+        .push(&Viewer::from(&user), &handed_in, st.now_ms())
         .await?;
     results.extend(refused.iter().map(|m| MutationResult {
         seq: m.seq,
@@ -139,11 +138,11 @@ pub async fn pull(
     auth: AuthUser,
     ApiQuery(params): ApiQuery<PullParams>,
 ) -> Result<Json<PullResponse>, ApiError> {
-    let _timer = st.load.metrics.pull_seconds.start_timer();
     if params.since < 0 {
         return Err(ApiError::BadRequest("since must not be negative".into()));
     }
     let limit = params.limit.unwrap_or(MAX_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
+    let _timer = st.load.metrics.pull_seconds.start_timer();
     let _turn = st.load.pull_turn(auth.user.id).await?;
     let users = st.store.users().await?;
     let scope = scope(&Viewer::from(&auth.user), &users);

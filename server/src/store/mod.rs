@@ -17,21 +17,34 @@
 //!
 //! ## Under load
 //! Writers therefore queue, one at a time, behind that row (and, on SQLite,
-//! behind the one write lock). Each waiting push holds a pooled connection,
-//! so the server gives pushes and pulls a bounded number of turns at the
-//! database and a bounded line to wait in (`crate::load`): more than that is
-//! answered 503 with `Retry-After`, never a pool timeout answered 500.
+//! behind the one write lock). Pushes do not each take their turn at it:
+//! the pushes that arrive while one batch is written are written next, in
+//! one transaction with a savepoint each (`group_commit`), so a crowd of
+//! small pushes costs a few commits (and fsyncs) instead of one each, and
+//! waits without holding a pooled connection. Pushes and pulls get a
+//! bounded number of turns and a bounded line to wait in (`crate::load`):
+//! more than that is answered 503 with `Retry-After`, never a pool timeout
+//! answered 500.
+//!
+//! Measured (`scripts/bench sync`): before group commit 500 reps pushing
+//! at once waited p50 4.0 s, p99 5.8 s on SQLite; the push of 4 clients in
+//! batches of 100 ran at 0.07 of a raw insert of the same rows, the cost
+//! being the statements each mutation needs (its earlier answer, the
+//! record, its duplicate check, the write, its answer), not the commit.
 //! Letting pushes that touch different customers commit in parallel (locks
-//! per customer, positions made visible in order) is the next step; it is
-//! not taken yet.
+//! per customer, positions made visible in order) and reading what a batch
+//! needs in a few statements instead of several per mutation are the next
+//! steps; they are not taken yet.
 
 mod dedup_sql;
+mod group_commit;
 mod people_sql;
 mod pool_sql;
 mod postgres;
 mod sql;
 mod sqlite;
 
+pub use group_commit::MAX_PUSHES as PUSHES_PER_COMMIT;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -177,15 +190,11 @@ pub trait Store: People + Send + Sync + 'static {
     async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<(User, bool)>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 
-    /// Applies a push in one transaction: every mutation is either answered
-    /// from an earlier identical push or decided by the shared sync rules.
-    async fn push(
-        &self,
-        viewer: &Viewer,
-        users: &[User],
-        req: &PushRequest,
-        now: i64,
-    ) -> StoreResult<Vec<MutationResult>>;
+    /// Applies a push, all or nothing, with the pushes waiting beside it
+    /// (`group_commit`): every mutation is either answered from an earlier
+    /// identical push or decided by the shared sync rules against the
+    /// directory and records as they are when it is written.
+    async fn push(&self, viewer: &Viewer, req: &PushRequest, now: i64) -> StoreResult<Vec<MutationResult>>;
     /// Changes after `since` that `viewer` (whose records are `scope`) may
     /// see, and evictions of records that left their view, in commit order.
     async fn pull(&self, viewer: UserId, scope: &OwnerScope, since: Cursor, limit: u32) -> StoreResult<PullResponse>;

@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 pub struct PgStore {
     pool: PgPool,
+    pushes: super::group_commit::GroupCommit,
 }
 
 /// Pooled connections per server process; PostgreSQL's default of 100
@@ -21,7 +22,9 @@ impl PgStore {
             .acquire_timeout(std::time::Duration::from_secs(15))
             .connect(url)
             .await?;
-        Ok(Self { pool })
+        let writer = pool.clone();
+        let pushes = super::group_commit::GroupCommit::start(move |jobs| write_pushes(writer.clone(), jobs));
+        Ok(Self { pool, pushes })
     }
 }
 

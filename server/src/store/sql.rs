@@ -76,13 +76,14 @@ pub(super) fn search_name(entity: EntityKind, data: &FieldMap) -> Option<String>
         .then(|| yingpan_shared::search::fold(data.get("name").and_then(|n| n.as_str()).unwrap_or("")))
 }
 
-/// A `LIKE` pattern (escape character `\`) finding `word` anywhere.
+/// A `LIKE` pattern (escape character `!`, which means the same in every
+/// backend's string literals, unlike `\`) finding `word` anywhere.
 pub(super) fn contains_pattern(word: &str) -> String {
     let mut pattern = String::with_capacity(word.len() + 2);
     pattern.push('%');
     for c in word.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+        if matches!(c, '%' | '_' | '!') {
+            pattern.push('!');
         }
         pattern.push(c);
     }
@@ -146,6 +147,12 @@ macro_rules! sql_store {
         const USER_COLUMNS: &str = "id, username, display_name, role, team_id, active";
         const RECORD_COLUMNS: &str =
             "entity, id, owner_id, parent_id, data, deleted, updated_by, owner_since, last_activity_at";
+
+        async fn load_users(conn: &mut Conn) -> super::StoreResult<Vec<User>> {
+            let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");
+            let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+            rows.iter().map(user_from_row).collect()
+        }
 
         fn user_from_row(row: &DbRow) -> super::StoreResult<User> {
             let id: String = row.try_get("id")?;
@@ -369,6 +376,281 @@ macro_rules! sql_store {
             q.push(")");
         }
 
+        /// Applies one push inside the transaction of its batch (see
+        /// `group_commit`): each mutation is answered from an earlier
+        /// identical push or decided by the shared sync rules.
+        async fn push_in(
+            conn: &mut Conn,
+            viewer: &Viewer,
+            users: &[User],
+            req: &PushRequest,
+            now: i64,
+        ) -> super::StoreResult<Vec<MutationResult>> {
+            let teams: HashMap<UserId, Option<TeamId>> = users.iter().map(|u| (u.id, u.team_id)).collect();
+            let team_lookup = |id: UserId| teams.get(&id).copied().flatten();
+            let client = req.client_id.to_string();
+            let author = viewer.id.to_string();
+            let mut tx = conn;
+            // A client's stored answers are its user's: another user
+            // naming the same client id learns nothing and changes nothing.
+            sqlx::query("INSERT INTO sync_clients (client_id, user_id) VALUES ($1, $2) ON CONFLICT (client_id) DO NOTHING")
+                .bind(&client)
+                .bind(&author)
+                .execute(&mut *tx)
+                .await?;
+            let holder: String = sqlx::query("SELECT user_id FROM sync_clients WHERE client_id = $1")
+                .bind(&client)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("user_id")?;
+            if holder != author {
+                return Err(super::StoreError::Refused(
+                    "this device's sync id belongs to someone else; sign out and in again on this device".into(),
+                ));
+            }
+            let mut results = Vec::with_capacity(req.mutations.len());
+            for m in &req.mutations {
+                let mseq = i64::try_from(m.seq).map_err(corrupt)?;
+                let earlier = sqlx::query(
+                    "SELECT result FROM applied_mutations WHERE client_id = $1 AND seq = $2 AND user_id = $3",
+                )
+                    .bind(&client)
+                    .bind(mseq)
+                    .bind(&author)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(row) = earlier {
+                    let text: String = row.try_get("result")?;
+                    results.push(serde_json::from_str(&text).map_err(corrupt)?);
+                    continue;
+                }
+                if matches!(m.op, Op::Claim | Op::Release { .. }) {
+                    let outcome = pool_op(&mut tx, viewer, users, m, now).await?;
+                    let result = MutationResult {
+                        seq: m.seq,
+                        status: if outcome.is_ok() { MutationStatus::Applied } else { MutationStatus::Rejected },
+                        message: outcome.err(),
+                        conflicts: Vec::new(),
+                    };
+                    remember_result(&mut tx, &client, mseq, &author, &result, now).await?;
+                    results.push(result);
+                    continue;
+                }
+                // A change to a customer merged away meanwhile goes to
+                // the customer it was merged into.
+                let mut redirected;
+                let mut current = load_record(&mut tx, m.entity, m.id).await?;
+                let mut m = m;
+                if let Some(survivor) = merged_into(current.as_ref()) {
+                    if !matches!(m.op, Op::Update { .. }) {
+                        // A delete (or a claim) meant for the merged-away
+                        // customer must never reach the survivor.
+                        // Named only to someone who may see it.
+                        let name = load_record(&mut tx, EntityKind::Customer, survivor)
+                            .await?
+                            .filter(|(r, _)| can_see(viewer, r.owner_id, r.owner_id.and_then(team_lookup)))
+                            .and_then(|(r, _)| r.data.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+                            .unwrap_or_else(|| "another customer".to_owned());
+                        let result = MutationResult {
+                            seq: m.seq,
+                            status: MutationStatus::Rejected,
+                            message: Some(format!(
+                                "this customer was merged into {name} ({survivor}); {}",
+                                if matches!(m.op, Op::Delete) { "nothing was deleted" } else { "change that one instead" }
+                            )),
+                            conflicts: Vec::new(),
+                        };
+                        remember_result(&mut tx, &client, mseq, &author, &result, now).await?;
+                        results.push(result);
+                        continue;
+                    }
+                    redirected = m.clone();
+                    redirected.id = survivor;
+                    current = load_record(&mut tx, EntityKind::Customer, survivor).await?;
+                    m = &redirected;
+                }
+                let mut parent = match parent_of(m, current.as_ref().map(|(r, _)| r)) {
+                    Some(pid) => load_record(&mut tx, EntityKind::Customer, pid).await?,
+                    None => None,
+                };
+                if let (Some(survivor), Op::Create { fields }) = (merged_into(parent.as_ref()), &m.op) {
+                    let mut fields = fields.clone();
+                    fields.insert("customer_id".into(), serde_json::json!(survivor));
+                    redirected = Mutation { op: Op::Create { fields }, ..m.clone() };
+                    m = &redirected;
+                    parent = load_record(&mut tx, EntityKind::Customer, survivor).await?;
+                }
+                let history = match &parent {
+                    Some((p, _)) if needs_history(m) => load_history(&mut tx, p.id).await?,
+                    _ => Vec::new(),
+                };
+                let decision = decide(
+                    viewer,
+                    &team_lookup,
+                    m,
+                    current.as_ref().map(|(r, _)| r),
+                    parent.as_ref().map(|(r, _)| r),
+                    &history,
+                    chrono::DateTime::from_timestamp_millis(now).unwrap_or_default(),
+                );
+                let mut flag = None;
+                let decision = match decision {
+                    // A new customer, or one renamed (or given a phone or
+                    // email) into another's: the same policy either way.
+                    Decision::Write { ref record, .. }
+                        if needs_duplicate_check(m.entity, current.as_ref().map(|(r, _)| r), &record.data) =>
+                    {
+                        match judge_new_customer(&mut tx, users, m.id, &record.data).await? {
+                            Verdict::Refuse(message) => Decision::Reject { message },
+                            Verdict::Flag(existing, likeness, score) => {
+                                flag = Some((existing, likeness, score));
+                                decision
+                            }
+                            Verdict::Fine => decision,
+                        }
+                    }
+                    other => other,
+                };
+                let result = match decision {
+                    Decision::Reject { message } => MutationResult {
+                        seq: m.seq,
+                        status: MutationStatus::Rejected,
+                        message: Some(message),
+                        conflicts: Vec::new(),
+                    },
+                    Decision::Unchanged => MutationResult {
+                        seq: m.seq,
+                        status: MutationStatus::Applied,
+                        message: None,
+                        conflicts: Vec::new(),
+                    },
+                    Decision::Write { record, status, conflicts } => {
+                        write_record(
+                            &mut tx,
+                            m.entity,
+                            m.id,
+                            record.owner_id,
+                            record.parent_id,
+                            &record.data,
+                            record.deleted,
+                            now,
+                            &author,
+                        )
+                        .await?;
+                        let written = StoredRecord {
+                            entity: m.entity,
+                            id: m.id,
+                            owner_id: record.owner_id,
+                            parent_id: record.parent_id,
+                            data: record.data,
+                            deleted: record.deleted,
+                        };
+                        if let Some((existing, likeness, score)) = flag.take() {
+                            write_flag(&mut tx, &written, &existing, likeness, score, now).await?;
+                        }
+                        let before = current.as_ref().map(|(r, _)| r);
+                        let at = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default();
+                        for effect in effects(m.entity, before, &written, !conflicts.is_empty(), at) {
+                            match effect {
+                                Effect::Activity { customer, at } => {
+                                    note_activity(&mut tx, customer, at.timestamp_millis()).await?
+                                }
+                                Effect::Won { customer } => note_win(&mut tx, customer, now).await?,
+                                Effect::RefreshPoolEntry { customer } => {
+                                    refresh_pool_entry(&mut tx, customer, now, &author).await?
+                                }
+                                Effect::RemovePoolEntry { customer } => {
+                                    remove_pool_entries(&mut tx, &[customer], now).await?
+                                }
+                                Effect::KeepConflicts => {
+                                    if let Some((before, last_writer)) = &current {
+                                        let lost_by = last_writer.parse().ok().map(UserId);
+                                        write_conflicts(&mut tx, before, &conflicts, Some(viewer.id), lost_by, now)
+                                            .await?;
+                                    }
+                                }
+                            }
+                        }
+                        MutationResult { seq: m.seq, status, message: None, conflicts }
+                    }
+                    Decision::EditOfDeleted { conflicts } => {
+                        if let Some((gone, deleter)) = &current {
+                            let kept_by = deleter.parse().ok().map(UserId);
+                            write_conflicts(&mut tx, gone, &conflicts, kept_by, Some(viewer.id), now).await?;
+                        }
+                        MutationResult {
+                            seq: m.seq,
+                            status: MutationStatus::Conflicted,
+                            message: Some(format!(
+                                "this {} was deleted meanwhile; your edit is kept in the conflict list",
+                                m.entity
+                            )),
+                            conflicts,
+                        }
+                    }
+                };
+                remember_result(&mut tx, &client, mseq, &author, &result, now).await?;
+                results.push(result);
+            }
+            Ok(results)
+        }
+
+        /// Writes a batch of pushes in one transaction, each in a savepoint
+        /// of its own, and answers each. A batch that cannot be committed is
+        /// written again one push at a time, so each push gets its own
+        /// answer (a retried push is answered from what was stored).
+        async fn write_pushes(pool: sqlx::Pool<$db>, jobs: Vec<$crate::store::group_commit::PushJob>) {
+            match write_together(&pool, &jobs).await {
+                Ok(results) => {
+                    for (job, result) in jobs.into_iter().zip(results) {
+                        job.answer(result);
+                    }
+                }
+                Err(e) if jobs.len() == 1 => {
+                    if let Some(job) = jobs.into_iter().next() {
+                        job.answer(Err(e));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, pushes = jobs.len(), "a batch of pushes is written again one by one");
+                    for job in jobs {
+                        let result = match write_together(&pool, std::slice::from_ref(&job)).await {
+                            Ok(mut results) => results.pop().unwrap_or_else(|| Ok(Vec::new())),
+                            Err(e) => Err(e),
+                        };
+                        job.answer(result);
+                    }
+                }
+            }
+        }
+
+        async fn write_together(
+            pool: &sqlx::Pool<$db>,
+            jobs: &[$crate::store::group_commit::PushJob],
+        ) -> super::StoreResult<Vec<super::StoreResult<Vec<MutationResult>>>> {
+            let mut tx = pool.begin_with($begin_write).await?;
+            // What each mutation is decided against must be current: the
+            // change-stream lock first, then the directory as it is now.
+            lock_writes(&mut tx).await?;
+            let users = load_users(&mut tx).await?;
+            let mut results = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                let mut one = sqlx::Connection::begin(&mut *tx).await?;
+                match push_in(&mut one, &job.viewer, &users, &job.req, job.now).await {
+                    Ok(answer) => {
+                        one.commit().await?;
+                        results.push(Ok(answer));
+                    }
+                    Err(e) => {
+                        one.rollback().await?;
+                        results.push(Err(e));
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok(results)
+        }
+
         #[async_trait::async_trait]
         impl Store for $store {
             async fn migrate(&self) -> super::StoreResult<()> {
@@ -423,9 +705,7 @@ macro_rules! sql_store {
             }
 
             async fn users(&self) -> super::StoreResult<Vec<User>> {
-                let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");
-                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-                rows.iter().map(user_from_row).collect()
+                load_users(&mut *self.pool.acquire().await?).await
             }
 
             async fn set_user_active(&self, id: UserId, active: bool) -> super::StoreResult<()> {
@@ -490,220 +770,10 @@ macro_rules! sql_store {
             async fn push(
                 &self,
                 viewer: &Viewer,
-                users: &[User],
                 req: &PushRequest,
                 now: i64,
             ) -> super::StoreResult<Vec<MutationResult>> {
-                let teams: HashMap<UserId, Option<TeamId>> = users.iter().map(|u| (u.id, u.team_id)).collect();
-                let team_lookup = |id: UserId| teams.get(&id).copied().flatten();
-                let client = req.client_id.to_string();
-                let author = viewer.id.to_string();
-                let mut tx = self.pool.begin_with($begin_write).await?;
-                // What each mutation is decided against must be current.
-                lock_writes(&mut tx).await?;
-                // A client's stored answers are its user's: another user
-                // naming the same client id learns nothing and changes nothing.
-                sqlx::query("INSERT INTO sync_clients (client_id, user_id) VALUES ($1, $2) ON CONFLICT (client_id) DO NOTHING")
-                    .bind(&client)
-                    .bind(&author)
-                    .execute(&mut *tx)
-                    .await?;
-                let holder: String = sqlx::query("SELECT user_id FROM sync_clients WHERE client_id = $1")
-                    .bind(&client)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("user_id")?;
-                if holder != author {
-                    return Err(super::StoreError::Refused(
-                        "this device's sync id belongs to someone else; sign out and in again on this device".into(),
-                    ));
-                }
-                let mut results = Vec::with_capacity(req.mutations.len());
-                for m in &req.mutations {
-                    let mseq = i64::try_from(m.seq).map_err(corrupt)?;
-                    let earlier = sqlx::query(
-                        "SELECT result FROM applied_mutations WHERE client_id = $1 AND seq = $2 AND user_id = $3",
-                    )
-                        .bind(&client)
-                        .bind(mseq)
-                        .bind(&author)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    if let Some(row) = earlier {
-                        let text: String = row.try_get("result")?;
-                        results.push(serde_json::from_str(&text).map_err(corrupt)?);
-                        continue;
-                    }
-                    if matches!(m.op, Op::Claim | Op::Release { .. }) {
-                        let outcome = pool_op(&mut tx, viewer, users, m, now).await?;
-                        let result = MutationResult {
-                            seq: m.seq,
-                            status: if outcome.is_ok() { MutationStatus::Applied } else { MutationStatus::Rejected },
-                            message: outcome.err(),
-                            conflicts: Vec::new(),
-                        };
-                        remember_result(&mut tx, &client, mseq, &author, &result, now).await?;
-                        results.push(result);
-                        continue;
-                    }
-                    // A change to a customer merged away meanwhile goes to
-                    // the customer it was merged into.
-                    let mut redirected;
-                    let mut current = load_record(&mut tx, m.entity, m.id).await?;
-                    let mut m = m;
-                    if let Some(survivor) = merged_into(current.as_ref()) {
-                        if !matches!(m.op, Op::Update { .. }) {
-                            // A delete (or a claim) meant for the merged-away
-                            // customer must never reach the survivor.
-                            // Named only to someone who may see it.
-                            let name = load_record(&mut tx, EntityKind::Customer, survivor)
-                                .await?
-                                .filter(|(r, _)| can_see(viewer, r.owner_id, r.owner_id.and_then(team_lookup)))
-                                .and_then(|(r, _)| r.data.get("name").and_then(|n| n.as_str()).map(str::to_owned))
-                                .unwrap_or_else(|| "another customer".to_owned());
-                            let result = MutationResult {
-                                seq: m.seq,
-                                status: MutationStatus::Rejected,
-                                message: Some(format!(
-                                    "this customer was merged into {name} ({survivor}); {}",
-                                    if matches!(m.op, Op::Delete) { "nothing was deleted" } else { "change that one instead" }
-                                )),
-                                conflicts: Vec::new(),
-                            };
-                            remember_result(&mut tx, &client, mseq, &author, &result, now).await?;
-                            results.push(result);
-                            continue;
-                        }
-                        redirected = m.clone();
-                        redirected.id = survivor;
-                        current = load_record(&mut tx, EntityKind::Customer, survivor).await?;
-                        m = &redirected;
-                    }
-                    let mut parent = match parent_of(m, current.as_ref().map(|(r, _)| r)) {
-                        Some(pid) => load_record(&mut tx, EntityKind::Customer, pid).await?,
-                        None => None,
-                    };
-                    if let (Some(survivor), Op::Create { fields }) = (merged_into(parent.as_ref()), &m.op) {
-                        let mut fields = fields.clone();
-                        fields.insert("customer_id".into(), serde_json::json!(survivor));
-                        redirected = Mutation { op: Op::Create { fields }, ..m.clone() };
-                        m = &redirected;
-                        parent = load_record(&mut tx, EntityKind::Customer, survivor).await?;
-                    }
-                    let history = match &parent {
-                        Some((p, _)) if needs_history(m) => load_history(&mut tx, p.id).await?,
-                        _ => Vec::new(),
-                    };
-                    let decision = decide(
-                        viewer,
-                        &team_lookup,
-                        m,
-                        current.as_ref().map(|(r, _)| r),
-                        parent.as_ref().map(|(r, _)| r),
-                        &history,
-                        chrono::DateTime::from_timestamp_millis(now).unwrap_or_default(),
-                    );
-                    let mut flag = None;
-                    let decision = match decision {
-                        // A new customer, or one renamed (or given a phone or
-                        // email) into another's: the same policy either way.
-                        Decision::Write { ref record, .. }
-                            if needs_duplicate_check(m.entity, current.as_ref().map(|(r, _)| r), &record.data) =>
-                        {
-                            match judge_new_customer(&mut tx, users, m.id, &record.data).await? {
-                                Verdict::Refuse(message) => Decision::Reject { message },
-                                Verdict::Flag(existing, likeness, score) => {
-                                    flag = Some((existing, likeness, score));
-                                    decision
-                                }
-                                Verdict::Fine => decision,
-                            }
-                        }
-                        other => other,
-                    };
-                    let result = match decision {
-                        Decision::Reject { message } => MutationResult {
-                            seq: m.seq,
-                            status: MutationStatus::Rejected,
-                            message: Some(message),
-                            conflicts: Vec::new(),
-                        },
-                        Decision::Unchanged => MutationResult {
-                            seq: m.seq,
-                            status: MutationStatus::Applied,
-                            message: None,
-                            conflicts: Vec::new(),
-                        },
-                        Decision::Write { record, status, conflicts } => {
-                            write_record(
-                                &mut tx,
-                                m.entity,
-                                m.id,
-                                record.owner_id,
-                                record.parent_id,
-                                &record.data,
-                                record.deleted,
-                                now,
-                                &author,
-                            )
-                            .await?;
-                            let written = StoredRecord {
-                                entity: m.entity,
-                                id: m.id,
-                                owner_id: record.owner_id,
-                                parent_id: record.parent_id,
-                                data: record.data,
-                                deleted: record.deleted,
-                            };
-                            if let Some((existing, likeness, score)) = flag.take() {
-                                write_flag(&mut tx, &written, &existing, likeness, score, now).await?;
-                            }
-                            let before = current.as_ref().map(|(r, _)| r);
-                            let at = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default();
-                            for effect in effects(m.entity, before, &written, !conflicts.is_empty(), at) {
-                                match effect {
-                                    Effect::Activity { customer, at } => {
-                                        note_activity(&mut tx, customer, at.timestamp_millis()).await?
-                                    }
-                                    Effect::Won { customer } => note_win(&mut tx, customer, now).await?,
-                                    Effect::RefreshPoolEntry { customer } => {
-                                        refresh_pool_entry(&mut tx, customer, now, &author).await?
-                                    }
-                                    Effect::RemovePoolEntry { customer } => {
-                                        remove_pool_entries(&mut tx, &[customer], now).await?
-                                    }
-                                    Effect::KeepConflicts => {
-                                        if let Some((before, last_writer)) = &current {
-                                            let lost_by = last_writer.parse().ok().map(UserId);
-                                            write_conflicts(&mut tx, before, &conflicts, Some(viewer.id), lost_by, now)
-                                                .await?;
-                                        }
-                                    }
-                                }
-                            }
-                            MutationResult { seq: m.seq, status, message: None, conflicts }
-                        }
-                        Decision::EditOfDeleted { conflicts } => {
-                            if let Some((gone, deleter)) = &current {
-                                let kept_by = deleter.parse().ok().map(UserId);
-                                write_conflicts(&mut tx, gone, &conflicts, kept_by, Some(viewer.id), now).await?;
-                            }
-                            MutationResult {
-                                seq: m.seq,
-                                status: MutationStatus::Conflicted,
-                                message: Some(format!(
-                                    "this {} was deleted meanwhile; your edit is kept in the conflict list",
-                                    m.entity
-                                )),
-                                conflicts,
-                            }
-                        }
-                    };
-                    remember_result(&mut tx, &client, mseq, &author, &result, now).await?;
-                    results.push(result);
-                }
-                tx.commit().await?;
-                Ok(results)
+                self.pushes.push(viewer, req, now).await
             }
 
             async fn pull(
@@ -1223,7 +1293,7 @@ macro_rules! sql_store {
                 for word in words {
                     q.push(" AND r.search_name LIKE ")
                         .push_bind(contains_pattern(word))
-                        .push(" ESCAPE '\\'");
+                        .push(" ESCAPE '!'");
                 }
                 if let OwnerScope::Owners { owners, pool } = scope {
                     q.push(" AND (FALSE");
@@ -1259,7 +1329,7 @@ mod tests {
     #[test]
     fn a_word_is_found_anywhere_and_like_wildcards_in_it_are_plain_characters() {
         assert_eq!(contains_pattern("华信"), "%华信%");
-        assert_eq!(contains_pattern("100%_a\\b"), "%100\\%\\_a\\\\b%");
+        assert_eq!(contains_pattern("100%_a!b\\c"), "%100!%!_a!!b\\c%");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub const CONNECTIONS: u32 = 8;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    pushes: super::group_commit::GroupCommit,
 }
 
 impl SqliteStore {
@@ -33,7 +34,9 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        let writer = pool.clone();
+        let pushes = super::group_commit::GroupCommit::start(move |jobs| write_pushes(writer.clone(), jobs));
+        Ok(Self { pool, pushes })
     }
 }
 
