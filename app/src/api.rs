@@ -61,8 +61,9 @@ async fn send(req: Result<Request, gloo_net::Error>) -> ApiResult<Response> {
 
 /// When to come back if the server gives no `Retry-After`.
 const DEFAULT_RETRY_AFTER_MS: u32 = 5_000;
-/// The longest wait honoured: a header asking for more (or one garbled
-/// on the way) must not keep a phone from syncing for the rest of the day.
+/// The longest `Retry-After` honoured (the app spreads its return over up
+/// to twice it): a header asking for more, or one garbled on the way, must
+/// not keep a phone from syncing for the rest of the day.
 const MAX_RETRY_AFTER_MS: u32 = 300_000;
 
 /// A 503: the server's `Retry-After` (whole seconds, at most five

@@ -147,9 +147,11 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 
 /// Milliseconds on a clock that only moves forward (since the page
 /// opened): for waits and timings, which a change of the device's clock
-/// must not stretch or cut short.
+/// must not stretch or cut short. Without one, the device's clock.
 pub fn steady_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
 }
 
 /// The browser's UTC offset in minutes (east positive), for local dates.

@@ -146,9 +146,7 @@ pub async fn load_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
             client_id: ClientId(Uuid::from_u128(0xdead_0000 + i as u128)),
             mutations: chunk.to_vec(),
         };
-        let results = store
-            .push(&admin, &req, chrono::Utc::now().timestamp_millis())
-            .await?;
+        let results = store.push(&admin, &req, chrono::Utc::now().timestamp_millis()).await?;
         if let Some(bad) = results.iter().find(|r| r.message.is_some()) {
             anyhow::bail!("demo mutation {} refused: {:?}", bad.seq, bad.message);
         }

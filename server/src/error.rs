@@ -82,7 +82,7 @@ impl From<StoreError> for ApiError {
             StoreError::Refused(why) => ApiError::Forbidden(why),
             // Every pooled connection stayed taken for the whole wait: the
             // server is overloaded, not broken.
-            StoreError::Db(sqlx::Error::PoolTimedOut) => ApiError::Busy(crate::load::RETRY_AFTER_MS),
+            StoreError::Db(sqlx::Error::PoolTimedOut) | StoreError::Busy => ApiError::Busy(crate::load::RETRY_AFTER_MS),
             StoreError::Db(sqlx::Error::Database(e)) if is_transient(e.as_ref()) => {
                 ApiError::Busy(crate::load::RETRY_AFTER_MS)
             }
@@ -99,8 +99,9 @@ fn is_transient(e: &dyn sqlx::error::DatabaseError) -> bool {
     let code = e.code();
     let code = code.as_deref().unwrap_or("");
     if e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-        // SQLITE_BUSY, SQLITE_LOCKED and their extended codes.
-        matches!(code, "5" | "6" | "261" | "262" | "517")
+        // SQLITE_BUSY or SQLITE_LOCKED, in any of their extended forms
+        // (the primary code is the low byte).
+        code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6))
     } else {
         matches!(code, "40001" | "40P01" | "55P03")
     }

@@ -49,6 +49,7 @@ pub struct TestServer {
 }
 
 /// One team (a manager and two reps), a rep in another team, and an admin.
+#[derive(Clone)]
 pub struct TestUsers {
     pub admin: User,
     pub manager: User,
@@ -111,38 +112,33 @@ impl TestServer {
         } else {
             placeholder_users()
         };
-        let mut settings = Settings {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            database_url: database_url.clone(),
-            dist,
-            demo: false,
-            metrics_token: Some(METRICS_TOKEN.into()),
-            ..Settings::default()
-        };
-        configure(&mut settings);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let mut state = AppState::new(store.clone(), settings);
         let clock = Arc::new(AtomicI64::new(chrono::Utc::now().timestamp_millis()));
-        let reading = clock.clone();
-        state.clock = Arc::new(move || reading.load(Ordering::SeqCst));
-        let serving = tokio::spawn(serve(listener, state.clone(), async {
-            let _ = stopped.await;
-        }));
-        Some(TestServer {
-            url,
+        let server = Serving {
             store,
             database_url,
             users,
-            http: reqwest::Client::new(),
             clock,
-            state,
-            stop: Some(stop),
-            serving: Some(serving),
-            _dir: dir,
+            dir,
             pg_database,
-        })
+        };
+        Some(server.serve(dist, configure).await)
+    }
+
+    /// Another server process on this one's database, as a company runs
+    /// several behind a load balancer: its own pool, writer, turns and
+    /// port, the same users and the same clock. This server must outlive it
+    /// (dropping this one removes the database).
+    pub async fn another_server(&self) -> TestServer {
+        let store = store::connect(&self.database_url).await.expect("open store");
+        let server = Serving {
+            store,
+            database_url: self.database_url.clone(),
+            users: self.users.clone(),
+            clock: self.clock.clone(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg_database: None,
+        };
+        server.serve(workspace_root().join("dist"), |_| {}).await
     }
 
     /// Stops serving, as a lost network looks to a browser: connections are
@@ -250,6 +246,52 @@ pub async fn app_server() -> TestServer {
         "build the app first (scripts/test does)"
     );
     server
+}
+
+/// A store about to be served, and what its `TestServer` keeps.
+struct Serving {
+    store: Arc<dyn Store>,
+    database_url: String,
+    users: TestUsers,
+    clock: Arc<AtomicI64>,
+    dir: tempfile::TempDir,
+    pg_database: Option<String>,
+}
+
+impl Serving {
+    async fn serve(self, dist: PathBuf, configure: impl FnOnce(&mut Settings)) -> TestServer {
+        let mut settings = Settings {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            database_url: self.database_url.clone(),
+            dist,
+            demo: false,
+            metrics_token: Some(METRICS_TOKEN.into()),
+            ..Settings::default()
+        };
+        configure(&mut settings);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let mut state = AppState::new(self.store.clone(), settings);
+        let reading = self.clock.clone();
+        state.clock = Arc::new(move || reading.load(Ordering::SeqCst));
+        let serving = tokio::spawn(serve(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            url,
+            store: self.store,
+            database_url: self.database_url,
+            users: self.users,
+            http: reqwest::Client::new(),
+            clock: self.clock,
+            state,
+            stop: Some(stop),
+            serving: Some(serving),
+            _dir: self.dir,
+            pg_database: self.pg_database,
+        }
+    }
 }
 
 impl Drop for TestServer {

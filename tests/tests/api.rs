@@ -16,6 +16,7 @@ yingpan_tests::on_both_backends!(
     same_field_edited_concurrently_keeps_the_losing_value,
     pull_pages_through_every_change_in_order,
     concurrent_writers_never_make_a_pull_skip_a_change,
+    concurrent_writers_on_three_servers_never_make_a_pull_skip_a_change,
     bad_input_gets_a_clear_client_error,
     deleted_customer_reaches_other_clients_as_removal,
     reassigned_customer_is_evicted_from_old_owner_and_reaches_new_owner,
@@ -193,13 +194,25 @@ async fn pull_pages_through_every_change_in_order(server: TestServer) {
 }
 
 async fn concurrent_writers_never_make_a_pull_skip_a_change(server: TestServer) {
-    let admin = server.login("admin").await;
-    let writers = 6;
+    writers_and_a_reader_never_skip_a_change(&[&server]).await;
+}
+
+async fn concurrent_writers_on_three_servers_never_make_a_pull_skip_a_change(server: TestServer) {
+    let (second, third) = (server.another_server().await, server.another_server().await);
+    writers_and_a_reader_never_skip_a_change(&[&server, &second, &third]).await;
+}
+
+/// Nine reps push one customer at a time, spread over `servers`, while an
+/// admin pulls in small pages from each server in turn: whatever was
+/// committed shows up exactly once, in commit order.
+async fn writers_and_a_reader_never_skip_a_change(servers: &[&TestServer]) {
+    let writers = 9;
     let per_writer = 15;
-    let owner = server.users.rep1.id;
     let mut tasks = Vec::new();
     for w in 0..writers {
-        let api = server.login("rep1").await;
+        let name = format!("writer{w}");
+        let owner = servers[0].add_rep(&name).await.id;
+        let api = servers[w % servers.len()].login(&name).await;
         tasks.push(tokio::spawn(async move {
             let client = Uuid::now_v7();
             let mut ids = Vec::new();
@@ -216,14 +229,18 @@ async fn concurrent_writers_never_make_a_pull_skip_a_change(server: TestServer) 
             ids
         }));
     }
-    // Pull incrementally while the writers run; whatever was committed must
-    // show up exactly once.
+    let mut readers = Vec::new();
+    for server in servers {
+        readers.push(server.login("admin").await);
+    }
     let mut seen = std::collections::HashSet::new();
     let mut since = 0;
-    loop {
+    for round in 0.. {
         let done = tasks.iter().all(|t| t.is_finished());
-        let (_, body) = admin.get(&format!("/api/sync/pull?since={since}&limit=7")).await;
+        let reader = &readers[round % readers.len()];
+        let (_, body) = reader.get(&format!("/api/sync/pull?since={since}&limit=7")).await;
         for c in body["changes"].as_array().unwrap() {
+            assert!(c["seq"].as_i64().unwrap() > since, "not in commit order");
             assert!(
                 seen.insert(c["id"].as_str().unwrap().to_owned()),
                 "change delivered twice"
@@ -240,7 +257,7 @@ async fn concurrent_writers_never_make_a_pull_skip_a_change(server: TestServer) 
             assert!(seen.contains(&id), "pull skipped {id}");
         }
     }
-    assert_eq!(seen.len(), (writers * per_writer) as usize);
+    assert_eq!(seen.len(), writers * per_writer as usize);
 }
 
 async fn bad_input_gets_a_clear_client_error(server: TestServer) {

@@ -10,6 +10,7 @@ yingpan_tests::on_both_backends!(
     metrics_count_every_push_pull_and_mutation_for_the_token_holder_only,
     many_reps_pushing_at_once_are_all_answered_without_a_server_error,
     a_push_refused_among_many_written_together_leaves_nothing_and_holds_up_no_one,
+    a_push_failing_midway_in_a_batch_leaves_nothing_and_the_rest_is_written,
 );
 
 fn customer(seq: u64, name: &str, owner: impl serde::Serialize) -> Value {
@@ -111,16 +112,173 @@ async fn many_reps_pushing_at_once_are_all_answered_without_a_server_error(serve
     assert!(created.is_subset(&pulled), "every acknowledged customer is stored");
 }
 
-/// Sends a push until it is served: a 503 means "come back", anything else
-/// is the answer.
+/// Sends a push until it is served, as the app does: a 503 means "come
+/// back" (here after a short pause, and not forever), anything else is the
+/// answer.
 async fn push_when_served(api: &yingpan_tests::Api, push: &Value) -> (u16, Value) {
-    loop {
+    for _ in 0..1_000 {
         let (status, body) = api.post("/api/sync/push", push).await;
         if status != 503 {
             return (status, body);
         }
-        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    panic!("a push was sent away a thousand times");
+}
+
+/// The store's write lock, held from outside as a stuck writer would hold
+/// it, so that pushes pile up behind it and are written in one batch.
+enum WriteLock {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+impl WriteLock {
+    async fn take(server: &TestServer) -> WriteLock {
+        use sqlx::Connection as _;
+        if server.database_url.starts_with("postgres") {
+            let mut conn = sqlx::PgConnection::connect(&server.database_url).await.unwrap();
+            sqlx::raw_sql("BEGIN; SELECT last_seq FROM sync_state WHERE id = 1 FOR UPDATE")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            WriteLock::Postgres(conn)
+        } else {
+            let url = format!("sqlite://{}", server.database_url);
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+            WriteLock::Sqlite(conn)
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            WriteLock::Sqlite(mut conn) => sqlx::raw_sql("COMMIT").execute(&mut conn).await.map(drop),
+            WriteLock::Postgres(mut conn) => sqlx::raw_sql("COMMIT").execute(&mut conn).await.map(drop),
+        }
+        .unwrap();
+    }
+}
+
+/// Makes the database itself refuse to store a customer whose name
+/// contains 坏 (as a full disk or a broken constraint would), when the row
+/// is written, or with `at_commit` (PostgreSQL only) when it commits.
+async fn refuse_bad_customers(server: &TestServer, at_commit: bool) {
+    let statements: Vec<String> = if server.database_url.starts_with("postgres") {
+        let when = if at_commit {
+            "CONSTRAINT TRIGGER refuse_bad AFTER INSERT ON records DEFERRABLE INITIALLY DEFERRED"
+        } else {
+            "TRIGGER refuse_bad BEFORE INSERT ON records"
+        };
+        vec![
+            "CREATE FUNCTION refuse_bad() RETURNS trigger AS $$ BEGIN \
+             IF NEW.data LIKE '%坏%' THEN RAISE EXCEPTION 'refused by the test'; END IF; \
+             RETURN NEW; END $$ LANGUAGE plpgsql"
+                .into(),
+            format!("CREATE {when} FOR EACH ROW EXECUTE FUNCTION refuse_bad()"),
+        ]
+    } else {
+        vec![
+            "CREATE TRIGGER refuse_bad BEFORE INSERT ON records WHEN NEW.data LIKE '%坏%' \
+              BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+                .into(),
+        ]
+    };
+    for sql in statements {
+        server.execute_sql(&sql).await.unwrap();
+    }
+}
+
+fn push_request(mutations: Vec<Value>) -> yingpan_shared::sync::PushRequest {
+    serde_json::from_value(json!({"client_id": Uuid::now_v7(), "mutations": mutations})).unwrap()
+}
+
+/// Polls a future once: its output if it is ready, `None` if it waits.
+async fn poll_once<F: std::future::Future + Unpin>(f: &mut F) -> Option<F::Output> {
+    std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *f).poll(cx) {
+        std::task::Poll::Ready(v) => std::task::Poll::Ready(Some(v)),
+        std::task::Poll::Pending => std::task::Poll::Ready(None),
+    })
+    .await
+}
+
+/// Pushes piled up behind the write lock, one of which the database
+/// refuses halfway (its first customer already written); written as
+/// `write` returns them.
+async fn pushes_with_one_failing_midway(server: &TestServer) -> Vec<Result<Vec<String>, String>> {
+    let owner = server.users.rep1.id;
+    let pushes = [
+        push_request(vec![customer(1, "同批甲", owner)]),
+        push_request(vec![customer(1, "半途客户", owner), customer(2, "坏客户", owner)]),
+        push_request(vec![customer(1, "同批乙", owner), customer(2, "同批丙", owner)]),
+        push_request(vec![customer(1, "同批丁", owner)]),
+    ];
+    let viewer = yingpan_shared::access::Viewer::from(&server.users.rep1);
+    let now = server.now_ms();
+    let lock = WriteLock::take(server).await;
+    let mut waiting: Vec<_> = pushes.iter().map(|req| server.store.push(&viewer, req, now)).collect();
+    for push in &mut waiting {
+        assert!(poll_once(push).await.is_none(), "waits behind the lock");
+    }
+    lock.release().await;
+    let mut answers = Vec::new();
+    for push in waiting {
+        answers.push(
+            push.await
+                .map(|results| results.iter().map(|r| format!("{:?}", r.status)).collect())
+                .map_err(|e| e.to_string()),
+        );
+    }
+    answers
+}
+
+async fn stored_names(server: &TestServer) -> Vec<String> {
+    server
+        .login("admin")
+        .await
+        .pull_all()
+        .await
+        .iter()
+        .filter(|c| c["entity"] == "customer")
+        .filter_map(|c| c["data"]["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+async fn a_push_failing_midway_in_a_batch_leaves_nothing_and_the_rest_is_written(server: TestServer) {
+    refuse_bad_customers(&server, false).await;
+    let answers = pushes_with_one_failing_midway(&server).await;
+    assert!(answers[1].is_err(), "{answers:?}");
+    for i in [0, 2, 3] {
+        let applied = answers[i].as_ref().unwrap();
+        assert!(applied.iter().all(|s| s == "Applied"), "{answers:?}");
+    }
+    let names = stored_names(&server).await;
+    assert!(
+        !names.iter().any(|n| n == "半途客户"),
+        "the failed push is rolled back whole"
+    );
+    for name in ["同批甲", "同批乙", "同批丙", "同批丁"] {
+        assert!(names.iter().any(|n| n == name), "{name} is stored: {names:?}");
+    }
+}
+
+/// A batch whose commit fails (here: a check the database makes only at
+/// commit) is written again push by push: only the push at fault fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_batch_that_fails_to_commit_is_written_again_push_by_push() {
+    let Some(server) = TestServer::start(Backend::Postgres).await else {
+        return;
+    };
+    refuse_bad_customers(&server, true).await;
+    let answers = pushes_with_one_failing_midway(&server).await;
+    assert!(answers[1].is_err(), "{answers:?}");
+    assert!(
+        answers[0].is_ok() && answers[2].is_ok() && answers[3].is_ok(),
+        "{answers:?}"
+    );
+    let names = stored_names(&server).await;
+    assert!(!names.iter().any(|n| n == "半途客户"));
+    assert_eq!(names.iter().filter(|n| n.starts_with("同批")).count(), 4);
 }
 
 async fn a_push_refused_among_many_written_together_leaves_nothing_and_holds_up_no_one(server: TestServer) {
@@ -134,7 +292,9 @@ async fn a_push_refused_among_many_written_together_leaves_nothing_and_holds_up_
         let name = format!("honest{r}");
         let owner = server.add_rep(&name).await.id;
         let api = server.login(&name).await;
-        let batch: Vec<Value> = (0..5).map(|i| customer(i + 1, &format!("同批客户{r}-{i}"), owner)).collect();
+        let batch: Vec<Value> = (0..5)
+            .map(|i| customer(i + 1, &format!("同批客户{r}-{i}"), owner))
+            .collect();
         honest.push((api, json!({"client_id": Uuid::now_v7(), "mutations": batch})));
     }
     let intruder = server.login("rep1").await;
@@ -153,7 +313,14 @@ async fn a_push_refused_among_many_written_together_leaves_nothing_and_holds_up_
     for t in tasks {
         let (status, body) = t.await.unwrap();
         assert_eq!(status, 200, "{body}");
-        assert!(body["results"].as_array().unwrap().iter().all(|r| r["status"] == "applied"), "{body}");
+        assert!(
+            body["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["status"] == "applied"),
+            "{body}"
+        );
     }
     let names: Vec<String> = server
         .login("admin")
@@ -164,7 +331,10 @@ async fn a_push_refused_among_many_written_together_leaves_nothing_and_holds_up_
         .filter(|c| c["entity"] == "customer")
         .filter_map(|c| c["data"]["name"].as_str().map(str::to_owned))
         .collect();
-    assert!(!names.iter().any(|n| n.starts_with("冒名")), "the refused push left nothing");
+    assert!(
+        !names.iter().any(|n| n.starts_with("冒名")),
+        "the refused push left nothing"
+    );
     assert_eq!(names.iter().filter(|n| n.starts_with("同批客户")).count(), 60);
 }
 

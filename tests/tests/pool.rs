@@ -19,6 +19,7 @@ yingpan_tests::on_both_backends!(
     departure_preview_changes_nothing_and_pool_handover_fills_the_pool,
     many_reps_claiming_at_once_give_each_customer_one_owner_within_caps,
     automatic_return_run_twice_at_once_returns_each_customer_once,
+    automatic_return_on_three_servers_at_once_runs_once,
     only_admins_set_pool_rules_and_bad_rules_are_explained,
     locked_and_graded_customers_follow_their_rules_and_owners_are_warned_first,
     the_ownership_history_is_searched_by_name_over_all_of_it_as_the_search_box_folds,
@@ -470,6 +471,24 @@ async fn automatic_return_run_twice_at_once_returns_each_customer_once(server: T
     let (_, team) = manager.get("/api/team").await;
     assert_eq!(team["pool"]["size"], 30);
     assert_eq!(team["pool"]["weeks"][0]["inflow"], 30);
+}
+
+async fn automatic_return_on_three_servers_at_once_runs_once(server: TestServer) {
+    let (second, third) = (server.another_server().await, server.another_server().await);
+    let rep = server.login("rep1").await;
+    for i in 0..20 {
+        let customer = create_customer(Uuid::now_v7(), &format!("三台客户{i}"), Some(server.users.rep1.id.0));
+        assert_eq!(rep.push_one(customer).await["status"], "applied");
+    }
+    // The servers share one clock here, as they share the real one.
+    server.advance_days(31);
+    let (a, b, c) = tokio::join!(auto_return(&server), auto_return(&second), auto_return(&third));
+    assert_eq!(a + b + c, 20, "returned {a}, {b} and {c}");
+    let (_, history) = second.login("manager").await.get("/api/ownership?limit=500").await;
+    assert_eq!(history.as_array().unwrap().len(), 20, "each return recorded once");
+    // The next period finds nothing more to return on any of them.
+    let (a, b, c) = tokio::join!(auto_return(&server), auto_return(&second), auto_return(&third));
+    assert_eq!(a + b + c, 0);
 }
 
 async fn only_admins_set_pool_rules_and_bad_rules_are_explained(server: TestServer) {

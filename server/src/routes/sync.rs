@@ -74,10 +74,7 @@ pub async fn push(
         client_id: req.client_id,
         mutations: facts,
     };
-    let mut results = st
-        .store
-        .push(&Viewer::from(&user), &handed_in, st.now_ms())
-        .await?;
+    let mut results = st.store.push(&Viewer::from(&user), &handed_in, st.now_ms()).await?;
     results.extend(refused.iter().map(|m| MutationResult {
         seq: m.seq,
         status: MutationStatus::Rejected,

@@ -11,15 +11,26 @@
 
 use super::{StoreError, StoreResult};
 use std::future::Future;
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use yingpan_shared::access::Viewer;
 use yingpan_shared::sync::{MutationResult, PushRequest};
 
-/// At most this many pushes are written in one transaction...
+/// At most this many pushes are written in one transaction (on
+/// PostgreSQL, more subtransactions than 64 in one transaction slow every
+/// other session's snapshots)...
 pub const MAX_PUSHES: usize = 64;
 /// ...and at most about this many mutations (a push is never split), so
 /// one batch holds the write lock for a fraction of a second.
 const MAX_MUTATIONS: usize = 1_000;
+/// Pushes that may wait for the writer. The server's push turns keep
+/// fewer waiting; this bounds what requests given up leave behind (and
+/// imports), and a push beyond it is answered "busy, come back".
+const MAX_WAITING: usize = 4 * MAX_PUSHES;
+/// A batch taking longer than this (a lock held elsewhere, say) is given
+/// up, rolled back and answered "busy, come back", so the writer never
+/// stops for good behind one stuck statement.
+const BATCH_TIME: Duration = Duration::from_secs(30);
 
 /// A push waiting to be written, and where its answer goes.
 pub struct PushJob {
@@ -40,26 +51,32 @@ impl PushJob {
 
 /// The line of pushes waiting for the writer of one store.
 pub struct GroupCommit {
-    jobs: mpsc::UnboundedSender<PushJob>,
+    jobs: mpsc::Sender<PushJob>,
 }
 
 impl GroupCommit {
     /// Starts the writer: `write` is given each batch, writes it and
-    /// answers every push in it. How many wait is bounded by the server's
-    /// push turns (`crate::load`), not here.
+    /// answers every push in it.
     pub fn start<F, Fut>(write: F) -> Self
     where
         F: Fn(Vec<PushJob>) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let (jobs, mut line) = mpsc::unbounded_channel();
+        let (jobs, mut line) = mpsc::channel(MAX_WAITING);
         tokio::spawn(async move {
             while let Some(first) = line.recv().await {
                 let batch = gather(first, &mut line);
-                // A panic while writing loses this batch's answers (each
-                // push is answered an error and sent again), not the writer.
-                if let Err(e) = tokio::spawn(write(batch)).await {
-                    tracing::error!(error = %e, "a batch of pushes failed to be written");
+                if batch.is_empty() {
+                    continue;
+                }
+                // A panic or a batch out of time loses this batch's answers
+                // (each push is answered "busy" and sent again), not the
+                // writer; what it wrote is rolled back.
+                let writing = tokio::spawn(tokio::time::timeout(BATCH_TIME, write(batch)));
+                match writing.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => tracing::error!("a batch of pushes ran out of time and was rolled back"),
+                    Err(e) => tracing::error!(error = %e, "a batch of pushes failed to be written"),
                 }
             }
         });
@@ -75,29 +92,30 @@ impl GroupCommit {
             now,
             answer,
         };
-        self.jobs.send(job).map_err(|_| stopped())?;
-        answered.await.map_err(|_| stopped())?
+        self.jobs.try_send(job).map_err(|_| StoreError::Busy)?;
+        answered.await.map_err(|_| StoreError::Busy)?
     }
 }
 
 /// The first push and those already waiting behind it, within the limits.
-fn gather(first: PushJob, line: &mut mpsc::UnboundedReceiver<PushJob>) -> Vec<PushJob> {
-    let mut mutations = first.req.mutations.len();
-    let mut batch = vec![first];
-    while batch.len() < MAX_PUSHES && mutations < MAX_MUTATIONS {
-        match line.try_recv() {
-            Ok(job) => {
-                mutations += job.req.mutations.len();
-                batch.push(job);
-            }
-            Err(_) => break,
+/// A push whose request was given up meanwhile (the client went away, or
+/// its time ran out) is dropped unwritten: nobody would hear its answer,
+/// and its device still holds it and pushes it again.
+fn gather(first: PushJob, line: &mut mpsc::Receiver<PushJob>) -> Vec<PushJob> {
+    let mut mutations = 0;
+    let mut batch = Vec::new();
+    let mut next = Some(first);
+    while let Some(job) = next {
+        if !job.answer.is_closed() {
+            mutations += job.req.mutations.len();
+            batch.push(job);
         }
+        if batch.len() >= MAX_PUSHES || mutations >= MAX_MUTATIONS {
+            break;
+        }
+        next = line.try_recv().ok();
     }
     batch
-}
-
-fn stopped() -> StoreError {
-    StoreError::Db(sqlx::Error::WorkerCrashed)
 }
 
 #[cfg(test)]
@@ -164,7 +182,11 @@ mod tests {
             let results = push.await.unwrap();
             assert_eq!(results, vec![answered(n + 1)], "each push gets its own answer");
         }
-        assert_eq!(*batches.lock().unwrap(), vec![1, 4], "the four that waited were written together");
+        assert_eq!(
+            *batches.lock().unwrap(),
+            vec![1, 4],
+            "the four that waited were written together"
+        );
     }
 
     /// Polls a future once: its output if it is ready, `None` if it waits.
@@ -198,14 +220,19 @@ mod tests {
         });
         let v = viewer();
         assert!(writer.push(&v, &request(1), 0).await.is_err());
-        assert!(writer.push(&v, &request(1), 0).await.is_ok(), "the next push is written");
+        assert!(
+            writer.push(&v, &request(1), 0).await.is_ok(),
+            "the next push is written"
+        );
     }
 
     #[test]
     fn a_batch_stays_within_its_limits_and_never_splits_a_push() {
-        let (jobs, mut line) = mpsc::unbounded_channel();
-        let job = |n| {
-            let (answer, _) = oneshot::channel();
+        let (jobs, mut line) = mpsc::channel(MAX_WAITING);
+        let mut listening = Vec::new();
+        let mut job = |n| {
+            let (answer, answered) = oneshot::channel();
+            listening.push(answered);
             PushJob {
                 viewer: viewer(),
                 req: request(n),
@@ -214,16 +241,63 @@ mod tests {
             }
         };
         for _ in 0..3 {
-            jobs.send(job(400)).unwrap();
+            jobs.try_send(job(400)).unwrap();
         }
         let first = gather(job(400), &mut line);
         assert_eq!(first.len(), 3, "400 + 400 + 400 reaches the limit");
         let rest = gather(line.try_recv().unwrap(), &mut line);
         assert_eq!(rest.len(), 1);
         for _ in 0..100 {
-            jobs.send(job(1)).unwrap();
+            jobs.try_send(job(1)).unwrap();
         }
         let small = gather(line.try_recv().unwrap(), &mut line);
         assert_eq!(small.len(), MAX_PUSHES);
+    }
+
+    #[test]
+    fn a_push_given_up_before_its_turn_is_not_written() {
+        let (jobs, mut line) = mpsc::channel(MAX_WAITING);
+        let job = || {
+            let (answer, answered) = oneshot::channel();
+            let job = PushJob {
+                viewer: viewer(),
+                req: request(1),
+                now: 0,
+                answer,
+            };
+            (job, answered)
+        };
+        let (first, _first_listens) = job();
+        let (gone, given_up) = job();
+        let (last, _last_listens) = job();
+        drop(given_up);
+        jobs.try_send(gone).unwrap();
+        jobs.try_send(last).unwrap();
+        assert_eq!(gather(first, &mut line).len(), 2);
+    }
+
+    #[test]
+    fn a_full_line_is_answered_busy() {
+        let (jobs, _line) = mpsc::channel(MAX_WAITING);
+        let writer = GroupCommit { jobs };
+        for _ in 0..MAX_WAITING {
+            let (answer, _) = oneshot::channel();
+            let job = PushJob {
+                viewer: viewer(),
+                req: request(1),
+                now: 0,
+                answer,
+            };
+            writer.jobs.try_send(job).unwrap();
+        }
+        let pushed = tokio_test_block_on(writer.push(&viewer(), &request(1), 0));
+        assert!(matches!(pushed, Err(StoreError::Busy)));
+    }
+
+    fn tokio_test_block_on<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
     }
 }

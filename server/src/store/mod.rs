@@ -105,6 +105,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The store cannot take this now (its writer is overloaded or was
+    /// stopped); the same request may succeed after a wait.
+    #[error("the store is busy")]
+    Busy,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -598,57 +598,82 @@ macro_rules! sql_store {
         /// Writes a batch of pushes in one transaction, each in a savepoint
         /// of its own, and answers each. A batch that cannot be committed is
         /// written again one push at a time, so each push gets its own
-        /// answer (a retried push is answered from what was stored).
+        /// answer (a push that was in fact stored is answered from what was
+        /// stored). A batch that cannot even start (no connection, the write
+        /// lock not had in time) is answered "busy, come back" at once.
         async fn write_pushes(pool: sqlx::Pool<$db>, jobs: Vec<$crate::store::group_commit::PushJob>) {
-            match write_together(&pool, &jobs).await {
-                Ok(results) => {
-                    for (job, result) in jobs.into_iter().zip(results) {
-                        job.answer(result);
-                    }
-                }
-                Err(e) if jobs.len() == 1 => {
-                    if let Some(job) = jobs.into_iter().next() {
-                        job.answer(Err(e));
-                    }
-                }
-                Err(e) => {
+            let results = match write_together(&pool, &jobs).await {
+                Ok(results) => results,
+                Err(Batch::NotStarted(e)) => return busy(jobs, &e),
+                Err(Batch::Failed(e)) if jobs.len() == 1 => vec![Err(e)],
+                Err(Batch::Failed(e)) => {
                     tracing::warn!(error = %e, pushes = jobs.len(), "a batch of pushes is written again one by one");
-                    for job in jobs {
-                        let result = match write_together(&pool, std::slice::from_ref(&job)).await {
-                            Ok(mut results) => results.pop().unwrap_or_else(|| Ok(Vec::new())),
-                            Err(e) => Err(e),
-                        };
-                        job.answer(result);
+                    let mut jobs = jobs.into_iter();
+                    while let Some(job) = jobs.next() {
+                        match write_together(&pool, std::slice::from_ref(&job)).await {
+                            Ok(mut results) => job.answer(results.pop().unwrap_or_else(|| Ok(Vec::new()))),
+                            Err(Batch::Failed(e)) => job.answer(Err(e)),
+                            Err(Batch::NotStarted(e)) => return busy(std::iter::once(job).chain(jobs), &e),
+                        }
                     }
+                    return;
                 }
+            };
+            for (job, result) in jobs.into_iter().zip(results) {
+                job.answer(result);
+            }
+        }
+
+        /// How a batch failed: before anything was written, or after.
+        enum Batch {
+            NotStarted(super::StoreError),
+            Failed(super::StoreError),
+        }
+
+        fn busy(jobs: impl IntoIterator<Item = $crate::store::group_commit::PushJob>, why: &super::StoreError) {
+            tracing::warn!(error = %why, "pushes sent away: the store could not start writing");
+            for job in jobs {
+                job.answer(Err(super::StoreError::Busy));
             }
         }
 
         async fn write_together(
             pool: &sqlx::Pool<$db>,
             jobs: &[$crate::store::group_commit::PushJob],
-        ) -> super::StoreResult<Vec<super::StoreResult<Vec<MutationResult>>>> {
-            let mut tx = pool.begin_with($begin_write).await?;
-            // What each mutation is decided against must be current: the
-            // change-stream lock first, then the directory as it is now.
-            lock_writes(&mut tx).await?;
-            let users = load_users(&mut tx).await?;
+        ) -> Result<Vec<super::StoreResult<Vec<MutationResult>>>, Batch> {
+            let started = async {
+                let mut tx = pool.begin_with($begin_write).await?;
+                // What each mutation is decided against must be current: the
+                // change-stream lock first, then the directory as it is now.
+                lock_writes(&mut tx).await?;
+                let users = load_users(&mut tx).await?;
+                super::StoreResult::Ok((tx, users))
+            };
+            let (mut tx, users) = started.await.map_err(Batch::NotStarted)?;
             let mut results = Vec::with_capacity(jobs.len());
             for job in jobs {
-                let mut one = sqlx::Connection::begin(&mut *tx).await?;
-                match push_in(&mut one, &job.viewer, &users, &job.req, job.now).await {
-                    Ok(answer) => {
-                        one.commit().await?;
-                        results.push(Ok(answer));
-                    }
-                    Err(e) => {
-                        one.rollback().await?;
-                        results.push(Err(e));
-                    }
-                }
+                results.push(write_one(&mut tx, &users, job).await.map_err(Batch::Failed)?);
             }
-            tx.commit().await?;
+            tx.commit().await.map_err(|e| Batch::Failed(e.into()))?;
             Ok(results)
+        }
+
+        /// One push of a batch, in a savepoint released either way (a
+        /// savepoint only rolled back would stay open, and every push after
+        /// it would nest one level deeper): its answer, or why the batch
+        /// itself cannot go on.
+        async fn write_one(
+            conn: &mut Conn,
+            users: &[User],
+            job: &$crate::store::group_commit::PushJob,
+        ) -> super::StoreResult<super::StoreResult<Vec<MutationResult>>> {
+            sqlx::query("SAVEPOINT push").execute(&mut *conn).await?;
+            let answer = push_in(&mut *conn, &job.viewer, users, &job.req, job.now).await;
+            if answer.is_err() {
+                sqlx::query("ROLLBACK TO SAVEPOINT push").execute(&mut *conn).await?;
+            }
+            sqlx::query("RELEASE SAVEPOINT push").execute(&mut *conn).await?;
+            Ok(answer)
         }
 
         #[async_trait::async_trait]
