@@ -18,6 +18,7 @@ yingpan_tests::on_both_backends!(
     a_moved_manager_starts_their_cache_again,
     a_reset_retires_an_open_invite_and_admins_leave_each_other_alone,
     the_hourly_purge_drops_expired_sessions_only,
+    a_team_move_on_one_server_changes_who_sees_what_on_another_at_once,
 );
 
 async fn sign_in(server: &TestServer, username: &str, password: &str) -> (u16, Value) {
@@ -506,4 +507,55 @@ async fn the_hourly_purge_drops_expired_sessions_only(server: TestServer) {
     let left = server.store.sessions_of(id).await.unwrap();
     assert_eq!(left.len(), 1, "only the fresh session is kept");
     assert_eq!(fresh.get("/api/me").await.0, 200);
+}
+
+async fn a_team_move_on_one_server_changes_who_sees_what_on_another_at_once(server: TestServer) {
+    // Two servers on one database, each keeping the directory in memory.
+    let other = server.another_server().await;
+    let admin = other.login("admin").await;
+    let south = server.users.outsider.team_id.unwrap();
+    let (status, boss) = create_person(
+        &admin,
+        json!({"username": "southboss", "display_name": "南区经理", "role": "manager", "team_id": south}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let south_manager = first_sign_in(&server, "southboss", boss["initial_password"].as_str().unwrap()).await;
+    let north_manager = server.login("manager").await;
+    let rep1 = server.login("rep1").await;
+    let (_, north_before) = north_manager.get("/api/sync/pull").await;
+    let (_, south_before) = south_manager.get("/api/sync/pull").await;
+
+    // The move is made on the other server...
+    let moved = admin
+        .put(
+            &format!("/api/people/{}", server.users.rep1.id),
+            &json!({"team_id": south}),
+        )
+        .await;
+    assert_eq!(moved.0, 200, "{}", moved.1);
+    // ...and the rep's next customer, pushed to this one, goes to the
+    // south manager only.
+    let id = Uuid::now_v7();
+    let r = rep1
+        .push_one(json!({"seq": 1, "entity": "customer", "id": id, "op": "create",
+                         "fields": {"name": "搬家后客户", "owner_id": server.users.rep1.id}}))
+        .await;
+    assert_eq!(r["status"], "applied");
+    let cursor = |body: &Value| body["cursor"].as_i64().unwrap();
+    let holds = |body: &Value| {
+        body["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == json!(id) && !c["data"].is_null())
+    };
+    let (_, north_after) = north_manager
+        .get(&format!("/api/sync/pull?since={}", cursor(&north_before)))
+        .await;
+    assert!(!holds(&north_after), "no longer the north team's: {north_after}");
+    let (_, south_after) = south_manager
+        .get(&format!("/api/sync/pull?since={}", cursor(&south_before)))
+        .await;
+    assert!(holds(&south_after), "now the south team's: {south_after}");
 }

@@ -36,6 +36,18 @@
 //! needs in a few statements instead of several per mutation are the next
 //! steps; they are not taken yet.
 
+//!
+//! ## The directory in memory
+//! Every request needs the users and teams (who sees what), and they
+//! change a few times a day. Each server keeps them in memory
+//! ([`Directory`]) and reads only a count of changes per request;
+//! triggers add a row to `directory_changes` on every change to users or
+//! teams, so no write path (and no server) can leave the others stale.
+//! Rows are only added, so concurrent writers never wait on one another
+//! for it, and the count moves only when a change commits. A push batch
+//! still reads the directory inside its own transaction: its decisions
+//! must see the directory as it is when they are written.
+
 mod dedup_sql;
 mod group_commit;
 mod people_sql;
@@ -62,6 +74,29 @@ use yingpan_shared::pool::{Handover, PoolRules, ReturnFacts};
 use yingpan_shared::rules::WorkRules;
 use yingpan_shared::sync::{Cursor, MutationResult, PullResponse, PushRequest, StoredRecord};
 use yingpan_shared::user::User;
+
+/// The directory (users and teams) as one server last read it, and the
+/// count of directory changes it was read at (`directory_changes`, moved
+/// on by trigger by every change to users or teams, from any server).
+#[derive(Default)]
+pub struct Directory {
+    read: std::sync::Mutex<Option<(i64, Arc<Vec<User>>)>>,
+}
+
+impl Directory {
+    /// The users as read at `changes`, if that is what is held.
+    fn at(&self, changes: i64) -> Option<Arc<Vec<User>>> {
+        let read = self.read.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        read.as_ref()
+            .filter(|(at, _)| *at == changes)
+            .map(|(_, users)| users.clone())
+    }
+
+    /// Keeps `users`, read after the count of changes was `changes`.
+    fn keep(&self, changes: i64, users: Arc<Vec<User>>) {
+        *self.read.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((changes, users));
+    }
+}
 
 /// An existing customer that might be the one being entered, with the
 /// normal forms it was indexed under.
@@ -178,7 +213,9 @@ pub trait Store: People + Send + Sync + 'static {
     async fn create_user(&self, user: &User, password_hash: &str) -> StoreResult<()>;
     /// The user with this username and their password hash.
     async fn credentials(&self, username: &str) -> StoreResult<Option<(User, String)>>;
-    async fn users(&self) -> StoreResult<Vec<User>>;
+    /// Every user, as the directory is now: kept in memory, read again
+    /// only after a change to users or teams (on any server).
+    async fn users(&self) -> StoreResult<Arc<Vec<User>>>;
     async fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()>;
 
     async fn create_session(

@@ -7,6 +7,7 @@ use sqlx::PgPool;
 pub struct PgStore {
     pool: PgPool,
     pushes: super::group_commit::GroupCommit,
+    directory: super::Directory,
 }
 
 /// Pooled connections per server process; PostgreSQL's default of 100
@@ -24,7 +25,11 @@ impl PgStore {
             .await?;
         let writer = pool.clone();
         let pushes = super::group_commit::GroupCommit::start(move |jobs| write_pushes(writer.clone(), jobs));
-        Ok(Self { pool, pushes })
+        Ok(Self {
+            pool,
+            pushes,
+            directory: super::Directory::default(),
+        })
     }
 }
 

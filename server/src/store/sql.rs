@@ -729,8 +729,20 @@ macro_rules! sql_store {
                 }
             }
 
-            async fn users(&self) -> super::StoreResult<Vec<User>> {
-                load_users(&mut *self.pool.acquire().await?).await
+            async fn users(&self) -> super::StoreResult<std::sync::Arc<Vec<User>>> {
+                let mut conn = self.pool.acquire().await?;
+                // Counted first: a change committed between the count and the
+                // read is in what is read, and the next count reads it again.
+                let changes: i64 = sqlx::query("SELECT COUNT(*) AS n FROM directory_changes")
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get("n")?;
+                if let Some(users) = self.directory.at(changes) {
+                    return Ok(users);
+                }
+                let users = std::sync::Arc::new(load_users(&mut conn).await?);
+                self.directory.keep(changes, users.clone());
+                Ok(users)
             }
 
             async fn set_user_active(&self, id: UserId, active: bool) -> super::StoreResult<()> {

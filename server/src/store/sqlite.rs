@@ -12,6 +12,7 @@ pub const CONNECTIONS: u32 = 8;
 pub struct SqliteStore {
     pool: SqlitePool,
     pushes: super::group_commit::GroupCommit,
+    directory: super::Directory,
 }
 
 impl SqliteStore {
@@ -36,7 +37,11 @@ impl SqliteStore {
             .await?;
         let writer = pool.clone();
         let pushes = super::group_commit::GroupCommit::start(move |jobs| write_pushes(writer.clone(), jobs));
-        Ok(Self { pool, pushes })
+        Ok(Self {
+            pool,
+            pushes,
+            directory: super::Directory::default(),
+        })
     }
 }
 
