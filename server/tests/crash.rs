@@ -1,7 +1,7 @@
 //! Killing the server (SIGKILL) in the middle of pushes loses no
 //! acknowledged mutation and applies none twice: the real binary, a real
-//! SQLite file, restarted after every kill, with the client retrying the
-//! push it never got an answer for.
+//! SQLite file or PostgreSQL database, restarted after every kill, with the
+//! client retrying the push it never got an answer for.
 
 use serde_json::{json, Value};
 use std::process::Stdio;
@@ -13,9 +13,73 @@ use uuid::Uuid;
 const BATCHES: usize = 60;
 const PER_BATCH: usize = 25;
 
-async fn start(db: &std::path::Path) -> (Child, String) {
+/// Where the killed server keeps its data: a SQLite file, or a PostgreSQL
+/// database made for the test and dropped after it.
+struct Database {
+    url: String,
+    _dir: tempfile::TempDir,
+    postgres: Option<String>,
+}
+
+const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+impl Database {
+    fn sqlite(file: &str) -> Database {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join(file).display().to_string();
+        Database {
+            url,
+            _dir: dir,
+            postgres: None,
+        }
+    }
+
+    /// A new PostgreSQL database; `None` outside CI when PostgreSQL is not
+    /// reachable (in CI it must be).
+    async fn postgres() -> Option<Database> {
+        let name = format!("yingpan_crash_{}", Uuid::now_v7().simple());
+        let made = async {
+            let admin = sqlx::PgPool::connect(PG_ADMIN_URL).await?;
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await?;
+            admin.close().await;
+            Ok::<_, sqlx::Error>(())
+        };
+        match made.await {
+            Ok(()) => Some(Database {
+                url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                _dir: tempfile::tempdir().unwrap(),
+                postgres: Some(name),
+            }),
+            Err(e) if std::env::var_os("CI").is_none() => {
+                eprintln!("PostgreSQL not reachable ({e}); skipping the PostgreSQL run outside CI");
+                None
+            }
+            Err(e) => panic!("PostgreSQL is required in CI but not reachable: {e}"),
+        }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some(name) = self.postgres.take() {
+            // Drop runs outside async: a private runtime on a thread.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async {
+                    if let Ok(admin) = sqlx::PgPool::connect(PG_ADMIN_URL).await {
+                        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = sqlx::query(&drop).execute(&admin).await;
+                    }
+                })
+            })
+            .join();
+        }
+    }
+}
+
+async fn start(db: &Database) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_yingpan"))
-        .env("YINGPAN_DATABASE_URL", db)
+        .env("YINGPAN_DATABASE_URL", &db.url)
         .env("YINGPAN_ADDR", "127.0.0.1:0")
         .env("YINGPAN_DEMO", "true")
         .env("YINGPAN_DIST", "no-app-here")
@@ -52,9 +116,18 @@ fn batch(client: Uuid, owner: &Value, n: usize) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_server_loses_no_acknowledged_push_and_applies_none_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("crash.db");
+async fn sqlite_killed_server_loses_no_acknowledged_push_and_applies_none_twice() {
+    killed_server_loses_no_acknowledged_push_and_applies_none_twice(Database::sqlite("crash.db")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_killed_server_loses_no_acknowledged_push_and_applies_none_twice() {
+    if let Some(db) = Database::postgres().await {
+        killed_server_loses_no_acknowledged_push_and_applies_none_twice(db).await;
+    }
+}
+
+async fn killed_server_loses_no_acknowledged_push_and_applies_none_twice(db: Database) {
     let (mut server, mut url) = start(&db).await;
     let http = reqwest::Client::new();
     let login: Value = http
@@ -184,8 +257,7 @@ async fn owners(http: &reqwest::Client, url: &str, token: &str) -> std::collecti
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn departure_killed_midway_leaves_the_old_book_or_the_new_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("handover.db");
+    let db = Database::sqlite("handover.db");
     let (mut server, mut url) = start(&db).await;
     let http = reqwest::Client::new();
     let rep1 = login(&http, &url, "rep1").await;
