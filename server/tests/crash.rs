@@ -64,7 +64,10 @@ impl Drop for Database {
         if let Some(name) = self.postgres.take() {
             // Drop runs outside async: a private runtime on a thread.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async {
                     if let Ok(admin) = sqlx::PgPool::connect(PG_ADMIN_URL).await {
                         let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");

@@ -110,6 +110,20 @@ async fn push_is_idempotent_when_retried(server: TestServer) {
     // A retry must not have produced a second change either.
     let (_, body) = api.get(&format!("/api/sync/pull?since={}", changes[0]["seq"])).await;
     assert!(body["changes"].as_array().unwrap().is_empty());
+
+    // One seq named twice in one push (a crafted or corrupted outbox): the
+    // second is answered as the first, and nothing is applied twice.
+    let other = Uuid::now_v7();
+    let twice = vec![
+        create_customer(3, other, "重复序号客户", server.users.rep1.id),
+        create_customer(3, Uuid::now_v7(), "冒用序号客户", server.users.rep1.id),
+    ];
+    let answered = push(&api, client, twice).await;
+    assert_eq!(answered[0], answered[1]);
+    assert_eq!(answered[0]["status"], "applied");
+    let names: Vec<Value> = pull_all(&api).await.iter().map(|c| c["data"]["name"].clone()).collect();
+    assert!(names.contains(&json!("重复序号客户")));
+    assert!(!names.contains(&json!("冒用序号客户")), "{names:?}");
 }
 
 async fn rep_cannot_see_or_change_another_reps_customer(server: TestServer) {

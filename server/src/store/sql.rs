@@ -4,9 +4,11 @@
 //! macro only stamps it out for each concrete driver type.
 
 use super::{StoreError, StoreResult};
+use std::collections::HashMap;
 use uuid::Uuid;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::ids::{TeamId, UserId};
+use yingpan_shared::sync::MutationResult;
 use yingpan_shared::user::{Role, User};
 
 pub(super) fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -91,6 +93,35 @@ pub(super) fn contains_pattern(word: &str) -> String {
     pattern
 }
 
+/// A push's answers by mutation seq: those given before (read in one
+/// query) and those decided now (stored in one statement at the end). A
+/// seq named twice in one push is answered the second time as the first.
+#[derive(Default)]
+pub(super) struct Answers {
+    given: HashMap<i64, MutationResult>,
+    new: Vec<(i64, String)>,
+}
+
+impl Answers {
+    pub(super) fn found(&mut self, seq: i64, result: MutationResult) {
+        self.given.insert(seq, result);
+    }
+
+    pub(super) fn earlier(&self, seq: i64) -> Option<&MutationResult> {
+        self.given.get(&seq)
+    }
+
+    pub(super) fn keep(&mut self, seq: i64, result: &MutationResult) -> serde_json::Result<()> {
+        self.new.push((seq, serde_json::to_string(result)?));
+        self.given.insert(seq, result.clone());
+        Ok(())
+    }
+
+    pub(super) fn new(&self) -> &[(i64, String)] {
+        &self.new
+    }
+}
+
 pub(super) fn unique_violation(e: sqlx::Error, what: &str) -> StoreError {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what.to_owned()),
@@ -102,7 +133,7 @@ macro_rules! sql_store {
     ($store:ident, $db:ty, $migrations:tt, $begin_write:expr, $job_lock:expr) => {
         use $crate::store::sql::{
             contains_pattern, corrupt, fields_of, make_user, overlay_server_fields, parse_entity, parse_uuid, search_name,
-            unique_violation,
+            unique_violation, Answers,
         };
         use $crate::store::{Refusal, Store};
         use sqlx::Row as _;
@@ -301,24 +332,50 @@ macro_rules! sql_store {
         }
 
         /// Keeps a mutation's answer so a retried push gets the same one.
-        async fn remember_result(
+        /// What this client was answered before for the mutations of a push
+        /// (a retried push, or part of one), in one query.
+        async fn earlier_answers(
             conn: &mut Conn,
             client: &str,
-            seq: i64,
             author: &str,
-            result: &MutationResult,
+            mutations: &[Mutation],
+        ) -> super::StoreResult<Answers> {
+            let mut answers = Answers::default();
+            if mutations.is_empty() {
+                return Ok(answers);
+            }
+            let mut q = sqlx::QueryBuilder::<$db>::new("SELECT seq, result FROM applied_mutations WHERE client_id = ");
+            q.push_bind(client).push(" AND user_id = ").push_bind(author).push(" AND seq IN (");
+            let mut list = q.separated(", ");
+            for m in mutations {
+                list.push_bind(i64::try_from(m.seq).map_err(corrupt)?);
+            }
+            list.push_unseparated(")");
+            for row in q.build().fetch_all(&mut *conn).await? {
+                let text: String = row.try_get("result")?;
+                answers.found(row.try_get("seq")?, serde_json::from_str(&text).map_err(corrupt)?);
+            }
+            Ok(answers)
+        }
+
+        /// Stores a push's new answers, so that a retry is answered from them.
+        async fn remember_answers(
+            conn: &mut Conn,
+            client: &str,
+            author: &str,
+            answers: &[(i64, String)],
             now: i64,
         ) -> super::StoreResult<()> {
-            sqlx::query(
-                "INSERT INTO applied_mutations (client_id, seq, user_id, result, applied_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(client)
-            .bind(seq)
-            .bind(author)
-            .bind(serde_json::to_string(result).map_err(corrupt)?)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+            // Five values a row, well within every backend's limit per statement.
+            for chunk in answers.chunks(500) {
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO applied_mutations (client_id, seq, user_id, result, applied_at) ",
+                );
+                q.push_values(chunk, |mut row, (seq, result)| {
+                    row.push_bind(client).push_bind(*seq).push_bind(author).push_bind(result.clone()).push_bind(now);
+                });
+                q.build().execute(&mut *conn).await?;
+            }
             Ok(())
         }
 
@@ -409,19 +466,11 @@ macro_rules! sql_store {
                 ));
             }
             let mut results = Vec::with_capacity(req.mutations.len());
+            let mut answers = earlier_answers(&mut tx, &client, &author, &req.mutations).await?;
             for m in &req.mutations {
                 let mseq = i64::try_from(m.seq).map_err(corrupt)?;
-                let earlier = sqlx::query(
-                    "SELECT result FROM applied_mutations WHERE client_id = $1 AND seq = $2 AND user_id = $3",
-                )
-                    .bind(&client)
-                    .bind(mseq)
-                    .bind(&author)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if let Some(row) = earlier {
-                    let text: String = row.try_get("result")?;
-                    results.push(serde_json::from_str(&text).map_err(corrupt)?);
+                if let Some(earlier) = answers.earlier(mseq) {
+                    results.push(earlier.clone());
                     continue;
                 }
                 if matches!(m.op, Op::Claim | Op::Release { .. }) {
@@ -432,7 +481,7 @@ macro_rules! sql_store {
                         message: outcome.err(),
                         conflicts: Vec::new(),
                     };
-                    remember_result(&mut tx, &client, mseq, &author, &result, now).await?;
+                    answers.keep(mseq, &result).map_err(corrupt)?;
                     results.push(result);
                     continue;
                 }
@@ -460,7 +509,7 @@ macro_rules! sql_store {
                             )),
                             conflicts: Vec::new(),
                         };
-                        remember_result(&mut tx, &client, mseq, &author, &result, now).await?;
+                        answers.keep(mseq, &result).map_err(corrupt)?;
                         results.push(result);
                         continue;
                     }
@@ -589,9 +638,10 @@ macro_rules! sql_store {
                         }
                     }
                 };
-                remember_result(&mut tx, &client, mseq, &author, &result, now).await?;
+                answers.keep(mseq, &result).map_err(corrupt)?;
                 results.push(result);
             }
+            remember_answers(&mut tx, &client, &author, answers.new(), now).await?;
             Ok(results)
         }
 
