@@ -117,7 +117,7 @@ impl Answers {
         Ok(())
     }
 
-    pub(super) fn new(&self) -> &[(i64, String)] {
+    pub(super) fn decided(&self) -> &[(i64, String)] {
         &self.new
     }
 }
@@ -641,7 +641,7 @@ macro_rules! sql_store {
                 answers.keep(mseq, &result).map_err(corrupt)?;
                 results.push(result);
             }
-            remember_answers(&mut tx, &client, &author, answers.new(), now).await?;
+            remember_answers(&mut tx, &client, &author, answers.decided(), now).await?;
             Ok(results)
         }
 
