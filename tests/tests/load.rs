@@ -322,15 +322,7 @@ async fn a_push_refused_among_many_written_together_leaves_nothing_and_holds_up_
             "{body}"
         );
     }
-    let names: Vec<String> = server
-        .login("admin")
-        .await
-        .pull_all()
-        .await
-        .iter()
-        .filter(|c| c["entity"] == "customer")
-        .filter_map(|c| c["data"]["name"].as_str().map(str::to_owned))
-        .collect();
+    let names = stored_names(&server).await;
     assert!(
         !names.iter().any(|n| n.starts_with("冒名")),
         "the refused push left nothing"

@@ -23,13 +23,7 @@ impl PgStore {
             .acquire_timeout(std::time::Duration::from_secs(15))
             .connect(url)
             .await?;
-        let writer = pool.clone();
-        let pushes = super::group_commit::GroupCommit::start(move |jobs| write_pushes(writer.clone(), jobs));
-        Ok(Self {
-            pool,
-            pushes,
-            directory: super::Directory::default(),
-        })
+        Ok(Self::serving(pool))
     }
 }
 

@@ -726,6 +726,19 @@ macro_rules! sql_store {
             Ok(answer)
         }
 
+        impl $store {
+            /// The store over `pool`, with its writer of pushes started.
+            fn serving(pool: sqlx::Pool<$db>) -> Self {
+                let writer = pool.clone();
+                let pushes = $crate::store::group_commit::GroupCommit::start(move |jobs| write_pushes(writer.clone(), jobs));
+                $store {
+                    pool,
+                    pushes,
+                    directory: $crate::store::Directory::default(),
+                }
+            }
+        }
+
         #[async_trait::async_trait]
         impl Store for $store {
             async fn migrate(&self) -> super::StoreResult<()> {

@@ -35,13 +35,7 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(15))
             .connect_with(options)
             .await?;
-        let writer = pool.clone();
-        let pushes = super::group_commit::GroupCommit::start(move |jobs| write_pushes(writer.clone(), jobs));
-        Ok(Self {
-            pool,
-            pushes,
-            directory: super::Directory::default(),
-        })
+        Ok(Self::serving(pool))
     }
 }
 
