@@ -80,21 +80,41 @@ use yingpan_shared::user::User;
 /// on by trigger by every change to users or teams, from any server).
 #[derive(Default)]
 pub struct Directory {
-    read: std::sync::Mutex<Option<(i64, Arc<Vec<User>>)>>,
+    read: std::sync::Mutex<Option<Read>>,
 }
 
+struct Read {
+    changes: i64,
+    at: std::time::Instant,
+    users: Arc<Vec<User>>,
+}
+
+/// However quiet the count, the directory is read again this often, so a
+/// change that somehow moved no count (a trigger dropped by hand, a
+/// restored backup) is stale for a minute at most, not for good.
+const DIRECTORY_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
 impl Directory {
-    /// The users as read at `changes`, if that is what is held.
+    /// The users as read at `changes`, if that is what is held (and not
+    /// too old).
     fn at(&self, changes: i64) -> Option<Arc<Vec<User>>> {
         let read = self.read.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         read.as_ref()
-            .filter(|(at, _)| *at == changes)
-            .map(|(_, users)| users.clone())
+            .filter(|r| r.changes == changes && r.at.elapsed() < DIRECTORY_AGE)
+            .map(|r| r.users.clone())
     }
 
-    /// Keeps `users`, read after the count of changes was `changes`.
+    /// Keeps `users`, read after the count of changes was `changes`,
+    /// unless what is held was read at a later count.
     fn keep(&self, changes: i64, users: Arc<Vec<User>>) {
-        *self.read.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some((changes, users));
+        let mut read = self.read.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if read.as_ref().is_none_or(|r| r.changes <= changes) {
+            *read = Some(Read {
+                changes,
+                at: std::time::Instant::now(),
+                users,
+            });
+        }
     }
 }
 
@@ -381,4 +401,23 @@ pub async fn connect(database_url: &str) -> anyhow::Result<Arc<dyn Store>> {
     };
     store.migrate().await.context("running migrations")?;
     Ok(store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_directory_is_served_from_memory_only_at_the_count_it_was_read_at() {
+        let directory = Directory::default();
+        assert!(directory.at(1).is_none(), "nothing read yet");
+        let newer = Arc::new(Vec::new());
+        directory.keep(5, newer.clone());
+        assert!(directory.at(5).is_some_and(|u| Arc::ptr_eq(&u, &newer)));
+        assert!(directory.at(6).is_none(), "a change since: read again");
+        // A slower reload that started before a change never replaces a
+        // newer read.
+        directory.keep(4, Arc::new(Vec::new()));
+        assert!(directory.at(5).is_some_and(|u| Arc::ptr_eq(&u, &newer)));
+    }
 }

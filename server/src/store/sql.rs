@@ -351,7 +351,8 @@ macro_rules! sql_store {
                 list.push_bind(i64::try_from(m.seq).map_err(corrupt)?);
             }
             list.push_unseparated(")");
-            for row in q.build().fetch_all(&mut *conn).await? {
+            // Its shape varies with the push: not worth a prepared statement.
+            for row in q.build().persistent(false).fetch_all(&mut *conn).await? {
                 let text: String = row.try_get("result")?;
                 answers.found(row.try_get("seq")?, serde_json::from_str(&text).map_err(corrupt)?);
             }
@@ -374,7 +375,7 @@ macro_rules! sql_store {
                 q.push_values(chunk, |mut row, (seq, result)| {
                     row.push_bind(client).push_bind(*seq).push_bind(author).push_bind(result.clone()).push_bind(now);
                 });
-                q.build().execute(&mut *conn).await?;
+                q.build().persistent(false).execute(&mut *conn).await?;
             }
             Ok(())
         }
