@@ -19,6 +19,7 @@ yingpan_tests::on_both_backends!(
     a_reset_retires_an_open_invite_and_admins_leave_each_other_alone,
     the_hourly_purge_drops_expired_sessions_only,
     a_team_move_on_one_server_changes_who_sees_what_on_another_at_once,
+    two_changes_to_one_person_at_once_both_stay,
 );
 
 async fn sign_in(server: &TestServer, username: &str, password: &str) -> (u16, Value) {
@@ -558,4 +559,26 @@ async fn a_team_move_on_one_server_changes_who_sees_what_on_another_at_once(serv
         .get(&format!("/api/sync/pull?since={}", cursor(&south_before)))
         .await;
     assert!(holds(&south_after), "now the south team's: {south_after}");
+}
+
+async fn two_changes_to_one_person_at_once_both_stay(server: TestServer) {
+    // Two admins' screens (one account here, two sessions).
+    let (admin, other_admin) = (server.login("admin").await, server.login("admin").await);
+    let south = server.users.outsider.team_id.unwrap();
+    let rep2 = server.users.rep2.id;
+    let path = format!("/api/people/{rep2}");
+    let (rename, move_team) = (json!({"display_name": "王小明"}), json!({"team_id": south}));
+    let (named, moved) = tokio::join!(other_admin.put(&path, &rename), admin.put(&path, &move_team));
+    assert_eq!(named.0, 200, "{}", named.1);
+    assert_eq!(moved.0, 200, "{}", moved.1);
+    let (_, people) = admin.get("/api/people").await;
+    let person = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == json!(rep2))
+        .unwrap()
+        .clone();
+    assert_eq!(person["display_name"], "王小明", "{person}");
+    assert_eq!(person["team_id"], json!(south), "{person}");
 }

@@ -241,8 +241,7 @@ pub async fn change(
             )));
         }
     }
-    let users = st.store.users().await?;
-    let republished = st.store.change_person(&users, person.user.id, &req).await?;
+    let republished = st.store.change_person(person.user.id, &req).await?;
     let after = st
         .store
         .person(person.user.id)

@@ -185,10 +185,11 @@ pub trait People {
     async fn people(&self) -> StoreResult<Vec<Person>>;
     async fn person(&self, id: UserId) -> StoreResult<Option<Person>>;
     async fn create_person(&self, person: &Person, password_hash: &str) -> StoreResult<()>;
-    /// Changes a user (one of `users`) in one transaction; a change of team
-    /// or role moves who sees their book. Returns how many records were
-    /// published again for their new viewers.
-    async fn change_person(&self, users: &[User], id: UserId, change: &PersonChange) -> StoreResult<u64>;
+    /// Changes a user in one transaction, decided against the directory as
+    /// it is under the write lock; a change of team or role moves who sees
+    /// their book. Returns how many records were published again for their
+    /// new viewers.
+    async fn change_person(&self, id: UserId, change: &PersonChange) -> StoreResult<u64>;
     /// Sets a password and ends every session but `keep_session`; returns
     /// how many ended.
     async fn set_password(

@@ -132,10 +132,13 @@ macro_rules! people_sql {
                 Ok(())
             }
 
-            async fn change_person(&self, users: &[User], id: UserId, change: &PersonChange) -> super::StoreResult<u64> {
-                let Some(before) = users.iter().find(|u| u.id == id) else { return Ok(0) };
+            async fn change_person(&self, id: UserId, change: &PersonChange) -> super::StoreResult<u64> {
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 lock_writes(&mut tx).await?;
+                // Decided against the directory as it is under the lock: two
+                // people changing the same user at once each keep their field.
+                let users = load_users(&mut tx).await?;
+                let Some(before) = users.iter().find(|u| u.id == id) else { return Ok(0) };
                 let mut after = before.clone();
                 if let Some(name) = &change.display_name {
                     after.display_name = name.as_str().to_owned();
