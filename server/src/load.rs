@@ -299,6 +299,7 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::FutureExt as _;
 
     #[tokio::test]
     async fn a_full_queue_sends_requests_away_with_a_time_to_come_back() {
@@ -308,7 +309,7 @@ mod tests {
         // One may wait in line...
         let waiting = turns.take(&metrics);
         tokio::pin!(waiting);
-        assert!(futures_poll_once(&mut waiting).await.is_none(), "the second waits");
+        assert!((&mut waiting).now_or_never().is_none(), "the second waits");
         // ...the next is sent away at once.
         let third = turns.take(&metrics).await;
         assert!(matches!(third, Err(ApiError::Busy(ms)) if ms == RETRY_AFTER_MS));
@@ -343,7 +344,7 @@ mod tests {
         let mut waiting = Vec::new();
         for _ in RUNNING_PER_USER..PER_USER {
             let mut turn = Box::pin(load.push_turn(greedy));
-            assert!(futures_poll_once(&mut turn).await.is_none(), "waits behind its own");
+            assert!((&mut turn).now_or_never().is_none(), "waits behind its own");
             waiting.push(turn);
         }
         assert_eq!(load.pushes.queued.load(Ordering::SeqCst), 0);
@@ -353,7 +354,7 @@ mod tests {
         // A finished request lets the next of its own run.
         running.pop();
         let mut next = waiting.remove(0);
-        assert!(matches!(futures_poll_once(&mut next).await, Some(Ok(_))));
+        assert!(matches!((&mut next).now_or_never(), Some(Ok(_))));
         drop(next);
         drop(waiting);
         drop(running);
@@ -370,14 +371,5 @@ mod tests {
                 assert!(pulls < connections as usize, "{connections}: {pulls}");
             }
         }
-    }
-
-    /// Polls a future once: its output if it is ready, `None` if it waits.
-    async fn futures_poll_once<F: std::future::Future + Unpin>(f: &mut F) -> Option<F::Output> {
-        std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *f).poll(cx) {
-            std::task::Poll::Ready(v) => std::task::Poll::Ready(Some(v)),
-            std::task::Poll::Pending => std::task::Poll::Ready(None),
-        })
-        .await
     }
 }

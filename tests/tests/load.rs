@@ -2,6 +2,7 @@
 //! turn, and when too many wait they are told when to come back (503 with
 //! Retry-After), never answered 500; and `/metrics` shows what happened.
 
+use futures::FutureExt as _;
 use serde_json::{json, Value};
 use uuid::Uuid;
 use yingpan_tests::{Backend, TestServer};
@@ -193,15 +194,6 @@ fn push_request(mutations: Vec<Value>) -> yingpan_shared::sync::PushRequest {
     serde_json::from_value(json!({"client_id": Uuid::now_v7(), "mutations": mutations})).unwrap()
 }
 
-/// Polls a future once: its output if it is ready, `None` if it waits.
-async fn poll_once<F: std::future::Future + Unpin>(f: &mut F) -> Option<F::Output> {
-    std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *f).poll(cx) {
-        std::task::Poll::Ready(v) => std::task::Poll::Ready(Some(v)),
-        std::task::Poll::Pending => std::task::Poll::Ready(None),
-    })
-    .await
-}
-
 /// Pushes piled up behind the write lock, one of which the database
 /// refuses halfway (its first customer already written); written as
 /// `write` returns them.
@@ -218,7 +210,7 @@ async fn pushes_with_one_failing_midway(server: &TestServer) -> Vec<Result<Vec<S
     let lock = WriteLock::take(server).await;
     let mut waiting: Vec<_> = pushes.iter().map(|req| server.store.push(&viewer, req, now)).collect();
     for push in &mut waiting {
-        assert!(poll_once(push).await.is_none(), "waits behind the lock");
+        assert!(push.now_or_never().is_none(), "waits behind the lock");
     }
     lock.release().await;
     let mut answers = Vec::new();

@@ -121,6 +121,7 @@ fn gather(first: PushJob, line: &mut mpsc::Receiver<PushJob>) -> Vec<PushJob> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::FutureExt as _;
     use std::sync::{Arc, Mutex};
     use yingpan_shared::ids::{ClientId, UserId};
     use yingpan_shared::user::Role;
@@ -139,6 +140,18 @@ mod tests {
             client_id: ClientId(uuid::Uuid::now_v7()),
             mutations: vec![serde_json::from_value(m).unwrap(); mutations],
         }
+    }
+
+    /// A push of `mutations` waiting for the writer, and where it listens.
+    fn job(mutations: usize) -> (PushJob, oneshot::Receiver<StoreResult<Vec<MutationResult>>>) {
+        let (answer, answered) = oneshot::channel();
+        let job = PushJob {
+            viewer: viewer(),
+            req: request(mutations),
+            now: 0,
+            answer,
+        };
+        (job, answered)
     }
 
     fn answered(seq: usize) -> MutationResult {
@@ -172,10 +185,10 @@ mod tests {
         let v = viewer();
         let requests: Vec<PushRequest> = (1..=5).map(request).collect();
         let mut pushes: Vec<_> = requests.iter().map(|req| Box::pin(writer.push(&v, req, 0))).collect();
-        assert!(poll_once(&mut pushes[0]).await.is_none());
+        assert!((&mut pushes[0]).now_or_never().is_none());
         first_started.recv().await.unwrap();
         for push in &mut pushes[1..] {
-            assert!(poll_once(push).await.is_none(), "waits in line");
+            assert!(push.now_or_never().is_none(), "waits in line");
         }
         hold.send(false).unwrap();
         for (n, push) in pushes.into_iter().enumerate() {
@@ -187,15 +200,6 @@ mod tests {
             vec![1, 4],
             "the four that waited were written together"
         );
-    }
-
-    /// Polls a future once: its output if it is ready, `None` if it waits.
-    async fn poll_once<F: Future + Unpin>(f: &mut F) -> Option<F::Output> {
-        std::future::poll_fn(|cx| match std::pin::Pin::new(&mut *f).poll(cx) {
-            std::task::Poll::Ready(v) => std::task::Poll::Ready(Some(v)),
-            std::task::Poll::Pending => std::task::Poll::Ready(None),
-        })
-        .await
     }
 
     #[tokio::test]
@@ -231,14 +235,9 @@ mod tests {
         let (jobs, mut line) = mpsc::channel(MAX_WAITING);
         let mut listening = Vec::new();
         let mut job = |n| {
-            let (answer, answered) = oneshot::channel();
+            let (job, answered) = job(n);
             listening.push(answered);
-            PushJob {
-                viewer: viewer(),
-                req: request(n),
-                now: 0,
-                answer,
-            }
+            job
         };
         for _ in 0..3 {
             jobs.try_send(job(400)).unwrap();
@@ -257,47 +256,23 @@ mod tests {
     #[test]
     fn a_push_given_up_before_its_turn_is_not_written() {
         let (jobs, mut line) = mpsc::channel(MAX_WAITING);
-        let job = || {
-            let (answer, answered) = oneshot::channel();
-            let job = PushJob {
-                viewer: viewer(),
-                req: request(1),
-                now: 0,
-                answer,
-            };
-            (job, answered)
-        };
-        let (first, _first_listens) = job();
-        let (gone, given_up) = job();
-        let (last, _last_listens) = job();
+        let (first, _first_listens) = job(1);
+        let (gone, given_up) = job(1);
+        let (last, _last_listens) = job(1);
         drop(given_up);
         jobs.try_send(gone).unwrap();
         jobs.try_send(last).unwrap();
         assert_eq!(gather(first, &mut line).len(), 2);
     }
 
-    #[test]
-    fn a_full_line_is_answered_busy() {
+    #[tokio::test]
+    async fn a_full_line_is_answered_busy() {
         let (jobs, _line) = mpsc::channel(MAX_WAITING);
         let writer = GroupCommit { jobs };
         for _ in 0..MAX_WAITING {
-            let (answer, _) = oneshot::channel();
-            let job = PushJob {
-                viewer: viewer(),
-                req: request(1),
-                now: 0,
-                answer,
-            };
-            writer.jobs.try_send(job).unwrap();
+            writer.jobs.try_send(job(1).0).unwrap();
         }
-        let pushed = tokio_test_block_on(writer.push(&viewer(), &request(1), 0));
+        let pushed = writer.push(&viewer(), &request(1), 0).await;
         assert!(matches!(pushed, Err(StoreError::Busy)));
-    }
-
-    fn tokio_test_block_on<F: Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
     }
 }

@@ -99,7 +99,7 @@ pub(super) fn contains_pattern(word: &str) -> String {
 #[derive(Default)]
 pub(super) struct Answers {
     given: HashMap<i64, MutationResult>,
-    new: Vec<(i64, String)>,
+    decided: Vec<(i64, String)>,
 }
 
 impl Answers {
@@ -112,13 +112,13 @@ impl Answers {
     }
 
     pub(super) fn keep(&mut self, seq: i64, result: &MutationResult) -> serde_json::Result<()> {
-        self.new.push((seq, serde_json::to_string(result)?));
+        self.decided.push((seq, serde_json::to_string(result)?));
         self.given.insert(seq, result.clone());
         Ok(())
     }
 
     pub(super) fn decided(&self) -> &[(i64, String)] {
-        &self.new
+        &self.decided
     }
 }
 
