@@ -72,6 +72,19 @@ async fn create_person(api: &Api, body: Value) -> (u16, Value) {
     api.post("/api/people", &body).await
 }
 
+/// A manager for the South team (the outsider's), made by `admin` and
+/// signed in on `server` with a password of their own.
+async fn south_manager(server: &TestServer, admin: &Api) -> Api {
+    let south = server.users.outsider.team_id.unwrap();
+    let (status, boss) = create_person(
+        admin,
+        json!({"username": "southboss", "display_name": "南区经理", "role": "manager", "team_id": south}),
+    )
+    .await;
+    assert_eq!(status, 201, "{boss}");
+    first_sign_in(server, "southboss", boss["initial_password"].as_str().unwrap()).await
+}
+
 async fn an_admin_builds_a_team_and_new_people_choose_their_password(server: TestServer) {
     let admin = server.login("admin").await;
     let (status, team) = admin.post("/api/teams", &json!({"name": "西南大区"})).await;
@@ -222,13 +235,7 @@ async fn moving_a_rep_to_another_team_moves_who_sees_their_book(server: TestServ
     }
     let admin = server.login("admin").await;
     let south = server.users.outsider.team_id.unwrap();
-    let (status, south_boss) = create_person(
-        &admin,
-        json!({"username": "southboss", "display_name": "南区经理", "role": "manager", "team_id": south}),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let south_manager = first_sign_in(&server, "southboss", south_boss["initial_password"].as_str().unwrap()).await;
+    let south_manager = south_manager(&server, &admin).await;
     let north_manager = server.login("manager").await;
     // Both managers' devices are in sync before the move.
     let (_, north_before) = north_manager.get("/api/sync/pull").await;
@@ -515,13 +522,7 @@ async fn a_team_move_on_one_server_changes_who_sees_what_on_another_at_once(serv
     let other = server.another_server().await;
     let admin = other.login("admin").await;
     let south = server.users.outsider.team_id.unwrap();
-    let (status, boss) = create_person(
-        &admin,
-        json!({"username": "southboss", "display_name": "南区经理", "role": "manager", "team_id": south}),
-    )
-    .await;
-    assert_eq!(status, 201);
-    let south_manager = first_sign_in(&server, "southboss", boss["initial_password"].as_str().unwrap()).await;
+    let south_manager = south_manager(&server, &admin).await;
     let north_manager = server.login("manager").await;
     let rep1 = server.login("rep1").await;
     let (_, north_before) = north_manager.get("/api/sync/pull").await;
