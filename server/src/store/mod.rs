@@ -48,12 +48,9 @@
 //! still reads the directory inside its own transaction: its decisions
 //! must see the directory as it is when they are written.
 
-mod dedup_sql;
+mod columns;
 mod group_commit;
-mod people_sql;
-mod pool_sql;
 mod postgres;
-mod sql;
 mod sqlite;
 
 pub use group_commit::MAX_PUSHES as PUSHES_PER_COMMIT;
@@ -225,11 +222,23 @@ pub trait People {
     async fn reactivate(&self, id: UserId) -> StoreResult<()>;
 }
 
+/// Records and the change stream: pushes, pulls, one record.
 #[async_trait]
-pub trait Store: People + Send + Sync + 'static {
-    /// Brings the schema up to date.
-    async fn migrate(&self) -> StoreResult<()>;
+pub trait Records {
+    /// Applies a push, all or nothing, with the pushes waiting beside it
+    /// (`group_commit`): every mutation is either answered from an earlier
+    /// identical push or decided by the shared sync rules against the
+    /// directory and records as they are when it is written.
+    async fn push(&self, viewer: &Viewer, req: &PushRequest, now: i64) -> StoreResult<Vec<MutationResult>>;
+    /// Changes after `since` that `viewer` (whose records are `scope`) may
+    /// see, and evictions of records that left their view, in commit order.
+    async fn pull(&self, viewer: UserId, scope: &OwnerScope, since: Cursor, limit: u32) -> StoreResult<PullResponse>;
+    async fn record(&self, entity: EntityKind, id: uuid::Uuid) -> StoreResult<Option<StoredRecord>>;
+}
 
+/// Accounts and sessions: who someone is and whether they are signed in.
+#[async_trait]
+pub trait Accounts {
     async fn create_team(&self, id: TeamId, name: &str) -> StoreResult<()>;
     async fn create_user(&self, user: &User, password_hash: &str) -> StoreResult<()>;
     /// The user with this username and their password hash.
@@ -238,7 +247,6 @@ pub trait Store: People + Send + Sync + 'static {
     /// only after a change to users or teams (on any server).
     async fn users(&self) -> StoreResult<Arc<Vec<User>>>;
     async fn set_user_active(&self, id: UserId, active: bool) -> StoreResult<()>;
-
     async fn create_session(
         &self,
         token_hash: &str,
@@ -251,15 +259,22 @@ pub trait Store: People + Send + Sync + 'static {
     /// choose a new password before anything else.
     async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<(User, bool)>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// The user behind a session of an account closed less than `grace_ms`
+    /// ago, and when it was closed: such a session may still hand in facts.
+    async fn closed_account_session(
+        &self,
+        token_hash: &str,
+        now: i64,
+        grace_ms: i64,
+    ) -> StoreResult<Option<(User, i64)>>;
+}
 
-    /// Applies a push, all or nothing, with the pushes waiting beside it
-    /// (`group_commit`): every mutation is either answered from an earlier
-    /// identical push or decided by the shared sync rules against the
-    /// directory and records as they are when it is written.
-    async fn push(&self, viewer: &Viewer, req: &PushRequest, now: i64) -> StoreResult<Vec<MutationResult>>;
-    /// Changes after `since` that `viewer` (whose records are `scope`) may
-    /// see, and evictions of records that left their view, in commit order.
-    async fn pull(&self, viewer: UserId, scope: &OwnerScope, since: Cursor, limit: u32) -> StoreResult<PullResponse>;
+/// The customer pool (公海) and ownership: reassigning, handing over a
+/// departing rep's book, the automatic return.
+#[async_trait]
+pub trait CustomerPool {
+    async fn pool_rules(&self) -> StoreResult<PoolRules>;
+    async fn set_pool_rules(&self, rules: &PoolRules) -> StoreResult<()>;
     /// Gives a customer, with its contacts, activities and conflicts, to a
     /// new owner (`None`: the pool), in one transaction. Returns how many
     /// records moved. Users who can no longer see it get an eviction.
@@ -271,61 +286,6 @@ pub trait Store: People + Send + Sync + 'static {
         to: Option<UserId>,
         now: i64,
     ) -> StoreResult<Result<u64, Refusal>>;
-    async fn record(&self, entity: EntityKind, id: uuid::Uuid) -> StoreResult<Option<StoredRecord>>;
-
-    /// Customers that might duplicate one with `keys` (at most `limit` by
-    /// name, plus those with the same phone or email), `exclude` left out.
-    async fn duplicate_candidates(
-        &self,
-        keys: &CustomerKeys,
-        exclude: Option<uuid::Uuid>,
-        limit: u32,
-    ) -> StoreResult<Vec<Candidate>>;
-    async fn duplicate_policy(&self) -> StoreResult<DuplicatePolicy>;
-    /// Undoes merge `id` (for 30 days) in one transaction; returns how many
-    /// child records went back to the restored customer.
-    async fn undo_merge(
-        &self,
-        viewer: &Viewer,
-        users: &[User],
-        id: uuid::Uuid,
-        now: i64,
-    ) -> StoreResult<Result<u64, Refusal>>;
-    /// The archived customers (deleted, not merged away), newest first.
-    async fn archived_customers(&self, limit: u32) -> StoreResult<Vec<ArchivedCustomer>>;
-    /// Brings archived customer `id` back, as it was, to whoever owned it.
-    async fn restore_customer(
-        &self,
-        viewer: &Viewer,
-        users: &[User],
-        id: uuid::Uuid,
-        now: i64,
-    ) -> StoreResult<Result<(), Refusal>>;
-    /// Merges customer `merged` into `survivor` in one transaction; returns
-    /// how many child records moved.
-    async fn merge_customers(
-        &self,
-        viewer: &Viewer,
-        users: &[User],
-        survivor: uuid::Uuid,
-        merged: uuid::Uuid,
-        choices: &std::collections::BTreeMap<String, Keep>,
-        now: i64,
-    ) -> StoreResult<Result<u64, Refusal>>;
-    async fn set_duplicate_policy(&self, policy: DuplicatePolicy) -> StoreResult<()>;
-
-    async fn work_rules(&self) -> StoreResult<WorkRules>;
-    async fn set_work_rules(&self, rules: &WorkRules) -> StoreResult<()>;
-    /// The upload of visit `activity`'s photo, if one started.
-    async fn photo_upload(&self, activity: uuid::Uuid) -> StoreResult<Option<PhotoUpload>>;
-    /// Appends `bytes` at `upload.state.received - bytes.len()` (the state
-    /// after the chunk); false when another request got there first.
-    async fn append_photo(&self, upload: &PhotoUpload, bytes: &[u8], now: i64) -> StoreResult<bool>;
-    /// Visit `activity`'s complete photo.
-    async fn photo_bytes(&self, activity: uuid::Uuid) -> StoreResult<Option<Vec<u8>>>;
-
-    async fn pool_rules(&self) -> StoreResult<PoolRules>;
-    async fn set_pool_rules(&self, rules: &PoolRules) -> StoreResult<()>;
     /// Closes `rep`'s account and hands their customers over as `handover`
     /// says, in one transaction; with `confirm` false, only plans it.
     async fn hand_over(
@@ -337,14 +297,6 @@ pub trait Store: People + Send + Sync + 'static {
         confirm: bool,
         now: i64,
     ) -> StoreResult<Result<HandoverPlan, Refusal>>;
-    /// The user behind a session of an account closed less than `grace_ms`
-    /// ago, and when it was closed: such a session may still hand in facts.
-    async fn closed_account_session(
-        &self,
-        token_hash: &str,
-        now: i64,
-        grace_ms: i64,
-    ) -> StoreResult<Option<(User, i64)>>;
     /// Returns every owned customer that the pool rules say is due, in one
     /// transaction. Safe to run from several servers at once: on PostgreSQL
     /// only one does the work, and a second run finds nothing left to do.
@@ -352,6 +304,77 @@ pub trait Store: People + Send + Sync + 'static {
     async fn auto_return(&self, users: &[User], now: i64) -> StoreResult<u64>;
     /// Owned customers (of `owners`, or everyone's) with their pool facts.
     async fn owned_customers(&self, owners: Option<&[UserId]>) -> StoreResult<Vec<OwnedCustomer>>;
+}
+
+/// Duplicate customers: finding candidates, the company's policy, merging
+/// and undoing a merge.
+#[async_trait]
+pub trait Dedup {
+    /// Customers that might duplicate one with `keys` (at most `limit` by
+    /// name, plus those with the same phone or email), `exclude` left out.
+    async fn duplicate_candidates(
+        &self,
+        keys: &CustomerKeys,
+        exclude: Option<uuid::Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<Candidate>>;
+    async fn duplicate_policy(&self) -> StoreResult<DuplicatePolicy>;
+    async fn set_duplicate_policy(&self, policy: DuplicatePolicy) -> StoreResult<()>;
+    /// Merges customer `merged` into `survivor` in one transaction; returns
+    /// how many child records moved.
+    async fn merge_customers(
+        &self,
+        viewer: &Viewer,
+        users: &[User],
+        survivor: uuid::Uuid,
+        merged: uuid::Uuid,
+        choices: &std::collections::BTreeMap<String, Keep>,
+        now: i64,
+    ) -> StoreResult<Result<u64, Refusal>>;
+    /// Undoes merge `id` (for 30 days) in one transaction; returns how many
+    /// child records went back to the restored customer.
+    async fn undo_merge(
+        &self,
+        viewer: &Viewer,
+        users: &[User],
+        id: uuid::Uuid,
+        now: i64,
+    ) -> StoreResult<Result<u64, Refusal>>;
+}
+
+/// Archived customers, and bringing one back.
+#[async_trait]
+pub trait Archive {
+    /// The archived customers (deleted, not merged away), newest first.
+    async fn archived_customers(&self, limit: u32) -> StoreResult<Vec<ArchivedCustomer>>;
+    /// Brings archived customer `id` back, as it was, to whoever owned it.
+    async fn restore_customer(
+        &self,
+        viewer: &Viewer,
+        users: &[User],
+        id: uuid::Uuid,
+        now: i64,
+    ) -> StoreResult<Result<(), Refusal>>;
+}
+
+/// Visit photos, uploaded in chunks.
+#[async_trait]
+pub trait Photos {
+    /// The upload of visit `activity`'s photo, if one started.
+    async fn photo_upload(&self, activity: uuid::Uuid) -> StoreResult<Option<PhotoUpload>>;
+    /// Appends `bytes` at `upload.state.received - bytes.len()` (the state
+    /// after the chunk); false when another request got there first.
+    async fn append_photo(&self, upload: &PhotoUpload, bytes: &[u8], now: i64) -> StoreResult<bool>;
+    /// Visit `activity`'s complete photo.
+    async fn photo_bytes(&self, activity: uuid::Uuid) -> StoreResult<Option<Vec<u8>>>;
+}
+
+/// The manager console: work rules, team numbers, pool flow, ownership
+/// history.
+#[async_trait]
+pub trait Console {
+    async fn work_rules(&self) -> StoreResult<WorkRules>;
+    async fn set_work_rules(&self, rules: &WorkRules) -> StoreResult<()>;
     /// Customers, recent activities and claims of each of `members`.
     async fn member_stats(&self, members: &[User], now: i64) -> StoreResult<Vec<MemberStats>>;
     /// The pool's size and its weekly in- and outflow for `weeks` weeks
@@ -368,6 +391,16 @@ pub trait Store: People + Send + Sync + 'static {
         words: &[String],
         limit: u32,
     ) -> StoreResult<Vec<OwnershipEntry>>;
+}
+
+/// The whole store, one concern per trait; the SQLite and PostgreSQL stores
+/// implement each.
+#[async_trait]
+pub trait Store:
+    Records + Accounts + People + CustomerPool + Dedup + Archive + Photos + Console + Send + Sync + 'static
+{
+    /// Brings the schema up to date.
+    async fn migrate(&self) -> StoreResult<()>;
 }
 
 fn is_postgres(database_url: &str) -> bool {

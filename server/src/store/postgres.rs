@@ -27,10 +27,19 @@ impl PgStore {
     }
 }
 
-super::sql::sql_store!(
-    PgStore,
-    sqlx::Postgres,
-    "./migrations/postgres",
-    "BEGIN",
-    Some("SELECT pg_try_advisory_xact_lock(7142001) AS locked")
-);
+// The shared SQL in `sql/`, compiled for PostgreSQL; below, the little
+// that differs.
+#[path = "sql/mod.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "compiled once per backend, on purpose: see sql/mod.rs"
+)]
+mod sql;
+
+type Db = sqlx::Postgres;
+type Backend = PgStore;
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+const BEGIN_WRITE: &str = "BEGIN";
+/// Lets only one of several servers run the automatic return at a time
+/// (held until its transaction ends).
+const JOB_LOCK: Option<&str> = Some("SELECT pg_try_advisory_xact_lock(7142001) AS locked");

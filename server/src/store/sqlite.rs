@@ -39,13 +39,22 @@ impl SqliteStore {
     }
 }
 
+// The shared SQL in `sql/`, compiled for SQLite; below, the little that
+// differs.
+#[path = "sql/mod.rs"]
+#[allow(
+    clippy::duplicate_mod,
+    reason = "compiled once per backend, on purpose: see sql/mod.rs"
+)]
+mod sql;
+
+type Db = sqlx::Sqlite;
+type Backend = SqliteStore;
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 // Writers take the write lock up front: a deferred transaction that read
 // first could find its snapshot stale when it tries to write, and fail
 // instead of waiting its turn.
-super::sql::sql_store!(
-    SqliteStore,
-    sqlx::Sqlite,
-    "./migrations/sqlite",
-    "BEGIN IMMEDIATE",
-    None
-);
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+/// One SQLite file has one server: the automatic return needs no lock
+/// between servers.
+const JOB_LOCK: Option<&str> = None;

@@ -1,0 +1,317 @@
+//! Duplicate detection: keeping each customer's normal forms and name
+//! grams current as it is written, finding the candidates a new customer
+//! might duplicate, and judging it by the company's policy. The rules
+//! themselves are in `yingpan_shared::dedup`.
+
+use super::merges::{merge_in, undo_merge_in};
+use super::moves::lock_writes;
+use super::records::write_record;
+use super::{load_setting, save_setting, Backend, Conn, Db, BEGIN_WRITE};
+use crate::store::columns::{corrupt, fields_of, parse_uuid};
+use crate::store::StoreResult;
+use crate::store::{Candidate, Dedup, Refusal};
+use sqlx::Row as _;
+use yingpan_shared::access::Viewer;
+use yingpan_shared::dedup::{name_grams, CustomerKeys, DuplicatePolicy, NameKey};
+use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::ids::UserId;
+use yingpan_shared::sync::StoredRecord;
+use yingpan_shared::user::User;
+
+pub(super) const POLICY_KEY: &str = "duplicate_policy";
+
+pub(super) fn keys_of(data: &FieldMap) -> CustomerKeys {
+    let text = |f: &str| data.get(f).and_then(|v| v.as_str());
+    CustomerKeys::of(text("name").unwrap_or_default(), text("phone"), text("email"))
+}
+
+/// Re-indexes a customer after a write (a deleted one leaves the index).
+pub(super) async fn index_customer(conn: &mut Conn, id: uuid::Uuid, data: &FieldMap, deleted: bool) -> StoreResult<()> {
+    let id = id.to_string();
+    // A new customer has nothing indexed yet: one statement, not two.
+    let had_keys = sqlx::query("DELETE FROM customer_keys WHERE customer_id = $1")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        > 0;
+    if had_keys {
+        sqlx::query("DELETE FROM name_grams WHERE customer_id = $1")
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if deleted {
+        return Ok(());
+    }
+    let keys = keys_of(data);
+    sqlx::query("INSERT INTO customer_keys (customer_id, core, region, phone, email) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(&keys.name.core)
+        .bind(&keys.name.region)
+        .bind(&keys.phone)
+        .bind(&keys.email)
+        .execute(&mut *conn)
+        .await?;
+    let grams = name_grams(&keys.name);
+    if !grams.is_empty() {
+        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO name_grams (gram, customer_id) ");
+        q.push_values(&grams, |mut row, gram| {
+            row.push_bind(gram.clone()).push_bind(id.clone());
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Indexes customers written before the index existed.
+pub(super) async fn index_missing_customers(conn: &mut Conn) -> StoreResult<u64> {
+    let rows = sqlx::query(
+        "SELECT id, data FROM records WHERE entity = 'customer' AND deleted = FALSE \
+         AND id NOT IN (SELECT customer_id FROM customer_keys)",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in &rows {
+        let id = parse_uuid(&row.try_get::<String, _>("id")?)?;
+        let data: FieldMap = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
+        index_customer(&mut *conn, id, &data, false).await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// Customers sharing name grams (most shared first), or the phone or
+/// email, with `keys`.
+/// `similar`: also names sharing character pairs (the as-you-type
+/// check); otherwise only the exact same name core (the check on every
+/// create, which must stay cheap however common a name's characters).
+pub(super) async fn find_candidates(
+    conn: &mut Conn,
+    keys: &CustomerKeys,
+    exclude: Option<uuid::Uuid>,
+    limit: u32,
+    similar: bool,
+) -> StoreResult<Vec<Candidate>> {
+    let mut ids: Vec<String> = Vec::new();
+    let grams = name_grams(&keys.name);
+    if !similar {
+        let core = Some(&keys.name.core).filter(|c| !c.is_empty());
+        let rows =
+            sqlx::query("SELECT customer_id FROM customer_keys WHERE core = $1 OR phone = $2 OR email = $3 LIMIT 20")
+                .bind(core)
+                .bind(&keys.phone)
+                .bind(&keys.email)
+                .fetch_all(&mut *conn)
+                .await?;
+        for row in rows {
+            ids.push(row.try_get("customer_id")?);
+        }
+    }
+    if similar && !grams.is_empty() {
+        let mut q =
+            sqlx::QueryBuilder::<Db>::new("SELECT customer_id, COUNT(*) AS hits FROM name_grams WHERE gram IN (");
+        let mut list = q.separated(", ");
+        for g in &grams {
+            list.push_bind(g.clone());
+        }
+        list.push_unseparated(")");
+        q.push(" GROUP BY customer_id ORDER BY hits DESC, customer_id LIMIT ")
+            .push_bind(i64::from(limit));
+        for row in q.build().fetch_all(&mut *conn).await? {
+            ids.push(row.try_get("customer_id")?);
+        }
+    }
+    if similar && (keys.phone.is_some() || keys.email.is_some()) {
+        let rows = sqlx::query("SELECT customer_id FROM customer_keys WHERE phone = $1 OR email = $2 LIMIT 20")
+            .bind(&keys.phone)
+            .bind(&keys.email)
+            .fetch_all(&mut *conn)
+            .await?;
+        for row in rows {
+            ids.push(row.try_get("customer_id")?);
+        }
+    }
+    let excluded = exclude.map(|e| e.to_string());
+    ids.retain(|id| Some(id) != excluded.as_ref());
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = sqlx::QueryBuilder::<Db>::new(
+        "SELECT k.customer_id, k.core, k.region, k.phone, k.email, r.owner_id, r.data \
+         FROM customer_keys k JOIN records r ON r.entity = 'customer' AND r.id = k.customer_id \
+         WHERE r.deleted = FALSE AND k.customer_id IN (",
+    );
+    let mut list = q.separated(", ");
+    for id in &ids {
+        list.push_bind(id.clone());
+    }
+    list.push_unseparated(")");
+    let mut out = Vec::new();
+    for row in q.build().fetch_all(&mut *conn).await? {
+        let data: FieldMap = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
+        let owner: Option<String> = row.try_get("owner_id")?;
+        out.push(Candidate {
+            id: parse_uuid(&row.try_get::<String, _>("customer_id")?)?,
+            owner: owner.as_deref().map(parse_uuid).transpose()?.map(UserId),
+            name: data.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
+            keys: CustomerKeys {
+                name: NameKey {
+                    core: row.try_get("core")?,
+                    region: row.try_get("region")?,
+                },
+                phone: row.try_get("phone")?,
+                email: row.try_get("email")?,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// What a new customer's likeness to existing ones means: refused
+/// (the block policy and an exact duplicate), flagged (a close match),
+/// or nothing.
+pub(super) async fn judge_new_customer(
+    conn: &mut Conn,
+    users: &[User],
+    id: uuid::Uuid,
+    data: &FieldMap,
+) -> StoreResult<Verdict> {
+    let keys = keys_of(data);
+    let best = find_candidates(&mut *conn, &keys, Some(id), 20, false)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let (likeness, score) = yingpan_shared::dedup::compare(&keys, &c.keys);
+            (c, likeness, score)
+        })
+        .max_by(|a, b| a.1.cmp(&b.1).then(a.2.total_cmp(&b.2)));
+    let Some((c, likeness, score)) = best else {
+        return Ok(Verdict::Fine);
+    };
+    if likeness == yingpan_shared::dedup::Likeness::Same && load_policy(&mut *conn).await? == DuplicatePolicy::Block {
+        let owner = c
+            .owner
+            .and_then(|o| users.iter().find(|u| u.id == o))
+            .map(|u| u.display_name.as_str());
+        return Ok(Verdict::Refuse(yingpan_shared::dedup::duplicate_refusal(
+            &c.name, owner,
+        )));
+    }
+    if yingpan_shared::dedup::worth_flagging(likeness, score) {
+        return Ok(Verdict::Flag(c, likeness, score));
+    }
+    Ok(Verdict::Fine)
+}
+
+pub(super) enum Verdict {
+    Fine,
+    Refuse(String),
+    Flag(Candidate, yingpan_shared::dedup::Likeness, f32),
+}
+
+/// Puts a "possible duplicate" note under the new customer, seen by
+/// whoever sees it (its owner and their manager).
+pub(super) async fn write_flag(
+    conn: &mut Conn,
+    customer: &StoredRecord,
+    existing: &Candidate,
+    likeness: yingpan_shared::dedup::Likeness,
+    score: f32,
+    now: i64,
+) -> StoreResult<()> {
+    let flag = yingpan_shared::dedup::DuplicateFlag {
+        id: uuid::Uuid::now_v7(),
+        customer_id: customer.id,
+        existing_id: existing.id,
+        existing_name: existing.name.clone(),
+        existing_owner: existing.owner,
+        likeness,
+        score,
+        at: chrono::DateTime::from_timestamp_millis(now).unwrap_or_default(),
+    };
+    let data = fields_of(&flag)?;
+    write_record(
+        &mut *conn,
+        EntityKind::Duplicate,
+        flag.id,
+        customer.owner_id,
+        Some(customer.id),
+        &data,
+        false,
+        now,
+        "",
+    )
+    .await?;
+    Ok(())
+}
+
+/// The customer a merged-away customer now lives on in.
+pub(super) fn merged_into(record: Option<&(StoredRecord, String)>) -> Option<uuid::Uuid> {
+    let (r, _) = record?;
+    if r.entity != EntityKind::Customer || !r.deleted {
+        return None;
+    }
+    r.data.get("merged_into")?.as_str()?.parse().ok()
+}
+
+pub(super) async fn load_policy(conn: &mut Conn) -> StoreResult<DuplicatePolicy> {
+    load_setting(conn, POLICY_KEY).await
+}
+
+#[async_trait::async_trait]
+impl Dedup for Backend {
+    async fn duplicate_candidates(
+        &self,
+        keys: &CustomerKeys,
+        exclude: Option<uuid::Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<Candidate>> {
+        let mut conn = self.pool.acquire().await?;
+        find_candidates(&mut conn, keys, exclude, limit, true).await
+    }
+
+    async fn duplicate_policy(&self) -> StoreResult<DuplicatePolicy> {
+        let mut conn = self.pool.acquire().await?;
+        load_policy(&mut conn).await
+    }
+
+    async fn set_duplicate_policy(&self, policy: DuplicatePolicy) -> StoreResult<()> {
+        save_setting(&self.pool, POLICY_KEY, &policy).await
+    }
+
+    async fn merge_customers(
+        &self,
+        viewer: &Viewer,
+        users: &[User],
+        survivor: uuid::Uuid,
+        merged: uuid::Uuid,
+        choices: &std::collections::BTreeMap<String, yingpan_shared::dedup::Keep>,
+        now: i64,
+    ) -> StoreResult<Result<u64, Refusal>> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        lock_writes(&mut tx).await?;
+        let outcome = merge_in(&mut tx, viewer, users, survivor, merged, choices, now).await?;
+        if outcome.is_ok() {
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    async fn undo_merge(
+        &self,
+        viewer: &Viewer,
+        users: &[User],
+        id: uuid::Uuid,
+        now: i64,
+    ) -> StoreResult<Result<u64, Refusal>> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        lock_writes(&mut tx).await?;
+        let outcome = undo_merge_in(&mut tx, viewer, users, id, now).await?;
+        if outcome.is_ok() {
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+}
