@@ -4,8 +4,12 @@
 //! At the end every mutation has an answer, and every client's cache equals
 //! what the server says that user may see.
 //!
+//! Each rep works on two devices (so a rep's own edits collide), and a
+//! client pulls only what its rep may see: a run grows with its own size,
+//! not with clients × every change in the company.
+//!
 //! Seeded and sized by environment variables, so a failure is reproducible
-//! and a large run is one command (see README):
+//! and a large run is one command (see README); it prints its progress:
 //! `YINGPAN_SIM_SEED=7 YINGPAN_SIM_CLIENTS=50 YINGPAN_SIM_MUTATIONS=1000000 \
 //!  cargo test --release -p yingpan-tests --test simulation -- --nocapture`
 
@@ -41,6 +45,37 @@ impl Dice {
 
 type Key = (EntityKind, Uuid);
 
+/// The customer ids in a cache, to pick one at random in constant time
+/// (in an order the run alone decides, so a seed replays).
+#[derive(Default)]
+struct Picks {
+    ids: Vec<Uuid>,
+    at: HashMap<Uuid, usize>,
+}
+
+impl Picks {
+    fn add(&mut self, id: Uuid) {
+        if !self.at.contains_key(&id) {
+            self.at.insert(id, self.ids.len());
+            self.ids.push(id);
+        }
+    }
+
+    fn remove(&mut self, id: Uuid) {
+        if let Some(i) = self.at.remove(&id) {
+            self.ids.swap_remove(i);
+            if let Some(moved) = self.ids.get(i) {
+                self.at.insert(*moved, i);
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.ids.clear();
+        self.at.clear();
+    }
+}
+
 /// A client as the app behaves: a cache, an outbox, a cursor.
 struct SimClient {
     api: Api,
@@ -48,6 +83,7 @@ struct SimClient {
     next_seq: u64,
     outbox: Vec<Mutation>,
     cache: HashMap<Key, FieldMap>,
+    customers: Picks,
     cursor: i64,
     online: bool,
 }
@@ -57,22 +93,26 @@ impl SimClient {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.outbox.push(Mutation { seq, entity, id, op });
-        match local {
-            Some(record) => self.cache.insert((entity, id), record),
-            None => self.cache.remove(&(entity, id)),
-        };
+        self.keep(entity, id, local);
         (self.client_id, seq)
     }
 
-    fn customers(&self) -> Vec<Uuid> {
-        let mut ids: Vec<Uuid> = self
-            .cache
-            .keys()
-            .filter(|(k, _)| *k == EntityKind::Customer)
-            .map(|(_, id)| *id)
-            .collect();
-        ids.sort();
-        ids
+    /// Puts a record in the cache (`None`: takes it out).
+    fn keep(&mut self, entity: EntityKind, id: Uuid, record: Option<FieldMap>) {
+        match record {
+            Some(record) => {
+                self.cache.insert((entity, id), record);
+                if entity == EntityKind::Customer {
+                    self.customers.add(id);
+                }
+            }
+            None => {
+                self.cache.remove(&(entity, id));
+                if entity == EntityKind::Customer {
+                    self.customers.remove(id);
+                }
+            }
+        }
     }
 
     /// Push (maybe losing the response, as a dropped connection would), then
@@ -102,10 +142,8 @@ impl SimClient {
                     // Like the app: take the server's copy of what was refused.
                     let m = batch.iter().find(|m| m.seq == r.seq).unwrap();
                     let (code, copy) = self.api.get(&format!("/api/records/{}/{}", m.entity, m.id)).await;
-                    match code {
-                        200 => self.cache.insert((m.entity, m.id), copy.as_object().unwrap().clone()),
-                        _ => self.cache.remove(&(m.entity, m.id)),
-                    };
+                    let copy = (code == 200).then(|| copy.as_object().unwrap().clone());
+                    self.keep(m.entity, m.id, copy);
                 }
             }
             self.outbox.retain(|m| !acked.contains(&m.seq));
@@ -119,6 +157,7 @@ impl SimClient {
             let page: PullResponse = serde_json::from_value(body).unwrap();
             if page.reset {
                 self.cache.clear();
+                self.customers.clear();
                 self.cursor = 0;
                 continue;
             }
@@ -136,11 +175,9 @@ impl SimClient {
     fn apply(&mut self, change: &Change, pending: &HashSet<Uuid>) {
         match &change.data {
             Some(_) if pending.contains(&change.id) => {}
-            Some(data) => {
-                self.cache.insert((change.entity, change.id), data.clone());
-            }
+            Some(data) => self.keep(change.entity, change.id, Some(data.clone())),
             None => {
-                self.cache.remove(&(change.entity, change.id));
+                self.keep(change.entity, change.id, None);
                 if change.entity == EntityKind::Customer {
                     let parent = change.id.to_string();
                     self.cache
@@ -180,10 +217,14 @@ async fn simulate(backend: Backend) {
     let target = env_or("YINGPAN_SIM_MUTATIONS", 600);
     println!("simulation on {backend:?}: seed {seed}, {clients} clients, {target} mutations");
     let mut dice = Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let reps = [&server.users.rep1, &server.users.rep2];
+    // Two devices a rep, all reps in the manager's team.
+    let mut reps = vec![server.users.rep1.clone(), server.users.rep2.clone()];
+    for i in reps.len()..clients.div_ceil(2) {
+        reps.push(server.add_rep(&format!("simrep{i}")).await);
+    }
     let mut sims = Vec::new();
     for i in 0..clients {
-        let user = reps[i % reps.len()];
+        let user = &reps[i % reps.len()];
         sims.push((
             user.id,
             SimClient {
@@ -192,21 +233,29 @@ async fn simulate(backend: Backend) {
                 next_seq: 1,
                 outbox: Vec::new(),
                 cache: HashMap::new(),
+                customers: Picks::default(),
                 cursor: 0,
                 online: true,
             },
         ));
     }
+    let started = std::time::Instant::now();
+    let mut reported = 0;
     let manager = server.login("manager").await;
     let mut made: HashSet<(Uuid, u64)> = HashSet::new();
     let mut answered: HashMap<(Uuid, u64), MutationStatus> = HashMap::new();
     let fields = ["region", "phone", "notes", "industry"];
     let mut issued = 0u64;
     while issued < target {
+        if issued * 10 / target > reported {
+            reported = issued * 10 / target;
+            let secs = started.elapsed().as_secs_f64();
+            println!("{issued} mutations issued in {secs:.0} s ({:.0}/s)", issued as f64 / secs);
+        }
         let who = dice.below(sims.len());
         let (owner, sim) = &mut sims[who];
         let roll = dice.below(100);
-        let customers = sim.customers();
+        let customers = &sim.customers.ids;
         if roll < 12 || customers.is_empty() {
             let id = Uuid::now_v7();
             let fields =
@@ -265,7 +314,8 @@ async fn simulate(backend: Backend) {
         } else {
             // The manager hands one of this rep's customers to the other rep.
             let id = customers[dice.below(customers.len())];
-            let to = if *owner == reps[0].id { reps[1].id } else { reps[0].id };
+            let others: Vec<&yingpan_shared::user::User> = reps.iter().filter(|r| r.id != *owner).collect();
+            let to = others[dice.below(others.len())].id;
             let (status, body) = manager
                 .post(&format!("/api/customers/{id}/owner"), &json!({"owner_id": to}))
                 .await;
@@ -293,7 +343,7 @@ async fn simulate(backend: Backend) {
     for status in answered.values() {
         *tally.entry(status.as_str()).or_default() += 1;
     }
-    println!("answers: {tally:?}");
+    println!("answers: {tally:?}; {issued} mutations in {:.0} s", started.elapsed().as_secs_f64());
     for (owner, sim) in &sims {
         let expected = server_view(&sim.api).await;
         let cached: BTreeMap<Key, FieldMap> = sim.cache.iter().map(|(k, v)| (*k, v.clone())).collect();

@@ -1,7 +1,11 @@
 //! Storage behind one trait, with a SQLite and a PostgreSQL implementation.
 //!
-//! Both run the same SQL (written once, in [`sql`]) against their own schema
-//! in `migrations/<backend>/`.
+//! Both run the same SQL, written once in `sql/` and compiled once per
+//! backend (its module docs say why), against their own schema in
+//! `migrations/<backend>/`. The trait is split by concern: [`Records`],
+//! [`Accounts`], [`People`], [`CustomerPool`], [`Dedup`], [`Archive`],
+//! [`Photos`] and [`Console`], each implemented in the `sql/` file of the
+//! same concern.
 //!
 //! ## Why pulls never skip a change
 //! Every write takes its change-stream position from the single `sync_state`
