@@ -11,9 +11,11 @@ use crate::store::columns::corrupt;
 use crate::store::{StoreError, StoreResult};
 use sqlx::Row as _;
 use std::collections::HashMap;
+use uuid::Uuid;
 use yingpan_shared::access::{can_see, Viewer};
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::ids::{TeamId, UserId};
+use yingpan_shared::merge::FieldConflict;
 use yingpan_shared::sync::{
     decide, effects, needs_duplicate_check, needs_history, parent_of, Decision, Effect, Mutation, MutationResult,
     MutationStatus, Op, PushRequest, StoredRecord,
@@ -109,26 +111,50 @@ pub(super) async fn remember_answers(
 /// `group_commit`): each mutation is answered from an earlier
 /// identical push or decided by the shared sync rules.
 pub(super) async fn push_in(
-    conn: &mut Conn,
+    tx: &mut Conn,
     viewer: &Viewer,
     users: &[User],
     req: &PushRequest,
     now: i64,
 ) -> StoreResult<Vec<MutationResult>> {
-    let teams: HashMap<UserId, Option<TeamId>> = users.iter().map(|u| (u.id, u.team_id)).collect();
-    let team_lookup = |id: UserId| teams.get(&id).copied().flatten();
     let client = req.client_id.to_string();
     let author = viewer.id.to_string();
-    let tx = conn;
-    // A client's stored answers are its user's: another user
-    // naming the same client id learns nothing and changes nothing.
+    hold_client(tx, &client, &author).await?;
+    let push = Push {
+        viewer,
+        users,
+        teams: users.iter().map(|u| (u.id, u.team_id)).collect(),
+        author: &author,
+        now,
+    };
+    let mut results = Vec::with_capacity(req.mutations.len());
+    let mut answers = earlier_answers(tx, &client, &author, &req.mutations).await?;
+    for m in &req.mutations {
+        let mseq = i64::try_from(m.seq).map_err(corrupt)?;
+        let result = match answers.earlier(mseq) {
+            Some(earlier) => earlier.clone(),
+            None => {
+                let result = push.apply(tx, m).await?;
+                answers.keep(mseq, &result).map_err(corrupt)?;
+                result
+            }
+        };
+        results.push(result);
+    }
+    remember_answers(tx, &client, &author, answers.decided(), now).await?;
+    Ok(results)
+}
+
+/// A client's stored answers are its user's: another user naming the same
+/// client id learns nothing and changes nothing.
+async fn hold_client(tx: &mut Conn, client: &str, author: &str) -> StoreResult<()> {
     sqlx::query("INSERT INTO sync_clients (client_id, user_id) VALUES ($1, $2) ON CONFLICT (client_id) DO NOTHING")
-        .bind(&client)
-        .bind(&author)
+        .bind(client)
+        .bind(author)
         .execute(&mut *tx)
         .await?;
     let holder: String = sqlx::query("SELECT user_id FROM sync_clients WHERE client_id = $1")
-        .bind(&client)
+        .bind(client)
         .fetch_one(&mut *tx)
         .await?
         .try_get("user_id")?;
@@ -137,102 +163,76 @@ pub(super) async fn push_in(
             "this device's sync id belongs to someone else; sign out and in again on this device".into(),
         ));
     }
-    let mut results = Vec::with_capacity(req.mutations.len());
-    let mut answers = earlier_answers(tx, &client, &author, &req.mutations).await?;
-    for m in &req.mutations {
-        let mseq = i64::try_from(m.seq).map_err(corrupt)?;
-        if let Some(earlier) = answers.earlier(mseq) {
-            results.push(earlier.clone());
-            continue;
+    Ok(())
+}
+
+/// What every mutation of one push is decided with.
+struct Push<'a> {
+    viewer: &'a Viewer,
+    users: &'a [User],
+    teams: HashMap<UserId, Option<TeamId>>,
+    author: &'a str,
+    now: i64,
+}
+
+/// A record as stored, and who wrote it last.
+type Loaded = Option<(StoredRecord, String)>;
+
+/// A mutation with the records it is decided against, after following a
+/// merge: the record it names and that record's customer.
+struct Target {
+    mutation: Mutation,
+    current: Loaded,
+    parent: Loaded,
+}
+
+impl Push<'_> {
+    fn team(&self, id: UserId) -> Option<TeamId> {
+        self.teams.get(&id).copied().flatten()
+    }
+
+    fn answer(m: &Mutation, status: MutationStatus, message: Option<String>) -> MutationResult {
+        MutationResult {
+            seq: m.seq,
+            status,
+            message,
+            conflicts: Vec::new(),
         }
+    }
+
+    /// Decides one new mutation and carries out what the decision causes.
+    async fn apply(&self, tx: &mut Conn, m: &Mutation) -> StoreResult<MutationResult> {
         if matches!(m.op, Op::Claim | Op::Release { .. }) {
-            let outcome = pool_op(tx, viewer, users, m, now).await?;
-            let result = MutationResult {
-                seq: m.seq,
-                status: if outcome.is_ok() {
-                    MutationStatus::Applied
-                } else {
-                    MutationStatus::Rejected
-                },
-                message: outcome.err(),
-                conflicts: Vec::new(),
-            };
-            answers.keep(mseq, &result).map_err(corrupt)?;
-            results.push(result);
-            continue;
+            return Ok(match pool_op(tx, self.viewer, self.users, m, self.now).await? {
+                Ok(()) => Self::answer(m, MutationStatus::Applied, None),
+                Err(why) => Self::answer(m, MutationStatus::Rejected, Some(why)),
+            });
         }
-        // A change to a customer merged away meanwhile goes to
-        // the customer it was merged into.
-        let mut redirected;
-        let mut current = load_record(tx, m.entity, m.id).await?;
-        let mut m = m;
-        if let Some(survivor) = merged_into(current.as_ref()) {
-            if !matches!(m.op, Op::Update { .. }) {
-                // A delete (or a claim) meant for the merged-away
-                // customer must never reach the survivor.
-                // Named only to someone who may see it.
-                let name = load_record(tx, EntityKind::Customer, survivor)
-                    .await?
-                    .filter(|(r, _)| can_see(viewer, r.owner_id, r.owner_id.and_then(team_lookup)))
-                    .and_then(|(r, _)| r.data.get("name").and_then(|n| n.as_str()).map(str::to_owned))
-                    .unwrap_or_else(|| "another customer".to_owned());
-                let result = MutationResult {
-                    seq: m.seq,
-                    status: MutationStatus::Rejected,
-                    message: Some(format!(
-                        "this customer was merged into {name} ({survivor}); {}",
-                        if matches!(m.op, Op::Delete) {
-                            "nothing was deleted"
-                        } else {
-                            "change that one instead"
-                        }
-                    )),
-                    conflicts: Vec::new(),
-                };
-                answers.keep(mseq, &result).map_err(corrupt)?;
-                results.push(result);
-                continue;
-            }
-            redirected = m.clone();
-            redirected.id = survivor;
-            current = load_record(tx, EntityKind::Customer, survivor).await?;
-            m = &redirected;
-        }
-        let mut parent = match parent_of(m, current.as_ref().map(|(r, _)| r)) {
-            Some(pid) => load_record(tx, EntityKind::Customer, pid).await?,
-            None => None,
+        let target = match self.target(tx, m).await? {
+            Ok(target) => target,
+            Err(refused) => return Ok(refused),
         };
-        if let (Some(survivor), Op::Create { fields }) = (merged_into(parent.as_ref()), &m.op) {
-            let mut fields = fields.clone();
-            fields.insert("customer_id".into(), serde_json::json!(survivor));
-            redirected = Mutation {
-                op: Op::Create { fields },
-                ..m.clone()
-            };
-            m = &redirected;
-            parent = load_record(tx, EntityKind::Customer, survivor).await?;
-        }
-        let history = match &parent {
+        let m = &target.mutation;
+        let current = target.current.as_ref().map(|(r, _)| r);
+        let history = match &target.parent {
             Some((p, _)) if needs_history(m) => load_history(tx, p.id).await?,
             _ => Vec::new(),
         };
         let decision = decide(
-            viewer,
-            &team_lookup,
+            self.viewer,
+            &|id| self.team(id),
             m,
-            current.as_ref().map(|(r, _)| r),
-            parent.as_ref().map(|(r, _)| r),
+            current,
+            target.parent.as_ref().map(|(r, _)| r),
             &history,
-            chrono::DateTime::from_timestamp_millis(now).unwrap_or_default(),
+            chrono::DateTime::from_timestamp_millis(self.now).unwrap_or_default(),
         );
         let mut flag = None;
         let decision = match decision {
-            // A new customer, or one renamed (or given a phone or
-            // email) into another's: the same policy either way.
-            Decision::Write { ref record, .. }
-                if needs_duplicate_check(m.entity, current.as_ref().map(|(r, _)| r), &record.data) =>
-            {
-                match judge_new_customer(tx, users, m.id, &record.data).await? {
+            // A new customer, or one renamed (or given a phone or email)
+            // into another's: the same policy either way.
+            Decision::Write { ref record, .. } if needs_duplicate_check(m.entity, current, &record.data) => {
+                match judge_new_customer(tx, self.users, m.id, &record.data).await? {
                     Verdict::Refuse(message) => Decision::Reject { message },
                     Verdict::Flag(existing, likeness, score) => {
                         flag = Some((existing, likeness, score));
@@ -243,36 +243,14 @@ pub(super) async fn push_in(
             }
             other => other,
         };
-        let result = match decision {
-            Decision::Reject { message } => MutationResult {
-                seq: m.seq,
-                status: MutationStatus::Rejected,
-                message: Some(message),
-                conflicts: Vec::new(),
-            },
-            Decision::Unchanged => MutationResult {
-                seq: m.seq,
-                status: MutationStatus::Applied,
-                message: None,
-                conflicts: Vec::new(),
-            },
+        Ok(match decision {
+            Decision::Reject { message } => Self::answer(m, MutationStatus::Rejected, Some(message)),
+            Decision::Unchanged => Self::answer(m, MutationStatus::Applied, None),
             Decision::Write {
                 record,
                 status,
                 conflicts,
             } => {
-                write_record(
-                    tx,
-                    m.entity,
-                    m.id,
-                    record.owner_id,
-                    record.parent_id,
-                    &record.data,
-                    record.deleted,
-                    now,
-                    &author,
-                )
-                .await?;
                 let written = StoredRecord {
                     entity: m.entity,
                     id: m.id,
@@ -281,24 +259,9 @@ pub(super) async fn push_in(
                     data: record.data,
                     deleted: record.deleted,
                 };
-                if let Some((existing, likeness, score)) = flag.take() {
-                    write_flag(tx, &written, &existing, likeness, score, now).await?;
-                }
-                let before = current.as_ref().map(|(r, _)| r);
-                let at = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default();
-                for effect in effects(m.entity, before, &written, !conflicts.is_empty(), at) {
-                    match effect {
-                        Effect::Activity { customer, at } => note_activity(tx, customer, at.timestamp_millis()).await?,
-                        Effect::Won { customer } => note_win(tx, customer, now).await?,
-                        Effect::RefreshPoolEntry { customer } => refresh_pool_entry(tx, customer, now, &author).await?,
-                        Effect::RemovePoolEntry { customer } => remove_pool_entries(tx, &[customer], now).await?,
-                        Effect::KeepConflicts => {
-                            if let Some((before, last_writer)) = &current {
-                                let lost_by = last_writer.parse().ok().map(UserId);
-                                write_conflicts(tx, before, &conflicts, Some(viewer.id), lost_by, now).await?;
-                            }
-                        }
-                    }
+                self.write(tx, &target.current, &written, &conflicts).await?;
+                if let Some((existing, likeness, score)) = flag {
+                    write_flag(tx, &written, &existing, likeness, score, self.now).await?;
                 }
                 MutationResult {
                     seq: m.seq,
@@ -308,9 +271,9 @@ pub(super) async fn push_in(
                 }
             }
             Decision::EditOfDeleted { conflicts } => {
-                if let Some((gone, deleter)) = &current {
+                if let Some((gone, deleter)) = &target.current {
                     let kept_by = deleter.parse().ok().map(UserId);
-                    write_conflicts(tx, gone, &conflicts, kept_by, Some(viewer.id), now).await?;
+                    write_conflicts(tx, gone, &conflicts, kept_by, Some(self.viewer.id), self.now).await?;
                 }
                 MutationResult {
                     seq: m.seq,
@@ -322,10 +285,97 @@ pub(super) async fn push_in(
                     conflicts,
                 }
             }
-        };
-        answers.keep(mseq, &result).map_err(corrupt)?;
-        results.push(result);
+        })
     }
-    remember_answers(tx, &client, &author, answers.decided(), now).await?;
-    Ok(results)
+
+    /// Loads what `m` is decided against. A change to a customer merged
+    /// away meanwhile goes to the customer it was merged into, and so does
+    /// a record created under one; anything else meant for a merged-away
+    /// customer is refused (the answer is the `Err`).
+    async fn target(&self, tx: &mut Conn, m: &Mutation) -> StoreResult<Result<Target, MutationResult>> {
+        let mut m = m.clone();
+        let mut current = load_record(tx, m.entity, m.id).await?;
+        if let Some(survivor) = merged_into(current.as_ref()) {
+            if !matches!(m.op, Op::Update { .. }) {
+                return Ok(Err(self.refuse_merged(tx, &m, survivor).await?));
+            }
+            m.id = survivor;
+            current = load_record(tx, EntityKind::Customer, survivor).await?;
+        }
+        let mut parent = match parent_of(&m, current.as_ref().map(|(r, _)| r)) {
+            Some(pid) => load_record(tx, EntityKind::Customer, pid).await?,
+            None => None,
+        };
+        if let (Some(survivor), Op::Create { fields }) = (merged_into(parent.as_ref()), &mut m.op) {
+            fields.insert("customer_id".into(), serde_json::json!(survivor));
+            parent = load_record(tx, EntityKind::Customer, survivor).await?;
+        }
+        Ok(Ok(Target {
+            mutation: m,
+            current,
+            parent,
+        }))
+    }
+
+    /// A delete (or a claim) meant for a merged-away customer must never
+    /// reach the survivor, which is named only to someone who may see it.
+    async fn refuse_merged(&self, tx: &mut Conn, m: &Mutation, survivor: Uuid) -> StoreResult<MutationResult> {
+        let name = load_record(tx, EntityKind::Customer, survivor)
+            .await?
+            .filter(|(r, _)| can_see(self.viewer, r.owner_id, r.owner_id.and_then(|o| self.team(o))))
+            .and_then(|(r, _)| r.data.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| "another customer".to_owned());
+        let what = if matches!(m.op, Op::Delete) {
+            "nothing was deleted"
+        } else {
+            "change that one instead"
+        };
+        Ok(Self::answer(
+            m,
+            MutationStatus::Rejected,
+            Some(format!("this customer was merged into {name} ({survivor}); {what}")),
+        ))
+    }
+
+    /// Writes a record decided on and carries out what the shared rules
+    /// say the write causes (`yingpan_shared::sync::effects`).
+    async fn write(
+        &self,
+        tx: &mut Conn,
+        current: &Loaded,
+        written: &StoredRecord,
+        conflicts: &[FieldConflict],
+    ) -> StoreResult<()> {
+        let (author, now) = (self.author, self.now);
+        let r = written;
+        write_record(
+            tx,
+            r.entity,
+            r.id,
+            r.owner_id,
+            r.parent_id,
+            &r.data,
+            r.deleted,
+            now,
+            author,
+        )
+        .await?;
+        let before = current.as_ref().map(|(r, _)| r);
+        let at = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default();
+        for effect in effects(r.entity, before, written, !conflicts.is_empty(), at) {
+            match effect {
+                Effect::Activity { customer, at } => note_activity(tx, customer, at.timestamp_millis()).await?,
+                Effect::Won { customer } => note_win(tx, customer, now).await?,
+                Effect::RefreshPoolEntry { customer } => refresh_pool_entry(tx, customer, now, author).await?,
+                Effect::RemovePoolEntry { customer } => remove_pool_entries(tx, &[customer], now).await?,
+                Effect::KeepConflicts => {
+                    if let Some((before, last_writer)) = current {
+                        let lost_by = last_writer.parse().ok().map(UserId);
+                        write_conflicts(tx, before, conflicts, Some(self.viewer.id), lost_by, now).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
