@@ -13,7 +13,8 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
-use yingpan_shared::user::User;
+use yingpan_shared::access::Viewer;
+use yingpan_shared::user::{Role, User};
 
 /// Hashes a password with argon2id and a random salt.
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
@@ -112,6 +113,26 @@ pub const CLOSED_ACCOUNT_GRACE_MS: i64 = 14 * 24 * 60 * 60 * 1000;
 pub struct AuthUser {
     pub user: User,
     pub token_hash: String,
+}
+
+impl AuthUser {
+    /// The viewer an admin's request is decided for; anyone else is
+    /// refused "only an admin can {what}".
+    pub fn admin(&self, what: &str) -> Result<Viewer, ApiError> {
+        match self.user.role {
+            Role::Admin => Ok(Viewer::from(&self.user)),
+            _ => Err(ApiError::Forbidden(format!("only an admin can {what}"))),
+        }
+    }
+
+    /// The viewer a manager's (or an admin's) request is decided for;
+    /// anyone else is refused with `refusal`.
+    pub fn manager(&self, refusal: &str) -> Result<Viewer, ApiError> {
+        match self.user.role {
+            Role::Admin | Role::Manager => Ok(Viewer::from(&self.user)),
+            Role::Rep | Role::Finance => Err(ApiError::Forbidden(refusal.into())),
+        }
+    }
 }
 
 /// Paths a user who must change their password may still use.

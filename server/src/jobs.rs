@@ -10,8 +10,7 @@ pub const AUTO_RETURN_EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// Returns due customers to the pool once; logs what it did.
 pub async fn auto_return_once(state: &AppState) -> anyhow::Result<u64> {
-    let users = state.store.users().await?;
-    let returned = state.store.auto_return(&users, state.now_ms()).await?;
+    let returned = state.store.auto_return(state.now_ms()).await?;
     if returned > 0 {
         tracing::info!(returned, "customers returned to the pool");
     }

@@ -250,7 +250,10 @@ async fn simulate(backend: Backend) {
         if issued * 10 / target > reported {
             reported = issued * 10 / target;
             let secs = started.elapsed().as_secs_f64();
-            println!("{issued} mutations issued in {secs:.0} s ({:.0}/s)", issued as f64 / secs);
+            println!(
+                "{issued} mutations issued in {secs:.0} s ({:.0}/s)",
+                issued as f64 / secs
+            );
         }
         let who = dice.below(sims.len());
         let (owner, sim) = &mut sims[who];
@@ -343,7 +346,10 @@ async fn simulate(backend: Backend) {
     for status in answered.values() {
         *tally.entry(status.as_str()).or_default() += 1;
     }
-    println!("answers: {tally:?}; {issued} mutations in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "answers: {tally:?}; {issued} mutations in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     for (owner, sim) in &sims {
         let expected = server_view(&sim.api).await;
         let cached: BTreeMap<Key, FieldMap> = sim.cache.iter().map(|(k, v)| (*k, v.clone())).collect();

@@ -11,7 +11,6 @@ use axum::Json;
 #[allow(unused_imports)]
 use yingpan_shared::api::ErrorBody;
 use yingpan_shared::audit::{Entry, Filter};
-use yingpan_shared::user::Role;
 
 /// A cell Excel will not run as a formula: a name such as `=HYPERLINK(…)`
 /// is written with a leading apostrophe.
@@ -28,9 +27,7 @@ const PAGE: u32 = 200;
 const MAX_EXPORT: u32 = 100_000;
 
 async fn entries(st: &AppState, auth: &AuthUser, filter: &Filter, most: u32) -> Result<Vec<Entry>, ApiError> {
-    if auth.user.role != Role::Admin {
-        return Err(ApiError::Forbidden("only an admin can read the audit log".into()));
-    }
+    auth.admin("read the audit log")?;
     let limit = filter.limit.unwrap_or(most).clamp(1, most);
     Ok(st.store.audit_entries(filter, limit).await?)
 }

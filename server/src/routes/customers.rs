@@ -4,12 +4,11 @@
 use crate::audit::Audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, CustomerPath, PathId};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 use yingpan_shared::access::{can_change, may_archive, team_of, Viewer};
 use yingpan_shared::api::ArchivedCustomer;
 #[allow(unused_imports)]
@@ -33,14 +32,12 @@ pub async fn reassign(
     State(st): State<AppState>,
     auth: AuthUser,
     audit: Audit,
-    Path(id): Path<String>,
+    PathId(id): PathId<CustomerPath>,
     ApiJson(body): ApiJson<NewOwner>,
 ) -> Result<Json<Moved>, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::BadRequest(format!("{id} is not a valid customer id")))?;
-    let users = st.store.users().await?;
     let moved = st
         .store
-        .reassign(&Viewer::from(&auth.user), &users, id, body.owner_id, st.now_ms())
+        .reassign(&Viewer::from(&auth.user), id, body.owner_id, st.now_ms())
         .await??;
     if moved > 0 {
         audit
@@ -81,12 +78,10 @@ pub async fn restore(
     State(st): State<AppState>,
     auth: AuthUser,
     audit: Audit,
-    Path(id): Path<String>,
+    PathId(id): PathId<CustomerPath>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::BadRequest(format!("{id} is not a valid customer id")))?;
-    let users = st.store.users().await?;
     st.store
-        .restore_customer(&Viewer::from(&auth.user), &users, id, st.now_ms())
+        .restore_customer(&Viewer::from(&auth.user), id, st.now_ms())
         .await??;
     tracing::info!(customer = %id, "archived customer restored");
     audit

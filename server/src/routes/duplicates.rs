@@ -4,9 +4,9 @@
 use crate::audit::Audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, CustomerPath, MergePath, PathId};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -16,7 +16,6 @@ use yingpan_shared::api::ErrorBody;
 use yingpan_shared::api::{DuplicateCandidate, MergeRequest};
 use yingpan_shared::audit::Action;
 use yingpan_shared::dedup::{compare, CustomerKeys, DuplicatePolicy, Likeness};
-use yingpan_shared::user::Role;
 
 /// Candidates looked at, and candidates answered.
 const SEARCH: u32 = 50;
@@ -92,22 +91,12 @@ pub async fn merge(
     State(st): State<AppState>,
     auth: AuthUser,
     audit: Audit,
-    Path(id): Path<String>,
+    PathId(survivor): PathId<CustomerPath>,
     ApiJson(req): ApiJson<MergeRequest>,
 ) -> Result<Json<Merged>, ApiError> {
-    let survivor =
-        Uuid::parse_str(&id).map_err(|_| ApiError::BadRequest(format!("{id} is not a valid customer id")))?;
-    let users = st.store.users().await?;
     let moved = st
         .store
-        .merge_customers(
-            &Viewer::from(&auth.user),
-            &users,
-            survivor,
-            req.merged,
-            &req.keep,
-            st.now_ms(),
-        )
+        .merge_customers(&Viewer::from(&auth.user), survivor, req.merged, &req.keep, st.now_ms())
         .await??;
     tracing::info!(%survivor, merged = %req.merged, moved, "customers merged");
     audit
@@ -133,13 +122,11 @@ pub async fn undo_merge(
     State(st): State<AppState>,
     auth: AuthUser,
     audit: Audit,
-    Path(id): Path<String>,
+    PathId(id): PathId<MergePath>,
 ) -> Result<Json<Unmerged>, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::BadRequest(format!("{id} is not a valid merge id")))?;
-    let users = st.store.users().await?;
     let restored = st
         .store
-        .undo_merge(&Viewer::from(&auth.user), &users, id, st.now_ms())
+        .undo_merge(&Viewer::from(&auth.user), id, st.now_ms())
         .await?
         .map_err(|refusal| match refusal {
             crate::store::Refusal::NotFound => ApiError::NotFound("there is no such merge".into()),
@@ -170,11 +157,7 @@ pub async fn set_policy(
     audit: Audit,
     ApiJson(policy): ApiJson<DuplicatePolicy>,
 ) -> Result<Json<DuplicatePolicy>, ApiError> {
-    if auth.user.role != Role::Admin {
-        return Err(ApiError::Forbidden(
-            "only an admin can change the duplicate policy".into(),
-        ));
-    }
+    auth.admin("change the duplicate policy")?;
     let before = st.store.duplicate_policy().await?;
     st.store.set_duplicate_policy(policy).await?;
     audit

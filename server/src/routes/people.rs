@@ -4,9 +4,9 @@
 use crate::audit::Audit;
 use crate::auth::{self, AuthUser};
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, PathId, TeamPath, UserPath};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -27,23 +27,9 @@ use yingpan_shared::validate::Name;
 const INVITE_DAYS: i64 = 7;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
-fn parse_user_id(id: &str) -> Result<UserId, ApiError> {
-    id.parse()
-        .map_err(|_| ApiError::BadRequest(format!("{id} is not a valid user id")))
-}
-
-fn admin_only(auth: &AuthUser, what: &str) -> Result<(), ApiError> {
-    if auth.user.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!("only an admin can {what}")))
-    }
-}
-
 /// The person `id`, if `auth` may look after them; 404 for one they may not
 /// even see, so ids cannot be probed.
-async fn managed(st: &AppState, auth: &AuthUser, id: &str) -> Result<Person, ApiError> {
-    let id = parse_user_id(id)?;
+async fn managed(st: &AppState, auth: &AuthUser, id: UserId) -> Result<Person, ApiError> {
     let person = st
         .store
         .person(id)
@@ -85,7 +71,7 @@ pub async fn create_team(
     audit: Audit,
     ApiJson(req): ApiJson<TeamName>,
 ) -> Result<(StatusCode, Json<Team>), ApiError> {
-    admin_only(&auth, "create teams")?;
+    auth.admin("create teams")?;
     let team = Team {
         id: TeamId(uuid::Uuid::now_v7()),
         name: req.name.as_str().to_owned(),
@@ -108,13 +94,10 @@ pub async fn rename_team(
     State(st): State<AppState>,
     auth: AuthUser,
     audit: Audit,
-    Path(id): Path<String>,
+    PathId(id): PathId<TeamPath>,
     ApiJson(req): ApiJson<TeamName>,
 ) -> Result<Json<Team>, ApiError> {
-    admin_only(&auth, "rename teams")?;
-    let id: TeamId = id
-        .parse()
-        .map_err(|_| ApiError::BadRequest(format!("{id} is not a valid team id")))?;
+    auth.admin("rename teams")?;
     let before = st.store.teams().await?.into_iter().find(|t| t.id == id);
     let Some(before) = before else {
         return Err(ApiError::NotFound("there is no such team".into()));
@@ -139,12 +122,7 @@ pub async fn rename_team(
 /// own reps (and the manager).
 #[utoipa::path(get, path = "/people", tag = "people", responses((status = 200, body = Vec<Person>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn list(State(st): State<AppState>, auth: AuthUser) -> Result<Json<Vec<Person>>, ApiError> {
-    let viewer = Viewer::from(&auth.user);
-    if !matches!(auth.user.role, Role::Admin | Role::Manager) {
-        return Err(ApiError::Forbidden(
-            "only a manager or an admin can list accounts".into(),
-        ));
-    }
+    let viewer = auth.manager("only a manager or an admin can list accounts")?;
     let people = st.store.people().await?;
     Ok(Json(
         people
@@ -222,10 +200,10 @@ pub async fn change(
     State(st): State<AppState>,
     auth: AuthUser,
     audit: Audit,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserPath>,
     ApiJson(req): ApiJson<PersonChange>,
 ) -> Result<Json<Person>, ApiError> {
-    let person = managed(&st, &auth, &id).await?;
+    let person = managed(&st, &auth, id).await?;
     may_change(&Viewer::from(&auth.user), &person.user, &req).map_err(|why| ApiError::Forbidden(why.into()))?;
     if let Some(Some(team)) = req.team_id {
         if !st.store.teams().await?.iter().any(|t| t.id == team) {
@@ -268,9 +246,9 @@ pub async fn reset_password(
     State(st): State<AppState>,
     auth: AuthUser,
     audit: Audit,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserPath>,
 ) -> Result<Json<PasswordReset>, ApiError> {
-    let person = managed(&st, &auth, &id).await?;
+    let person = managed(&st, &auth, id).await?;
     let temporary = auth::temporary_password();
     let hash = auth::hash(&temporary).await?;
     let ended = st.store.set_password(person.user.id, &hash, true, None).await?;
@@ -294,9 +272,9 @@ pub async fn end_sessions(
     State(st): State<AppState>,
     auth: AuthUser,
     audit: Audit,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserPath>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let person = managed(&st, &auth, &id).await?;
+    let person = managed(&st, &auth, id).await?;
     let ended = st.store.end_sessions(person.user.id, None, None).await?;
     audit
         .record(
@@ -317,9 +295,9 @@ pub async fn deactivate(
     State(st): State<AppState>,
     auth: AuthUser,
     audit: Audit,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserPath>,
 ) -> Result<Json<Person>, ApiError> {
-    let person = managed(&st, &auth, &id).await?;
+    let person = managed(&st, &auth, id).await?;
     if !person.user.active {
         return Ok(Json(person));
     }
@@ -353,9 +331,9 @@ pub async fn reactivate(
     State(st): State<AppState>,
     auth: AuthUser,
     audit: Audit,
-    Path(id): Path<String>,
+    PathId(id): PathId<UserPath>,
 ) -> Result<Json<Person>, ApiError> {
-    let person = managed(&st, &auth, &id).await?;
+    let person = managed(&st, &auth, id).await?;
     if person.user.active {
         return Ok(Json(person));
     }

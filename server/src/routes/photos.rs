@@ -3,10 +3,10 @@
 
 use crate::auth::{AuthUser, Pusher};
 use crate::error::ApiError;
-use crate::extract::ApiQuery;
+use crate::extract::{ApiQuery, PathId, PhotoPath};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -41,10 +41,6 @@ pub struct VisitQuery {
     activity: Uuid,
 }
 
-fn photo_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::BadRequest(format!("{raw} is not a valid photo id")))
-}
-
 /// The visit `activity` if it names photo `photo`.
 async fn visit_naming(st: &AppState, activity: Uuid, photo: Uuid) -> Result<Option<StoredRecord>, ApiError> {
     let visit = st.store.record(EntityKind::Activity, activity).await?;
@@ -63,10 +59,9 @@ async fn visit_naming(st: &AppState, activity: Uuid, photo: Uuid) -> Result<Opti
 pub async fn status(
     State(st): State<AppState>,
     pusher: Pusher,
-    Path(id): Path<String>,
+    PathId(id): PathId<PhotoPath>,
     ApiQuery(q): ApiQuery<VisitQuery>,
 ) -> Result<Json<UploadState>, ApiError> {
-    let id = photo_id(&id)?;
     match st.store.photo_upload(q.activity).await? {
         Some(upload) if upload.uploaded_by == pusher.user().id && upload.photo_id == id => Ok(Json(upload.state)),
         _ => Err(ApiError::NotFound("no upload of this photo has started".into())),
@@ -81,12 +76,11 @@ pub async fn status(
 pub async fn upload(
     State(st): State<AppState>,
     pusher: Pusher,
-    Path(id): Path<String>,
+    PathId(id): PathId<PhotoPath>,
     ApiQuery(q): ApiQuery<ChunkQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<UploadState>, ApiError> {
-    let id = photo_id(&id)?;
     let me = pusher.user().id;
     let visit = visit_naming(&st, q.activity, id).await?;
     let author = visit.as_ref().and_then(|v| v.data.get("by")?.as_str());
@@ -151,10 +145,9 @@ pub async fn upload(
 pub async fn get(
     State(st): State<AppState>,
     auth: AuthUser,
-    Path(id): Path<String>,
+    PathId(id): PathId<PhotoPath>,
     ApiQuery(q): ApiQuery<VisitQuery>,
 ) -> Result<Response, ApiError> {
-    let id = photo_id(&id)?;
     let not_found = || ApiError::NotFound("no such photo".into());
     let visit = visit_naming(&st, q.activity, id).await?.ok_or_else(not_found)?;
     let users = st.store.users().await?;

@@ -10,7 +10,6 @@ use axum::Json;
 #[allow(unused_imports)]
 use yingpan_shared::api::ErrorBody;
 use yingpan_shared::pool::PoolRules;
-use yingpan_shared::user::Role;
 
 #[utoipa::path(get, path = "/pool/rules", tag = "rules", responses((status = 200, body = PoolRules), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn rules(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<PoolRules>, ApiError> {
@@ -24,9 +23,7 @@ pub async fn set_rules(
     audit: Audit,
     ApiJson(rules): ApiJson<PoolRules>,
 ) -> Result<Json<PoolRules>, ApiError> {
-    if auth.user.role != Role::Admin {
-        return Err(ApiError::Forbidden("only an admin can change the pool rules".into()));
-    }
+    auth.admin("change the pool rules")?;
     rules.validate().map_err(ApiError::Validation)?;
     let before = st.store.pool_rules().await?;
     st.store.set_pool_rules(&rules).await?;

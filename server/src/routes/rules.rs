@@ -11,7 +11,6 @@ use axum::Json;
 #[allow(unused_imports)]
 use yingpan_shared::api::ErrorBody;
 use yingpan_shared::rules::WorkRules;
-use yingpan_shared::user::Role;
 
 #[utoipa::path(get, path = "/work/rules", tag = "rules", responses((status = 200, body = WorkRules), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn get(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<WorkRules>, ApiError> {
@@ -25,11 +24,7 @@ pub async fn set(
     audit: Audit,
     ApiJson(rules): ApiJson<WorkRules>,
 ) -> Result<Json<WorkRules>, ApiError> {
-    if auth.user.role != Role::Admin {
-        return Err(ApiError::Forbidden(
-            "only an admin can change the field-work rules".into(),
-        ));
-    }
+    auth.admin("change the field-work rules")?;
     rules.check().map_err(ApiError::Validation)?;
     let before = st.store.work_rules().await?;
     st.store.set_work_rules(&rules).await?;

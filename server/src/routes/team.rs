@@ -4,9 +4,9 @@
 use crate::audit::Audit;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson, ApiQuery, PathId, UserPath};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -26,12 +26,7 @@ const MAX_HISTORY: u32 = 500;
 const MAX_WORDS: usize = 8;
 
 fn manager_only(auth: &AuthUser) -> Result<Viewer, ApiError> {
-    match auth.user.role {
-        Role::Manager | Role::Admin => Ok(Viewer::from(&auth.user)),
-        Role::Rep | Role::Finance => Err(ApiError::Forbidden(
-            "the team console is for managers and admins".into(),
-        )),
-    }
+    auth.manager("the team console is for managers and admins")
 }
 
 #[utoipa::path(get, path = "/team", tag = "team", responses((status = 200, body = TeamOverview), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
@@ -74,17 +69,13 @@ pub async fn depart(
     State(st): State<AppState>,
     auth: AuthUser,
     audit: Audit,
-    Path(id): Path<String>,
+    PathId(rep): PathId<UserPath>,
     ApiJson(req): ApiJson<DepartureRequest>,
 ) -> Result<Json<HandoverPlan>, ApiError> {
     let viewer = manager_only(&auth)?;
-    let rep: UserId = id
-        .parse()
-        .map_err(|_| ApiError::BadRequest(format!("{id} is not a valid user id")))?;
-    let users = st.store.users().await?;
     let plan = st
         .store
-        .hand_over(&viewer, &users, rep, &req.handover, req.confirm, st.now_ms())
+        .hand_over(&viewer, rep, &req.handover, req.confirm, st.now_ms())
         .await?
         .map_err(|refusal| match refusal {
             crate::store::Refusal::NotFound => ApiError::NotFound("there is no such user".into()),

@@ -285,7 +285,6 @@ pub trait CustomerPool {
     async fn reassign(
         &self,
         viewer: &Viewer,
-        users: &[User],
         customer: uuid::Uuid,
         to: Option<UserId>,
         now: i64,
@@ -295,7 +294,6 @@ pub trait CustomerPool {
     async fn hand_over(
         &self,
         viewer: &Viewer,
-        users: &[User],
         rep: UserId,
         handover: &Handover,
         confirm: bool,
@@ -305,7 +303,7 @@ pub trait CustomerPool {
     /// transaction. Safe to run from several servers at once: on PostgreSQL
     /// only one does the work, and a second run finds nothing left to do.
     /// Returns how many customers went back.
-    async fn auto_return(&self, users: &[User], now: i64) -> StoreResult<u64>;
+    async fn auto_return(&self, now: i64) -> StoreResult<u64>;
     /// Owned customers (of `owners`, or everyone's) with their pool facts.
     async fn owned_customers(&self, owners: Option<&[UserId]>) -> StoreResult<Vec<OwnedCustomer>>;
 }
@@ -329,7 +327,6 @@ pub trait Dedup {
     async fn merge_customers(
         &self,
         viewer: &Viewer,
-        users: &[User],
         survivor: uuid::Uuid,
         merged: uuid::Uuid,
         choices: &std::collections::BTreeMap<String, Keep>,
@@ -337,13 +334,7 @@ pub trait Dedup {
     ) -> StoreResult<Result<u64, Refusal>>;
     /// Undoes merge `id` (for 30 days) in one transaction; returns how many
     /// child records went back to the restored customer.
-    async fn undo_merge(
-        &self,
-        viewer: &Viewer,
-        users: &[User],
-        id: uuid::Uuid,
-        now: i64,
-    ) -> StoreResult<Result<u64, Refusal>>;
+    async fn undo_merge(&self, viewer: &Viewer, id: uuid::Uuid, now: i64) -> StoreResult<Result<u64, Refusal>>;
 }
 
 /// Archived customers, and bringing one back.
@@ -352,13 +343,7 @@ pub trait Archive {
     /// The archived customers (deleted, not merged away), newest first.
     async fn archived_customers(&self, limit: u32) -> StoreResult<Vec<ArchivedCustomer>>;
     /// Brings archived customer `id` back, as it was, to whoever owned it.
-    async fn restore_customer(
-        &self,
-        viewer: &Viewer,
-        users: &[User],
-        id: uuid::Uuid,
-        now: i64,
-    ) -> StoreResult<Result<(), Refusal>>;
+    async fn restore_customer(&self, viewer: &Viewer, id: uuid::Uuid, now: i64) -> StoreResult<Result<(), Refusal>>;
 }
 
 /// Visit photos, uploaded in chunks.

@@ -3,7 +3,7 @@
 
 use super::moves::{lock_writes, move_customers, refresh_pool_entry, Move};
 use super::records::{load_record, write_record};
-use super::{Backend, BEGIN_WRITE};
+use super::{load_users, Backend, BEGIN_WRITE};
 use crate::store::columns::{corrupt, parse_uuid};
 use crate::store::StoreResult;
 use crate::store::{Archive, Refusal};
@@ -13,7 +13,6 @@ use yingpan_shared::api::ArchivedCustomer;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::ids::UserId;
 use yingpan_shared::ownership::OwnershipKind;
-use yingpan_shared::user::User;
 
 #[async_trait::async_trait]
 impl Archive for Backend {
@@ -44,15 +43,10 @@ impl Archive for Backend {
         Ok(archived)
     }
 
-    async fn restore_customer(
-        &self,
-        viewer: &Viewer,
-        users: &[User],
-        id: uuid::Uuid,
-        now: i64,
-    ) -> StoreResult<Result<(), Refusal>> {
+    async fn restore_customer(&self, viewer: &Viewer, id: uuid::Uuid, now: i64) -> StoreResult<Result<(), Refusal>> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         lock_writes(&mut tx).await?;
+        let users = &load_users(&mut tx).await?;
         let Some((gone, _)) = load_record(&mut tx, EntityKind::Customer, id).await? else {
             return Ok(Err(Refusal::NotFound));
         };

@@ -6,7 +6,7 @@
 use super::merges::{merge_in, undo_merge_in};
 use super::moves::lock_writes;
 use super::records::write_record;
-use super::{load_setting, save_setting, Backend, Conn, Db, BEGIN_WRITE};
+use super::{load_setting, load_users, save_setting, Backend, Conn, Db, BEGIN_WRITE};
 use crate::store::columns::{corrupt, fields_of, parse_uuid};
 use crate::store::StoreResult;
 use crate::store::{Candidate, Dedup, Refusal};
@@ -284,7 +284,6 @@ impl Dedup for Backend {
     async fn merge_customers(
         &self,
         viewer: &Viewer,
-        users: &[User],
         survivor: uuid::Uuid,
         merged: uuid::Uuid,
         choices: &std::collections::BTreeMap<String, yingpan_shared::dedup::Keep>,
@@ -292,6 +291,7 @@ impl Dedup for Backend {
     ) -> StoreResult<Result<u64, Refusal>> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         lock_writes(&mut tx).await?;
+        let users = &load_users(&mut tx).await?;
         let outcome = merge_in(&mut tx, viewer, users, survivor, merged, choices, now).await?;
         if outcome.is_ok() {
             tx.commit().await?;
@@ -299,15 +299,10 @@ impl Dedup for Backend {
         Ok(outcome)
     }
 
-    async fn undo_merge(
-        &self,
-        viewer: &Viewer,
-        users: &[User],
-        id: uuid::Uuid,
-        now: i64,
-    ) -> StoreResult<Result<u64, Refusal>> {
+    async fn undo_merge(&self, viewer: &Viewer, id: uuid::Uuid, now: i64) -> StoreResult<Result<u64, Refusal>> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         lock_writes(&mut tx).await?;
+        let users = &load_users(&mut tx).await?;
         let outcome = undo_merge_in(&mut tx, viewer, users, id, now).await?;
         if outcome.is_ok() {
             tx.commit().await?;

@@ -5,7 +5,7 @@
 use super::handover::hand_over_in;
 use super::moves::{lock_writes, millis, move_customers, time, Move};
 use super::records::load_record;
-use super::{load_setting, save_setting, Backend, Conn, Db, DbRow, BEGIN_WRITE, JOB_LOCK};
+use super::{load_setting, load_users, save_setting, Backend, Conn, Db, DbRow, BEGIN_WRITE, JOB_LOCK};
 use crate::store::columns::{corrupt, parse_uuid};
 use crate::store::StoreResult;
 use crate::store::{CustomerPool, Refusal};
@@ -246,11 +246,13 @@ impl CustomerPool for Backend {
     async fn reassign(
         &self,
         viewer: &Viewer,
-        users: &[User],
         customer: uuid::Uuid,
         to: Option<UserId>,
         now: i64,
     ) -> StoreResult<Result<u64, Refusal>> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        lock_writes(&mut tx).await?;
+        let users = &load_users(&mut tx).await?;
         if let Some(new_owner) = to {
             if !users
                 .iter()
@@ -261,8 +263,6 @@ impl CustomerPool for Backend {
                 )));
             }
         }
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        lock_writes(&mut tx).await?;
         let Some((record, _)) = load_record(&mut tx, EntityKind::Customer, customer).await? else {
             return Ok(Err(Refusal::NotFound));
         };
@@ -291,12 +291,14 @@ impl CustomerPool for Backend {
     async fn hand_over(
         &self,
         viewer: &Viewer,
-        users: &[User],
         rep: UserId,
         handover: &Handover,
         confirm: bool,
         now: i64,
     ) -> StoreResult<Result<HandoverPlan, Refusal>> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        lock_writes(&mut tx).await?;
+        let users = &load_users(&mut tx).await?;
         let receivers: Vec<UserId> = match handover {
             Handover::ToOne { to } => vec![*to],
             Handover::Spread { to } => to.clone(),
@@ -314,8 +316,6 @@ impl CustomerPool for Backend {
             .find(|u| u.id == rep)
             .cloned()
             .ok_or_else(|| corrupt("user vanished"))?;
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        lock_writes(&mut tx).await?;
         let outcome = hand_over_in(&mut tx, users, &departing, handover, confirm, viewer.id, now).await?;
         if confirm && outcome.is_ok() {
             tx.commit().await?;
@@ -323,7 +323,7 @@ impl CustomerPool for Backend {
         Ok(outcome)
     }
 
-    async fn auto_return(&self, users: &[User], now: i64) -> StoreResult<u64> {
+    async fn auto_return(&self, now: i64) -> StoreResult<u64> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         if let Some(lock) = JOB_LOCK {
             let got: bool = sqlx::query(lock).fetch_one(&mut *tx).await?.try_get("locked")?;
@@ -332,6 +332,7 @@ impl CustomerPool for Backend {
             }
         }
         lock_writes(&mut tx).await?;
+        let users = &load_users(&mut tx).await?;
         let rules = load_rules(&mut tx).await?;
         let owned = owned_customers_in(&mut tx, None).await?;
         let moves = due_moves(&rules, owned, now);
