@@ -78,7 +78,12 @@ pub struct Customer {
     /// The latest activity's time (kept by the server).
     #[serde(default)]
     pub last_activity_at: Option<DateTime<Utc>>,
+    /// When a deal with the customer was last won (kept by the server), so
+    /// a device tells "returning to the pool soon" from the same facts as
+    /// the server's automatic return.
+    #[serde(default)]
+    pub last_won_at: Option<DateTime<Utc>>,
 }
 
 /// Fields of a customer that only the server sets.
-pub const SERVER_FIELDS: [&str; 3] = ["owner_id", "owner_since", "last_activity_at"];
+pub const SERVER_FIELDS: [&str; 4] = ["owner_id", "owner_since", "last_activity_at", "last_won_at"];

@@ -194,7 +194,7 @@ impl ReturnFacts {
             open_contract: false,
             owner_since: customer.owner_since?,
             last_activity: customer.last_activity_at.max(newest_activity),
-            last_won_deal: None,
+            last_won_deal: customer.last_won_at,
         })
     }
 }

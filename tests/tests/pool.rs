@@ -4,6 +4,8 @@
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
+use yingpan_shared::customer::Customer;
+use yingpan_shared::pool::{should_return, ReturnFacts};
 use yingpan_tests::{Api, TestServer};
 
 yingpan_tests::on_both_backends!(
@@ -600,9 +602,18 @@ async fn a_won_deal_restarts_the_no_deal_clock(server: TestServer) {
             assert_eq!(log_activity(&rep, id, server_time(&server)).await["status"], "applied");
         }
         if day == 60 {
+            let (_, head) = rep.get("/api/sync/pull?since=0&limit=1000").await;
             let won = json!({"seq": 1, "entity": "opportunity", "id": deal, "op": "update",
                              "fields": {"stage": "won"}, "base": {"stage": "negotiation"}});
             assert_eq!(rep.push_one(won).await["status"], "applied");
+            // A device already holding the customer hears of the win.
+            let (_, next) = rep.get(&format!("/api/sync/pull?since={}", head["cursor"])).await;
+            let heard = next["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == json!(winner) && c["data"]["last_won_at"].is_string());
+            assert!(heard, "the customer's win is pulled: {next}");
         }
         if day == 80 {
             let note = json!({"seq": 1, "entity": "opportunity", "id": old_deal, "op": "update",
@@ -611,6 +622,23 @@ async fn a_won_deal_restarts_the_no_deal_clock(server: TestServer) {
         }
     }
     server.advance_days(15);
+    // The rep's device holds each customer's last win, and from its cache
+    // alone tells the same customers due as the server does next.
+    let cache = server.login("rep1").await.cache().await;
+    let rules = server.store.pool_rules().await.unwrap();
+    let due_on_device = |id: Uuid| {
+        let record = cache[&("customer".to_owned(), id.to_string())].clone();
+        let customer: Customer = serde_json::from_value(record).unwrap();
+        let facts = ReturnFacts::of(&customer, None).unwrap();
+        should_return(&rules, &facts, server_time(&server)).is_some()
+    };
+    let won_at = &cache[&("customer".to_owned(), winner.to_string())]["last_won_at"];
+    assert!(won_at.is_string(), "the win reached the device: {won_at}");
+    assert_eq!(
+        [winner, idle, old_win].map(due_on_device),
+        [false, true, true],
+        "the device's view of who returns"
+    );
     // Day 95: no won deal for 90 days returns the idle one and the one whose
     // deal was won on day 0 (a later edit is not a new win); the other won
     // 35 days ago.

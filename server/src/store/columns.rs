@@ -47,6 +47,7 @@ pub(super) fn overlay_server_fields(
     owner: Option<&str>,
     owner_since: Option<i64>,
     last_activity: Option<i64>,
+    last_won: Option<i64>,
 ) {
     if entity != EntityKind::Customer {
         return;
@@ -58,6 +59,7 @@ pub(super) fn overlay_server_fields(
     data.insert("owner_id".into(), owner.map_or(serde_json::Value::Null, |o| o.into()));
     data.insert("owner_since".into(), time(owner_since));
     data.insert("last_activity_at".into(), time(last_activity));
+    data.insert("last_won_at".into(), time(last_won));
 }
 
 /// A server-made record's fields, for storing it like any other record.

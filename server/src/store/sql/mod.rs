@@ -97,7 +97,7 @@ pub(super) async fn save_setting<T: serde::Serialize>(pool: &sqlx::Pool<Db>, key
 pub(super) const USER_COLUMNS: &str = "id, username, display_name, role, team_id, active";
 
 pub(super) const RECORD_COLUMNS: &str =
-    "entity, id, owner_id, parent_id, data, deleted, updated_by, owner_since, last_activity_at";
+    "entity, id, owner_id, parent_id, data, deleted, updated_by, owner_since, last_activity_at, last_won_at";
 
 pub(super) async fn load_users(conn: &mut Conn) -> StoreResult<Vec<User>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");

@@ -4,7 +4,7 @@
 
 use super::handover::hand_over_in;
 use super::moves::{lock_writes, millis, move_customers, time, Move};
-use super::records::load_record;
+use super::records::{load_record, next_seq, overlay};
 use super::{load_setting, load_users, save_setting, Backend, Conn, Db, DbRow, BEGIN_WRITE, JOB_LOCK};
 use crate::store::columns::{corrupt, parse_uuid};
 use crate::store::StoreResult;
@@ -12,7 +12,7 @@ use crate::store::{CustomerPool, Refusal};
 use sqlx::Row as _;
 use yingpan_shared::access::{can_change, can_see, may_reassign, team_of, Viewer};
 use yingpan_shared::api::HandoverPlan;
-use yingpan_shared::customer::Grade;
+use yingpan_shared::customer::Customer;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::ids::UserId;
 use yingpan_shared::ownership::{OwnershipChange, OwnershipKind};
@@ -164,9 +164,14 @@ pub(super) async fn note_activity(conn: &mut Conn, customer: uuid::Uuid, at: i64
 
 /// Starts a customer's "no won deal" clock again when one of its
 /// opportunities is won.
+/// Restarts a customer's no-deal clock; the customer gets a fresh
+/// position so its viewers' devices pull the new `last_won_at` (wins are
+/// rare enough for that).
 pub(super) async fn note_win(conn: &mut Conn, customer: uuid::Uuid, now: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE records SET last_won_at = $1 WHERE entity = 'customer' AND id = $2")
+    let seq = next_seq(&mut *conn).await?;
+    sqlx::query("UPDATE records SET last_won_at = $1, seq = $2 WHERE entity = 'customer' AND id = $3")
         .bind(now)
+        .bind(seq)
         .bind(customer.to_string())
         .execute(&mut *conn)
         .await?;
@@ -178,7 +183,7 @@ pub(super) async fn owned_customers_in(
     owners: Option<&[UserId]>,
 ) -> StoreResult<Vec<crate::store::OwnedCustomer>> {
     let mut q = sqlx::QueryBuilder::<Db>::new(
-        "SELECT id, owner_id, owner_since, last_activity_at, last_won_at, updated_at, data FROM records \
+        "SELECT id, owner_id, owner_since, last_activity_at, last_won_at, data FROM records \
          WHERE entity = 'customer' AND deleted = FALSE AND owner_id IS NOT NULL",
     );
     if let Some(owners) = owners {
@@ -195,25 +200,29 @@ pub(super) async fn owned_customers_in(
     q.push(" ORDER BY id");
     let mut out = Vec::new();
     for row in q.build().fetch_all(&mut *conn).await? {
-        let data: FieldMap = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
-        let since: Option<i64> = row.try_get("owner_since")?;
-        let updated: i64 = row.try_get("updated_at")?;
-        out.push(crate::store::OwnedCustomer {
-            id: parse_uuid(&row.try_get::<String, _>("id")?)?,
-            owner: UserId(parse_uuid(&row.try_get::<String, _>("owner_id")?)?),
-            name: data.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
-            facts: ReturnFacts {
-                grade: data
-                    .get("grade")
-                    .cloned()
-                    .and_then(|g| serde_json::from_value::<Grade>(g).ok()),
-                locked: data.get("locked").and_then(|v| v.as_bool()).unwrap_or(false),
-                open_contract: false,
-                owner_since: time(since.unwrap_or(updated)),
-                last_activity: row.try_get::<Option<i64>, _>("last_activity_at")?.map(time),
-                last_won_deal: row.try_get::<Option<i64>, _>("last_won_at")?.map(time),
-            },
-        });
+        let id = parse_uuid(&row.try_get::<String, _>("id")?)?;
+        let mut data: FieldMap = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
+        overlay(EntityKind::Customer, &mut data, &row)?;
+        // The facts a device gathers from the same record (ReturnFacts::of).
+        // One record that no longer reads as a customer must not stop the
+        // return of every other.
+        let customer: Customer = match serde_json::from_value(serde_json::Value::Object(data)) {
+            Ok(customer) => customer,
+            Err(e) => {
+                tracing::warn!(customer = %id, error = %e, "stored customer does not read; left out of the pool rules");
+                continue;
+            }
+        };
+        if let Some(facts) = ReturnFacts::of(&customer, None) {
+            out.push(crate::store::OwnedCustomer {
+                id,
+                owner: customer
+                    .owner_id
+                    .ok_or_else(|| corrupt("owned customer without owner"))?,
+                name: customer.name.to_string(),
+                facts,
+            });
+        }
     }
     Ok(out)
 }

@@ -14,6 +14,20 @@ use yingpan_shared::ids::UserId;
 use yingpan_shared::merge::FieldConflict;
 use yingpan_shared::sync::{Change, Cursor, MutationResult, PullResponse, PushRequest, StoredRecord};
 
+/// Overlays a record's JSON with the fields the server keeps in columns
+/// of `row` (see `overlay_server_fields`).
+pub(super) fn overlay(entity: EntityKind, data: &mut FieldMap, row: &DbRow) -> StoreResult<()> {
+    overlay_server_fields(
+        entity,
+        data,
+        row.try_get::<Option<String>, _>("owner_id")?.as_deref(),
+        row.try_get("owner_since")?,
+        row.try_get("last_activity_at")?,
+        row.try_get("last_won_at")?,
+    );
+    Ok(())
+}
+
 /// A stored record and who wrote it last.
 pub(super) fn record_from_row(row: &DbRow) -> StoreResult<(StoredRecord, String)> {
     let entity: String = row.try_get("entity")?;
@@ -23,13 +37,7 @@ pub(super) fn record_from_row(row: &DbRow) -> StoreResult<(StoredRecord, String)
     let data: String = row.try_get("data")?;
     let entity = parse_entity(&entity)?;
     let mut data = serde_json::from_str::<FieldMap>(&data).map_err(corrupt)?;
-    overlay_server_fields(
-        entity,
-        &mut data,
-        owner.as_deref(),
-        row.try_get("owner_since")?,
-        row.try_get("last_activity_at")?,
-    );
+    overlay(entity, &mut data, row)?;
     let record = StoredRecord {
         entity,
         id: parse_uuid(&id)?,
@@ -235,7 +243,8 @@ impl Records for Backend {
         }
         let fetch = i64::from(limit) + 1;
         let mut q = sqlx::QueryBuilder::<Db>::new(
-            "SELECT entity, id, data, deleted, seq, owner_id, owner_since, last_activity_at FROM records WHERE seq > ",
+            "SELECT entity, id, data, deleted, seq, owner_id, owner_since, last_activity_at, last_won_at \
+             FROM records WHERE seq > ",
         );
         q.push_bind(since).push(" AND seq <= ").push_bind(head);
         push_scope(&mut q, scope);
@@ -250,13 +259,7 @@ impl Records for Backend {
                 None
             } else {
                 let mut data: FieldMap = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
-                overlay_server_fields(
-                    entity,
-                    &mut data,
-                    row.try_get::<Option<String>, _>("owner_id")?.as_deref(),
-                    row.try_get("owner_since")?,
-                    row.try_get("last_activity_at")?,
-                );
+                overlay(entity, &mut data, &row)?;
                 Some(data)
             };
             changes.push(Change {
