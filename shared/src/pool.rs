@@ -485,6 +485,51 @@ mod tests {
     }
 
     #[test]
+    fn a_device_reads_the_return_facts_from_the_cached_customer_with_its_last_win() {
+        let customer: Customer = serde_json::from_value(serde_json::json!({
+            "id": Uuid::from_u128(1), "name": "华信科技", "kind": "company",
+            "owner_id": Uuid::from_u128(2), "owner_since": t(0),
+            "last_activity_at": t(10), "last_won_at": t(5),
+        }))
+        .unwrap();
+        let facts = ReturnFacts::of(&customer, Some(t(12))).unwrap();
+        assert_eq!(facts.last_won_deal, Some(t(5)));
+        assert_eq!(facts.last_activity, Some(t(12)), "the newer of the two activities");
+        let rules = PoolRules {
+            follow_up_days: 365,
+            deal_days: 90,
+            ..PoolRules::default()
+        };
+        let due = |facts: &ReturnFacts| return_due(&rules, facts).map(|(at, reason, _)| (at, reason));
+        assert_eq!(
+            due(&facts),
+            Some((t(95), ReturnReason::NoDeal)),
+            "90 days after the win"
+        );
+        let never_won = ReturnFacts::of(
+            &Customer {
+                last_won_at: None,
+                ..customer.clone()
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            due(&never_won),
+            Some((t(90), ReturnReason::NoDeal)),
+            "90 days after it was got"
+        );
+        let unowned = Customer {
+            owner_id: None,
+            ..customer
+        };
+        assert!(
+            ReturnFacts::of(&unowned, None).is_none(),
+            "the pool's customers have no clock"
+        );
+    }
+
+    #[test]
     fn owner_is_warned_in_the_last_days() {
         let rules = PoolRules::default();
         let f = owned(0, None);
