@@ -12,6 +12,7 @@ yingpan_tests::on_both_backends!(
     duplicate_created_offline_is_flagged_for_its_rep_and_manager_and_can_be_dismissed,
     merge_moves_history_to_the_survivor_and_redirects_late_changes,
     merge_can_be_undone_within_thirty_days,
+    a_duplicate_within_one_push_is_caught_like_any_other,
 );
 
 fn of_kind<'a>(held: &'a std::collections::HashMap<(String, String), Value>, entity: &str) -> Vec<&'a Value> {
@@ -308,4 +309,45 @@ async fn merge_can_be_undone_within_thirty_days(server: TestServer) {
             .0,
         404
     );
+}
+
+async fn a_duplicate_within_one_push_is_caught_like_any_other(server: TestServer) {
+    // Customers are written when their push ends: the check of the second
+    // must still see the first.
+    let rep = server.login("rep1").await;
+    let me = server.users.rep1.id.0;
+    let push = |names: [&str; 2]| {
+        let ids = [Uuid::now_v7(), Uuid::now_v7()];
+        let mutations: Vec<Value> = (0..2)
+            .map(|i| {
+                json!({"seq": i + 1, "entity": "customer", "id": ids[i], "op": "create",
+                            "fields": {"name": names[i], "owner_id": me}})
+            })
+            .collect();
+        (ids, json!({"client_id": Uuid::now_v7(), "mutations": mutations}))
+    };
+    let statuses = |body: &Value| -> Vec<String> {
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let ([first, second], body) = push(["北京华信科技有限公司", "华信科技（北京）有限公司"]);
+    let (_, answered) = rep.post("/api/sync/push", &body).await;
+    assert_eq!(statuses(&answered), ["applied", "applied"], "the default policy warns");
+    let held = rep.cache().await;
+    let flags = of_kind(&held, "duplicate");
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    assert_eq!(
+        (flags[0]["customer_id"].clone(), flags[0]["existing_id"].clone()),
+        (json!(second), json!(first))
+    );
+
+    let admin = server.login("admin").await;
+    assert_eq!(admin.put("/api/duplicates/policy", &json!("block")).await.0, 200);
+    let (_, body) = push(["上海立达电子有限公司", "立达电子（上海）有限公司"]);
+    let (_, answered) = rep.post("/api/sync/push", &body).await;
+    assert_eq!(statuses(&answered), ["applied", "rejected"], "{answered}");
 }

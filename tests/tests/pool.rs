@@ -25,6 +25,7 @@ yingpan_tests::on_both_backends!(
     only_admins_set_pool_rules_and_bad_rules_are_explained,
     locked_and_graded_customers_follow_their_rules_and_owners_are_warned_first,
     the_ownership_history_is_searched_by_name_over_all_of_it_as_the_search_box_folds,
+    one_push_that_creates_claims_and_edits_keeps_every_step_in_order,
 );
 
 fn create_customer(id: Uuid, name: &str, owner: Option<Uuid>) -> Value {
@@ -756,4 +757,54 @@ fn urlencode(q: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+async fn one_push_that_creates_claims_and_edits_keeps_every_step_in_order(server: TestServer) {
+    // A push's writes are decided in memory and written when it ends; a
+    // claim in the middle moves customers in SQL, so what came before it
+    // must be written first and what comes after must see its result.
+    let pooled = pool_customer(&server, "公海机床厂").await;
+    let rep = server.login("rep1").await;
+    let (mine, activity) = (Uuid::now_v7(), Uuid::now_v7());
+    let me = server.users.rep1.id.0;
+    let at = server_time(&server);
+    let mutations = json!([
+        {"seq": 1, "entity": "customer", "id": mine, "op": "create",
+         "fields": {"name": "自有客户", "owner_id": me}},
+        {"seq": 2, "entity": "customer", "id": mine, "op": "update",
+         "fields": {"notes": "同一次推送里改过"}, "base": {"notes": null}},
+        {"seq": 3, "entity": "customer", "id": pooled, "op": "claim"},
+        {"seq": 4, "entity": "customer", "id": pooled, "op": "update",
+         "fields": {"notes": "领取后补充"}, "base": {"notes": null}},
+        {"seq": 5, "entity": "activity", "id": activity, "op": "create",
+         "fields": {"customer_id": pooled, "kind": "call", "content": "领取后回访", "at": at}},
+    ]);
+    let (status, body) = rep
+        .post(
+            "/api/sync/push",
+            &json!({"client_id": Uuid::now_v7(), "mutations": mutations}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let statuses: Vec<&str> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["applied"; 5], "{body}");
+    let held = rep.cache().await;
+    let customer = |id: Uuid| held[&("customer".to_owned(), id.to_string())].clone();
+    assert_eq!(customer(mine)["notes"], "同一次推送里改过");
+    assert_eq!(customer(pooled)["owner_id"], json!(me), "claimed");
+    assert_eq!(customer(pooled)["notes"], "领取后补充", "edited after the claim");
+    assert!(
+        customer(pooled)["last_activity_at"].is_string(),
+        "the call restarted its clock"
+    );
+    assert!(holds(&held, "activity", activity));
+    assert!(
+        !holds(&held, "pool_entry", pooled),
+        "its pool entry came down with the claim"
+    );
 }

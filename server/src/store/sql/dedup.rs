@@ -133,6 +133,11 @@ pub(super) async fn find_candidates(
     }
     let excluded = exclude.map(|e| e.to_string());
     ids.retain(|id| Some(id) != excluded.as_ref());
+    load_candidates(conn, ids).await
+}
+
+/// The customers `ids` (not deleted) with their keys.
+pub(super) async fn load_candidates(conn: &mut Conn, mut ids: Vec<String>) -> StoreResult<Vec<Candidate>> {
     ids.sort();
     ids.dedup();
     if ids.is_empty() {
@@ -172,37 +177,82 @@ pub(super) async fn find_candidates(
 /// What a new customer's likeness to existing ones means: refused
 /// (the block policy and an exact duplicate), flagged (a close match),
 /// or nothing.
-pub(super) async fn judge_new_customer(
-    conn: &mut Conn,
+/// What the duplicate check says of a customer with `keys`, given the
+/// existing customers that share its name core, phone or email.
+pub(super) fn verdict(
+    keys: &CustomerKeys,
+    candidates: Vec<Candidate>,
+    policy: DuplicatePolicy,
     users: &[User],
-    id: uuid::Uuid,
-    data: &FieldMap,
-) -> StoreResult<Verdict> {
-    let keys = keys_of(data);
-    let best = find_candidates(&mut *conn, &keys, Some(id), 20, false)
-        .await?
+) -> Verdict {
+    let best = candidates
         .into_iter()
         .map(|c| {
-            let (likeness, score) = yingpan_shared::dedup::compare(&keys, &c.keys);
+            let (likeness, score) = yingpan_shared::dedup::compare(keys, &c.keys);
             (c, likeness, score)
         })
-        .max_by(|a, b| a.1.cmp(&b.1).then(a.2.total_cmp(&b.2)));
+        .max_by(|a, b| a.1.cmp(&b.1).then(a.2.total_cmp(&b.2)).then(b.0.id.cmp(&a.0.id)));
     let Some((c, likeness, score)) = best else {
-        return Ok(Verdict::Fine);
+        return Verdict::Fine;
     };
-    if likeness == yingpan_shared::dedup::Likeness::Same && load_policy(&mut *conn).await? == DuplicatePolicy::Block {
+    if likeness == yingpan_shared::dedup::Likeness::Same && policy == DuplicatePolicy::Block {
         let owner = c
             .owner
             .and_then(|o| users.iter().find(|u| u.id == o))
             .map(|u| u.display_name.as_str());
-        return Ok(Verdict::Refuse(yingpan_shared::dedup::duplicate_refusal(
-            &c.name, owner,
-        )));
+        return Verdict::Refuse(yingpan_shared::dedup::duplicate_refusal(&c.name, owner));
     }
     if yingpan_shared::dedup::worth_flagging(likeness, score) {
-        return Ok(Verdict::Flag(c, likeness, score));
+        return Verdict::Flag(c, likeness, score);
     }
-    Ok(Verdict::Fine)
+    Verdict::Fine
+}
+
+/// Whether an existing customer with `existing` keys is one the check of
+/// `keys` looks at: the same name core, phone or email.
+pub(super) fn shares_a_key(keys: &CustomerKeys, existing: &CustomerKeys) -> bool {
+    (!keys.name.core.is_empty() && keys.name.core == existing.name.core)
+        || (keys.phone.is_some() && keys.phone == existing.phone)
+        || (keys.email.is_some() && keys.email == existing.email)
+}
+
+/// The customers sharing a name core, phone or email with any of `keys`,
+/// in one query for a whole push; `None` when there are more than
+/// `limit` (then each is looked up on its own).
+pub(super) async fn candidates_sharing(
+    conn: &mut Conn,
+    keys: &[CustomerKeys],
+    limit: usize,
+) -> StoreResult<Option<Vec<Candidate>>> {
+    let cores: Vec<&str> = keys
+        .iter()
+        .map(|k| k.name.core.as_str())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let phones: Vec<&str> = keys.iter().filter_map(|k| k.phone.as_deref()).collect();
+    let emails: Vec<&str> = keys.iter().filter_map(|k| k.email.as_deref()).collect();
+    let mut q = sqlx::QueryBuilder::<Db>::new("SELECT customer_id FROM customer_keys WHERE FALSE");
+    for (column, values) in [("core", &cores), ("phone", &phones), ("email", &emails)] {
+        if values.is_empty() {
+            continue;
+        }
+        q.push(format_args!(" OR {column} IN ("));
+        let mut list = q.separated(", ");
+        for v in values.iter() {
+            list.push_bind(v.to_string());
+        }
+        list.push_unseparated(")");
+    }
+    q.push(" LIMIT ").push_bind(limit as i64 + 1);
+    let mut ids = Vec::new();
+    // Its shape varies with the push: not worth a prepared statement.
+    for row in q.build().persistent(false).fetch_all(&mut *conn).await? {
+        ids.push(row.try_get::<String, _>("customer_id")?);
+    }
+    if ids.len() > limit {
+        return Ok(None);
+    }
+    load_candidates(conn, ids).await.map(Some)
 }
 
 pub(super) enum Verdict {

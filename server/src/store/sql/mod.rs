@@ -35,6 +35,7 @@ mod dedup;
 mod handover;
 mod merges;
 mod moves;
+mod pending;
 mod people;
 mod photos;
 mod pool;

@@ -1,11 +1,11 @@
 //! One push, inside its batch's transaction: each mutation answered from
 //! an earlier identical push or decided by the shared sync rules, and what
-//! the decision causes (`yingpan_shared::sync::effects`) carried out.
+//! the decision causes (`yingpan_shared::sync::effects`) carried out. What
+//! is decided is written when the push ends (`pending`).
 
-use super::dedup::{judge_new_customer, merged_into, write_flag, Verdict};
-use super::moves::{refresh_pool_entry, remove_pool_entries};
-use super::pool::{load_history, note_activity, note_win, pool_op};
-use super::records::{load_record, write_conflicts, write_record};
+use super::dedup::{keys_of, merged_into, Verdict};
+use super::pending::{Later, Loaded, Pending};
+use super::pool::{load_history, pool_op};
 use super::{Conn, Db};
 use crate::store::columns::corrupt;
 use crate::store::{StoreError, StoreResult};
@@ -129,18 +129,27 @@ pub(super) async fn push_in(
     };
     let mut results = Vec::with_capacity(req.mutations.len());
     let mut answers = earlier_answers(tx, &client, &author, &req.mutations).await?;
+    let mut pending = Pending::default();
+    let new: Vec<Mutation> = req
+        .mutations
+        .iter()
+        .filter(|m| i64::try_from(m.seq).is_ok_and(|seq| answers.earlier(seq).is_none()))
+        .cloned()
+        .collect();
+    pending.prefetch(tx, &new).await?;
     for m in &req.mutations {
         let mseq = i64::try_from(m.seq).map_err(corrupt)?;
         let result = match answers.earlier(mseq) {
             Some(earlier) => earlier.clone(),
             None => {
-                let result = push.apply(tx, m).await?;
+                let result = push.apply(tx, &mut pending, m).await?;
                 answers.keep(mseq, &result).map_err(corrupt)?;
                 result
             }
         };
         results.push(result);
     }
+    pending.flush(tx, now).await?;
     remember_answers(tx, &client, &author, answers.decided(), now).await?;
     Ok(results)
 }
@@ -175,9 +184,6 @@ struct Push<'a> {
     now: i64,
 }
 
-/// A record as stored, and who wrote it last.
-type Loaded = Option<(StoredRecord, String)>;
-
 /// A mutation with the records it is decided against, after following a
 /// merge: the record it names and that record's customer.
 struct Target {
@@ -200,15 +206,17 @@ impl Push<'_> {
         }
     }
 
-    /// Decides one new mutation and carries out what the decision causes.
-    async fn apply(&self, tx: &mut Conn, m: &Mutation) -> StoreResult<MutationResult> {
+    /// Decides one new mutation, and what the decision causes.
+    async fn apply(&self, tx: &mut Conn, pending: &mut Pending, m: &Mutation) -> StoreResult<MutationResult> {
         if matches!(m.op, Op::Claim | Op::Release { .. }) {
+            // A claim moves customers in SQL: what was decided goes first.
+            pending.flush(tx, self.now).await?;
             return Ok(match pool_op(tx, self.viewer, self.users, m, self.now).await? {
                 Ok(()) => Self::answer(m, MutationStatus::Applied, None),
                 Err(why) => Self::answer(m, MutationStatus::Rejected, Some(why)),
             });
         }
-        let target = match self.target(tx, m).await? {
+        let target = match self.target(tx, pending, m).await? {
             Ok(target) => target,
             Err(refused) => return Ok(refused),
         };
@@ -232,7 +240,7 @@ impl Push<'_> {
             // A new customer, or one renamed (or given a phone or email)
             // into another's: the same policy either way.
             Decision::Write { ref record, .. } if needs_duplicate_check(m.entity, current, &record.data) => {
-                match judge_new_customer(tx, self.users, m.id, &record.data).await? {
+                match pending.judge(tx, self.users, m.id, keys_of(&record.data)).await? {
                     Verdict::Refuse(message) => Decision::Reject { message },
                     Verdict::Flag(existing, likeness, score) => {
                         flag = Some((existing, likeness, score));
@@ -259,9 +267,14 @@ impl Push<'_> {
                     data: record.data,
                     deleted: record.deleted,
                 };
-                self.write(tx, &target.current, &written, &conflicts).await?;
+                self.write(tx, pending, &target.current, &written, &conflicts).await?;
                 if let Some((existing, likeness, score)) = flag {
-                    write_flag(tx, &written, &existing, likeness, score, self.now).await?;
+                    pending.later(Later::Flag {
+                        customer: written,
+                        existing,
+                        likeness,
+                        score,
+                    });
                 }
                 MutationResult {
                     seq: m.seq,
@@ -272,8 +285,12 @@ impl Push<'_> {
             }
             Decision::EditOfDeleted { conflicts } => {
                 if let Some((gone, deleter)) = &target.current {
-                    let kept_by = deleter.parse().ok().map(UserId);
-                    write_conflicts(tx, gone, &conflicts, kept_by, Some(self.viewer.id), self.now).await?;
+                    pending.later(Later::Conflicts {
+                        record: gone.clone(),
+                        conflicts: conflicts.clone(),
+                        kept_by: deleter.parse().ok().map(UserId),
+                        lost_by: Some(self.viewer.id),
+                    });
                 }
                 MutationResult {
                     seq: m.seq,
@@ -292,23 +309,28 @@ impl Push<'_> {
     /// away meanwhile goes to the customer it was merged into, and so does
     /// a record created under one; anything else meant for a merged-away
     /// customer is refused (the answer is the `Err`).
-    async fn target(&self, tx: &mut Conn, m: &Mutation) -> StoreResult<Result<Target, MutationResult>> {
+    async fn target(
+        &self,
+        tx: &mut Conn,
+        pending: &mut Pending,
+        m: &Mutation,
+    ) -> StoreResult<Result<Target, MutationResult>> {
         let mut m = m.clone();
-        let mut current = load_record(tx, m.entity, m.id).await?;
+        let mut current = pending.load(tx, m.entity, m.id).await?;
         if let Some(survivor) = merged_into(current.as_ref()) {
             if !matches!(m.op, Op::Update { .. }) {
-                return Ok(Err(self.refuse_merged(tx, &m, survivor).await?));
+                return Ok(Err(self.refuse_merged(tx, pending, &m, survivor).await?));
             }
             m.id = survivor;
-            current = load_record(tx, EntityKind::Customer, survivor).await?;
+            current = pending.load(tx, EntityKind::Customer, survivor).await?;
         }
         let mut parent = match parent_of(&m, current.as_ref().map(|(r, _)| r)) {
-            Some(pid) => load_record(tx, EntityKind::Customer, pid).await?,
+            Some(pid) => pending.load(tx, EntityKind::Customer, pid).await?,
             None => None,
         };
         if let (Some(survivor), Op::Create { fields }) = (merged_into(parent.as_ref()), &mut m.op) {
             fields.insert("customer_id".into(), serde_json::json!(survivor));
-            parent = load_record(tx, EntityKind::Customer, survivor).await?;
+            parent = pending.load(tx, EntityKind::Customer, survivor).await?;
         }
         Ok(Ok(Target {
             mutation: m,
@@ -319,8 +341,15 @@ impl Push<'_> {
 
     /// A delete (or a claim) meant for a merged-away customer must never
     /// reach the survivor, which is named only to someone who may see it.
-    async fn refuse_merged(&self, tx: &mut Conn, m: &Mutation, survivor: Uuid) -> StoreResult<MutationResult> {
-        let name = load_record(tx, EntityKind::Customer, survivor)
+    async fn refuse_merged(
+        &self,
+        tx: &mut Conn,
+        pending: &mut Pending,
+        m: &Mutation,
+        survivor: Uuid,
+    ) -> StoreResult<MutationResult> {
+        let name = pending
+            .load(tx, EntityKind::Customer, survivor)
             .await?
             .filter(|(r, _)| can_see(self.viewer, r.owner_id, r.owner_id.and_then(|o| self.team(o))))
             .and_then(|(r, _)| r.data.get("name").and_then(|n| n.as_str()).map(str::to_owned))
@@ -337,44 +366,41 @@ impl Push<'_> {
         ))
     }
 
-    /// Writes a record decided on and carries out what the shared rules
-    /// say the write causes (`yingpan_shared::sync::effects`).
+    /// Writes a record decided on, and what the shared rules say the write
+    /// causes (`yingpan_shared::sync::effects`), when the push ends.
     async fn write(
         &self,
         tx: &mut Conn,
+        pending: &mut Pending,
         current: &Loaded,
         written: &StoredRecord,
         conflicts: &[FieldConflict],
     ) -> StoreResult<()> {
-        let (author, now) = (self.author, self.now);
-        let r = written;
-        write_record(
-            tx,
-            r.entity,
-            r.id,
-            r.owner_id,
-            r.parent_id,
-            &r.data,
-            r.deleted,
-            now,
-            author,
-        )
-        .await?;
+        pending.write(tx, written.clone(), self.author).await?;
         let before = current.as_ref().map(|(r, _)| r);
-        let at = chrono::DateTime::from_timestamp_millis(now).unwrap_or_default();
-        for effect in effects(r.entity, before, written, !conflicts.is_empty(), at) {
-            match effect {
-                Effect::Activity { customer, at } => note_activity(tx, customer, at.timestamp_millis()).await?,
-                Effect::Won { customer } => note_win(tx, customer, now).await?,
-                Effect::RefreshPoolEntry { customer } => refresh_pool_entry(tx, customer, now, author).await?,
-                Effect::RemovePoolEntry { customer } => remove_pool_entries(tx, &[customer], now).await?,
-                Effect::KeepConflicts => {
-                    if let Some((before, last_writer)) = current {
-                        let lost_by = last_writer.parse().ok().map(UserId);
-                        write_conflicts(tx, before, conflicts, Some(self.viewer.id), lost_by, now).await?;
-                    }
-                }
-            }
+        let at = chrono::DateTime::from_timestamp_millis(self.now).unwrap_or_default();
+        for effect in effects(written.entity, before, written, !conflicts.is_empty(), at) {
+            pending.later(match effect {
+                Effect::Activity { customer, at } => Later::Activity {
+                    customer,
+                    at: at.timestamp_millis(),
+                },
+                Effect::Won { customer } => Later::Won { customer },
+                Effect::RefreshPoolEntry { customer } => Later::RefreshPoolEntry {
+                    customer,
+                    author: self.author.to_owned(),
+                },
+                Effect::RemovePoolEntry { customer } => Later::RemovePoolEntry { customer },
+                Effect::KeepConflicts => match current {
+                    Some((before, last_writer)) => Later::Conflicts {
+                        record: before.clone(),
+                        conflicts: conflicts.to_vec(),
+                        kept_by: Some(self.viewer.id),
+                        lost_by: last_writer.parse().ok().map(UserId),
+                    },
+                    None => continue,
+                },
+            });
         }
         Ok(())
     }

@@ -1,0 +1,394 @@
+//! What one push has decided and not yet written: its records, kept in
+//! memory under the positions they will have, and what their writes cause,
+//! all written together when the push ends (`flush`), in a handful of
+//! statements instead of several per mutation.
+//!
+//! The batch holds the change-stream lock (see `batch`), so the positions
+//! after the head are this push's to hand out; they are handed out in
+//! decision order, as one write at a time would have. Everything the push
+//! reads goes through here first, so a later mutation of the same push
+//! sees an earlier one's record, and the duplicate check sees the
+//! customers created earlier in it. Whatever reads or writes the records
+//! some other way (a claim or a release moves customers in SQL) is run
+//! only after a `flush`, with what was read forgotten.
+
+use super::dedup::{candidates_sharing, find_candidates, keys_of, load_policy, shares_a_key, verdict, Verdict};
+use super::moves::{refresh_pool_entry, remove_pool_entries};
+use super::pool::{note_activity, note_win};
+use super::records::{record_from_row, write_conflicts};
+use super::{Conn, Db, RECORD_COLUMNS};
+use crate::store::columns::search_name;
+use crate::store::{Candidate, StoreResult};
+use sqlx::Row as _;
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+use yingpan_shared::dedup::{name_grams, CustomerKeys, DuplicatePolicy, Likeness};
+use yingpan_shared::entity::EntityKind;
+use yingpan_shared::ids::UserId;
+use yingpan_shared::merge::FieldConflict;
+use yingpan_shared::sync::{Mutation, Op, StoredRecord};
+use yingpan_shared::user::User;
+
+/// A record as stored, and who wrote it last.
+pub(super) type Loaded = Option<(StoredRecord, String)>;
+
+type Key = (EntityKind, Uuid);
+
+/// Rows per multi-row statement: well under both drivers' bind limits.
+const ROWS: usize = 500;
+/// Most existing customers one push's duplicate checks read at once;
+/// more, and each check reads its own.
+const SHARED_CANDIDATES: usize = 2000;
+
+/// A record decided on, to be written under `seq`.
+struct Write {
+    record: StoredRecord,
+    author: String,
+    seq: i64,
+    /// Whether the record was stored before this push (its duplicate
+    /// keys are then replaced, not only added).
+    stored_before: bool,
+}
+
+/// What a write causes beyond the record, carried out after the records
+/// are written, in the order decided.
+pub(super) enum Later {
+    Activity {
+        customer: Uuid,
+        at: i64,
+    },
+    Won {
+        customer: Uuid,
+    },
+    RefreshPoolEntry {
+        customer: Uuid,
+        author: String,
+    },
+    RemovePoolEntry {
+        customer: Uuid,
+    },
+    Conflicts {
+        record: StoredRecord,
+        conflicts: Vec<FieldConflict>,
+        kept_by: Option<UserId>,
+        lost_by: Option<UserId>,
+    },
+    Flag {
+        customer: StoredRecord,
+        existing: Candidate,
+        likeness: Likeness,
+        score: f32,
+    },
+}
+
+#[derive(Default)]
+pub(super) struct Pending {
+    /// The last position handed out, while known (read from the head at
+    /// first need after each flush).
+    seq: Option<i64>,
+    /// Records as this push has read or decided them (`None`: not stored).
+    known: HashMap<Key, Loaded>,
+    writes: Vec<Write>,
+    at: HashMap<Key, usize>,
+    later: Vec<Later>,
+    policy: Option<DuplicatePolicy>,
+    /// Existing customers sharing a key with the push's new customers, read
+    /// at once (`None`: too many, or not read).
+    candidates: Option<Vec<Candidate>>,
+    /// The keys those candidates were read for.
+    read_for: Vec<CustomerKeys>,
+}
+
+impl Pending {
+    /// Reads at once the records `mutations` name and the customers their
+    /// new records go under, and the existing customers that new customers
+    /// might duplicate.
+    pub(super) async fn prefetch(&mut self, tx: &mut Conn, mutations: &[Mutation]) -> StoreResult<()> {
+        let mut wanted: BTreeMap<EntityKind, Vec<Uuid>> = BTreeMap::new();
+        for m in mutations {
+            wanted.entry(m.entity).or_default().push(m.id);
+            if let Op::Create { fields } = &m.op {
+                if let Some(parent) = fields
+                    .get("customer_id")
+                    .and_then(|v| v.as_str())
+                    .and_then(|v| v.parse().ok())
+                {
+                    wanted.entry(EntityKind::Customer).or_default().push(parent);
+                }
+            }
+        }
+        for (entity, ids) in wanted {
+            self.read(tx, entity, ids).await?;
+        }
+        self.read_for = mutations
+            .iter()
+            .filter(|m| m.entity == EntityKind::Customer)
+            .filter_map(|m| match &m.op {
+                Op::Create { fields } => Some(keys_of(fields)),
+                _ => None,
+            })
+            .collect();
+        if !self.read_for.is_empty() {
+            self.candidates = candidates_sharing(tx, &self.read_for, SHARED_CANDIDATES).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads the records `ids` of one kind not known yet, and remembers
+    /// which are not stored.
+    async fn read(&mut self, tx: &mut Conn, entity: EntityKind, mut ids: Vec<Uuid>) -> StoreResult<()> {
+        ids.retain(|id| !self.known.contains_key(&(entity, *id)));
+        ids.sort();
+        ids.dedup();
+        for chunk in ids.chunks(ROWS) {
+            let mut q = sqlx::QueryBuilder::<Db>::new(format!("SELECT {RECORD_COLUMNS} FROM records WHERE entity = "));
+            q.push_bind(entity.as_str()).push(" AND id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.to_string());
+            }
+            list.push_unseparated(")");
+            for id in chunk {
+                self.known.insert((entity, *id), None);
+            }
+            for row in q.build().persistent(false).fetch_all(&mut *tx).await? {
+                let (record, author) = record_from_row(&row)?;
+                self.known.insert((entity, record.id), Some((record, author)));
+            }
+        }
+        Ok(())
+    }
+
+    /// A record as this push sees it: as decided earlier in the push, or as
+    /// stored.
+    pub(super) async fn load(&mut self, tx: &mut Conn, entity: EntityKind, id: Uuid) -> StoreResult<Loaded> {
+        if !self.known.contains_key(&(entity, id)) {
+            self.read(tx, entity, vec![id]).await?;
+        }
+        Ok(self.known.get(&(entity, id)).cloned().flatten())
+    }
+
+    /// Decides to write `record` as `author`'s; it is written at `flush`
+    /// under the next position.
+    pub(super) async fn write(&mut self, tx: &mut Conn, record: StoredRecord, author: &str) -> StoreResult<()> {
+        let seq = match self.seq {
+            Some(last) => last + 1,
+            None => head(tx).await? + 1,
+        };
+        self.seq = Some(seq);
+        let key = (record.entity, record.id);
+        let stored_before = match self.at.get(&key) {
+            Some(&i) => self.writes[i].stored_before,
+            None => matches!(self.known.get(&key), Some(Some(_))),
+        };
+        self.known.insert(key, Some((record.clone(), author.to_owned())));
+        let write = Write {
+            record,
+            author: author.to_owned(),
+            seq,
+            stored_before,
+        };
+        // Written twice in one push: once, as it ended up, under the later
+        // position.
+        match self.at.get(&key) {
+            Some(&i) => self.writes[i] = write,
+            None => {
+                self.at.insert(key, self.writes.len());
+                self.writes.push(write);
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn later(&mut self, later: Later) {
+        self.later.push(later);
+    }
+
+    /// The duplicate check of a customer written as `data`: against the
+    /// stored customers and those decided earlier in this push.
+    pub(super) async fn judge(
+        &mut self,
+        tx: &mut Conn,
+        users: &[User],
+        id: Uuid,
+        keys: CustomerKeys,
+    ) -> StoreResult<Verdict> {
+        let stored = match &self.candidates {
+            Some(read) if self.read_for.contains(&keys) => read
+                .iter()
+                .filter(|c| c.id != id && shares_a_key(&keys, &c.keys))
+                .cloned()
+                .collect(),
+            _ => find_candidates(tx, &keys, Some(id), 20, false).await?,
+        };
+        // A customer written in this push is judged by what it is now.
+        let mut candidates: Vec<Candidate> = stored
+            .into_iter()
+            .filter(|c| !self.at.contains_key(&(EntityKind::Customer, c.id)))
+            .collect();
+        for w in self.writes.iter().filter(|w| w.record.entity == EntityKind::Customer) {
+            let theirs = keys_of(&w.record.data);
+            if w.record.id != id && !w.record.deleted && shares_a_key(&keys, &theirs) {
+                candidates.push(Candidate {
+                    id: w.record.id,
+                    owner: w.record.owner_id,
+                    name: w
+                        .record
+                        .data
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or_default()
+                        .to_owned(),
+                    keys: theirs,
+                });
+            }
+        }
+        if candidates.is_empty() {
+            return Ok(Verdict::Fine);
+        }
+        let policy = match self.policy {
+            Some(policy) => policy,
+            None => *self.policy.insert(load_policy(tx).await?),
+        };
+        Ok(verdict(&keys, candidates, policy, users))
+    }
+
+    /// Writes every record decided on, their duplicate keys and the head of
+    /// the change stream, then carries out what the writes cause. What was
+    /// read is forgotten: what is carried out may change it.
+    pub(super) async fn flush(&mut self, tx: &mut Conn, now: i64) -> StoreResult<()> {
+        let writes = std::mem::take(&mut self.writes);
+        self.at.clear();
+        self.known.clear();
+        self.candidates = None;
+        if let Some(last) = self.seq.take() {
+            sqlx::query("UPDATE sync_state SET last_seq = $1 WHERE id = 1")
+                .bind(last)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for chunk in writes.chunks(ROWS) {
+            write_records(tx, chunk, now).await?;
+        }
+        index_customers(tx, &writes).await?;
+        for later in std::mem::take(&mut self.later) {
+            carry_out(tx, later, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The head of the change stream.
+async fn head(tx: &mut Conn) -> StoreResult<i64> {
+    Ok(sqlx::query("SELECT last_seq FROM sync_state WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last_seq")?)
+}
+
+async fn write_records(tx: &mut Conn, writes: &[Write], now: i64) -> StoreResult<()> {
+    let mut q = sqlx::QueryBuilder::<Db>::new(
+        "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by, \
+         owner_since, search_name) ",
+    );
+    q.push_values(writes, |mut row, w| {
+        let r = &w.record;
+        row.push_bind(r.entity.as_str())
+            .push_bind(r.id.to_string())
+            .push_bind(r.owner_id.map(|o| o.to_string()))
+            .push_bind(r.parent_id.map(|p| p.to_string()))
+            .push_bind(serde_json::Value::Object(r.data.clone()).to_string())
+            .push_bind(r.deleted)
+            .push_bind(w.seq)
+            .push_bind(now)
+            .push_bind(w.author.clone())
+            .push_bind((r.entity == EntityKind::Customer).then_some(now))
+            .push_bind(search_name(r.entity, &r.data));
+    });
+    // Same as one write at a time (`write_record`): owner_since is set
+    // when a customer is first stored, and kept after.
+    q.push(
+        " ON CONFLICT (entity, id) DO UPDATE SET owner_id = excluded.owner_id, \
+         parent_id = excluded.parent_id, data = excluded.data, deleted = excluded.deleted, \
+         seq = excluded.seq, updated_at = excluded.updated_at, updated_by = excluded.updated_by, \
+         search_name = excluded.search_name",
+    );
+    q.build().persistent(false).execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// Keeps the duplicate keys and name grams of the customers written: those
+/// stored before lose their old ones, deleted ones keep none.
+async fn index_customers(tx: &mut Conn, writes: &[Write]) -> StoreResult<()> {
+    let customers: Vec<&StoredRecord> = writes
+        .iter()
+        .map(|w| &w.record)
+        .filter(|r| r.entity == EntityKind::Customer)
+        .collect();
+    let before: Vec<String> = writes
+        .iter()
+        .filter(|w| w.record.entity == EntityKind::Customer && w.stored_before)
+        .map(|w| w.record.id.to_string())
+        .collect();
+    for chunk in before.chunks(ROWS) {
+        for table in ["customer_keys", "name_grams"] {
+            let mut q = sqlx::QueryBuilder::<Db>::new(format!("DELETE FROM {table} WHERE customer_id IN ("));
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.clone());
+            }
+            list.push_unseparated(")");
+            q.build().persistent(false).execute(&mut *tx).await?;
+        }
+    }
+    let live: Vec<(String, CustomerKeys)> = customers
+        .iter()
+        .filter(|r| !r.deleted)
+        .map(|r| (r.id.to_string(), keys_of(&r.data)))
+        .collect();
+    for chunk in live.chunks(ROWS) {
+        let mut q =
+            sqlx::QueryBuilder::<Db>::new("INSERT INTO customer_keys (customer_id, core, region, phone, email) ");
+        q.push_values(chunk, |mut row, (id, keys)| {
+            row.push_bind(id.clone())
+                .push_bind(keys.name.core.clone())
+                .push_bind(keys.name.region.clone())
+                .push_bind(keys.phone.clone())
+                .push_bind(keys.email.clone());
+        });
+        q.build().persistent(false).execute(&mut *tx).await?;
+    }
+    let grams: Vec<(String, &String)> = live
+        .iter()
+        .flat_map(|(id, keys)| name_grams(&keys.name).into_iter().map(move |g| (g, id)))
+        .collect();
+    for chunk in grams.chunks(ROWS) {
+        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO name_grams (gram, customer_id) ");
+        q.push_values(chunk, |mut row, (gram, id)| {
+            row.push_bind(gram.clone()).push_bind((*id).clone());
+        });
+        q.build().persistent(false).execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+async fn carry_out(tx: &mut Conn, later: Later, now: i64) -> StoreResult<()> {
+    match later {
+        Later::Activity { customer, at } => note_activity(tx, customer, at).await,
+        Later::Won { customer } => note_win(tx, customer, now).await,
+        Later::RefreshPoolEntry { customer, author } => refresh_pool_entry(tx, customer, now, &author).await,
+        Later::RemovePoolEntry { customer } => remove_pool_entries(tx, &[customer], now).await,
+        Later::Conflicts {
+            record,
+            conflicts,
+            kept_by,
+            lost_by,
+        } => write_conflicts(tx, &record, &conflicts, kept_by, lost_by, now).await,
+        Later::Flag {
+            customer,
+            existing,
+            likeness,
+            score,
+        } => super::dedup::write_flag(tx, &customer, &existing, likeness, score, now).await,
+    }
+}
