@@ -48,6 +48,8 @@ struct Write {
     /// Whether the record was stored before this push (its duplicate
     /// keys are then replaced, not only added).
     stored_before: bool,
+    /// A live customer's duplicate keys, worked out once.
+    keys: Option<CustomerKeys>,
 }
 
 /// What a write causes beyond the record, carried out after the records
@@ -182,11 +184,13 @@ impl Pending {
             None => matches!(self.known.get(&key), Some(Some(_))),
         };
         self.known.insert(key, Some((record.clone(), author.to_owned())));
+        let keys = (record.entity == EntityKind::Customer && !record.deleted).then(|| keys_of(&record.data));
         let write = Write {
             record,
             author: author.to_owned(),
             seq,
             stored_before,
+            keys,
         };
         // Written twice in one push: once, as it ended up, under the later
         // position.
@@ -226,9 +230,9 @@ impl Pending {
             .into_iter()
             .filter(|c| !self.at.contains_key(&(EntityKind::Customer, c.id)))
             .collect();
-        for w in self.writes.iter().filter(|w| w.record.entity == EntityKind::Customer) {
-            let theirs = keys_of(&w.record.data);
-            if w.record.id != id && !w.record.deleted && shares_a_key(&keys, &theirs) {
+        for w in &self.writes {
+            let Some(theirs) = &w.keys else { continue };
+            if w.record.id != id && shares_a_key(&keys, theirs) {
                 candidates.push(Candidate {
                     id: w.record.id,
                     owner: w.record.owner_id,
@@ -239,7 +243,7 @@ impl Pending {
                         .and_then(|n| n.as_str())
                         .unwrap_or_default()
                         .to_owned(),
-                    keys: theirs,
+                    keys: theirs.clone(),
                 });
             }
         }
@@ -320,11 +324,6 @@ async fn write_records(tx: &mut Conn, writes: &[Write], now: i64) -> StoreResult
 /// Keeps the duplicate keys and name grams of the customers written: those
 /// stored before lose their old ones, deleted ones keep none.
 async fn index_customers(tx: &mut Conn, writes: &[Write]) -> StoreResult<()> {
-    let customers: Vec<&StoredRecord> = writes
-        .iter()
-        .map(|w| &w.record)
-        .filter(|r| r.entity == EntityKind::Customer)
-        .collect();
     let before: Vec<String> = writes
         .iter()
         .filter(|w| w.record.entity == EntityKind::Customer && w.stored_before)
@@ -341,10 +340,9 @@ async fn index_customers(tx: &mut Conn, writes: &[Write]) -> StoreResult<()> {
             q.build().persistent(false).execute(&mut *tx).await?;
         }
     }
-    let live: Vec<(String, CustomerKeys)> = customers
+    let live: Vec<(String, &CustomerKeys)> = writes
         .iter()
-        .filter(|r| !r.deleted)
-        .map(|r| (r.id.to_string(), keys_of(&r.data)))
+        .filter_map(|w| Some((w.record.id.to_string(), w.keys.as_ref()?)))
         .collect();
     for chunk in live.chunks(ROWS) {
         let mut q =
