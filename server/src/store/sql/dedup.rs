@@ -231,12 +231,21 @@ pub(super) async fn candidates_sharing(
         .collect();
     let phones: Vec<&str> = keys.iter().filter_map(|k| k.phone.as_deref()).collect();
     let emails: Vec<&str> = keys.iter().filter_map(|k| k.email.as_deref()).collect();
-    let mut q = sqlx::QueryBuilder::<Db>::new("SELECT customer_id FROM customer_keys WHERE FALSE");
+    if cores.is_empty() && phones.is_empty() && emails.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    // No constant term in the OR: SQLite then searches each column's index
+    // instead of scanning the table.
+    let mut q = sqlx::QueryBuilder::<Db>::new("SELECT customer_id FROM customer_keys WHERE ");
+    let mut first = true;
     for (column, values) in [("core", &cores), ("phone", &phones), ("email", &emails)] {
         if values.is_empty() {
             continue;
         }
-        q.push(format_args!(" OR {column} IN ("));
+        if !std::mem::take(&mut first) {
+            q.push(" OR ");
+        }
+        q.push(format_args!("{column} IN ("));
         let mut list = q.separated(", ");
         for v in values.iter() {
             list.push_bind(v.to_string());
