@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::store::SESSION_SEEN_EVERY_MS;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -158,12 +159,17 @@ impl FromRequestParts<AppState> for AuthUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let hash = bearer_hash(parts)?;
         let now = state.now_ms();
-        if let Some((user, must_change)) = state.store.session_user(&hash, now).await? {
-            if must_change && !allowed_before_password_change(parts.uri.path()) {
+        if let Some(session) = state.store.session_user(&hash, now).await? {
+            if session.must_change_password && !allowed_before_password_change(parts.uri.path()) {
                 return Err(ApiError::PasswordChangeRequired);
             }
-            state.store.touch_session(&hash, now).await?;
-            return Ok(AuthUser { user, token_hash: hash });
+            if now - session.last_seen >= SESSION_SEEN_EVERY_MS {
+                state.store.touch_session(&hash, now).await?;
+            }
+            return Ok(AuthUser {
+                user: session.user,
+                token_hash: hash,
+            });
         }
         // A closed account is told so, so its app can hand in what it holds
         // and forget the rest instead of waiting to be signed in again.

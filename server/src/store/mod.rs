@@ -139,6 +139,21 @@ pub struct PhotoUpload {
     pub state: UploadState,
 }
 
+/// How often a session's `last_seen` is written: a sync every few seconds
+/// need not write each time (on SQLite, even an update that changes no row
+/// waits for the write lock).
+pub const SESSION_SEEN_EVERY_MS: i64 = 60_000;
+
+/// The user behind an unexpired session.
+#[derive(Clone, Debug)]
+pub struct LiveSession {
+    pub user: User,
+    /// They must choose a new password before anything else.
+    pub must_change_password: bool,
+    /// When the session was last seen (kept to the minute).
+    pub last_seen: i64,
+}
+
 /// An owned customer with what the pool rules need to know about it.
 #[derive(Clone, Debug)]
 pub struct OwnedCustomer {
@@ -259,9 +274,8 @@ pub trait Accounts {
         now: i64,
         expires_at: i64,
     ) -> StoreResult<()>;
-    /// The active user owning an unexpired session, and whether they must
-    /// choose a new password before anything else.
-    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<(User, bool)>>;
+    /// The active user owning an unexpired session.
+    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<LiveSession>>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     /// The user behind a session of an account closed less than `grace_ms`
     /// ago, and when it was closed: such a session may still hand in facts.

@@ -3,8 +3,8 @@
 
 use super::{load_users, user_from_row, Backend, BEGIN_WRITE, USER_COLUMNS};
 use crate::store::columns::unique_violation;
-use crate::store::Accounts;
 use crate::store::StoreResult;
+use crate::store::{Accounts, LiveSession};
 use sqlx::Row as _;
 use yingpan_shared::ids::{TeamId, UserId};
 use yingpan_shared::user::User;
@@ -103,9 +103,9 @@ impl Accounts for Backend {
         Ok(())
     }
 
-    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<(User, bool)>> {
-        let sql = "SELECT u.id, u.username, u.display_name, u.role, u.team_id, u.active, u.must_change_password \
-                   FROM sessions s JOIN users u ON u.id = s.user_id \
+    async fn session_user(&self, token_hash: &str, now: i64) -> StoreResult<Option<LiveSession>> {
+        let sql = "SELECT u.id, u.username, u.display_name, u.role, u.team_id, u.active, u.must_change_password, \
+                   s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id \
                    WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = TRUE";
         let row = sqlx::query(sql)
             .bind(token_hash)
@@ -113,7 +113,11 @@ impl Accounts for Backend {
             .fetch_optional(&self.pool)
             .await?;
         match row {
-            Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("must_change_password")?))),
+            Some(row) => Ok(Some(LiveSession {
+                user: user_from_row(&row)?,
+                must_change_password: row.try_get("must_change_password")?,
+                last_seen: row.try_get("last_seen")?,
+            })),
             None => Ok(None),
         }
     }

@@ -319,12 +319,10 @@ impl People for Backend {
     }
 
     async fn touch_session(&self, token_hash: &str, now: i64) -> StoreResult<()> {
-        // At most once a minute per session: a sync every few
-        // seconds need not write each time.
         sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2 AND last_seen < $3")
             .bind(now)
             .bind(token_hash)
-            .bind(now - 60_000)
+            .bind(now - crate::store::SESSION_SEEN_EVERY_MS)
             .execute(&self.pool)
             .await?;
         Ok(())
