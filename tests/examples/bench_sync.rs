@@ -55,13 +55,15 @@ async fn push(api: &Api, client: Uuid, mutations: Vec<Value>) {
     assert_eq!(status, 200, "{body}");
 }
 
-/// Applied mutations per second, 4 clients pushing batches of 100.
-async fn push_throughput(server: &TestServer, total: usize) -> f64 {
+/// Applied mutations per second, 4 clients pushing batches of 100, spread
+/// over `servers` (all on one database).
+async fn push_throughput(servers: &[&TestServer], total: usize) -> f64 {
     let clients = 4;
+    let server = servers[0];
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let api = server.login("rep1").await;
+    for c in 0..clients {
+        let api = servers[c % servers.len()].login("rep1").await;
         let owner = server.users.rep1.id;
         tasks.push(tokio::spawn(async move {
             let client = Uuid::now_v7();
@@ -324,12 +326,22 @@ async fn main() {
             continue;
         };
         println!("== {backend:?}");
-        let pushed = push_throughput(&server, total).await;
+        let pushed = push_throughput(&[&server], total).await;
         let raw = raw_insert_rate(&server, total).await;
         println!(
             "push: {pushed:.0} applied mutations/s (batches of 100 over HTTP); raw insert {raw:.0} rows/s; ratio {:.2}",
             pushed / raw
         );
+        if backend == Backend::Postgres {
+            // Several stateless servers on one PostgreSQL, clients spread
+            // over them, against the same raw insert.
+            let (second, third) = (server.another_server().await, server.another_server().await);
+            let spread = push_throughput(&[&server, &second, &third], total).await;
+            println!(
+                "push over 3 servers on one database: {spread:.0} applied mutations/s in total; ratio {:.2}",
+                spread / raw
+            );
+        }
         let (p50, p95) = incremental_pull(&server, 300).await;
         println!("incremental pull (1 new change, round trip on loopback): p50 {p50:.2} ms, p95 {p95:.2} ms");
         let (secs, records) = full_pull(&server, customers).await;
