@@ -154,7 +154,8 @@ pub(super) async fn load_candidates(conn: &mut Conn, mut ids: Vec<String>) -> St
     }
     list.push_unseparated(")");
     let mut out = Vec::new();
-    for row in q.build().fetch_all(&mut *conn).await? {
+    // Its shape varies with the number of ids: not worth a prepared statement.
+    for row in q.build().persistent(false).fetch_all(&mut *conn).await? {
         let data: FieldMap = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
         let owner: Option<String> = row.try_get("owner_id")?;
         out.push(Candidate {

@@ -17,7 +17,7 @@ use super::moves::{refresh_pool_entry, remove_pool_entries};
 use super::pool::{note_activity, note_win};
 use super::records::{record_from_row, write_conflicts};
 use super::{Conn, Db, RECORD_COLUMNS};
-use crate::store::columns::search_name;
+use crate::store::columns::{overlay_server_fields, search_name};
 use crate::store::{Candidate, StoreResult};
 use sqlx::Row as _;
 use std::collections::{BTreeMap, HashMap};
@@ -45,8 +45,7 @@ struct Write {
     record: StoredRecord,
     author: String,
     seq: i64,
-    /// Whether the record was stored before this push (its duplicate
-    /// keys are then replaced, not only added).
+    /// Whether the record was stored before this push.
     stored_before: bool,
     /// A live customer's duplicate keys, worked out once.
     keys: Option<CustomerKeys>,
@@ -172,7 +171,13 @@ impl Pending {
 
     /// Decides to write `record` as `author`'s; it is written at `flush`
     /// under the next position.
-    pub(super) async fn write(&mut self, tx: &mut Conn, record: StoredRecord, author: &str) -> StoreResult<()> {
+    pub(super) async fn write(
+        &mut self,
+        tx: &mut Conn,
+        record: StoredRecord,
+        author: &str,
+        now: i64,
+    ) -> StoreResult<()> {
         let seq = match self.seq {
             Some(last) => last + 1,
             None => head(tx).await? + 1,
@@ -183,7 +188,8 @@ impl Pending {
             Some(&i) => self.writes[i].stored_before,
             None => matches!(self.known.get(&key), Some(Some(_))),
         };
-        self.known.insert(key, Some((record.clone(), author.to_owned())));
+        let seen = self.as_stored(&record, stored_before, now);
+        self.known.insert(key, Some((seen, author.to_owned())));
         let keys = (record.entity == EntityKind::Customer && !record.deleted).then(|| keys_of(&record.data));
         let write = Write {
             record,
@@ -202,6 +208,33 @@ impl Pending {
             }
         }
         Ok(())
+    }
+
+    /// `record` as a later read in this push would find it stored: a
+    /// customer with the fields the server keeps (`overlay_server_fields`)
+    /// as they stand, a new one owned since `now`.
+    fn as_stored(&self, record: &StoredRecord, stored_before: bool, now: i64) -> StoredRecord {
+        let mut seen = record.clone();
+        if record.entity != EntityKind::Customer {
+            return seen;
+        }
+        let before = self.known.get(&(record.entity, record.id)).cloned().flatten();
+        let kept = |field: &str| -> Option<i64> {
+            let (r, _) = before.as_ref()?;
+            let value = r.data.get(field)?.as_str()?;
+            Some(chrono::DateTime::parse_from_rfc3339(value).ok()?.timestamp_millis())
+        };
+        let owner_since = if stored_before { kept("owner_since") } else { Some(now) };
+        let owner = record.owner_id.map(|o| o.to_string());
+        overlay_server_fields(
+            record.entity,
+            &mut seen.data,
+            owner.as_deref(),
+            owner_since,
+            kept("last_activity_at"),
+            kept("last_won_at"),
+        );
+        seen
     }
 
     pub(super) fn later(&mut self, later: Later) {
@@ -321,12 +354,15 @@ async fn write_records(tx: &mut Conn, writes: &[Write], now: i64) -> StoreResult
     Ok(())
 }
 
-/// Keeps the duplicate keys and name grams of the customers written: those
-/// stored before lose their old ones, deleted ones keep none.
+/// Keeps the duplicate keys and name grams of the customers written: their
+/// old ones go, deleted ones keep none.
 async fn index_customers(tx: &mut Conn, writes: &[Write]) -> StoreResult<()> {
+    // Every customer written loses what was indexed for it, not only those
+    // stored before: stray keys of a customer never stored must not make
+    // its push fail on every retry.
     let before: Vec<String> = writes
         .iter()
-        .filter(|w| w.record.entity == EntityKind::Customer && w.stored_before)
+        .filter(|w| w.record.entity == EntityKind::Customer)
         .map(|w| w.record.id.to_string())
         .collect();
     for chunk in before.chunks(ROWS) {

@@ -376,7 +376,7 @@ impl Push<'_> {
         written: &StoredRecord,
         conflicts: &[FieldConflict],
     ) -> StoreResult<()> {
-        pending.write(tx, written.clone(), self.author).await?;
+        pending.write(tx, written.clone(), self.author, self.now).await?;
         let before = current.as_ref().map(|(r, _)| r);
         let at = chrono::DateTime::from_timestamp_millis(self.now).unwrap_or_default();
         for effect in effects(written.entity, before, written, !conflicts.is_empty(), at) {
