@@ -84,6 +84,8 @@ struct SimClient {
     outbox: Vec<Mutation>,
     cache: HashMap<Key, FieldMap>,
     customers: Picks,
+    /// The cached records under each customer, to drop with it.
+    children: HashMap<Uuid, HashSet<Key>>,
     cursor: i64,
     online: bool,
 }
@@ -99,18 +101,26 @@ impl SimClient {
 
     /// Puts a record in the cache (`None`: takes it out).
     fn keep(&mut self, entity: EntityKind, id: Uuid, record: Option<FieldMap>) {
-        match record {
-            Some(record) => {
-                self.cache.insert((entity, id), record);
-                if entity == EntityKind::Customer {
-                    self.customers.add(id);
-                }
+        let parent = |r: &FieldMap| {
+            r.get("customer_id")
+                .and_then(Value::as_str)
+                .and_then(|p| p.parse::<Uuid>().ok())
+        };
+        if let Some(old) = self.cache.remove(&(entity, id)) {
+            if let Some(p) = parent(&old) {
+                self.children.entry(p).or_default().remove(&(entity, id));
             }
-            None => {
-                self.cache.remove(&(entity, id));
-                if entity == EntityKind::Customer {
-                    self.customers.remove(id);
-                }
+        }
+        if entity == EntityKind::Customer {
+            self.customers.remove(id);
+        }
+        if let Some(record) = record {
+            if let Some(p) = parent(&record) {
+                self.children.entry(p).or_default().insert((entity, id));
+            }
+            self.cache.insert((entity, id), record);
+            if entity == EntityKind::Customer {
+                self.customers.add(id);
             }
         }
     }
@@ -158,6 +168,7 @@ impl SimClient {
             if page.reset {
                 self.cache.clear();
                 self.customers.clear();
+                self.children.clear();
                 self.cursor = 0;
                 continue;
             }
@@ -179,9 +190,10 @@ impl SimClient {
             None => {
                 self.keep(change.entity, change.id, None);
                 if change.entity == EntityKind::Customer {
-                    let parent = change.id.to_string();
-                    self.cache
-                        .retain(|_, rec| rec.get("customer_id").and_then(Value::as_str) != Some(&parent));
+                    // Like the app: a customer's records go with it.
+                    for (entity, id) in self.children.remove(&change.id).unwrap_or_default() {
+                        self.keep(entity, id, None);
+                    }
                 }
             }
         }
@@ -234,6 +246,7 @@ async fn simulate(backend: Backend) {
                 outbox: Vec::new(),
                 cache: HashMap::new(),
                 customers: Picks::default(),
+                children: HashMap::new(),
                 cursor: 0,
                 online: true,
             },

@@ -6,7 +6,7 @@
 use super::merges::{merge_in, undo_merge_in};
 use super::moves::lock_writes;
 use super::records::write_record;
-use super::{load_setting, load_users, save_setting, Backend, Conn, Db, BEGIN_WRITE};
+use super::{load_setting, load_users, save_setting, Backend, Conn, Db, DbRow, BEGIN_WRITE};
 use crate::store::columns::{corrupt, fields_of, parse_uuid};
 use crate::store::StoreResult;
 use crate::store::{Candidate, Dedup, Refusal};
@@ -143,36 +143,40 @@ pub(super) async fn load_candidates(conn: &mut Conn, mut ids: Vec<String>) -> St
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut q = sqlx::QueryBuilder::<Db>::new(
-        "SELECT k.customer_id, k.core, k.region, k.phone, k.email, r.owner_id, r.data \
-         FROM customer_keys k JOIN records r ON r.entity = 'customer' AND r.id = k.customer_id \
-         WHERE r.deleted = FALSE AND k.customer_id IN (",
-    );
+    let mut q = sqlx::QueryBuilder::<Db>::new(format!(
+        "SELECT {CANDIDATE_COLUMNS} FROM customer_keys k \
+         JOIN records r ON r.entity = 'customer' AND r.id = k.customer_id \
+         WHERE r.deleted = FALSE AND k.customer_id IN ("
+    ));
     let mut list = q.separated(", ");
     for id in &ids {
         list.push_bind(id.clone());
     }
     list.push_unseparated(")");
-    let mut out = Vec::new();
     // Its shape varies with the number of ids: not worth a prepared statement.
-    for row in q.build().persistent(false).fetch_all(&mut *conn).await? {
-        let data: FieldMap = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
-        let owner: Option<String> = row.try_get("owner_id")?;
-        out.push(Candidate {
-            id: parse_uuid(&row.try_get::<String, _>("customer_id")?)?,
-            owner: owner.as_deref().map(parse_uuid).transpose()?.map(UserId),
-            name: data.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
-            keys: CustomerKeys {
-                name: NameKey {
-                    core: row.try_get("core")?,
-                    region: row.try_get("region")?,
-                },
-                phone: row.try_get("phone")?,
-                email: row.try_get("email")?,
+    let rows = q.build().persistent(false).fetch_all(&mut *conn).await?;
+    rows.iter().map(candidate_from_row).collect()
+}
+
+/// The columns a candidate is read from (keys `k`, its record `r`).
+const CANDIDATE_COLUMNS: &str = "k.customer_id, k.core, k.region, k.phone, k.email, r.owner_id, r.data";
+
+fn candidate_from_row(row: &DbRow) -> StoreResult<Candidate> {
+    let data: FieldMap = serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?;
+    let owner: Option<String> = row.try_get("owner_id")?;
+    Ok(Candidate {
+        id: parse_uuid(&row.try_get::<String, _>("customer_id")?)?,
+        owner: owner.as_deref().map(parse_uuid).transpose()?.map(UserId),
+        name: data.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
+        keys: CustomerKeys {
+            name: NameKey {
+                core: row.try_get("core")?,
+                region: row.try_get("region")?,
             },
-        });
-    }
-    Ok(out)
+            phone: row.try_get("phone")?,
+            email: row.try_get("email")?,
+        },
+    })
 }
 
 /// What a new customer's likeness to existing ones means: refused
@@ -237,7 +241,12 @@ pub(super) async fn candidates_sharing(
     }
     // No constant term in the OR: SQLite then searches each column's index
     // instead of scanning the table.
-    let mut q = sqlx::QueryBuilder::<Db>::new("SELECT customer_id FROM customer_keys WHERE ");
+    // CROSS JOIN: SQLite then searches the keys' indexes first and looks
+    // each record up, instead of scanning every customer.
+    let mut q = sqlx::QueryBuilder::<Db>::new(format!(
+        "SELECT {CANDIDATE_COLUMNS} FROM customer_keys k CROSS JOIN records r \
+         WHERE r.entity = 'customer' AND r.id = k.customer_id AND r.deleted = FALSE AND ("
+    ));
     let mut first = true;
     for (column, values) in [("core", &cores), ("phone", &phones), ("email", &emails)] {
         if values.is_empty() {
@@ -246,23 +255,23 @@ pub(super) async fn candidates_sharing(
         if !std::mem::take(&mut first) {
             q.push(" OR ");
         }
-        q.push(format_args!("{column} IN ("));
+        q.push(format_args!("k.{column} IN ("));
         let mut list = q.separated(", ");
         for v in values.iter() {
             list.push_bind(v.to_string());
         }
         list.push_unseparated(")");
     }
-    q.push(" LIMIT ").push_bind(limit as i64 + 1);
-    let mut ids = Vec::new();
+    q.push(") LIMIT ").push_bind(limit as i64 + 1);
     // Its shape varies with the push: not worth a prepared statement.
-    for row in q.build().persistent(false).fetch_all(&mut *conn).await? {
-        ids.push(row.try_get::<String, _>("customer_id")?);
-    }
-    if ids.len() > limit {
+    let rows = q.build().persistent(false).fetch_all(&mut *conn).await?;
+    if rows.len() > limit {
         return Ok(None);
     }
-    load_candidates(conn, ids).await.map(Some)
+    rows.iter()
+        .map(candidate_from_row)
+        .collect::<StoreResult<_>>()
+        .map(Some)
 }
 
 pub(super) enum Verdict {

@@ -1,11 +1,11 @@
 //! What one push has decided and not yet written: its records, kept in
-//! memory under the positions they will have, and what their writes cause,
-//! all written together when the push ends (`flush`), in a handful of
-//! statements instead of several per mutation.
+//! memory in the order decided, and what their writes cause, all written
+//! together when the push ends (`flush`), in a handful of statements
+//! instead of several per mutation.
 //!
 //! The batch holds the change-stream lock (see `batch`), so the positions
-//! after the head are this push's to hand out; they are handed out in
-//! decision order, as one write at a time would have. Everything the push
+//! after the head are this push's to take; they are handed out at `flush`
+//! in decision order, as one write at a time would have. Everything the push
 //! reads goes through here first, so a later mutation of the same push
 //! sees an earlier one's record, and the duplicate check sees the
 //! customers created earlier in it. Whatever reads or writes the records
@@ -13,13 +13,12 @@
 //! only after a `flush`, with what was read forgotten.
 
 use super::dedup::{candidates_sharing, find_candidates, keys_of, load_policy, shares_a_key, verdict, Verdict};
-use super::moves::{refresh_pool_entry, remove_pool_entries};
+use super::moves::{refresh_pool_entry, remove_pool_entries, reserve_seqs};
 use super::pool::{note_activity, note_win};
 use super::records::{record_from_row, write_conflicts};
 use super::{Conn, Db, RECORD_COLUMNS};
 use crate::store::columns::{overlay_server_fields, search_name};
 use crate::store::{Candidate, StoreResult};
-use sqlx::Row as _;
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 use yingpan_shared::dedup::{name_grams, CustomerKeys, DuplicatePolicy, Likeness};
@@ -40,11 +39,12 @@ const ROWS: usize = 500;
 /// more, and each check reads its own.
 const SHARED_CANDIDATES: usize = 2000;
 
-/// A record decided on, to be written under `seq`.
+/// A record decided on, to be written in `order` (its position is handed
+/// out when the push ends, in that order).
 struct Write {
     record: StoredRecord,
     author: String,
-    seq: i64,
+    order: u64,
     /// Whether the record was stored before this push.
     stored_before: bool,
     /// A live customer's duplicate keys, worked out once.
@@ -84,9 +84,8 @@ pub(super) enum Later {
 
 #[derive(Default)]
 pub(super) struct Pending {
-    /// The last position handed out, while known (read from the head at
-    /// first need after each flush).
-    seq: Option<i64>,
+    /// How many writes were decided, in order.
+    decided: u64,
     /// Records as this push has read or decided them (`None`: not stored).
     known: HashMap<Key, Loaded>,
     writes: Vec<Write>,
@@ -171,18 +170,8 @@ impl Pending {
 
     /// Decides to write `record` as `author`'s; it is written at `flush`
     /// under the next position.
-    pub(super) async fn write(
-        &mut self,
-        tx: &mut Conn,
-        record: StoredRecord,
-        author: &str,
-        now: i64,
-    ) -> StoreResult<()> {
-        let seq = match self.seq {
-            Some(last) => last + 1,
-            None => head(tx).await? + 1,
-        };
-        self.seq = Some(seq);
+    pub(super) fn write(&mut self, record: StoredRecord, author: &str, now: i64) {
+        self.decided += 1;
         let key = (record.entity, record.id);
         let stored_before = match self.at.get(&key) {
             Some(&i) => self.writes[i].stored_before,
@@ -194,12 +183,12 @@ impl Pending {
         let write = Write {
             record,
             author: author.to_owned(),
-            seq,
+            order: self.decided,
             stored_before,
             keys,
         };
-        // Written twice in one push: once, as it ended up, under the later
-        // position.
+        // Written twice in one push: once, as it ended up, in the later
+        // place.
         match self.at.get(&key) {
             Some(&i) => self.writes[i] = write,
             None => {
@@ -207,7 +196,6 @@ impl Pending {
                 self.writes.push(write);
             }
         }
-        Ok(())
     }
 
     /// `record` as a later read in this push would find it stored: a
@@ -294,18 +282,19 @@ impl Pending {
     /// the change stream, then carries out what the writes cause. What was
     /// read is forgotten: what is carried out may change it.
     pub(super) async fn flush(&mut self, tx: &mut Conn, now: i64) -> StoreResult<()> {
-        let writes = std::mem::take(&mut self.writes);
+        let mut writes = std::mem::take(&mut self.writes);
         self.at.clear();
         self.known.clear();
         self.candidates = None;
-        if let Some(last) = self.seq.take() {
-            sqlx::query("UPDATE sync_state SET last_seq = $1 WHERE id = 1")
-                .bind(last)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for chunk in writes.chunks(ROWS) {
-            write_records(tx, chunk, now).await?;
+        writes.sort_by_key(|w| w.order);
+        if !writes.is_empty() {
+            // The batch holds the change-stream lock: these positions become
+            // visible together, after every earlier one.
+            let mut before = reserve_seqs(tx, writes.len() as i64).await?;
+            for chunk in writes.chunks(ROWS) {
+                write_records(tx, chunk, before, now).await?;
+                before += chunk.len() as i64;
+            }
         }
         index_customers(tx, &writes).await?;
         for later in std::mem::take(&mut self.later) {
@@ -315,20 +304,13 @@ impl Pending {
     }
 }
 
-/// The head of the change stream.
-async fn head(tx: &mut Conn) -> StoreResult<i64> {
-    Ok(sqlx::query("SELECT last_seq FROM sync_state WHERE id = 1")
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("last_seq")?)
-}
-
-async fn write_records(tx: &mut Conn, writes: &[Write], now: i64) -> StoreResult<()> {
+/// Writes `writes` under the positions after `before`, in their order.
+async fn write_records(tx: &mut Conn, writes: &[Write], before: i64, now: i64) -> StoreResult<()> {
     let mut q = sqlx::QueryBuilder::<Db>::new(
         "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by, \
          owner_since, search_name) ",
     );
-    q.push_values(writes, |mut row, w| {
+    q.push_values(writes.iter().enumerate(), |mut row, (i, w)| {
         let r = &w.record;
         row.push_bind(r.entity.as_str())
             .push_bind(r.id.to_string())
@@ -336,7 +318,7 @@ async fn write_records(tx: &mut Conn, writes: &[Write], now: i64) -> StoreResult
             .push_bind(r.parent_id.map(|p| p.to_string()))
             .push_bind(serde_json::Value::Object(r.data.clone()).to_string())
             .push_bind(r.deleted)
-            .push_bind(w.seq)
+            .push_bind(before + 1 + i as i64)
             .push_bind(now)
             .push_bind(w.author.clone())
             .push_bind((r.entity == EntityKind::Customer).then_some(now))

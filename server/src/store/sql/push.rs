@@ -267,7 +267,7 @@ impl Push<'_> {
                     data: record.data,
                     deleted: record.deleted,
                 };
-                self.write(tx, pending, &target.current, &written, &conflicts).await?;
+                self.write(pending, &target.current, &written, &conflicts);
                 if let Some((existing, likeness, score)) = flag {
                     pending.later(Later::Flag {
                         customer: written,
@@ -368,15 +368,8 @@ impl Push<'_> {
 
     /// Writes a record decided on, and what the shared rules say the write
     /// causes (`yingpan_shared::sync::effects`), when the push ends.
-    async fn write(
-        &self,
-        tx: &mut Conn,
-        pending: &mut Pending,
-        current: &Loaded,
-        written: &StoredRecord,
-        conflicts: &[FieldConflict],
-    ) -> StoreResult<()> {
-        pending.write(tx, written.clone(), self.author, self.now).await?;
+    fn write(&self, pending: &mut Pending, current: &Loaded, written: &StoredRecord, conflicts: &[FieldConflict]) {
+        pending.write(written.clone(), self.author, self.now);
         let before = current.as_ref().map(|(r, _)| r);
         let at = chrono::DateTime::from_timestamp_millis(self.now).unwrap_or_default();
         for effect in effects(written.entity, before, written, !conflicts.is_empty(), at) {
@@ -402,6 +395,5 @@ impl Push<'_> {
                 },
             });
         }
-        Ok(())
     }
 }
