@@ -2,11 +2,11 @@
 //! directory kept in memory, sessions and the grace of a closed account.
 
 use super::{load_users, user_from_row, Backend, BEGIN_WRITE, USER_COLUMNS};
-use crate::store::columns::unique_violation;
 use crate::store::StoreResult;
-use crate::store::{Accounts, LiveSession};
+use crate::store::{Accounts, LiveSession, People};
 use sqlx::Row as _;
 use yingpan_shared::ids::{TeamId, UserId};
+use yingpan_shared::people::Person;
 use yingpan_shared::user::User;
 
 #[async_trait::async_trait]
@@ -21,21 +21,13 @@ impl Accounts for Backend {
     }
 
     async fn create_user(&self, user: &User, password_hash: &str) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO users (id, username, display_name, role, team_id, active, password_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(user.id.to_string())
-        .bind(&user.username)
-        .bind(&user.display_name)
-        .bind(user.role.as_str())
-        .bind(user.team_id.map(|t| t.to_string()))
-        .bind(user.active)
-        .bind(password_hash)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| unique_violation(e, &format!("username {} is taken", user.username)))?;
-        Ok(())
+        let person = Person {
+            user: user.clone(),
+            phone: None,
+            email: None,
+            must_change_password: false,
+        };
+        self.create_person(&person, password_hash).await
     }
 
     async fn credentials(&self, username: &str) -> StoreResult<Option<(User, String)>> {
