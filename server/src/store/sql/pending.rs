@@ -168,8 +168,8 @@ impl Pending {
         Ok(self.known.get(&(entity, id)).cloned().flatten())
     }
 
-    /// Decides to write `record` as `author`'s; it is written at `flush`
-    /// under the next position.
+    /// Decides to write `record` as `author`'s; `flush` writes it under a
+    /// position after those of every write decided before it.
     pub(super) fn write(&mut self, record: StoredRecord, author: &str, now: i64) {
         self.decided += 1;
         let key = (record.entity, record.id);
