@@ -103,7 +103,7 @@ impl Pending {
     /// Reads at once the records `mutations` name and the customers their
     /// new records go under, and the existing customers that new customers
     /// might duplicate.
-    pub(super) async fn prefetch(&mut self, tx: &mut Conn, mutations: &[Mutation]) -> StoreResult<()> {
+    pub(super) async fn prefetch(&mut self, tx: &mut Conn, mutations: &[&Mutation]) -> StoreResult<()> {
         let mut wanted: BTreeMap<EntityKind, Vec<Uuid>> = BTreeMap::new();
         for m in mutations {
             wanted.entry(m.entity).or_default().push(m.id);

@@ -130,11 +130,10 @@ pub(super) async fn push_in(
     let mut results = Vec::with_capacity(req.mutations.len());
     let mut answers = earlier_answers(tx, &client, &author, &req.mutations).await?;
     let mut pending = Pending::default();
-    let new: Vec<Mutation> = req
+    let new: Vec<&Mutation> = req
         .mutations
         .iter()
         .filter(|m| i64::try_from(m.seq).is_ok_and(|seq| answers.earlier(seq).is_none()))
-        .cloned()
         .collect();
     pending.prefetch(tx, &new).await?;
     for m in &req.mutations {
