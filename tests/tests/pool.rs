@@ -586,6 +586,11 @@ async fn a_won_deal_restarts_the_no_deal_clock(server: TestServer) {
             .await;
         assert_eq!(r["status"], "applied", "{r}");
     }
+    // A forged win is the device's word, not the server's: the idle one
+    // still returns below.
+    let forged = json!({"seq": 1, "entity": "customer", "id": idle, "op": "update",
+                        "fields": {"last_won_at": "2099-01-01T00:00:00Z"}, "base": {}});
+    rep.push_one(forged).await;
     let (deal, old_deal) = (Uuid::now_v7(), Uuid::now_v7());
     for (id, customer, stage) in [(deal, winner, "negotiation"), (old_deal, old_win, "won")] {
         let r = rep
@@ -635,6 +640,8 @@ async fn a_won_deal_restarts_the_no_deal_clock(server: TestServer) {
     };
     let won_at = &cache[&("customer".to_owned(), winner.to_string())]["last_won_at"];
     assert!(won_at.is_string(), "the win reached the device: {won_at}");
+    let forged_at = &cache[&("customer".to_owned(), idle.to_string())]["last_won_at"];
+    assert!(forged_at.is_null(), "a device cannot set it: {forged_at}");
     assert_eq!(
         [winner, idle, old_win].map(due_on_device),
         [false, true, true],
