@@ -27,39 +27,59 @@ pub(super) fn keys_of(data: &FieldMap) -> CustomerKeys {
 
 /// Re-indexes a customer after a write (a deleted one leaves the index).
 pub(super) async fn index_customer(conn: &mut Conn, id: uuid::Uuid, data: &FieldMap, deleted: bool) -> StoreResult<()> {
-    let id = id.to_string();
-    // A new customer has nothing indexed yet: one statement, not two.
-    let had_keys = sqlx::query("DELETE FROM customer_keys WHERE customer_id = $1")
-        .bind(&id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
-        > 0;
-    if had_keys {
-        sqlx::query("DELETE FROM name_grams WHERE customer_id = $1")
-            .bind(&id)
-            .execute(&mut *conn)
-            .await?;
+    let keys = (!deleted).then(|| keys_of(data));
+    index_customers(conn, &[(id, keys.as_ref())]).await
+}
+
+/// Rows per statement of the bulk index: well under both drivers' bind
+/// limits.
+const INDEX_ROWS: usize = 500;
+
+/// Re-indexes customers: each loses what was indexed for it (also stray
+/// keys of one never stored, which must not make a write fail on every
+/// retry), and those with keys (`None`: deleted) are indexed under them.
+pub(super) async fn index_customers(
+    conn: &mut Conn,
+    customers: &[(uuid::Uuid, Option<&CustomerKeys>)],
+) -> StoreResult<()> {
+    let ids: Vec<String> = customers.iter().map(|(id, _)| id.to_string()).collect();
+    for chunk in ids.chunks(INDEX_ROWS) {
+        for table in ["customer_keys", "name_grams"] {
+            let mut q = sqlx::QueryBuilder::<Db>::new(format!("DELETE FROM {table} WHERE customer_id IN ("));
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(id.clone());
+            }
+            list.push_unseparated(")");
+            q.build().persistent(chunk.len() == 1).execute(&mut *conn).await?;
+        }
     }
-    if deleted {
-        return Ok(());
-    }
-    let keys = keys_of(data);
-    sqlx::query("INSERT INTO customer_keys (customer_id, core, region, phone, email) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&id)
-        .bind(&keys.name.core)
-        .bind(&keys.name.region)
-        .bind(&keys.phone)
-        .bind(&keys.email)
-        .execute(&mut *conn)
-        .await?;
-    let grams = name_grams(&keys.name);
-    if !grams.is_empty() {
-        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO name_grams (gram, customer_id) ");
-        q.push_values(&grams, |mut row, gram| {
-            row.push_bind(gram.clone()).push_bind(id.clone());
+    let live: Vec<(String, &CustomerKeys)> = customers
+        .iter()
+        .filter_map(|(id, keys)| Some((id.to_string(), (*keys)?)))
+        .collect();
+    for chunk in live.chunks(INDEX_ROWS) {
+        let mut q =
+            sqlx::QueryBuilder::<Db>::new("INSERT INTO customer_keys (customer_id, core, region, phone, email) ");
+        q.push_values(chunk, |mut row, (id, keys)| {
+            row.push_bind(id.clone())
+                .push_bind(keys.name.core.clone())
+                .push_bind(keys.name.region.clone())
+                .push_bind(keys.phone.clone())
+                .push_bind(keys.email.clone());
         });
-        q.build().execute(&mut *conn).await?;
+        q.build().persistent(chunk.len() == 1).execute(&mut *conn).await?;
+    }
+    let grams: Vec<(String, &String)> = live
+        .iter()
+        .flat_map(|(id, keys)| name_grams(&keys.name).into_iter().map(move |g| (g, id)))
+        .collect();
+    for chunk in grams.chunks(INDEX_ROWS) {
+        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO name_grams (gram, customer_id) ");
+        q.push_values(chunk, |mut row, (gram, id)| {
+            row.push_bind(gram.clone()).push_bind((*id).clone());
+        });
+        q.build().persistent(false).execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -12,16 +12,18 @@
 //! some other way (a claim or a release moves customers in SQL) is run
 //! only after a `flush`, with what was read forgotten.
 
-use super::dedup::{candidates_sharing, find_candidates, keys_of, load_policy, shares_a_key, verdict, Verdict};
+use super::dedup::{
+    candidates_sharing, find_candidates, index_customers, keys_of, load_policy, shares_a_key, verdict, Verdict,
+};
 use super::moves::{refresh_pool_entry, remove_pool_entries, reserve_seqs};
 use super::pool::{note_activity, note_win};
-use super::records::{record_from_row, write_conflicts};
+use super::records::{record_from_row, upsert_records, write_conflicts, RecordRow};
 use super::{Conn, Db, RECORD_COLUMNS};
-use crate::store::columns::{overlay_server_fields, search_name};
+use crate::store::columns::overlay_server_fields;
 use crate::store::{Candidate, StoreResult};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
-use yingpan_shared::dedup::{name_grams, CustomerKeys, DuplicatePolicy, Likeness};
+use yingpan_shared::dedup::{CustomerKeys, DuplicatePolicy, Likeness};
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::ids::UserId;
 use yingpan_shared::merge::FieldConflict;
@@ -296,7 +298,7 @@ impl Pending {
                 before += chunk.len() as i64;
             }
         }
-        index_customers(tx, &writes).await?;
+        index_written(tx, &writes).await?;
         for later in std::mem::take(&mut self.later) {
             carry_out(tx, later, now).await?;
         }
@@ -306,86 +308,31 @@ impl Pending {
 
 /// Writes `writes` under the positions after `before`, in their order.
 async fn write_records(tx: &mut Conn, writes: &[Write], before: i64, now: i64) -> StoreResult<()> {
-    let mut q = sqlx::QueryBuilder::<Db>::new(
-        "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by, \
-         owner_since, search_name) ",
-    );
-    q.push_values(writes.iter().enumerate(), |mut row, (i, w)| {
-        let r = &w.record;
-        row.push_bind(r.entity.as_str())
-            .push_bind(r.id.to_string())
-            .push_bind(r.owner_id.map(|o| o.to_string()))
-            .push_bind(r.parent_id.map(|p| p.to_string()))
-            .push_bind(serde_json::Value::Object(r.data.clone()).to_string())
-            .push_bind(r.deleted)
-            .push_bind(before + 1 + i as i64)
-            .push_bind(now)
-            .push_bind(w.author.clone())
-            .push_bind((r.entity == EntityKind::Customer).then_some(now))
-            .push_bind(search_name(r.entity, &r.data));
-    });
-    // Same as one write at a time (`write_record`): owner_since is set
-    // when a customer is first stored, and kept after.
-    q.push(
-        " ON CONFLICT (entity, id) DO UPDATE SET owner_id = excluded.owner_id, \
-         parent_id = excluded.parent_id, data = excluded.data, deleted = excluded.deleted, \
-         seq = excluded.seq, updated_at = excluded.updated_at, updated_by = excluded.updated_by, \
-         search_name = excluded.search_name",
-    );
-    q.build().persistent(false).execute(&mut *tx).await?;
-    Ok(())
+    let rows: Vec<RecordRow<'_>> = writes
+        .iter()
+        .enumerate()
+        .map(|(i, w)| RecordRow {
+            entity: w.record.entity,
+            id: w.record.id,
+            owner: w.record.owner_id,
+            parent: w.record.parent_id,
+            data: &w.record.data,
+            deleted: w.record.deleted,
+            seq: before + 1 + i as i64,
+            author: &w.author,
+        })
+        .collect();
+    upsert_records(tx, &rows, now).await
 }
 
-/// Keeps the duplicate keys and name grams of the customers written: their
-/// old ones go, deleted ones keep none.
-async fn index_customers(tx: &mut Conn, writes: &[Write]) -> StoreResult<()> {
-    // Every customer written loses what was indexed for it, not only those
-    // stored before: stray keys of a customer never stored must not make
-    // its push fail on every retry.
-    let before: Vec<String> = writes
+/// Keeps the duplicate keys and name grams of the customers written.
+async fn index_written(tx: &mut Conn, writes: &[Write]) -> StoreResult<()> {
+    let customers: Vec<(uuid::Uuid, Option<&CustomerKeys>)> = writes
         .iter()
         .filter(|w| w.record.entity == EntityKind::Customer)
-        .map(|w| w.record.id.to_string())
+        .map(|w| (w.record.id, w.keys.as_ref()))
         .collect();
-    for chunk in before.chunks(ROWS) {
-        for table in ["customer_keys", "name_grams"] {
-            let mut q = sqlx::QueryBuilder::<Db>::new(format!("DELETE FROM {table} WHERE customer_id IN ("));
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(id.clone());
-            }
-            list.push_unseparated(")");
-            q.build().persistent(false).execute(&mut *tx).await?;
-        }
-    }
-    let live: Vec<(String, &CustomerKeys)> = writes
-        .iter()
-        .filter_map(|w| Some((w.record.id.to_string(), w.keys.as_ref()?)))
-        .collect();
-    for chunk in live.chunks(ROWS) {
-        let mut q =
-            sqlx::QueryBuilder::<Db>::new("INSERT INTO customer_keys (customer_id, core, region, phone, email) ");
-        q.push_values(chunk, |mut row, (id, keys)| {
-            row.push_bind(id.clone())
-                .push_bind(keys.name.core.clone())
-                .push_bind(keys.name.region.clone())
-                .push_bind(keys.phone.clone())
-                .push_bind(keys.email.clone());
-        });
-        q.build().persistent(false).execute(&mut *tx).await?;
-    }
-    let grams: Vec<(String, &String)> = live
-        .iter()
-        .flat_map(|(id, keys)| name_grams(&keys.name).into_iter().map(move |g| (g, id)))
-        .collect();
-    for chunk in grams.chunks(ROWS) {
-        let mut q = sqlx::QueryBuilder::<Db>::new("INSERT INTO name_grams (gram, customer_id) ");
-        q.push_values(chunk, |mut row, (gram, id)| {
-            row.push_bind(gram.clone()).push_bind((*id).clone());
-        });
-        q.build().persistent(false).execute(&mut *tx).await?;
-    }
-    Ok(())
+    index_customers(tx, &customers).await
 }
 
 async fn carry_out(tx: &mut Conn, later: Later, now: i64) -> StoreResult<()> {

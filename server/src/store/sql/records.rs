@@ -84,32 +84,65 @@ pub(super) async fn write_record(
     author: &str,
 ) -> StoreResult<i64> {
     let seq = next_seq(&mut *conn).await?;
-    sqlx::query(
-        "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by, \
-         owner_since, search_name) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (entity, id) DO UPDATE SET owner_id = excluded.owner_id, \
-         parent_id = excluded.parent_id, data = excluded.data, deleted = excluded.deleted, \
-         seq = excluded.seq, updated_at = excluded.updated_at, updated_by = excluded.updated_by, \
-         search_name = excluded.search_name",
-    )
-    .bind(entity.as_str())
-    .bind(id.to_string())
-    .bind(owner.map(|o| o.to_string()))
-    .bind(parent.map(|p| p.to_string()))
-    .bind(serde_json::Value::Object(data.clone()).to_string())
-    .bind(deleted)
-    .bind(seq)
-    .bind(now)
-    .bind(author)
-    .bind((entity == EntityKind::Customer).then_some(now))
-    .bind(search_name(entity, data))
-    .execute(&mut *conn)
-    .await?;
+    let row = RecordRow {
+        entity,
+        id,
+        owner,
+        parent,
+        data,
+        deleted,
+        seq,
+        author,
+    };
+    upsert_records(&mut *conn, &[row], now).await?;
     if entity == EntityKind::Customer {
         index_customer(&mut *conn, id, data, deleted).await?;
     }
     Ok(seq)
+}
+
+/// A record's state to be stored under position `seq`, as `author`'s.
+pub(super) struct RecordRow<'a> {
+    pub(super) entity: EntityKind,
+    pub(super) id: uuid::Uuid,
+    pub(super) owner: Option<UserId>,
+    pub(super) parent: Option<uuid::Uuid>,
+    pub(super) data: &'a FieldMap,
+    pub(super) deleted: bool,
+    pub(super) seq: i64,
+    pub(super) author: &'a str,
+}
+
+/// Stores records in one statement (at most a few hundred: each takes
+/// eleven parameters). A customer's `owner_since` is set when it is first
+/// stored and kept after; its folded name is kept for searching.
+pub(super) async fn upsert_records(conn: &mut Conn, rows: &[RecordRow<'_>], now: i64) -> StoreResult<()> {
+    let mut q = sqlx::QueryBuilder::<Db>::new(
+        "INSERT INTO records (entity, id, owner_id, parent_id, data, deleted, seq, updated_at, updated_by, \
+         owner_since, search_name) ",
+    );
+    q.push_values(rows, |mut row, r| {
+        row.push_bind(r.entity.as_str())
+            .push_bind(r.id.to_string())
+            .push_bind(r.owner.map(|o| o.to_string()))
+            .push_bind(r.parent.map(|p| p.to_string()))
+            .push_bind(serde_json::Value::Object(r.data.clone()).to_string())
+            .push_bind(r.deleted)
+            .push_bind(r.seq)
+            .push_bind(now)
+            .push_bind(r.author.to_owned())
+            .push_bind((r.entity == EntityKind::Customer).then_some(now))
+            .push_bind(search_name(r.entity, r.data));
+    });
+    q.push(
+        " ON CONFLICT (entity, id) DO UPDATE SET owner_id = excluded.owner_id, \
+         parent_id = excluded.parent_id, data = excluded.data, deleted = excluded.deleted, \
+         seq = excluded.seq, updated_at = excluded.updated_at, updated_by = excluded.updated_by, \
+         search_name = excluded.search_name",
+    );
+    // One row is the usual shape, worth preparing; many vary with the push.
+    q.build().persistent(rows.len() == 1).execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// Keeps losing values as conflict records under the record's
