@@ -11,7 +11,7 @@ use yingpan_shared::ids::{TeamId, UserId};
 use yingpan_shared::people::{
     Created, InviteAcceptance, NewPerson, PasswordChange, PasswordReset, Person, PersonChange, SessionInfo, Team,
 };
-use yingpan_shared::sync::{Cursor, PullResponse, PushRequest, PushResponse};
+use yingpan_shared::sync::{Cursor, PushRequest, PushResponse};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {
@@ -128,9 +128,13 @@ pub async fn push(token: &str, req: &PushRequest) -> ApiResult<PushResponse> {
     json(send(authed(Request::post("/api/sync/push"), token).json(req)).await?).await
 }
 
-pub async fn pull(token: &str, since: Cursor) -> ApiResult<PullResponse> {
+/// One page of changes since `since`, as the server's JSON text (a
+/// [`yingpan_shared::sync::PullResponse`]): the sync loop hands it to the
+/// browser's parser for IndexedDB and decodes it for memory.
+pub async fn pull(token: &str, since: Cursor) -> ApiResult<String> {
     let url = format!("/api/sync/pull?since={since}");
-    json(send(authed(Request::get(&url), token).build()).await?).await
+    let res = send(authed(Request::get(&url), token).build()).await?;
+    res.text().await.map_err(|_| ApiError::Unreachable)
 }
 
 /// The server's copy of one record, `None` if it is gone or not ours.

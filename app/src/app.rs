@@ -57,6 +57,11 @@ fn Shell(db: LocalDb) -> impl IntoView {
         pending: RwSignal::new(0),
         issues: RwSignal::new(Vec::new()),
         version: RwSignal::new(0),
+        memory: StoredValue::new_local(crate::memory::Memory::default()),
+        touched: crate::sync::Touched::new(),
+        users: RwSignal::new(Vec::new()),
+        pool_rules: RwSignal::new(Default::default()),
+        work_rules: RwSignal::new(Default::default()),
         progress: RwSignal::new(None),
         data_lost: RwSignal::new(false),
         account_closed: RwSignal::new(false),
@@ -71,6 +76,7 @@ fn Shell(db: LocalDb) -> impl IntoView {
         if let Ok(session) = db.session().await {
             app.session.set(session);
         }
+        app.load_memory().await;
         restored.set(true);
         app.request_sync();
     });

@@ -59,6 +59,7 @@ pub fn Header() -> impl IntoView {
             }
             // A shared phone must not keep the last person's customers.
             let _ = app.db.get_value().clear_all().await;
+            app.forget_all();
             crate::storage::forget_marker();
             app.session.set(None);
             app.pending.set(0);

@@ -10,11 +10,16 @@ use indexed_db_futures::transaction::TransactionMode;
 use indexed_db_futures::KeyPath;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+use wasm_bindgen::{JsCast, JsValue};
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::pool::PoolRules;
 use yingpan_shared::rules::WorkRules;
-use yingpan_shared::sync::{Change, Cursor, Mutation, Op};
+#[cfg(test)]
+use yingpan_shared::sync::Change;
+use yingpan_shared::sync::{Cursor, Mutation, Op};
 use yingpan_shared::user::User;
 
 pub const DB_NAME: &str = "yingpan";
@@ -47,6 +52,43 @@ const STORES_V2: [EntityKind; 2] = [EntityKind::Ownership, EntityKind::PoolEntry
 const STORES_V3: [EntityKind; 1] = [EntityKind::Duplicate];
 const STORES_V4: [EntityKind; 1] = [EntityKind::Merge];
 const STORES_V5: [EntityKind; 2] = [EntityKind::Opportunity, EntityKind::Lead];
+
+/// A pulled change on its way into IndexedDB: the record as the browser
+/// parsed it (`None`: gone from this device).
+pub struct Incoming {
+    pub entity: EntityKind,
+    pub id: Uuid,
+    pub data: Option<JsValue>,
+}
+
+impl Incoming {
+    /// From a change built in Rust (tests and benches).
+    #[cfg(test)]
+    pub fn of(change: &Change) -> Incoming {
+        Incoming {
+            entity: change.entity,
+            id: change.id,
+            data: change
+                .data
+                .as_ref()
+                .map(|d| js_sys::JSON::parse(&serde_json::to_string(d).unwrap()).unwrap()),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn all(changes: &[Change]) -> Vec<Incoming> {
+        changes.iter().map(Incoming::of).collect()
+    }
+}
+
+fn js_error(e: JsValue) -> DbError {
+    DbError(
+        e.dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.message()))
+            .or_else(|| e.as_string())
+            .unwrap_or_else(|| format!("{e:?}")),
+    )
+}
 
 /// A storage failure, as text fit to show.
 #[derive(Clone, Debug, PartialEq)]
@@ -430,10 +472,13 @@ impl LocalDb {
         Ok(())
     }
 
-    /// Writes one page of pulled changes and the new cursor together.
-    /// Records with local changes still in the outbox keep their local
-    /// version: the server's merged version arrives after the push.
-    pub async fn apply_pull(&self, changes: &[Change], cursor: Cursor) -> DbResult<()> {
+    /// Writes one page of pulled changes and the new cursor together, and
+    /// returns the positions of the changes written. Records with local
+    /// changes still in the outbox keep their local version: the server's
+    /// merged version arrives after the push. Every write is issued before
+    /// any is awaited, so the page costs one commit, not a round trip per
+    /// record.
+    pub async fn apply_pull(&self, changes: &[Incoming], cursor: Cursor) -> DbResult<Vec<usize>> {
         let mut names: Vec<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
         names.extend([OUTBOX, META]);
         let tx = self
@@ -441,23 +486,31 @@ impl LocalDb {
             .transaction(names)
             .with_mode(TransactionMode::Readwrite)
             .build()?;
-        let pending: HashSet<String> = tx
+        let pending: HashSet<Uuid> = tx
             .object_store(OUTBOX)?
             .get_all::<Mutation>()
             .serde()?
             .await?
-            .map(|m| m.map(|m| m.id.to_string()))
+            .map(|m| m.map(|m| m.id))
             .collect::<Result<_, _>>()?;
-        for change in changes {
-            let id = change.id.to_string();
-            let store = tx.object_store(change.entity.as_str())?;
+        let mut stores = HashMap::new();
+        let mut written = Vec::with_capacity(changes.len());
+        for (i, change) in changes.iter().enumerate() {
+            let store = match stores.entry(change.entity) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(tx.object_store(change.entity.as_str())?),
+            };
             match &change.data {
-                Some(_) if pending.contains(&id) => {}
-                Some(data) => store.put(data).serde()?.await?,
+                Some(_) if pending.contains(&change.id) => continue,
+                Some(data) => {
+                    // Issued now, not awaited: the commit below waits for all.
+                    drop(store.put(data).primitive()?);
+                }
                 None => {
+                    let id = change.id.to_string();
+                    drop(store.delete(id.as_str()).primitive()?);
                     // Gone or no longer ours: nothing pending for it can be
                     // pushed any more, and its children go with it.
-                    store.delete(id.as_str()).await?;
                     if change.entity == EntityKind::Customer {
                         for kind in EntityKind::ALL.into_iter().filter(|k| k.parent_field().is_some()) {
                             let children = tx.object_store(kind.as_str())?;
@@ -468,12 +521,13 @@ impl LocalDb {
                                 .await?
                                 .collect::<Result<_, _>>()?;
                             for key in keys {
-                                children.delete(key.as_str()).await?;
+                                drop(children.delete(key.as_str()).primitive()?);
                             }
                         }
                     }
                 }
             }
+            written.push(i);
         }
         tx.object_store(META)?
             .put(&cursor)
@@ -481,7 +535,20 @@ impl LocalDb {
             .serde()?
             .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(written)
+    }
+
+    /// Every record of `kind`, as one JSON array (the browser's own
+    /// serializer is far quicker than converting record by record).
+    pub async fn all_json(&self, kind: EntityKind) -> DbResult<String> {
+        let tx = self.db.transaction(kind.as_str()).build()?;
+        let store = tx.object_store(kind.as_str())?;
+        let all = js_sys::Array::new();
+        for record in store.get_all::<JsValue>().await? {
+            all.push(&record?);
+        }
+        let json = js_sys::JSON::stringify(&all).map_err(js_error)?;
+        Ok(json.into())
     }
 
     /// Forgets every cached record and the cursor, keeping the outbox and the
@@ -566,7 +633,7 @@ mod tests {
             seq: 9,
             data: Some(json!({"id": entry, "name": "公海客户"}).as_object().unwrap().clone()),
         };
-        db.apply_pull(&[change], 9).await.unwrap();
+        db.apply_pull(&Incoming::all(&[change]), 9).await.unwrap();
         assert_eq!(db.count(EntityKind::PoolEntry).await.unwrap(), 1);
         // Schema 5's stores are there too.
         assert_eq!(db.count(EntityKind::Opportunity).await.unwrap(), 0);
@@ -664,7 +731,7 @@ mod tests {
                 data: Some(customer(&other, "别人的新客户")),
             },
         ];
-        db.apply_pull(&changes, 6).await.unwrap();
+        db.apply_pull(&Incoming::all(&changes), 6).await.unwrap();
         assert_eq!(db.get(EntityKind::Customer, &mine).await.unwrap(), Some(local));
         assert!(db.get(EntityKind::Customer, &other).await.unwrap().is_some());
         assert_eq!(db.cursor().await.unwrap(), 6);
@@ -675,7 +742,7 @@ mod tests {
             seq: 7,
             data: None,
         }];
-        db.apply_pull(&gone, 7).await.unwrap();
+        db.apply_pull(&Incoming::all(&gone), 7).await.unwrap();
         assert_eq!(db.get(EntityKind::Customer, &other).await.unwrap(), None);
         db.delete().await.unwrap();
     }
@@ -705,14 +772,14 @@ mod tests {
                 ),
             });
         }
-        db.apply_pull(&changes, 12).await.unwrap();
+        db.apply_pull(&Incoming::all(&changes), 12).await.unwrap();
         let evict = vec![Change {
             entity: EntityKind::Customer,
             id: gone.parse().unwrap(),
             seq: 13,
             data: None,
         }];
-        db.apply_pull(&evict, 13).await.unwrap();
+        db.apply_pull(&Incoming::all(&evict), 13).await.unwrap();
         assert!(db.children_of(EntityKind::Contact, &gone).await.unwrap().is_empty());
         assert_eq!(db.children_of(EntityKind::Contact, &kept).await.unwrap().len(), 1);
         assert_eq!(db.all(EntityKind::Customer).await.unwrap().len(), 1);
@@ -725,7 +792,7 @@ mod tests {
         let id = crate::ids::new_id();
         let rec = customer_map(&id);
         create_local(&db, EntityKind::Customer, &id, &rec).await;
-        db.apply_pull(&[], 40).await.unwrap();
+        db.apply_pull(&Incoming::all(&[]), 40).await.unwrap();
         db.reset_cache().await.unwrap();
         assert_eq!(db.cursor().await.unwrap(), 0);
         assert!(db.all(EntityKind::Customer).await.unwrap().is_empty());

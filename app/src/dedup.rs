@@ -163,14 +163,12 @@ pub fn DuplicateHints(
     });
     let claim = move |id: uuid::Uuid| {
         spawn_local(async move {
-            let db = app.db.get_value();
-            if db
-                .record_change(EntityKind::Customer, &id.to_string(), Op::Claim, None)
+            if app
+                .record(EntityKind::Customer, &id.to_string(), Op::Claim, None)
                 .await
                 .is_ok()
             {
                 claimed.update(|c| c.push(id));
-                app.changed();
             }
         });
     };
@@ -258,12 +256,7 @@ pub fn DuplicateList() -> impl IntoView {
     });
     let dismiss = move |id: String| {
         spawn_local(async move {
-            let _ = app
-                .db
-                .get_value()
-                .record_change(EntityKind::Duplicate, &id, Op::Delete, None)
-                .await;
-            app.changed();
+            let _ = app.record(EntityKind::Duplicate, &id, Op::Delete, None).await;
         });
     };
     let choosing = RwSignal::new(None::<(String, String)>);

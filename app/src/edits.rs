@@ -3,7 +3,6 @@
 
 use crate::ids::new_id;
 use crate::sync::AppCtx;
-use leptos::prelude::GetValue;
 use uuid::Uuid;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::merge::edit_between;
@@ -19,12 +18,9 @@ pub async fn create(app: AppCtx, kind: EntityKind, fields: FieldMap) -> Result<S
 pub async fn create_as(app: AppCtx, kind: EntityKind, id: String, fields: FieldMap) -> Result<String, String> {
     let uuid: Uuid = id.parse().map_err(|_| "bad id".to_owned())?;
     let record = kind.canonicalize(uuid, &fields).map_err(|e| e.to_string())?;
-    app.db
-        .get_value()
-        .record_change(kind, &id, Op::Create { fields: record.clone() }, Some(&record))
+    app.record(kind, &id, Op::Create { fields: record.clone() }, Some(&record))
         .await
         .map_err(|e| e.to_string())?;
-    app.changed();
     Ok(id)
 }
 
@@ -38,11 +34,8 @@ pub async fn update(app: AppCtx, kind: EntityKind, before: &FieldMap, after: Fie
     let Some((fields, base)) = edit_between(before, &record) else {
         return Ok(());
     };
-    app.db
-        .get_value()
-        .record_change(kind, &id, Op::Update { fields, base }, Some(&record))
+    app.record(kind, &id, Op::Update { fields, base }, Some(&record))
         .await
         .map_err(|e| e.to_string())?;
-    app.changed();
     Ok(())
 }

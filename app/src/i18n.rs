@@ -63,6 +63,8 @@ messages! {
     Username => "用户名", "Username";
     Password => "密码", "Password";
     MyCustomers => "我的客户", "My customers";
+    TeamCustomers => "团队的客户", "Your team's customers";
+    ShowMore => "显示更多", "Show more";
     SearchHint => "搜索名称、拼音、电话、联系人", "Search name, pinyin, phone, contact";
     NewCustomer => "新建客户", "New customer";
     NoCustomers => "还没有客户", "No customers yet";

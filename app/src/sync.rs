@@ -3,16 +3,24 @@
 //! after each local change; never two at once.
 
 use crate::api::{self, ApiError};
+use crate::db::Incoming;
 use crate::db::{DbError, LocalDb, Session};
 use crate::ids::new_id;
+use crate::memory::{Memory, Record, Update};
 use crate::uploads::{upload_photos, UploadError};
+use leptos::prelude::Update as _;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use std::cell::Cell;
+use std::collections::HashSet;
+use uuid::Uuid;
+use wasm_bindgen::JsValue;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::pool::PoolRules;
 use yingpan_shared::rules::WorkRules;
-use yingpan_shared::sync::{Mutation, MutationStatus, Op, PushRequest};
+use yingpan_shared::sync::{Cursor, Mutation, MutationStatus, Op, PushRequest};
 use yingpan_shared::user::User;
 
 /// Mutations per push request.
@@ -41,8 +49,18 @@ pub struct AppCtx {
     pub pending: RwSignal<u32>,
     /// Messages about changes the server refused.
     pub issues: RwSignal<Vec<String>>,
-    /// Bumped whenever cached records change, so views re-read them.
+    /// Bumped whenever the outbox or the device's own state changes (an
+    /// open visit, storage use), so views of them re-read.
     pub version: RwSignal<u64>,
+    /// The records pages list, in memory; read through [`AppCtx::read`].
+    pub memory: StoredValue<Memory, LocalStorage>,
+    /// Bumped per kind when records of it change in memory.
+    pub touched: Touched,
+    /// Everyone's names and roles, the pool rules and the field-work
+    /// rules, as last fetched (kept in IndexedDB for offline starts).
+    pub users: RwSignal<Vec<User>>,
+    pub pool_rules: RwSignal<PoolRules>,
+    pub work_rules: RwSignal<WorkRules>,
     /// During a pull from scratch: records loaded so far, of how many.
     pub progress: RwSignal<Option<(u64, u64)>>,
     /// The browser dropped this device's offline data (storage pressure).
@@ -51,12 +69,38 @@ pub struct AppCtx {
     pub account_closed: RwSignal<bool>,
 }
 
+/// One change counter per entity kind, so a page recomputes only when a
+/// kind it reads changed.
+#[derive(Clone, Copy)]
+pub struct Touched([RwSignal<u64>; EntityKind::ALL.len()]);
+
+impl Touched {
+    pub fn new() -> Touched {
+        Touched(std::array::from_fn(|_| RwSignal::new(0)))
+    }
+
+    fn signal(self, kind: EntityKind) -> RwSignal<u64> {
+        let i = EntityKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+        self.0[i]
+    }
+
+    fn bump(self, kind: EntityKind) {
+        self.signal(kind).update(|v| *v += 1);
+    }
+
+    fn bump_all(self) {
+        for s in self.0 {
+            s.update(|v| *v += 1);
+        }
+    }
+}
+
 pub fn use_app() -> AppCtx {
     expect_context::<AppCtx>()
 }
 
 #[derive(Debug)]
-enum SyncError {
+pub enum SyncError {
     Api(ApiError),
     Db(DbError),
 }
@@ -118,6 +162,70 @@ impl AppCtx {
         self.request_sync();
     }
 
+    /// Reads the records in memory, and makes the caller (a memo, a view)
+    /// run again when records of `kinds` change.
+    pub fn read<R>(self, kinds: &[EntityKind], f: impl FnOnce(&Memory) -> R) -> R {
+        for kind in kinds {
+            self.touched.signal(*kind).track();
+        }
+        self.memory.with_value(f)
+    }
+
+    /// Applies changes to the records in memory and tells the views of
+    /// their kinds.
+    pub fn remember(self, updates: Vec<Update>) {
+        let kinds: HashSet<EntityKind> = updates.iter().map(|u| u.kind).collect();
+        if kinds.is_empty() {
+            return;
+        }
+        self.memory.update_value(|m| m.apply(updates));
+        // A customer gone takes its children: their views re-read too.
+        if kinds.contains(&EntityKind::Customer) {
+            self.touched.bump_all();
+        } else {
+            for kind in kinds {
+                self.touched.bump(kind);
+            }
+        }
+    }
+
+    /// Empties the records in memory (the cache was dropped).
+    pub fn forget_all(self) {
+        self.memory.set_value(Memory::default());
+        self.touched.bump_all();
+    }
+
+    /// Reads every record from IndexedDB into memory (at start), with the
+    /// directory and the rules.
+    pub async fn load_memory(self) {
+        let db = self.db.get_value();
+        self.users.set(db.users().await.unwrap_or_default());
+        self.pool_rules.set(db.pool_rules().await.unwrap_or_default());
+        self.work_rules.set(db.work_rules().await.unwrap_or_default());
+        match Memory::load(&db).await {
+            Ok(memory) => self.memory.set_value(memory),
+            Err(e) => self.status.set(Status::Failed(e.to_string())),
+        }
+        self.touched.bump_all();
+    }
+
+    /// Records a local change (see [`LocalDb::record_change`]), updates the
+    /// record in memory, and starts a sync.
+    pub async fn record(self, kind: EntityKind, id: &str, op: Op, local: Option<&FieldMap>) -> Result<u64, DbError> {
+        let seq = self.db.get_value().record_change(kind, id, op, local).await?;
+        if let Ok(uuid) = id.parse() {
+            let record = match local {
+                Some(fields) => Record::from_fields(kind, fields).and_then(Result::ok),
+                None => None,
+            };
+            if local.is_none() || record.is_some() {
+                self.remember(vec![Update { kind, id: uuid, record }]);
+            }
+        }
+        self.changed();
+        Ok(seq)
+    }
+
     /// Starts a sync now, or right after the one running, or when the
     /// server's requested wait is over.
     pub fn request_sync(self) {
@@ -167,7 +275,7 @@ impl AppCtx {
         }
         self.status.set(Status::Syncing);
         let db = self.db.get_value();
-        let outcome = sync_with(&db, &session.token, self.progress).await;
+        let outcome = self.sync_with(&db, &session.token).await;
         self.progress.set(None);
         self.refresh_counts().await;
         match outcome {
@@ -187,6 +295,7 @@ impl AppCtx {
                 // in by the push above; the company's customers must not
                 // stay on it.
                 let _ = db.clear_all().await;
+                self.forget_all();
                 crate::storage::forget_marker();
                 self.account_closed.set(true);
                 self.session.set(None);
@@ -208,93 +317,184 @@ impl AppCtx {
 
 /// One full round: push everything queued, then pull everything new.
 /// Returns whether the cache changed.
-async fn sync_with(db: &LocalDb, token: &str, progress: RwSignal<Option<(u64, u64)>>) -> Result<bool, SyncError> {
-    let client_id = db.client_id(new_id).await?;
-    let client_id = client_id.parse().map_err(|_| DbError("corrupt client id".into()))?;
-    let mut changed = false;
-    loop {
-        let batch: Vec<Mutation> = db.outbox().await?.into_iter().take(PUSH_BATCH).collect();
-        if batch.is_empty() {
-            break;
+impl AppCtx {
+    async fn sync_with(self, db: &LocalDb, token: &str) -> Result<bool, SyncError> {
+        let progress = self.progress;
+        let client_id = db.client_id(new_id).await?;
+        let client_id = client_id.parse().map_err(|_| DbError("corrupt client id".into()))?;
+        let mut changed = false;
+        loop {
+            let batch: Vec<Mutation> = db.outbox().await?.into_iter().take(PUSH_BATCH).collect();
+            if batch.is_empty() {
+                break;
+            }
+            let res = api::push(
+                token,
+                &PushRequest {
+                    client_id,
+                    mutations: batch.clone(),
+                },
+            )
+            .await?;
+            let mut issues = db.sync_issues().await?;
+            let mut refused = Vec::new();
+            for (m, r) in batch.iter().zip(&res.results) {
+                if r.status == MutationStatus::Rejected {
+                    let known = match db.get(EntityKind::PoolEntry, &m.id.to_string()).await? {
+                        Some(entry) => Some(entry),
+                        None => db.get(m.entity, &m.id.to_string()).await?,
+                    };
+                    issues.push(describe(m, known.as_ref(), r.message.as_deref().unwrap_or("refused")));
+                    refused.push(m);
+                }
+            }
+            let acked: Vec<u64> = res.results.iter().map(|r| r.seq).collect();
+            db.acknowledge(&acked).await?;
+            // The optimistic local copy of a refused change is wrong: replace it
+            // with the server's.
+            for m in refused {
+                let id = m.id.to_string();
+                let copy = api::record(token, m.entity, &id).await?;
+                db.put_server_copy(m.entity, &id, copy.as_ref()).await?;
+                let record = copy
+                    .as_ref()
+                    .and_then(|c| Record::from_fields(m.entity, c))
+                    .and_then(Result::ok);
+                self.remember(vec![Update {
+                    kind: m.entity,
+                    id: m.id,
+                    record,
+                }]);
+                changed = true;
+            }
+            db.set_sync_issues(&issues).await?;
         }
-        let res = api::push(
-            token,
-            &PushRequest {
-                client_id,
-                mutations: batch.clone(),
-            },
-        )
-        .await?;
-        let mut issues = db.sync_issues().await?;
-        let mut refused = Vec::new();
-        for (m, r) in batch.iter().zip(&res.results) {
-            if r.status == MutationStatus::Rejected {
-                let known = match db.get(EntityKind::PoolEntry, &m.id.to_string()).await? {
-                    Some(entry) => Some(entry),
-                    None => db.get(m.entity, &m.id.to_string()).await?,
-                };
-                issues.push(describe(m, known.as_ref(), r.message.as_deref().unwrap_or("refused")));
-                refused.push(m);
+        let refused_photos = upload_photos(db, token).await?;
+        if !refused_photos.is_empty() {
+            let mut issues = db.sync_issues().await?;
+            issues.extend(refused_photos);
+            db.set_sync_issues(&issues).await?;
+        }
+        let mut since = db.cursor().await?;
+        let mut was_reset = false;
+        let mut loaded = 0u64;
+        loop {
+            let text = api::pull(token, since).await?;
+            let page = parse_page(&text)?;
+            if page.reset && !was_reset {
+                // The server does not know our cursor (restored backup, new
+                // database): start over from its current state. The outbox was
+                // pushed above and is kept regardless.
+                db.reset_cache().await?;
+                self.forget_all();
+                was_reset = true;
+                changed = true;
+                since = 0;
+                continue;
+            }
+            if let Some(total) = page.total {
+                progress.set(Some((0, total)));
+            }
+            loaded += page.changes.len() as u64;
+            if let Some((_, total)) = progress.get_untracked() {
+                progress.set(Some((loaded.min(total), total)));
+            }
+            changed |= !page.changes.is_empty();
+            self.remember(store_page(db, &page, &text).await?);
+            since = page.cursor;
+            if !page.has_more {
+                break;
             }
         }
-        let acked: Vec<u64> = res.results.iter().map(|r| r.seq).collect();
-        db.acknowledge(&acked).await?;
-        // The optimistic local copy of a refused change is wrong: replace it
-        // with the server's.
-        for m in refused {
-            let id = m.id.to_string();
-            let copy = api::record(token, m.entity, &id).await?;
-            db.put_server_copy(m.entity, &id, copy.as_ref()).await?;
-            changed = true;
+        // Names for owners and authors, and the pool rules for warnings.
+        if let Ok(users) = api::get::<Vec<User>>(token, "/users").await {
+            db.set_users(&users).await?;
+            self.users.set(users);
         }
-        db.set_sync_issues(&issues).await?;
-    }
-    let refused_photos = upload_photos(db, token).await?;
-    if !refused_photos.is_empty() {
-        let mut issues = db.sync_issues().await?;
-        issues.extend(refused_photos);
-        db.set_sync_issues(&issues).await?;
-    }
-    let mut since = db.cursor().await?;
-    let mut was_reset = false;
-    let mut loaded = 0u64;
-    loop {
-        let page = api::pull(token, since).await?;
-        if page.reset && !was_reset {
-            // The server does not know our cursor (restored backup, new
-            // database): start over from its current state. The outbox was
-            // pushed above and is kept regardless.
-            db.reset_cache().await?;
-            was_reset = true;
-            changed = true;
-            since = 0;
-            continue;
+        if let Ok(rules) = api::get::<PoolRules>(token, "/pool/rules").await {
+            db.set_pool_rules(&rules).await?;
+            self.pool_rules.set(rules);
         }
-        if let Some(total) = page.total {
-            progress.set(Some((0, total)));
+        if let Ok(rules) = api::get::<WorkRules>(token, "/work/rules").await {
+            db.set_work_rules(&rules).await?;
+            self.work_rules.set(rules);
         }
-        loaded += page.changes.len() as u64;
-        if let Some((_, total)) = progress.get_untracked() {
-            progress.set(Some((loaded.min(total), total)));
-        }
-        changed |= !page.changes.is_empty();
-        db.apply_pull(&page.changes, page.cursor).await?;
-        since = page.cursor;
-        if !page.has_more {
-            break;
-        }
+        Ok(changed)
     }
-    // Names for owners and authors, and the pool rules for warnings.
-    if let Ok(users) = api::get::<Vec<User>>(token, "/users").await {
-        db.set_users(&users).await?;
-    }
-    if let Ok(rules) = api::get::<PoolRules>(token, "/pool/rules").await {
-        db.set_pool_rules(&rules).await?;
-    }
-    if let Ok(rules) = api::get::<WorkRules>(token, "/work/rules").await {
-        db.set_work_rules(&rules).await?;
-    }
-    Ok(changed)
+}
+
+/// A pulled page as the server sent it, its records left as JSON text.
+#[derive(Deserialize)]
+pub struct RawPage<'a> {
+    #[serde(borrow)]
+    pub changes: Vec<RawChange<'a>>,
+    pub cursor: Cursor,
+    pub has_more: bool,
+    #[serde(default)]
+    pub reset: bool,
+    #[serde(default)]
+    pub total: Option<u64>,
+}
+
+#[derive(Deserialize)]
+pub struct RawChange<'a> {
+    pub entity: EntityKind,
+    pub id: Uuid,
+    #[serde(borrow)]
+    pub data: Option<&'a RawValue>,
+}
+
+pub fn parse_page(text: &str) -> Result<RawPage<'_>, SyncError> {
+    serde_json::from_str(text).map_err(|e| {
+        SyncError::Api(ApiError::Refused {
+            status: 0,
+            message: e.to_string(),
+        })
+    })
+}
+
+/// Writes a pulled page to IndexedDB as the browser parses it, and decodes
+/// the records written for memory.
+pub async fn store_page(db: &LocalDb, page: &RawPage<'_>, text: &str) -> Result<Vec<Update>, DbError> {
+    let parsed = js_sys::JSON::parse(text).map_err(|_| DbError("unreadable page".into()))?;
+    let records = js_sys::Reflect::get(&parsed, &JsValue::from_str("changes"))
+        .map(|v| js_sys::Array::from(&v))
+        .map_err(|_| DbError("unreadable page".into()))?;
+    let data = JsValue::from_str("data");
+    let incoming: Vec<Incoming> = page
+        .changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Incoming {
+            entity: c.entity,
+            id: c.id,
+            data: c
+                .data
+                .and_then(|_| js_sys::Reflect::get(&records.get(i as u32), &data).ok()),
+        })
+        .collect();
+    let written = db.apply_pull(&incoming, page.cursor).await?;
+    Ok(written
+        .into_iter()
+        .filter_map(|i| {
+            let c = &page.changes[i];
+            let record = match c.data {
+                None => None,
+                Some(raw) => match Record::decode(c.entity, raw.get())? {
+                    Ok(record) => Some(record),
+                    Err(e) => {
+                        web_sys::console::warn_1(&format!("{} {}: {e}", c.entity.as_str(), c.id).into());
+                        return None;
+                    }
+                },
+            };
+            Some(Update {
+                kind: c.entity,
+                id: c.id,
+                record,
+            })
+        })
+        .collect())
 }
 
 /// "华信科技: email is not a valid email address". `known` is the record as

@@ -158,6 +158,42 @@ impl Money {
     pub fn fen(self) -> i64 {
         self.0
     }
+
+    /// As people read an amount: "¥1,600,000", "¥12,500.50".
+    pub fn grouped(self) -> String {
+        let yuan = (self.0 / 100).unsigned_abs().to_string();
+        let mut text = String::from(if self.0 < 0 { "-¥" } else { "¥" });
+        for (i, digit) in yuan.chars().enumerate() {
+            if i > 0 && (yuan.len() - i) % 3 == 0 {
+                text.push(',');
+            }
+            text.push(digit);
+        }
+        match (self.0 % 100).abs() {
+            0 => text,
+            fen => format!("{text}.{fen:02}"),
+        }
+    }
+
+    /// Short, in 万 (ten thousands) from ¥10,000 up, as a Chinese reader
+    /// expects where space is short: "¥160万", "¥1.25万"; smaller amounts
+    /// as [`Money::grouped`].
+    pub fn short_zh(self) -> String {
+        const WAN_FEN: i64 = 10_000 * 100;
+        if self.0.abs() < WAN_FEN {
+            return self.grouped();
+        }
+        // Hundredths of a 万, rounded half away from zero.
+        let hundredths = (self.0.abs() + WAN_FEN / 200) / (WAN_FEN / 100);
+        let (whole, part) = (hundredths / 100, hundredths % 100);
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let number = match part {
+            0 => whole.to_string(),
+            p if p % 10 == 0 => format!("{whole}.{}", p / 10),
+            p => format!("{whole}.{p:02}"),
+        };
+        format!("{sign}¥{number}万")
+    }
 }
 
 impl fmt::Display for Money {
@@ -300,6 +336,37 @@ impl Lead {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_reads_with_thousands_grouped() {
+        let cases = [
+            (0, "¥0"),
+            (99, "¥0.99"),
+            (100_000, "¥1,000"),
+            (160_000_000, "¥1,600,000"),
+            (1_250_050, "¥12,500.50"),
+            (-123_456_700, "-¥1,234,567"),
+        ];
+        for (fen, text) in cases {
+            assert_eq!(Money::from_fen(fen).grouped(), text);
+        }
+    }
+
+    #[test]
+    fn money_in_wan_where_space_is_short() {
+        let cases = [
+            (999_999, "¥9,999.99"),
+            (1_000_000, "¥1万"),
+            (12_500_000, "¥12.5万"),
+            (12_540_000, "¥12.54万"),
+            (12_545_000, "¥12.55万"),
+            (160_000_000, "¥160万"),
+            (-160_000_000, "-¥160万"),
+        ];
+        for (fen, text) in cases {
+            assert_eq!(Money::from_fen(fen).short_zh(), text);
+        }
+    }
     use serde_json::json;
 
     #[test]

@@ -61,6 +61,12 @@ macro_rules! text_type {
             }
         }
 
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl From<$name> for String {
             fn from(v: $name) -> String {
                 v.0

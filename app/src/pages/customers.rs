@@ -1,47 +1,93 @@
-//! "My customers": the cached customers, newest first, searchable by name,
-//! pinyin, phone or a contact (see `crate::search`).
+//! "My customers": the customers in memory, newest first, searchable by
+//! name, pinyin, phone or a contact (the rules are `yingpan_shared::search`).
+//! A keystroke runs the query over keys kept per record and shows at most a
+//! screenful of rows; more are a tap away.
 
-use super::{field, local_time};
+use super::local_time;
 use crate::i18n::{use_i18n, Msg};
-use crate::search::CachedCustomers;
 use crate::sync::use_app;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use std::collections::HashMap;
-use std::rc::Rc;
-use yingpan_shared::customer::Customer;
+use uuid::Uuid;
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::pool::{returns_soon, ReturnFacts};
 use yingpan_shared::search::Query;
+use yingpan_shared::user::Role;
+
+/// Rows shown at once: a little more than two phone screens.
+const PAGE_ROWS: usize = 30;
+
+/// A customer row as listed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Row {
+    id: Uuid,
+    name: String,
+    meta: String,
+    /// The contact it was found by.
+    via: Option<String>,
+}
+
+/// What the list shows: how many customers there are, the rows, and
+/// whether the search found more than are shown.
+#[derive(Clone, Debug, PartialEq)]
+struct Shown {
+    total: usize,
+    rows: Vec<Row>,
+    more: bool,
+}
 
 #[component]
 pub fn CustomersPage() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let query = RwSignal::new(String::new());
-    // Indexed when the cache changes; a keystroke only runs the query.
-    let customers = LocalResource::new(move || {
-        app.version.track();
-        async move { Rc::new(CachedCustomers::load(&app.db.get_value()).await) }
+    let limit = RwSignal::new(PAGE_ROWS);
+    // A new search starts from one page again.
+    Effect::new(move |_| {
+        query.track();
+        limit.set(PAGE_ROWS);
     });
-    let shown = move || {
+    let shown = Memo::new(move |_| {
         let q = Query::parse(&query.get());
-        customers.get().map(|cached| {
-            let hits: Vec<_> = cached
-                .search
-                .find(&q)
-                .into_iter()
-                .map(|hit| (cached.customers[hit.customer].clone(), hit.via.map(str::to_owned)))
+        let limit = limit.get();
+        app.read(&[EntityKind::Customer, EntityKind::Contact], |m| {
+            let found = m.search.find(&q, limit);
+            let rows = found
+                .hits
+                .iter()
+                .filter_map(|hit| {
+                    let c = m.customers.get(&hit.customer)?;
+                    let meta = [
+                        c.region.as_ref().map(|r| r.as_str()),
+                        c.phone.as_ref().map(|p| p.as_str()),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                    Some(Row {
+                        id: c.id,
+                        name: c.name.as_str().to_owned(),
+                        meta,
+                        via: hit.via.map(str::to_owned),
+                    })
+                })
                 .collect();
-            (cached.customers.len(), hits)
+            Shown {
+                total: m.search.len(),
+                rows,
+                more: found.more,
+            }
         })
-    };
+    });
+    let role = move || app.session.with(|s| s.as_ref().map(|s| s.user.role));
     // Finance reads customers; adding them is for the sales side.
-    let is_finance = move || {
-        app.session.with(|s| {
-            s.as_ref()
-                .is_some_and(|s| s.user.role == yingpan_shared::user::Role::Finance)
-        })
+    let is_finance = move || role() == Some(Role::Finance);
+    // A manager's device holds the whole team's customers.
+    let title = move || match role() {
+        Some(Role::Manager | Role::Admin) => Msg::TeamCustomers,
+        _ => Msg::MyCustomers,
     };
     view! {
         <section class="page">
@@ -52,35 +98,33 @@ pub fn CustomersPage() -> impl IntoView {
                     <a id="import" class="button secondary" href="/import">{move || i18n.t(Msg::Import)}</a>
                 </Show>
             </div>
-            <h2>{move || i18n.t(Msg::MyCustomers)}</h2>
-            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
-                {move || shown().map(|(total, hits)| {
-                    if hits.is_empty() {
-                        let msg = if total == 0 { Msg::NoCustomers } else { Msg::NoMatches };
-                        return view! { <p class="empty">{move || i18n.t(msg)}</p> }.into_any();
-                    }
-                    view! {
-                        <ul class="list" id="customer-list">
-                            {hits.into_iter().map(|(c, via)| {
-                                let href = format!("/customers/{}", field(&c, "id"));
-                                let meta = [field(&c, "region"), field(&c, "phone")].into_iter()
-                                    .filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
-                                view! {
-                                    <li>
-                                        <a class="customer-row" href=href>
-                                            <span class="name">{field(&c, "name")}</span>
-                                            <span class="meta">{meta}</span>
-                                            {via.map(|name| view! {
-                                                <span class="meta via">{move || i18n.t(Msg::Contacts)}": "{name}</span>
-                                            })}
-                                        </a>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                })}
-            </Transition>
+            <h2 id="customers-title">{move || i18n.t(title())}</h2>
+            <Show
+                when=move || shown.with(|s| !s.rows.is_empty())
+                fallback=move || {
+                    let msg = if shown.with(|s| s.total == 0) { Msg::NoCustomers } else { Msg::NoMatches };
+                    view! { <p class="empty">{move || i18n.t(msg)}</p> }
+                }
+            >
+                <ul class="list" id="customer-list">
+                    <For each=move || shown.get().rows key=|row| row.clone() let:row>
+                        <li>
+                            <a class="customer-row" href=format!("/customers/{}", row.id)>
+                                <span class="name">{row.name}</span>
+                                <span class="meta">{row.meta}</span>
+                                {row.via.map(|name| view! {
+                                    <span class="meta via">{move || i18n.t(Msg::Contacts)}": "{name}</span>
+                                })}
+                            </a>
+                        </li>
+                    </For>
+                </ul>
+                <Show when=move || shown.with(|s| s.more)>
+                    <button id="more-customers" class="button secondary" on:click=move |_| limit.update(|n| *n += PAGE_ROWS)>
+                        {move || i18n.t(Msg::ShowMore)}
+                    </button>
+                </Show>
+            </Show>
         </section>
     }
 }
@@ -91,42 +135,32 @@ pub fn CustomersPage() -> impl IntoView {
 pub fn ReturningSoon() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
-    let soon = LocalResource::new(move || {
-        app.version.track();
-        async move {
-            let db = app.db.get_value();
-            let rules = db.pool_rules().await.unwrap_or_default();
-            let mut newest: HashMap<String, DateTime<Utc>> = HashMap::new();
-            for a in db.all(EntityKind::Activity).await.unwrap_or_default() {
-                if let Ok(at) = field(&a, "at").parse::<DateTime<Utc>>() {
-                    let slot = newest.entry(field(&a, "customer_id")).or_insert(at);
-                    *slot = (*slot).max(at);
-                }
+    let soon = Memo::new(move |_| {
+        let me = app.session.with(|s| s.as_ref().map(|s| s.user.id));
+        let rules = app.pool_rules.get();
+        let now = crate::device::now();
+        app.read(&[EntityKind::Customer, EntityKind::Activity], |m| {
+            let mut newest: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+            for a in m.activities.values() {
+                let slot = newest.entry(a.customer_id).or_insert(a.at);
+                *slot = (*slot).max(a.at);
             }
-            let now = crate::device::now();
-            let me = app.session.with_untracked(|s| s.as_ref().map(|s| s.user.id));
-            let mut due: Vec<(String, String, DateTime<Utc>)> = db
-                .all(EntityKind::Customer)
-                .await
-                .unwrap_or_default()
-                .into_iter()
+            let mut due: Vec<(Uuid, String, DateTime<Utc>)> = m
+                .customers
+                .values()
+                .filter(|c| c.owner_id.is_some() && c.owner_id == me)
                 .filter_map(|c| {
-                    let customer: Customer = serde_json::from_value(serde_json::Value::Object(c)).ok()?;
-                    if customer.owner_id != me {
-                        return None;
-                    }
-                    let facts = ReturnFacts::of(&customer, newest.get(&customer.id.to_string()).copied())?;
+                    let facts = ReturnFacts::of(c, newest.get(&c.id).copied())?;
                     let at = returns_soon(&rules, &facts, now)?;
-                    Some((customer.id.to_string(), customer.name.as_str().to_owned(), at))
+                    Some((c.id, c.name.as_str().to_owned(), at))
                 })
                 .collect();
             due.sort_by_key(|d| d.2);
             due
-        }
+        })
     });
     view! {
-        <Transition>
-            {move || soon.get().filter(|d| !d.is_empty()).map(|due| view! {
+        {move || Some(soon.get()).filter(|d| !d.is_empty()).map(|due| view! {
                 <div class="card warning" id="returning-soon">
                     <h3>{move || i18n.t(Msg::ReturningSoon)}</h3>
                     <ul class="list">
@@ -141,6 +175,5 @@ pub fn ReturningSoon() -> impl IntoView {
                     </ul>
                 </div>
             })}
-        </Transition>
     }
 }

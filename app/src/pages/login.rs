@@ -22,6 +22,8 @@ async fn start(app: AppCtx, res: LoginResponse) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     app.account_closed.set(false);
+    // Signing in as someone else dropped the previous person's records.
+    app.load_memory().await;
     app.session.set(Some(session));
     app.changed();
     Ok(())

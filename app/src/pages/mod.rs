@@ -41,6 +41,14 @@ pub async fn customer_names(db: &crate::db::LocalDb) -> std::collections::HashMa
         .collect()
 }
 
+/// An amount where space is short: in 万 when the UI is Chinese.
+pub fn money_short(i18n: crate::i18n::I18n, amount: yingpan_shared::pipeline::Money) -> String {
+    match leptos::prelude::Get::get(&i18n.lang) {
+        crate::i18n::Lang::Zh => amount.short_zh(),
+        crate::i18n::Lang::En => amount.grouped(),
+    }
+}
+
 /// The label of an ownership change's kind.
 pub fn ownership_kind(kind: &str) -> Msg {
     match kind {

@@ -10,82 +10,85 @@ use crate::sync::use_app;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
-use std::collections::HashMap;
 use yingpan_shared::entity::{EntityKind, FieldMap};
-use yingpan_shared::pipeline::{Funnel, Money, Opportunity};
+use yingpan_shared::pipeline::{Funnel, Lead, LeadStatus, Money, Opportunity};
 
 #[component]
 pub fn PipelinePage() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
-    let board = LocalResource::new(move || {
-        app.version.track();
-        async move {
-            let db = app.db.get_value();
-            let funnel = db.work_rules().await.unwrap_or_default().funnel;
-            let names = super::customer_names(&db).await;
-            let deals = db.all(EntityKind::Opportunity).await.unwrap_or_default();
-            (funnel, names, deals)
-        }
+    let board = Memo::new(move |_| {
+        let funnel = app.work_rules.with(|r| r.funnel.clone());
+        app.read(&[EntityKind::Opportunity, EntityKind::Customer], |m| {
+            let deals: Vec<(Opportunity, String)> = m
+                .opportunities
+                .values()
+                .rev()
+                .map(|d| {
+                    let customer = m.customers.get(&d.customer_id).map(|c| c.name.as_str().to_owned());
+                    (d.clone(), customer.unwrap_or_default())
+                })
+                .collect();
+            (funnel, deals)
+        })
     });
     view! {
         <section class="page wide">
             <h2>{move || i18n.t(Msg::Pipeline)}</h2>
-            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
-                {move || board.get().map(|(funnel, names, deals)| {
-                    if deals.is_empty() {
-                        return view! { <p class="empty">{move || i18n.t(Msg::NoOpportunities)}</p> }.into_any();
+            {move || {
+                let (funnel, deals) = board.get();
+                if deals.is_empty() {
+                    return view! { <p class="empty">{move || i18n.t(Msg::NoOpportunities)}</p> }.into_any();
+                }
+                // Deals in a stage the funnel no longer has get a column
+                // of their own rather than vanishing.
+                let mut stages = funnel.columns();
+                for (d, _) in &deals {
+                    let stage = d.stage.as_str();
+                    if !stages.iter().any(|(key, _)| key == stage) {
+                        stages.push((stage.to_owned(), stage.to_owned()));
                     }
-                    // Deals in a stage the funnel no longer has get a column
-                    // of their own rather than vanishing.
-                    let mut stages = funnel.columns();
-                    for d in &deals {
-                        let stage = field(d, "stage");
-                        if !stages.iter().any(|(key, _)| *key == stage) {
-                            stages.push((stage.clone(), stage));
-                        }
+                }
+                let columns = stages.into_iter().map(|(key, name)| {
+                    let cards: Vec<(Opportunity, String)> = deals.iter().filter(|(d, _)| d.stage.as_str() == key).cloned().collect();
+                    let total: i64 = cards.iter().filter_map(|(d, _)| d.amount).map(Money::fen).sum();
+                    let funnel = funnel.clone();
+                    view! {
+                        <div class="column" data-stage=key.clone()>
+                            <h3>{name}<span class="count">{cards.len()}</span></h3>
+                            <p class="meta">{move || super::money_short(i18n, Money::from_fen(total))}</p>
+                            <ul class="cards">
+                                {cards.into_iter().map(|(d, customer)| view! { <DealCard deal=d customer=customer funnel=funnel.clone() /> }).collect_view()}
+                            </ul>
+                        </div>
                     }
-                    let columns = stages.into_iter().map(|(key, name)| {
-                        let cards: Vec<FieldMap> = deals.iter().filter(|d| field(d, "stage") == key).cloned().collect();
-                        let total: i64 = cards.iter().filter_map(|d| Money::parse(&field(d, "amount")).ok()).map(Money::fen).sum();
-                        let funnel = funnel.clone();
-                        let names = names.clone();
-                        view! {
-                            <div class="column" data-stage=key.clone()>
-                                <h3>{name}<span class="count">{cards.len()}</span></h3>
-                                <p class="meta">"¥"{Money::from_fen(total).to_string()}</p>
-                                <ul class="cards">
-                                    {cards.into_iter().map(|d| view! { <DealCard deal=d funnel=funnel.clone() names=names.clone() /> }).collect_view()}
-                                </ul>
-                            </div>
-                        }
-                    }).collect_view();
-                    view! { <div class="board" id="board">{columns}</div> }.into_any()
-                })}
-            </Transition>
+                }).collect_view();
+                view! { <div class="board" id="board">{columns}</div> }.into_any()
+            }}
             <Leads />
         </section>
     }
 }
 
 #[component]
-fn DealCard(deal: FieldMap, funnel: Funnel, names: HashMap<String, String>) -> impl IntoView {
-    let customer_id = field(&deal, "customer_id");
-    let customer = names.get(&customer_id).cloned().unwrap_or_default();
-    let typed: Option<Opportunity> = serde_json::from_value(Value::Object(deal.clone())).ok();
-    let probability = typed.as_ref().map(|o| o.probability(&funnel)).unwrap_or_default();
-    let amount = field(&deal, "amount");
-    let close = field(&deal, "close_date");
-    let id = format!("deal-{}", field(&deal, "id"));
+fn DealCard(deal: Opportunity, customer: String, funnel: Funnel) -> impl IntoView {
+    let i18n = use_i18n();
+    let probability = deal.probability(&funnel);
+    let amount = deal.amount;
+    let close = deal.close_date;
+    let fields = match serde_json::to_value(&deal) {
+        Ok(Value::Object(fields)) => fields,
+        _ => FieldMap::new(),
+    };
     view! {
-        <li class="card deal" id=id>
-            <a class="name" href=format!("/customers/{customer_id}")>{field(&deal, "name")}</a>
+        <li class="card deal" id=format!("deal-{}", deal.id)>
+            <a class="name" href=format!("/customers/{}", deal.customer_id)>{deal.name.as_str().to_owned()}</a>
             <span class="meta">{customer}</span>
             <span class="meta">
-                {(!amount.is_empty()).then(|| format!("¥{amount} · "))}{format!("{probability}%")}
-                {(!close.is_empty()).then(|| format!(" · {close}"))}
+                {move || amount.map(|a| format!("{} · ", super::money_short(i18n, a)))}{format!("{probability}%")}
+                {close.map(|c| format!(" · {c}"))}
             </span>
-            <StageSelect deal=deal funnel=funnel />
+            <StageSelect deal=fields funnel=funnel />
         </li>
     }
 }
@@ -124,14 +127,15 @@ fn Leads() -> impl IntoView {
     let app = use_app();
     let adding = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let leads = LocalResource::new(move || {
-        app.version.track();
-        async move {
-            let mut all = app.db.get_value().all(EntityKind::Lead).await.unwrap_or_default();
-            all.retain(|l| matches!(field(l, "status").as_str(), "" | "open"));
-            all.sort_by_key(|l| std::cmp::Reverse(field(l, "id")));
-            all
-        }
+    let leads = Memo::new(move |_| {
+        app.read(&[EntityKind::Lead], |m| {
+            m.leads
+                .values()
+                .rev()
+                .filter(|l| l.status == LeadStatus::Open)
+                .cloned()
+                .collect::<Vec<Lead>>()
+        })
     });
     let on_save = Callback::new(move |mut fields: FieldMap| {
         let me = app
@@ -147,23 +151,26 @@ fn Leads() -> impl IntoView {
     });
     view! {
         <h2>{move || i18n.t(Msg::Leads)}</h2>
-        <Transition>
-            {move || leads.get().map(|leads| view! {
-                <ul class="list leads">
-                    {leads.into_iter().map(|l| {
-                        let detail = [field(&l, "company"), field(&l, "phone"), field(&l, "source")]
-                            .into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
-                        view! {
-                            <li class="lead-row">
-                                <span class="name">{field(&l, "name")}</span>
-                                <span class="meta">{detail}</span>
-                                <a class="button secondary convert" href=format!("/new-customer?lead={}", field(&l, "id"))>{move || i18n.t(Msg::Convert)}</a>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-            })}
-        </Transition>
+        <ul class="list leads">
+            {move || leads.get().into_iter().map(|l| {
+                let detail = [
+                    l.company.as_ref().map(|c| c.as_str()),
+                    l.phone.as_ref().map(|p| p.as_str()),
+                    l.source.as_ref().map(|s| s.as_str()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ");
+                view! {
+                    <li class="lead-row">
+                        <span class="name">{l.name.as_str().to_owned()}</span>
+                        <span class="meta">{detail}</span>
+                        <a class="button secondary convert" href=format!("/new-customer?lead={}", l.id)>{move || i18n.t(Msg::Convert)}</a>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
         <Show
             when=move || adding.get()
             fallback=move || view! {

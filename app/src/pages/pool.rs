@@ -38,15 +38,7 @@ pub fn PoolPage() -> impl IntoView {
     });
     let claim = move |id: String| {
         spawn_local(async move {
-            if app
-                .db
-                .get_value()
-                .record_change(EntityKind::Customer, &id, Op::Claim, None)
-                .await
-                .is_ok()
-            {
-                app.changed();
-            }
+            let _ = app.record(EntityKind::Customer, &id, Op::Claim, None).await;
         });
     };
     view! {

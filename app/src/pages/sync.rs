@@ -117,12 +117,7 @@ fn ConflictRow(conflict: FieldMap, customer_name: String) -> impl IntoView {
         move || {
             let id = id.clone();
             spawn_local(async move {
-                let _ = app
-                    .db
-                    .get_value()
-                    .record_change(EntityKind::Conflict, &id, Op::Delete, None)
-                    .await;
-                app.changed();
+                let _ = app.record(EntityKind::Conflict, &id, Op::Delete, None).await;
             });
         }
     };

@@ -4,12 +4,13 @@
 //! offline; the rules are the shared ones.
 
 use super::customers::ReturningSoon;
-use super::field;
 use crate::device::utc_offset_minutes;
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 use leptos::prelude::*;
+use std::collections::HashMap;
+use uuid::Uuid;
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::pipeline::{Funnel, Standing};
 use yingpan_shared::today::{local_date, today_view, Account, Due, Person, Today, Touch};
@@ -17,85 +18,76 @@ use yingpan_shared::today::{local_date, today_view, Account, Due, Person, Today,
 /// How many quiet customers to list (the quietest).
 const QUIET_SHOWN: usize = 20;
 
-async fn gather(app: crate::sync::AppCtx) -> Today {
-    let db = app.db.get_value();
-    let rules = db.work_rules().await.unwrap_or_default();
+/// Today's lists from the records in memory; runs again when customers,
+/// activities, contacts or opportunities change.
+fn gather(app: crate::sync::AppCtx) -> Today {
+    let rules = app.work_rules.with(|r| r.today.clone());
     let offset = utc_offset_minutes();
-    let now = crate::device::now();
-    let today = local_date(now, offset);
-    let me = app
-        .session
-        .with_untracked(|s| s.as_ref().map(|s| s.user.id.to_string()));
-    let time = |s: String| s.parse::<DateTime<Utc>>().ok();
-    let date = |s: String| s.parse::<NaiveDate>().ok();
-    let mut last_order = std::collections::HashMap::<String, DateTime<Utc>>::new();
-    for deal in db.all(EntityKind::Opportunity).await.unwrap_or_default() {
-        if Funnel::standing(&field(&deal, "stage")) != Standing::Won {
-            continue;
+    let today = local_date(crate::device::now(), offset);
+    let me = app.session.with(|s| s.as_ref().map(|s| s.user.id));
+    let kinds = [
+        EntityKind::Customer,
+        EntityKind::Activity,
+        EntityKind::Contact,
+        EntityKind::Opportunity,
+    ];
+    app.read(&kinds, |m| {
+        let mut last_order = HashMap::<Uuid, DateTime<Utc>>::new();
+        for deal in m.opportunities.values() {
+            if Funnel::standing(deal.stage.as_str()) != Standing::Won {
+                continue;
+            }
+            if let Some(day) = deal.close_date {
+                // Noon UTC falls on the same date in every time zone.
+                let at = day
+                    .and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN))
+                    .and_utc();
+                let slot = last_order.entry(deal.customer_id).or_insert(at);
+                *slot = (*slot).max(at);
+            }
         }
-        if let Some(day) = date(field(&deal, "close_date")) {
-            // Noon UTC falls on the same date in every time zone.
-            let at = day
-                .and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN))
-                .and_utc();
-            let slot = last_order.entry(field(&deal, "customer_id")).or_insert(at);
-            *slot = (*slot).max(at);
-        }
-    }
-    let accounts: Vec<Account> = db
-        .all(EntityKind::Customer)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|c| me.as_deref().is_some_and(|me| field(c, "owner_id") == me))
-        .filter_map(|c| {
-            Some(Account {
-                id: field(&c, "id").parse().ok()?,
-                name: field(&c, "name"),
-                since: time(field(&c, "owner_since")),
-                last_order: last_order.get(&field(&c, "id")).copied(),
+        let accounts: Vec<Account> = m
+            .customers
+            .values()
+            .filter(|c| c.owner_id.is_some() && c.owner_id == me)
+            .map(|c| Account {
+                id: c.id,
+                name: c.name.as_str().to_owned(),
+                since: c.owner_since,
+                last_order: last_order.get(&c.id).copied(),
             })
-        })
-        .collect();
-    let touches: Vec<Touch> = db
-        .all(EntityKind::Activity)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|a| {
-            Some(Touch {
-                customer_id: field(&a, "customer_id").parse().ok()?,
-                at: time(field(&a, "at"))?,
-                next_follow_up: date(field(&a, "next_follow_up")),
+            .collect();
+        let touches: Vec<Touch> = m
+            .activities
+            .values()
+            .map(|a| Touch {
+                customer_id: a.customer_id,
+                at: a.at,
+                next_follow_up: a.next_follow_up,
             })
-        })
-        .collect();
-    let people: Vec<Person> = db
-        .all(EntityKind::Contact)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|c| {
-            Some(Person {
-                customer_id: field(&c, "customer_id").parse().ok()?,
-                name: field(&c, "name"),
-                birthday: date(field(&c, "birthday"))?,
+            .collect();
+        let people: Vec<Person> = m
+            .contacts
+            .values()
+            .filter_map(|c| {
+                Some(Person {
+                    customer_id: c.customer_id,
+                    name: c.name.as_str().to_owned(),
+                    birthday: c.birthday?,
+                })
             })
-        })
-        .collect();
-    let mut view = today_view(&rules.today, today, offset, &accounts, &touches, &people);
-    view.quiet.truncate(QUIET_SHOWN);
-    view
+            .collect();
+        let mut view = today_view(&rules, today, offset, &accounts, &touches, &people);
+        view.quiet.truncate(QUIET_SHOWN);
+        view
+    })
 }
 
 #[component]
 pub fn TodayPage() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
-    let today = LocalResource::new(move || {
-        app.version.track();
-        gather(app)
-    });
+    let today = Memo::new(move |_| gather(app));
     let open_visit = LocalResource::new(move || {
         app.version.track();
         async move { app.db.get_value().open_visit().await.ok().flatten() }
@@ -110,8 +102,8 @@ pub fn TodayPage() -> impl IntoView {
                 })}
             </Transition>
             <h2>{move || i18n.t(Msg::Today)}</h2>
-            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
-                {move || today.get().map(|t| {
+            {move || {
+                    let t = today.get();
                     let nothing = t.overdue.is_empty() && t.today.is_empty() && t.tomorrow.is_empty()
                         && t.quiet.is_empty() && t.birthdays.is_empty();
                     view! {
@@ -146,8 +138,7 @@ pub fn TodayPage() -> impl IntoView {
                             </div>
                         })}
                     }.into_any()
-                })}
-            </Transition>
+            }}
             <ReturningSoon />
         </section>
     }

@@ -4,10 +4,8 @@
 
 use super::fold;
 use crate::dedup::{fold_script, folded_name_key, is_legal_form, without_legal_form};
-use crate::entity::FieldMap;
 use memchr::memmem::Finder;
 use pinyin::ToPinyin;
-use serde_json::Value;
 
 /// Separates the parts of a key. `fold` takes every whitespace out of a
 /// query word, so no word can match across two parts.
@@ -50,22 +48,6 @@ impl SearchKey {
             key.push(&fold_text(other));
         }
         key
-    }
-
-    /// A cached customer's key: name, phone, region, industry, email.
-    pub fn customer(record: &FieldMap) -> SearchKey {
-        let text = |f: &str| text(record, f);
-        SearchKey::of(
-            text("name"),
-            &[text("phone")],
-            &[text("region"), text("industry"), text("email")],
-        )
-    }
-
-    /// A cached contact's key: name, phone, title, email.
-    pub fn contact(record: &FieldMap) -> SearchKey {
-        let text = |f: &str| text(record, f);
-        SearchKey::of(text("name"), &[text("phone")], &[text("title"), text("email")])
     }
 
     /// Whether every word of `query` occurs in one part of this key.
@@ -129,11 +111,6 @@ impl Query {
             (true, false) => Query::All,
         }
     }
-}
-
-/// A field's text, empty when missing.
-fn text<'a>(record: &'a FieldMap, field: &str) -> &'a str {
-    record.get(field).and_then(Value::as_str).unwrap_or_default()
 }
 
 /// Simplified script, then [`fold`]. The script conversion is slow, and

@@ -6,7 +6,7 @@
 mod index;
 mod key;
 
-pub use index::{CustomerSearch, Hit};
+pub use index::{CustomerSearch, Found, Hit};
 pub use key::{Query, SearchKey};
 
 use crate::entity::FieldMap;

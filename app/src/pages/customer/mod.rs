@@ -427,14 +427,8 @@ fn queue_and_leave(
     error: RwSignal<Option<String>>,
 ) {
     spawn_local(async move {
-        match app
-            .db
-            .get_value()
-            .record_change(EntityKind::Customer, &id, op, None)
-            .await
-        {
+        match app.record(EntityKind::Customer, &id, op, None).await {
             Ok(_) => {
-                app.changed();
                 navigate.with_value(|go| go("/customers", Default::default()));
             }
             Err(e) => error.set(Some(e.to_string())),

@@ -1,0 +1,262 @@
+//! The synced records pages list, in memory and typed (the types are
+//! `yingpan_shared`'s): read from IndexedDB once when the app starts, then
+//! kept up to date record by record as pulls and local changes arrive, so
+//! no page re-reads a whole store after one change. The customer search's
+//! keys are kept here too, re-keyed per record.
+//!
+//! Ownership changes and merges are history shown on one customer's page;
+//! that page reads them from IndexedDB by customer, so they are not here.
+
+use crate::db::{DbResult, LocalDb};
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use uuid::Uuid;
+use yingpan_shared::activity::Activity;
+use yingpan_shared::conflict::Conflict;
+use yingpan_shared::contact::Contact;
+use yingpan_shared::customer::Customer;
+use yingpan_shared::dedup::DuplicateFlag;
+use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::pipeline::{Lead, Opportunity};
+use yingpan_shared::pool::PoolEntry;
+use yingpan_shared::search::CustomerSearch;
+
+/// The kinds kept in memory.
+pub const KEPT: [EntityKind; 8] = [
+    EntityKind::Customer,
+    EntityKind::Contact,
+    EntityKind::Activity,
+    EntityKind::Opportunity,
+    EntityKind::Lead,
+    EntityKind::PoolEntry,
+    EntityKind::Conflict,
+    EntityKind::Duplicate,
+];
+
+/// One synced record, decoded.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Record {
+    Customer(Customer),
+    Contact(Contact),
+    Activity(Activity),
+    Opportunity(Opportunity),
+    Lead(Lead),
+    PoolEntry(PoolEntry),
+    Conflict(Conflict),
+    Duplicate(DuplicateFlag),
+}
+
+impl Record {
+    /// Decodes a record of `kind` from its JSON; `None` for a kind not kept
+    /// in memory.
+    pub fn decode(kind: EntityKind, json: &str) -> Option<Result<Record, serde_json::Error>> {
+        fn as_<T: DeserializeOwned>(json: &str, wrap: fn(T) -> Record) -> Result<Record, serde_json::Error> {
+            serde_json::from_str(json).map(wrap)
+        }
+        Some(match kind {
+            EntityKind::Customer => as_(json, Record::Customer),
+            EntityKind::Contact => as_(json, Record::Contact),
+            EntityKind::Activity => as_(json, Record::Activity),
+            EntityKind::Opportunity => as_(json, Record::Opportunity),
+            EntityKind::Lead => as_(json, Record::Lead),
+            EntityKind::PoolEntry => as_(json, Record::PoolEntry),
+            EntityKind::Conflict => as_(json, Record::Conflict),
+            EntityKind::Duplicate => as_(json, Record::Duplicate),
+            EntityKind::Ownership | EntityKind::Merge => return None,
+        })
+    }
+
+    /// Decodes a record this device made or holds as fields.
+    pub fn from_fields(kind: EntityKind, fields: &FieldMap) -> Option<Result<Record, serde_json::Error>> {
+        let json = serde_json::to_string(fields).ok()?;
+        Record::decode(kind, &json)
+    }
+
+    /// The customer a child record belongs to.
+    fn parent(&self) -> Option<Uuid> {
+        match self {
+            Record::Contact(c) => Some(c.customer_id),
+            Record::Activity(a) => Some(a.customer_id),
+            Record::Opportunity(o) => Some(o.customer_id),
+            Record::Conflict(c) => Some(c.customer_id),
+            Record::Duplicate(d) => Some(d.customer_id),
+            Record::Customer(_) | Record::Lead(_) | Record::PoolEntry(_) => None,
+        }
+    }
+}
+
+/// A change to apply: the record as it now is, `None` when it is gone.
+pub struct Update {
+    pub kind: EntityKind,
+    pub id: Uuid,
+    pub record: Option<Record>,
+}
+
+/// Every kept record, by kind and id; ids are UUIDv7, so iterating a map
+/// backwards goes newest first.
+#[derive(Default)]
+pub struct Memory {
+    pub customers: BTreeMap<Uuid, Customer>,
+    pub contacts: BTreeMap<Uuid, Contact>,
+    pub activities: BTreeMap<Uuid, Activity>,
+    pub opportunities: BTreeMap<Uuid, Opportunity>,
+    pub leads: BTreeMap<Uuid, Lead>,
+    pub pool: BTreeMap<Uuid, PoolEntry>,
+    pub conflicts: BTreeMap<Uuid, Conflict>,
+    pub duplicates: BTreeMap<Uuid, DuplicateFlag>,
+    /// The customer search over `customers` and `contacts`.
+    pub search: CustomerSearch,
+    /// Each customer's child records, to drop them with it.
+    children: HashMap<Uuid, HashSet<(EntityKind, Uuid)>>,
+    /// Records IndexedDB holds that did not decode, by kind (shown nowhere;
+    /// counted so the Sync page can say so).
+    pub unreadable: usize,
+}
+
+impl Memory {
+    /// Reads every kept store from IndexedDB.
+    pub async fn load(db: &LocalDb) -> DbResult<Memory> {
+        let mut memory = Memory::default();
+        for kind in KEPT {
+            let json = db.all_json(kind).await?;
+            let Ok(raw) = serde_json::from_str::<Vec<&RawValue>>(&json) else {
+                continue;
+            };
+            for r in raw {
+                match Record::decode(kind, r.get()) {
+                    Some(Ok(record)) => memory.put(record),
+                    _ => memory.unreadable += 1,
+                }
+            }
+        }
+        Ok(memory)
+    }
+
+    /// Applies changes, each on its own record only.
+    pub fn apply(&mut self, updates: impl IntoIterator<Item = Update>) {
+        for u in updates {
+            match u.record {
+                Some(record) => {
+                    // A record that moved to another customer leaves the old one.
+                    self.remove(u.kind, u.id, false);
+                    self.put(record);
+                }
+                None => self.remove(u.kind, u.id, true),
+            }
+        }
+    }
+
+    /// The children of `kind` of one customer.
+    pub fn children_of(&self, kind: EntityKind, customer: Uuid) -> impl Iterator<Item = Uuid> + '_ {
+        self.children
+            .get(&customer)
+            .into_iter()
+            .flatten()
+            .filter(move |(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+    }
+
+    fn put(&mut self, record: Record) {
+        if let Some(parent) = record.parent() {
+            let key = (kind_of(&record), id_of(&record));
+            self.children.entry(parent).or_default().insert(key);
+        }
+        match record {
+            Record::Customer(c) => {
+                self.search.put_customer(&c);
+                self.customers.insert(c.id, c);
+            }
+            Record::Contact(c) => {
+                self.search.put_contact(&c);
+                self.contacts.insert(c.id, c);
+            }
+            Record::Activity(a) => {
+                self.activities.insert(a.id, a);
+            }
+            Record::Opportunity(o) => {
+                self.opportunities.insert(o.id, o);
+            }
+            Record::Lead(l) => {
+                self.leads.insert(l.id, l);
+            }
+            Record::PoolEntry(p) => {
+                self.pool.insert(p.id, p);
+            }
+            Record::Conflict(c) => {
+                self.conflicts.insert(c.id, c);
+            }
+            Record::Duplicate(d) => {
+                self.duplicates.insert(d.id, d);
+            }
+        }
+    }
+
+    /// Forgets a record; a customer `gone` from this device takes its
+    /// children with it (as IndexedDB does).
+    fn remove(&mut self, kind: EntityKind, id: Uuid, gone: bool) {
+        let parent = match kind {
+            EntityKind::Customer => {
+                self.search.remove_customer(id);
+                self.customers.remove(&id);
+                if gone {
+                    for (kind, child) in self.children.remove(&id).unwrap_or_default() {
+                        self.remove(kind, child, false);
+                    }
+                }
+                None
+            }
+            EntityKind::Contact => {
+                self.search.remove_contact(id);
+                self.contacts.remove(&id).map(|c| c.customer_id)
+            }
+            EntityKind::Activity => self.activities.remove(&id).map(|a| a.customer_id),
+            EntityKind::Opportunity => self.opportunities.remove(&id).map(|o| o.customer_id),
+            EntityKind::Conflict => self.conflicts.remove(&id).map(|c| c.customer_id),
+            EntityKind::Duplicate => self.duplicates.remove(&id).map(|d| d.customer_id),
+            EntityKind::Lead => {
+                self.leads.remove(&id);
+                None
+            }
+            EntityKind::PoolEntry => {
+                self.pool.remove(&id);
+                None
+            }
+            EntityKind::Ownership | EntityKind::Merge => None,
+        };
+        if let Some(parent) = parent {
+            if let Some(set) = self.children.get_mut(&parent) {
+                set.remove(&(kind, id));
+            }
+        }
+    }
+}
+
+fn kind_of(record: &Record) -> EntityKind {
+    match record {
+        Record::Customer(_) => EntityKind::Customer,
+        Record::Contact(_) => EntityKind::Contact,
+        Record::Activity(_) => EntityKind::Activity,
+        Record::Opportunity(_) => EntityKind::Opportunity,
+        Record::Lead(_) => EntityKind::Lead,
+        Record::PoolEntry(_) => EntityKind::PoolEntry,
+        Record::Conflict(_) => EntityKind::Conflict,
+        Record::Duplicate(_) => EntityKind::Duplicate,
+    }
+}
+
+fn id_of(record: &Record) -> Uuid {
+    match record {
+        Record::Customer(r) => r.id,
+        Record::Contact(r) => r.id,
+        Record::Activity(r) => r.id,
+        Record::Opportunity(r) => r.id,
+        Record::Lead(r) => r.id,
+        Record::PoolEntry(r) => r.id,
+        Record::Conflict(r) => r.id,
+        Record::Duplicate(r) => r.id,
+    }
+}
+
+#[cfg(all(test, feature = "bench"))]
+mod bench;
