@@ -65,15 +65,14 @@ pub fn Header() -> impl IntoView {
             app.pending.set(0);
         });
     };
-    let conflicts = LocalResource::new(move || {
-        app.version.track();
-        async move {
-            let db = app.db.get_value();
-            db.count(EntityKind::Conflict).await.unwrap_or(0) + db.count(EntityKind::Duplicate).await.unwrap_or(0)
-        }
+    // Conflicts and possible duplicates both wait on the Sync page; each is
+    // counted under its own name.
+    let counts = Memo::new(move |_| {
+        app.read(&[EntityKind::Conflict, EntityKind::Duplicate], |m| {
+            (m.conflicts.len(), m.duplicates.len())
+        })
     });
-    let conflict_count = move || conflicts.get().unwrap_or(0);
-    let chip_class = move || if conflict_count() > 0 { "chip alert" } else { "chip" };
+    let chip_class = move || if counts.get() != (0, 0) { "chip alert" } else { "chip" };
     let is_manager = move || {
         app.session.with(|s| {
             s.as_ref().is_some_and(|s| {
@@ -101,9 +100,16 @@ pub fn Header() -> impl IntoView {
                 {move || badge().1}
             </button>
             <a id="sync-page" class=chip_class href="/sync" title=move || i18n.t(Msg::SyncTitle)>
-                {move || match conflict_count() {
-                    0 => "⚙".to_owned(),
-                    n => format!("{} {n}", i18n.t(Msg::Conflicts)),
+                {move || {
+                    let (conflicts, duplicates) = counts.get();
+                    let mut parts = Vec::new();
+                    if conflicts > 0 {
+                        parts.push(format!("{} {conflicts}", i18n.t(Msg::Conflicts)));
+                    }
+                    if duplicates > 0 {
+                        parts.push(format!("{} {duplicates}", i18n.t(Msg::DuplicatesShort)));
+                    }
+                    if parts.is_empty() { "⚙".to_owned() } else { parts.join(" · ") }
                 }}
             </a>
             <Show when=is_manager>

@@ -378,6 +378,7 @@ impl LocalDb {
         Ok(self.meta(META_CURSOR).await?.unwrap_or(0))
     }
 
+    #[cfg(test)]
     pub async fn all(&self, kind: EntityKind) -> DbResult<Vec<FieldMap>> {
         let tx = self.db.transaction(kind.as_str()).build()?;
         let store = tx.object_store(kind.as_str())?;
@@ -448,6 +449,7 @@ impl LocalDb {
     }
 
     /// How many records of `kind` are cached.
+    #[cfg(test)]
     pub async fn count(&self, kind: EntityKind) -> DbResult<u32> {
         self.count_in(kind.as_str()).await
     }

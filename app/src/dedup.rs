@@ -3,8 +3,8 @@
 //! when not. The rules are `yingpan_shared::dedup`.
 
 use crate::api::{self, ApiError};
-use crate::db::LocalDb;
 use crate::i18n::{use_i18n, Msg};
+use crate::memory::Memory;
 use crate::pages::field;
 use crate::sync::{use_app, AppCtx};
 use gloo_timers::future::TimeoutFuture;
@@ -38,20 +38,24 @@ struct Known {
 pub struct LocalIndex(Vec<Known>);
 
 impl LocalIndex {
-    pub async fn load(db: &LocalDb) -> LocalIndex {
-        let mut all = Vec::new();
-        for (kind, owned) in [(EntityKind::Customer, true), (EntityKind::PoolEntry, false)] {
-            for r in db.all(kind).await.unwrap_or_default() {
-                let text = |f: &str| Some(field(&r, f)).filter(|s| !s.is_empty());
-                all.push(Known {
-                    id: field(&r, "id"),
-                    name: field(&r, "name"),
-                    owner: if owned { text("owner_id") } else { None },
-                    keys: CustomerKeys::of(&field(&r, "name"), text("phone").as_deref(), text("email").as_deref()),
-                });
-            }
-        }
-        LocalIndex(all)
+    pub fn of(m: &Memory) -> LocalIndex {
+        let customers = m.customers.values().map(|c| Known {
+            id: c.id.to_string(),
+            name: c.name.as_str().to_owned(),
+            owner: c.owner_id.map(|o| o.to_string()),
+            keys: CustomerKeys::of(
+                c.name.as_str(),
+                c.phone.as_ref().map(|p| p.as_str()),
+                c.email.as_ref().map(|e| e.as_str()),
+            ),
+        });
+        let pool = m.pool.values().map(|p| Known {
+            id: p.id.to_string(),
+            name: p.name.clone(),
+            owner: None,
+            keys: CustomerKeys::of(&p.name, None, None),
+        });
+        LocalIndex(customers.chain(pool).collect())
     }
 
     /// The best candidates for `typed`, most alike first.
@@ -79,17 +83,20 @@ impl LocalIndex {
 }
 
 thread_local! {
-    static INDEX: RefCell<(u64, Rc<LocalIndex>)> = RefCell::new((u64::MAX, Rc::default()));
+    static INDEX: RefCell<((u64, u64), Rc<LocalIndex>)> = RefCell::new(((u64::MAX, 0), Rc::default()));
     static ASKED: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Compares against what this device holds.
-async fn check_locally(app: AppCtx, typed: &CustomerKeys) -> Vec<DuplicateCandidate> {
-    let version = app.version.get_untracked();
+fn check_locally(app: AppCtx, typed: &CustomerKeys) -> Vec<DuplicateCandidate> {
+    let version = (
+        app.touched.version(EntityKind::Customer),
+        app.touched.version(EntityKind::PoolEntry),
+    );
     let index = match INDEX.with_borrow(|(v, index)| (*v == version).then(|| index.clone())) {
         Some(index) => index,
         None => {
-            let index = Rc::new(LocalIndex::load(&app.db.get_value()).await);
+            let index = Rc::new(app.memory.with_value(LocalIndex::of));
             INDEX.set((version, index.clone()));
             index
         }
@@ -127,9 +134,7 @@ async fn check(app: AppCtx, fields: &FieldMap) -> Vec<DuplicateCandidate> {
         }
         // No connection (or no answer, or a busy server): the device's own
         // knowledge.
-        Err(ApiError::Unreachable | ApiError::Busy { .. } | ApiError::Refused { .. }) => {
-            check_locally(app, &keys).await
-        }
+        Err(ApiError::Unreachable | ApiError::Busy { .. } | ApiError::Refused { .. }) => check_locally(app, &keys),
         Err(_) => Vec::new(),
     }
 }
@@ -227,32 +232,24 @@ pub fn DuplicateList() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let error = RwSignal::new(None::<String>);
-    let flags = LocalResource::new(move || {
-        app.version.track();
-        async move {
-            let db = app.db.get_value();
-            let users = db.users().await.unwrap_or_default();
-            let mut rows = Vec::new();
-            for f in db.all(EntityKind::Duplicate).await.unwrap_or_default() {
-                let new = db
-                    .get(EntityKind::Customer, &field(&f, "customer_id"))
-                    .await
-                    .ok()
-                    .flatten();
-                let existing = db
-                    .get(EntityKind::Customer, &field(&f, "existing_id"))
-                    .await
-                    .ok()
-                    .flatten();
-                let owner = match field(&f, "existing_owner") {
-                    o if o.is_empty() => i18n.t(Msg::InThePool).to_owned(),
-                    o => crate::pages::user_name(&users, &o),
-                };
-                let new_name = new.map(|n| field(&n, "name")).unwrap_or_default();
-                rows.push((f, new_name, owner, existing.is_some()));
-            }
-            rows
-        }
+    let flags = Memo::new(move |_| {
+        let in_pool = i18n.t(Msg::InThePool).to_owned();
+        app.users.with(|users| {
+            app.read(&[EntityKind::Duplicate, EntityKind::Customer], |m| {
+                m.duplicates
+                    .values()
+                    .map(|f| {
+                        let owner = match f.existing_owner {
+                            None => in_pool.clone(),
+                            Some(o) => crate::pages::user_name(users, &o.to_string()),
+                        };
+                        let new_name = m.customers.get(&f.customer_id).map(|c| c.name.as_str().to_owned());
+                        let visible = m.customers.contains_key(&f.existing_id);
+                        (f.clone(), new_name.unwrap_or_default(), owner, visible)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
     });
     let dismiss = move |id: String| {
         spawn_local(async move {
@@ -269,20 +266,20 @@ pub fn DuplicateList() -> impl IntoView {
         <Show when=move || error.with(Option::is_some)>
             <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
         </Show>
-        <Transition>
-            {move || flags.get().map(|rows| {
+            {move || {
+                let rows = flags.get();
                 if rows.is_empty() {
                     return view! { <p class="empty">{move || i18n.t(Msg::NoDuplicates)}</p> }.into_any();
                 }
                 view! {
                     <ul class="list" id="duplicate-list">
                         {rows.into_iter().map(|(f, new_name, owner, can_merge)| {
-                            let (id, new, existing) = (field(&f, "id"), field(&f, "customer_id"), field(&f, "existing_id"));
+                            let (id, new, existing) = (f.id.to_string(), f.customer_id.to_string(), f.existing_id.to_string());
                             view! {
                                 <li class="conflict-row duplicate-row">
                                     <div class="name">{new_name}</div>
                                     <div class="meta">
-                                        {move || i18n.t(Msg::MayDuplicate)}" "<strong>{field(&f, "existing_name")}</strong>" · "{owner}
+                                        {move || i18n.t(Msg::MayDuplicate)}" "<strong>{f.existing_name.clone()}</strong>" · "{owner}
                                     </div>
                                     <div class="actions">
                                         {can_merge.then(|| {
@@ -302,8 +299,7 @@ pub fn DuplicateList() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 }.into_any()
-            })}
-        </Transition>
+            }}
     }
 }
 
@@ -397,6 +393,7 @@ mod bench {
     //! The offline check over a 5,000-customer cache, in the browser:
     //! `scripts/bench dedup` runs it and prints the figures.
     use super::*;
+    use crate::db::LocalDb;
     use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 
     wasm_bindgen_test_configure!(run_in_browser);
@@ -432,10 +429,13 @@ mod bench {
             });
         }
         for page in changes.chunks(1000) {
-            db.apply_pull(page, page.last().unwrap().seq).await.unwrap();
+            db.apply_pull(&crate::db::Incoming::all(page), page.last().unwrap().seq)
+                .await
+                .unwrap();
         }
         let started = now();
-        let index = LocalIndex::load(&db).await;
+        let memory = crate::memory::Memory::load(&db).await.unwrap();
+        let index = LocalIndex::of(&memory);
         let load_ms = now() - started;
         let mut times = Vec::new();
         for core in names.iter().step_by(25) {

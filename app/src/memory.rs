@@ -147,16 +147,6 @@ impl Memory {
         }
     }
 
-    /// The children of `kind` of one customer.
-    pub fn children_of(&self, kind: EntityKind, customer: Uuid) -> impl Iterator<Item = Uuid> + '_ {
-        self.children
-            .get(&customer)
-            .into_iter()
-            .flatten()
-            .filter(move |(k, _)| *k == kind)
-            .map(|(_, id)| *id)
-    }
-
     fn put(&mut self, record: Record) {
         if let Some(parent) = record.parent() {
             let key = (kind_of(&record), id_of(&record));

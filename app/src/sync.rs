@@ -84,6 +84,11 @@ impl Touched {
         self.0[i]
     }
 
+    /// How often records of `kind` changed, without tracking it.
+    pub fn version(self, kind: EntityKind) -> u64 {
+        self.signal(kind).get_untracked()
+    }
+
     fn bump(self, kind: EntityKind) {
         self.signal(kind).update(|v| *v += 1);
     }

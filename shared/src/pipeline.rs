@@ -164,7 +164,7 @@ impl Money {
         let yuan = (self.0 / 100).unsigned_abs().to_string();
         let mut text = String::from(if self.0 < 0 { "-¥" } else { "¥" });
         for (i, digit) in yuan.chars().enumerate() {
-            if i > 0 && (yuan.len() - i) % 3 == 0 {
+            if i > 0 && (yuan.len() - i).is_multiple_of(3) {
                 text.push(',');
             }
             text.push(digit);

@@ -82,6 +82,8 @@ async fn duplicate_created_offline_is_flagged_after_sync_and_merged_by_the_manag
     phone.set_offline(false).await;
     phone.click("#sync-badge").await;
     phone.wait_text("#sync-badge", "Synced").await;
+    // The header counts a possible duplicate as one, not as a conflict.
+    phone.wait_text("#sync-page", "Duplicates 1").await;
     phone.click("#sync-page").await;
     phone
         .wait_text("#duplicate-list .name", "华信科技（北京）有限公司")

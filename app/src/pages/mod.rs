@@ -31,16 +31,6 @@ pub fn user_name(users: &[User], id: &str) -> String {
         .unwrap_or_else(|| id.chars().take(8).collect())
 }
 
-/// Every cached customer's name by id.
-pub async fn customer_names(db: &crate::db::LocalDb) -> std::collections::HashMap<String, String> {
-    db.all(yingpan_shared::entity::EntityKind::Customer)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| (field(&c, "id"), field(&c, "name")))
-        .collect()
-}
-
 /// An amount where space is short: in 万 when the UI is Chinese.
 pub fn money_short(i18n: crate::i18n::I18n, amount: yingpan_shared::pipeline::Money) -> String {
     match leptos::prelude::Get::get(&i18n.lang) {

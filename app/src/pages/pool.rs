@@ -2,38 +2,43 @@
 //! offline too. A claim is queued like any change; the server decides who
 //! was first, and a refused claim shows up with the reason.
 
-use super::{field, local_time};
+use super::local_time;
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashSet;
+use uuid::Uuid;
 use yingpan_shared::entity::EntityKind;
-use yingpan_shared::search::matches;
+use yingpan_shared::pool::PoolEntry;
+use yingpan_shared::search::matches_text;
 use yingpan_shared::sync::Op;
-
-const POOL_FIELDS: [&str; 3] = ["name", "industry", "region"];
 
 #[component]
 pub fn PoolPage() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let query = RwSignal::new(String::new());
-    let pool = LocalResource::new(move || {
+    let entries = Memo::new(move |_| {
+        app.read(&[EntityKind::PoolEntry], |m| {
+            let mut entries: Vec<PoolEntry> = m.pool.values().cloned().collect();
+            entries.sort_by_key(|e| std::cmp::Reverse(e.pooled_at));
+            entries
+        })
+    });
+    // Claims queued on this device and not yet answered.
+    let claimed = LocalResource::new(move || {
         app.version.track();
         async move {
-            let db = app.db.get_value();
-            let mut entries = db.all(EntityKind::PoolEntry).await.unwrap_or_default();
-            entries.sort_by_key(|e| std::cmp::Reverse(field(e, "pooled_at")));
-            let claimed: HashSet<String> = db
+            app.db
+                .get_value()
                 .outbox()
                 .await
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|m| matches!(m.op, Op::Claim))
-                .map(|m| m.id.to_string())
-                .collect();
-            (entries, claimed)
+                .map(|m| m.id)
+                .collect::<HashSet<Uuid>>()
         }
     });
     let claim = move |id: String| {
@@ -48,31 +53,40 @@ pub fn PoolPage() -> impl IntoView {
             </div>
             <h2>{move || i18n.t(Msg::Pool)}</h2>
             <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
-                {move || pool.get().map(|(entries, claimed)| {
+                {move || claimed.get().map(|claimed| {
                     let q = query.get();
-                    let hits: Vec<_> = entries.into_iter().filter(|e| matches(e, &POOL_FIELDS, &q)).collect();
+                    let hits: Vec<PoolEntry> = entries.with(|all| {
+                        all.iter()
+                            .filter(|e| {
+                                let texts = [Some(e.name.as_str()), e.industry.as_deref(), e.region.as_deref()];
+                                matches_text(&texts.into_iter().flatten().collect::<Vec<_>>(), &q)
+                            })
+                            .cloned()
+                            .collect()
+                    });
                     if hits.is_empty() {
                         return view! { <p class="empty">{move || i18n.t(Msg::PoolEmpty)}</p> }.into_any();
                     }
                     view! {
                         <ul class="list" id="pool-list">
                             {hits.into_iter().map(|e| {
-                                let id = field(&e, "id");
-                                let meta = [field(&e, "industry"), field(&e, "region")].into_iter()
-                                    .filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
-                                let last = field(&e, "last_activity_at");
-                                let pending = claimed.contains(&id);
-                                let reason = field(&e, "reason");
+                                let id = e.id.to_string();
+                                let meta = [e.industry.as_deref(), e.region.as_deref()].into_iter()
+                                    .flatten().collect::<Vec<_>>().join(" · ");
+                                let last = e.last_activity_at;
+                                let pending = claimed.contains(&e.id);
+                                let reason = e.reason.clone().unwrap_or_default();
+                                let pooled_at = e.pooled_at.to_rfc3339();
                                 let button_id = format!("claim-{id}");
                                 view! {
                                     <li class="pool-row">
                                         <div class="pool-info">
-                                            <span class="name">{field(&e, "name")}</span>
+                                            <span class="name">{e.name.clone()}</span>
                                             <span class="meta">{meta}</span>
                                             <span class="meta">
-                                                {move || i18n.t(Msg::InPoolSince)}" "{local_time(&field(&e, "pooled_at"))}
-                                                {(!last.is_empty()).then(|| view! {
-                                                    " · "{move || i18n.t(Msg::LastActivity)}" "{local_time(&last)}
+                                                {move || i18n.t(Msg::InPoolSince)}" "{local_time(&pooled_at)}
+                                                {last.map(|last| view! {
+                                                    " · "{move || i18n.t(Msg::LastActivity)}" "{local_time(&last.to_rfc3339())}
                                                 })}
                                             </span>
                                             {(!reason.is_empty()).then(|| view! { <span class="meta reason">{reason.clone()}</span> })}

@@ -2,7 +2,6 @@
 //! device holds, and the conflict list where a replaced value can be
 //! re-applied with one tap.
 
-use super::field;
 use crate::components::CUSTOMER_FORM;
 use crate::dedup::DuplicateList;
 use crate::edits;
@@ -12,6 +11,7 @@ use crate::sync::{use_app, Status};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
+use yingpan_shared::conflict::Conflict;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::sync::Op;
 
@@ -23,23 +23,17 @@ pub fn SyncPage() -> impl IntoView {
         app.version.track();
         async move { (storage::estimate().await, storage::is_persisted().await) }
     });
-    let conflicts = LocalResource::new(move || {
-        app.version.track();
-        async move {
-            let db = app.db.get_value();
-            let mut list = db.all(EntityKind::Conflict).await.unwrap_or_default();
-            list.sort_by_key(|c| std::cmp::Reverse(field(c, "id")));
-            let mut rows = Vec::new();
-            for c in list {
-                let customer = db
-                    .get(EntityKind::Customer, &field(&c, "customer_id"))
-                    .await
-                    .ok()
-                    .flatten();
-                rows.push((c, customer.map(|c| field(&c, "name")).unwrap_or_default()));
-            }
-            rows
-        }
+    let conflicts = Memo::new(move |_| {
+        app.read(&[EntityKind::Conflict, EntityKind::Customer], |m| {
+            m.conflicts
+                .values()
+                .rev()
+                .map(|c| {
+                    let name = m.customers.get(&c.customer_id).map(|c| c.name.as_str().to_owned());
+                    (c.clone(), name.unwrap_or_default())
+                })
+                .collect::<Vec<(Conflict, String)>>()
+        })
     });
     let error = move || match app.status.get() {
         Status::Failed(message) => Some(message),
@@ -66,18 +60,17 @@ pub fn SyncPage() -> impl IntoView {
             </div>
             <h3>{move || i18n.t(Msg::Conflicts)}</h3>
             <p class="muted">{move || i18n.t(Msg::ConflictHelp)}</p>
-            <Transition>
-                {move || conflicts.get().map(|rows| {
-                    if rows.is_empty() {
-                        return view! { <p class="empty">{move || i18n.t(Msg::NoConflicts)}</p> }.into_any();
-                    }
-                    view! {
-                        <ul class="list" id="conflict-list">
-                            {rows.into_iter().map(|(c, name)| view! { <ConflictRow conflict=c customer_name=name /> }).collect_view()}
-                        </ul>
-                    }.into_any()
-                })}
-            </Transition>
+            {move || {
+                let rows = conflicts.get();
+                if rows.is_empty() {
+                    return view! { <p class="empty">{move || i18n.t(Msg::NoConflicts)}</p> }.into_any();
+                }
+                view! {
+                    <ul class="list" id="conflict-list">
+                        {rows.into_iter().map(|(c, name)| view! { <ConflictRow conflict=c customer_name=name /> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
             <DuplicateList />
         </section>
     }
@@ -93,25 +86,19 @@ fn shown(value: &Value) -> String {
 
 /// One replaced value, with "use this value" and "dismiss".
 #[component]
-fn ConflictRow(conflict: FieldMap, customer_name: String) -> impl IntoView {
+fn ConflictRow(conflict: Conflict, customer_name: String) -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
-    let me = app
-        .session
-        .with_untracked(|s| s.as_ref().map(|s| s.user.id.to_string()))
-        .unwrap_or_default();
-    let mine = conflict.get("lost_by").and_then(Value::as_str) == Some(me.as_str());
-    let deleted = conflict.get("record_deleted").and_then(Value::as_bool).unwrap_or(false);
-    let field_name = field(&conflict, "field");
+    let me = app.session.with_untracked(|s| s.as_ref().map(|s| s.user.id));
+    let mine = conflict.lost_by.is_some() && conflict.lost_by == me;
+    let deleted = conflict.record_deleted;
+    let field_name = conflict.field.clone();
     let label = CUSTOMER_FORM.iter().find(|f| f.name == field_name).map(|f| f.label);
-    let lost = conflict.get("lost").cloned().unwrap_or(Value::Null);
-    let kept = conflict.get("kept").cloned().unwrap_or(Value::Null);
-    let id = field(&conflict, "id");
-    let record_id = field(&conflict, "record_id");
-    let entity = conflict
-        .get("entity")
-        .and_then(Value::as_str)
-        .and_then(EntityKind::parse);
+    let lost = conflict.lost.clone();
+    let kept = conflict.kept.clone();
+    let id = conflict.id.to_string();
+    let record_id = conflict.record_id.to_string();
+    let entity = Some(conflict.entity);
     let dismiss = {
         let id = id.clone();
         move || {

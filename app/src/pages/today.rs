@@ -6,14 +6,16 @@
 use super::customers::ReturningSoon;
 use crate::device::utc_offset_minutes;
 use crate::i18n::{use_i18n, Msg};
+use crate::memory::Memory;
 use crate::sync::use_app;
 use chrono::{DateTime, NaiveTime, Utc};
 use leptos::prelude::*;
 use std::collections::HashMap;
 use uuid::Uuid;
 use yingpan_shared::entity::EntityKind;
+use yingpan_shared::ids::UserId;
 use yingpan_shared::pipeline::{Funnel, Standing};
-use yingpan_shared::today::{local_date, today_view, Account, Due, Person, Today, Touch};
+use yingpan_shared::today::{local_date, today_view, Account, Due, Person, Today, TodayRules, Touch};
 
 /// How many quiet customers to list (the quietest).
 const QUIET_SHOWN: usize = 20;
@@ -21,9 +23,7 @@ const QUIET_SHOWN: usize = 20;
 /// Today's lists from the records in memory; runs again when customers,
 /// activities, contacts or opportunities change.
 fn gather(app: crate::sync::AppCtx) -> Today {
-    let rules = app.work_rules.with(|r| r.today.clone());
-    let offset = utc_offset_minutes();
-    let today = local_date(crate::device::now(), offset);
+    let rules = app.work_rules.with(|r| r.today);
     let me = app.session.with(|s| s.as_ref().map(|s| s.user.id));
     let kinds = [
         EntityKind::Customer,
@@ -31,7 +31,14 @@ fn gather(app: crate::sync::AppCtx) -> Today {
         EntityKind::Contact,
         EntityKind::Opportunity,
     ];
-    app.read(&kinds, |m| {
+    app.read(&kinds, |m| today_of(m, &rules, me))
+}
+
+/// Today's lists for `me` from the records in memory.
+pub fn today_of(m: &Memory, rules: &TodayRules, me: Option<UserId>) -> Today {
+    let offset = utc_offset_minutes();
+    let today = local_date(crate::device::now(), offset);
+    {
         let mut last_order = HashMap::<Uuid, DateTime<Utc>>::new();
         for deal in m.opportunities.values() {
             if Funnel::standing(deal.stage.as_str()) != Standing::Won {
@@ -77,10 +84,10 @@ fn gather(app: crate::sync::AppCtx) -> Today {
                 })
             })
             .collect();
-        let mut view = today_view(&rules, today, offset, &accounts, &touches, &people);
+        let mut view = today_view(rules, today, offset, &accounts, &touches, &people);
         view.quiet.truncate(QUIET_SHOWN);
         view
-    })
+    }
 }
 
 #[component]

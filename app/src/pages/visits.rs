@@ -10,7 +10,7 @@ use crate::device::utc_offset_minutes;
 use crate::device::{locate, NoFix};
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
@@ -28,35 +28,35 @@ pub fn VisitsPage() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let day = RwSignal::new(today().to_string());
-    let visits = LocalResource::new(move || {
-        app.version.track();
-        let day = day.get();
-        async move {
-            let db = app.db.get_value();
-            let Ok(day) = day.parse::<NaiveDate>() else {
-                return (Vec::new(), Vec::new());
-            };
-            let offset = utc_offset_minutes();
-            let names = super::customer_names(&db).await;
-            let users = db.users().await.unwrap_or_default();
-            let mut by_rep: BTreeMap<String, Vec<(FieldMap, String)>> = BTreeMap::new();
-            for a in db.all(EntityKind::Activity).await.unwrap_or_default() {
-                let on_day = field(&a, "at")
-                    .parse::<DateTime<Utc>>()
-                    .is_ok_and(|at| local_date(at, offset) == day);
-                if !on_day || a.get("visit").is_none_or(serde_json::Value::is_null) {
-                    continue;
+    let visits = Memo::new(move |_| {
+        let Ok(day) = day.get().parse::<NaiveDate>() else {
+            return Vec::new();
+        };
+        let offset = utc_offset_minutes();
+        app.users.with(|users| {
+            app.read(&[EntityKind::Activity, EntityKind::Customer], |m| {
+                let mut by_rep: BTreeMap<String, Vec<(FieldMap, String)>> = BTreeMap::new();
+                for a in m.activities.values() {
+                    if a.visit.is_none() || local_date(a.at, offset) != day {
+                        continue;
+                    }
+                    let rep = user_name(users, &a.by.map(|b| b.to_string()).unwrap_or_default());
+                    let customer = m.customers.get(&a.customer_id).map(|c| c.name.as_str().to_owned());
+                    // The visit's details are shown as on the customer's page.
+                    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(a) {
+                        by_rep
+                            .entry(rep)
+                            .or_default()
+                            .push((fields, customer.unwrap_or_default()));
+                    }
                 }
-                let rep = user_name(&users, &field(&a, "by"));
-                let customer = names.get(&field(&a, "customer_id")).cloned().unwrap_or_default();
-                by_rep.entry(rep).or_default().push((a, customer));
-            }
-            let mut groups: Vec<(String, Vec<(FieldMap, String)>)> = by_rep.into_iter().collect();
-            for (_, visits) in &mut groups {
-                visits.sort_by_key(|(a, _)| field(a, "at"));
-            }
-            (groups, users)
-        }
+                let mut groups: Vec<(String, Vec<(FieldMap, String)>)> = by_rep.into_iter().collect();
+                for (_, visits) in &mut groups {
+                    visits.sort_by_key(|(a, _)| field(a, "at"));
+                }
+                groups
+            })
+        })
     });
     view! {
         <section class="page" id="visits">
@@ -65,8 +65,8 @@ pub fn VisitsPage() -> impl IntoView {
                 <input id="visit-day" type="date" bind:value=day />
             </div>
             <Nearby />
-            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
-                {move || visits.get().map(|(groups, _)| {
+            {move || {
+                    let groups = visits.get();
                     if groups.is_empty() {
                         return view! { <p class="empty">{move || i18n.t(Msg::NoVisits)}</p> }.into_any();
                     }
@@ -87,8 +87,7 @@ pub fn VisitsPage() -> impl IntoView {
                             </ul>
                         </div>
                     }).collect_view().into_any()
-                })}
-            </Transition>
+            }}
         </section>
     }
 }
@@ -109,17 +108,14 @@ fn Nearby() -> impl IntoView {
         spawn_local(async move {
             let result = match locate().await {
                 Ok((here, _)) => {
-                    let me = app
-                        .session
-                        .with_untracked(|s| s.as_ref().map(|s| s.user.id.to_string()));
-                    let customers = app.db.get_value().all(EntityKind::Customer).await.unwrap_or_default();
-                    let placed = customers
-                        .into_iter()
-                        .filter(|c| me.as_deref() == Some(field(c, "owner_id").as_str()))
-                        .filter_map(|c| {
-                            let at = serde_json::from_value::<GeoPoint>(c.get("location")?.clone()).ok()?;
-                            Some(((field(&c, "id"), field(&c, "name")), at))
-                        });
+                    let me = app.session.with_untracked(|s| s.as_ref().map(|s| s.user.id));
+                    let placed: Vec<((String, String), GeoPoint)> = app.memory.with_value(|m| {
+                        m.customers
+                            .values()
+                            .filter(|c| c.owner_id.is_some() && c.owner_id == me)
+                            .filter_map(|c| Some(((c.id.to_string(), c.name.as_str().to_owned()), c.location?)))
+                            .collect()
+                    });
                     Ok(nearest(here, placed, NEARBY_SHOWN)
                         .into_iter()
                         .map(|((id, name), d)| (id, name, d))

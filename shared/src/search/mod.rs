@@ -30,11 +30,13 @@ pub fn fold(text: &str) -> String {
 
 /// Whether every word of `query` occurs in one of `fields` of `record`.
 pub fn matches(record: &FieldMap, fields: &[&str], query: &str) -> bool {
-    let haystack: Vec<String> = fields
-        .iter()
-        .filter_map(|f| record.get(*f)?.as_str())
-        .map(fold)
-        .collect();
+    let texts: Vec<&str> = fields.iter().filter_map(|f| record.get(*f)?.as_str()).collect();
+    matches_text(&texts, query)
+}
+
+/// Whether every word of `query` occurs in one of `texts`.
+pub fn matches_text(texts: &[&str], query: &str) -> bool {
+    let haystack: Vec<String> = texts.iter().map(|t| fold(t)).collect();
     query
         .split_whitespace()
         .map(fold)
