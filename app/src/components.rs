@@ -122,8 +122,15 @@ pub fn Header() -> impl IntoView {
             </Show>
             <span class="spacer"></span>
             <a class="who" id="nav-account" href="/account">{who}</a>
-            <button class="link" id="language" on:click=move |_| i18n.toggle()>{move || i18n.t(Msg::Language)}</button>
-            <button class="link" id="sign-out" on:click=sign_out>{move || i18n.t(Msg::SignOut)}</button>
+            // Short forms on a phone, so a manager's header stays one row.
+            <button class="link" id="language" title=move || i18n.t(Msg::Language) on:click=move |_| i18n.toggle()>
+                <span class="wide-only">{move || i18n.t(Msg::Language)}</span>
+                <span class="narrow-only">{move || i18n.t(Msg::LanguageShort)}</span>
+            </button>
+            <button class="link" id="sign-out" title=move || i18n.t(Msg::SignOut) aria-label=move || i18n.t(Msg::SignOut) on:click=sign_out>
+                <span class="wide-only">{move || i18n.t(Msg::SignOut)}</span>
+                <span class="narrow-only" aria-hidden="true">"⏻"</span>
+            </button>
         </header>
     }
 }

@@ -125,6 +125,7 @@ messages! {
     NotFound => "找不到这个客户（可能已被删除或不再属于你）", "Customer not found (deleted, or no longer yours)";
     Loading => "加载中…", "Loading…";
     Language => "English", "中文";
+    LanguageShort => "EN", "中";
     UnsyncedOnSignOut => "还有未同步的修改，退出将丢失它们。仍要退出吗？", "Some changes are not synced yet and will be lost if you sign out. Sign out anyway?";
     NetworkDown => "无法连接服务器，请检查网络后重试", "Cannot reach the server; check the connection and try again";
     Pool => "公海", "Pool";

@@ -139,10 +139,14 @@ pub fn VisitDetails(activity: FieldMap) -> impl IntoView {
 }
 
 thread_local! {
-    /// Photos fetched from the server this session (id → object URL), so a
-    /// timeline re-rendered by a sync does not download them again.
-    static FETCHED: std::cell::RefCell<std::collections::HashMap<String, String>> = Default::default();
+    /// The photos last fetched from the server (id, object URL), so a
+    /// timeline re-rendered by a sync does not download them again; the
+    /// oldest is freed past [`FETCHED_KEPT`].
+    static FETCHED: std::cell::RefCell<std::collections::VecDeque<(String, String)>> = Default::default();
 }
+
+/// Server photos kept as object URLs at once.
+const FETCHED_KEPT: usize = 40;
 
 /// A visit photo: from the phone while it waits for upload, else from the
 /// server (online only).
@@ -150,21 +154,40 @@ thread_local! {
 pub fn VisitPhoto(photo_id: String, activity_id: String) -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
+    // A photo read from the phone's own store is freed with the view.
+    let local = StoredValue::new_local(None::<String>);
+    on_cleanup(move || {
+        if let Some(url) = local.try_get_value().flatten() {
+            crate::device::revoke_url(&url);
+        }
+    });
     let url = LocalResource::new(move || {
         let id = photo_id.clone();
         let activity_id = activity_id.clone();
         async move {
-            if let Some(url) = FETCHED.with_borrow(|f| f.get(&id).cloned()) {
+            if let Some(url) = FETCHED.with_borrow(|f| f.iter().find(|(i, _)| *i == id).map(|(_, u)| u.clone())) {
                 return Some(url);
             }
             if let Ok(Some(p)) = app.db.get_value().photo(&id).await {
-                return jpeg_url(&p.bytes);
+                let url = jpeg_url(&p.bytes)?;
+                if let Some(old) = local.try_get_value().flatten() {
+                    crate::device::revoke_url(&old);
+                }
+                local.set_value(Some(url.clone()));
+                return Some(url);
             }
             let token = app.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()))?;
             let path = format!("/photos/{id}?activity={activity_id}");
             let bytes = api::get_bytes(&token, &path).await.ok()?;
             let url = jpeg_url(&bytes)?;
-            FETCHED.with_borrow_mut(|f| f.insert(id, url.clone()));
+            FETCHED.with_borrow_mut(|f| {
+                f.push_back((id, url.clone()));
+                while f.len() > FETCHED_KEPT {
+                    if let Some((_, old)) = f.pop_front() {
+                        crate::device::revoke_url(&old);
+                    }
+                }
+            });
             Some(url)
         }
     });

@@ -141,6 +141,18 @@ fn Visiting(open: OpenVisit) -> impl IntoView {
     let note = RwSignal::new(String::new());
     let follow_up = RwSignal::new(String::new());
     let photo_url = RwSignal::new(None::<String>);
+    // Each preview replaces the last, which is freed; the last goes with the view.
+    let show_photo = move |bytes: &[u8]| {
+        if let Some(old) = photo_url.try_get_untracked().flatten() {
+            crate::device::revoke_url(&old);
+        }
+        photo_url.try_set(jpeg_url(bytes));
+    };
+    on_cleanup(move || {
+        if let Some(old) = photo_url.try_get_untracked().flatten() {
+            crate::device::revoke_url(&old);
+        }
+    });
     let rules = LocalResource::new(move || async move { app.db.get_value().work_rules().await.unwrap_or_default() });
     let customer_id = open.customer_id.clone();
     let customer = LocalResource::new(move || {
@@ -152,7 +164,7 @@ fn Visiting(open: OpenVisit) -> impl IntoView {
     if let Some(photo) = open.get_value().visit.photo_id {
         spawn_local(async move {
             if let Ok(Some(p)) = app.db.get_value().photo(&photo.to_string()).await {
-                photo_url.set(jpeg_url(&p.bytes));
+                show_photo(&p.bytes);
             }
         });
     }
@@ -216,7 +228,7 @@ fn Visiting(open: OpenVisit) -> impl IntoView {
             };
             match saved.await {
                 Ok(()) => {
-                    photo_url.set(jpeg_url(&photo.bytes));
+                    show_photo(&photo.bytes);
                     open.set_value(visit);
                 }
                 Err(e) => error.set(Some(e.to_string())),

@@ -1,0 +1,64 @@
+//! The app's download: every script and WebAssembly file the app page
+//! loads, fetched from the real server as a phone's browser asks for it
+//! (brotli), held under a byte budget. A byte count, not a timing: a change
+//! that grows the first download past the budget fails here, and the budget
+//! is lowered as the app is cut down towards its target of 400 KB.
+
+use yingpan_tests::app_server;
+
+/// Bytes on the wire for the app's wasm and JavaScript together.
+const BUDGET: usize = 660_000;
+
+/// The paths of the scripts and wasm `index.html` refers to.
+fn assets(html: &str) -> Vec<String> {
+    html.split(['"', '\''])
+        .filter(|s| s.starts_with('/') && (s.ends_with(".js") || s.ends_with(".wasm")))
+        .map(str::to_owned)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_download_stays_within_its_byte_budget() {
+    let server = app_server().await;
+    let client = reqwest::Client::new();
+    let html = client
+        .get(format!("{}/", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let files = assets(&html);
+    assert!(
+        files.iter().any(|f| f.ends_with(".wasm")),
+        "index.html loads the app's wasm: {html}"
+    );
+    let mut total = 0;
+    let mut each = Vec::new();
+    for path in &files {
+        let res = client
+            .get(format!("{}{path}", server.url))
+            .header("Accept-Encoding", "br")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(
+            res.headers().get("content-encoding").and_then(|v| v.to_str().ok()),
+            Some("br"),
+            "{path} is sent compressed"
+        );
+        let bytes = res.bytes().await.unwrap().len();
+        each.push(format!("{path}: {bytes}"));
+        total += bytes;
+    }
+    println!("app download (brotli, as served): {total} bytes; {}", each.join(", "));
+    assert!(
+        total <= BUDGET,
+        "the app's download grew to {total} bytes, over its budget of {BUDGET} ({})",
+        each.join(", ")
+    );
+}
