@@ -250,3 +250,157 @@ fn id_of(record: &Record) -> Uuid {
 
 #[cfg(all(test, feature = "bench"))]
 mod bench;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::LocalDb;
+    use serde_json::json;
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+    use yingpan_shared::search::Query;
+    use yingpan_shared::sync::Op;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// Ids in creation order: `id(2)` is newer than `id(1)`.
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n)
+    }
+
+    fn page(changes: serde_json::Value, cursor: i64) -> String {
+        json!({"changes": changes, "cursor": cursor, "has_more": false}).to_string()
+    }
+
+    fn names(m: &Memory, typed: &str) -> Vec<String> {
+        m.search
+            .find(&Query::parse(typed), 10)
+            .hits
+            .iter()
+            .map(|h| m.customers[&h.customer].name.as_str().to_owned())
+            .collect()
+    }
+
+    /// What a pull applies to memory is what a restart reads back.
+    async fn pull(db: &LocalDb, memory: &mut Memory, text: &str) {
+        let page = crate::sync::parse_page(text).ok().unwrap();
+        memory.apply(crate::sync::store_page(db, &page, text).await.unwrap());
+        let reloaded = Memory::load(db).await.unwrap();
+        assert_eq!(reloaded.customers, memory.customers);
+        assert_eq!(reloaded.contacts, memory.contacts);
+        assert_eq!(reloaded.activities, memory.activities);
+    }
+
+    #[wasm_bindgen_test]
+    async fn pulled_changes_update_only_their_records_and_match_a_restart() {
+        let db = LocalDb::open(&format!("test-{}", crate::ids::new_id())).await.unwrap();
+        let mut memory = Memory::default();
+        let (a, b, contact, visit) = (id(1), id(2), id(3), id(4));
+        let first = page(
+            json!([
+                {"entity": "customer", "id": a, "seq": 1, "data": {"id": a, "name": "北京华信科技有限公司"}},
+                {"entity": "customer", "id": b, "seq": 2, "data": {"id": b, "name": "上海华新贸易有限公司"}},
+                {"entity": "contact", "id": contact, "seq": 3,
+                 "data": {"id": contact, "customer_id": a, "name": "赵敏"}},
+                {"entity": "activity", "id": visit, "seq": 4,
+                 "data": {"id": visit, "customer_id": a, "content": "拜访", "at": "2026-12-01T02:00:00Z"}},
+                // History kept in IndexedDB only.
+                {"entity": "ownership", "id": id(5), "seq": 5,
+                 "data": {"id": id(5), "customer_id": a}}
+            ]),
+            5,
+        );
+        pull(&db, &mut memory, &first).await;
+        assert_eq!(names(&memory, "zhaomin"), ["北京华信科技有限公司"]);
+        assert_eq!(
+            names(&memory, "huaxin"),
+            ["上海华新贸易有限公司", "北京华信科技有限公司"]
+        );
+
+        // A rename re-keys that customer; the other stays as it was.
+        let renamed = page(
+            json!([{"entity": "customer", "id": b, "seq": 6, "data": {"id": b, "name": "杭州恒达机械有限公司"}}]),
+            6,
+        );
+        pull(&db, &mut memory, &renamed).await;
+        assert_eq!(names(&memory, "huaxin"), ["北京华信科技有限公司"]);
+        assert_eq!(names(&memory, "hzhd"), ["杭州恒达机械有限公司"]);
+
+        // A customer gone from this device takes its contact and visit.
+        let gone = page(json!([{"entity": "customer", "id": a, "seq": 7, "data": null}]), 7);
+        pull(&db, &mut memory, &gone).await;
+        assert!(memory.contacts.is_empty() && memory.activities.is_empty());
+        assert!(names(&memory, "zhaomin").is_empty());
+        assert_eq!(memory.search.len(), 1);
+        db.delete().await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_record_with_a_change_waiting_keeps_its_local_version_in_memory_too() {
+        let db = LocalDb::open(&format!("test-{}", crate::ids::new_id())).await.unwrap();
+        let mut memory = Memory::default();
+        let id = id(1);
+        let local = json!({"id": id, "name": "本地修改"}).as_object().unwrap().clone();
+        db.record_change(
+            EntityKind::Customer,
+            &id.to_string(),
+            Op::Create { fields: local.clone() },
+            Some(&local),
+        )
+        .await
+        .unwrap();
+        memory.apply([Update {
+            kind: EntityKind::Customer,
+            id,
+            record: Record::from_fields(EntityKind::Customer, &local).and_then(Result::ok),
+        }]);
+        let stale = page(
+            json!([{"entity": "customer", "id": id, "seq": 1, "data": {"id": id, "name": "服务器旧值"}}]),
+            1,
+        );
+        pull(&db, &mut memory, &stale).await;
+        assert_eq!(memory.customers[&id].name.as_str(), "本地修改");
+        db.delete().await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    fn a_contact_moved_to_another_customer_leaves_the_first() {
+        let mut memory = Memory::default();
+        let (a, b, contact) = (id(1), id(2), id(3));
+        let record = |kind, v: serde_json::Value| Record::decode(kind, &v.to_string()).unwrap().unwrap();
+        let put = |kind, id, v| Update {
+            kind,
+            id,
+            record: Some(record(kind, v)),
+        };
+        memory.apply([
+            put(
+                EntityKind::Customer,
+                a,
+                json!({"id": a, "name": "北京华信科技有限公司"}),
+            ),
+            put(
+                EntityKind::Customer,
+                b,
+                json!({"id": b, "name": "上海华新贸易有限公司"}),
+            ),
+            put(
+                EntityKind::Contact,
+                contact,
+                json!({"id": contact, "customer_id": a, "name": "赵敏"}),
+            ),
+            put(
+                EntityKind::Contact,
+                contact,
+                json!({"id": contact, "customer_id": b, "name": "赵敏"}),
+            ),
+        ]);
+        assert_eq!(names(&memory, "zhaomin"), ["上海华新贸易有限公司"]);
+        // The first customer leaving does not take the contact that moved.
+        memory.apply([Update {
+            kind: EntityKind::Customer,
+            id: a,
+            record: None,
+        }]);
+        assert_eq!(memory.contacts.len(), 1);
+    }
+}
