@@ -5,7 +5,6 @@
 use super::fold;
 use crate::dedup::{fold_script, folded_name_key, is_legal_form, without_legal_form};
 use memchr::memmem::Finder;
-use pinyin::ToPinyin;
 
 /// Separates the parts of a key. `fold` takes every whitespace out of a
 /// query word, so no word can match across two parts.
@@ -160,10 +159,7 @@ fn pinyin_of(text: &str, names: bool) -> (String, String) {
     let (mut spelled, mut initials) = (String::new(), String::new());
     for c in text.chars() {
         let name_reading = || NAME_READINGS.iter().find(|(h, _)| *h == c).map(|(_, r)| *r);
-        let reading = names
-            .then(name_reading)
-            .flatten()
-            .or_else(|| c.to_pinyin().map(|p| p.plain()));
+        let reading = names.then(name_reading).flatten().or_else(|| super::pinyin::plain(c));
         match reading {
             Some(reading) => {
                 spelled.extend(reading.chars().map(|c| if c == 'ü' { 'v' } else { c }));

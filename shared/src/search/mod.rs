@@ -5,6 +5,7 @@
 
 mod index;
 mod key;
+pub mod pinyin;
 
 pub use index::{CustomerSearch, Found, Hit};
 pub use key::{Query, SearchKey};
