@@ -12,6 +12,7 @@ pub mod import;
 pub mod jobs;
 pub mod limits;
 pub mod load;
+pub mod precompress;
 pub mod routes;
 pub mod settings;
 pub mod state;

@@ -40,7 +40,9 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
     if settings.demo && demo::load_if_empty(store.as_ref()).await.context("loading demo data")? {
         tracing::info!("loaded demo data");
     }
-    if !settings.dist.join("index.html").exists() {
+    if settings.dist.join("index.html").exists() {
+        yingpan_server::precompress::spawn(settings.dist.clone());
+    } else {
         tracing::warn!(dist = %settings.dist.display(), "the app is not built here; only the API is served");
     }
     if store.users().await?.is_empty() {

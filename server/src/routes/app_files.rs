@@ -14,7 +14,10 @@ use tower_http::services::{ServeDir, ServeFile};
 const WORKER: &str = "/sw.js";
 
 pub fn router(dist: &Path) -> Router {
-    let files = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
+    // A stored brotli copy (see crate::precompress) when there is one.
+    let files = ServeDir::new(dist)
+        .precompressed_br()
+        .fallback(ServeFile::new(dist.join("index.html")));
     Router::new()
         .fallback_service(files)
         .layer(middleware::from_fn(headers))
