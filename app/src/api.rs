@@ -4,14 +4,25 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use yingpan_shared::api::{
+    ArchivedCustomer, DepartureRequest, DuplicateCandidate, HandoverPlan, MergeRequest, NewOwner, OwnershipEntry,
+    TeamName, TeamOverview,
+};
 use yingpan_shared::api::{ErrorBody, LoginRequest, LoginResponse, ACCOUNT_CLOSED, BUSY};
 use yingpan_shared::audit::{Action, Entry as AuditEntry};
+use yingpan_shared::dedup::DuplicatePolicy;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::ids::{TeamId, UserId};
+use yingpan_shared::import::{ExactRows, ImportReport};
 use yingpan_shared::people::{
     Created, InviteAcceptance, NewPerson, PasswordChange, PasswordReset, Person, PersonChange, SessionInfo, Team,
 };
+use yingpan_shared::photo::UploadState;
+use yingpan_shared::pool::PoolRules;
+use yingpan_shared::rules::WorkRules;
 use yingpan_shared::sync::{Cursor, PushRequest, PushResponse};
+use yingpan_shared::user::User;
+use yingpan_shared::validate::Name;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiError {
@@ -148,28 +159,28 @@ pub async fn record(token: &str, kind: EntityKind, id: &str) -> ApiResult<Option
 }
 
 /// `GET /api{path}` as JSON.
-pub async fn get<T: DeserializeOwned>(token: &str, path: &str) -> ApiResult<T> {
+async fn get<T: DeserializeOwned>(token: &str, path: &str) -> ApiResult<T> {
     json(send(authed(Request::get(&format!("/api{path}")), token).build()).await?).await
 }
 
 /// `POST /api{path}` with a JSON body, answered with JSON.
-pub async fn post<B: Serialize, T: DeserializeOwned>(token: &str, path: &str, body: &B) -> ApiResult<T> {
+async fn post<B: Serialize, T: DeserializeOwned>(token: &str, path: &str, body: &B) -> ApiResult<T> {
     json(send(authed(Request::post(&format!("/api{path}")), token).json(body)).await?).await
 }
 
 /// `POST /api{path}` with a file's bytes as the body, answered with JSON.
-pub async fn post_bytes<T: DeserializeOwned>(token: &str, path: &str, bytes: &[u8]) -> ApiResult<T> {
+async fn post_bytes<T: DeserializeOwned>(token: &str, path: &str, bytes: &[u8]) -> ApiResult<T> {
     let body = js_sys::Uint8Array::from(bytes);
     json(send(authed(Request::post(&format!("/api{path}")), token).body(body)).await?).await
 }
 
 /// `PUT /api{path}` with a JSON body, answered with JSON.
-pub async fn put<B: Serialize, T: DeserializeOwned>(token: &str, path: &str, body: &B) -> ApiResult<T> {
+async fn put<B: Serialize, T: DeserializeOwned>(token: &str, path: &str, body: &B) -> ApiResult<T> {
     json(send(authed(Request::put(&format!("/api{path}")), token).json(body)).await?).await
 }
 
 /// `PUT /api{path}` with raw bytes of `content_type`, answered with JSON.
-pub async fn put_bytes<T: DeserializeOwned>(token: &str, path: &str, content_type: &str, bytes: &[u8]) -> ApiResult<T> {
+async fn put_bytes<T: DeserializeOwned>(token: &str, path: &str, content_type: &str, bytes: &[u8]) -> ApiResult<T> {
     let body = js_sys::Uint8Array::from(bytes);
     let req = authed(Request::put(&format!("/api{path}")), token)
         .header("Content-Type", content_type)
@@ -178,7 +189,7 @@ pub async fn put_bytes<T: DeserializeOwned>(token: &str, path: &str, content_typ
 }
 
 /// `GET /api{path}` as raw bytes (a photo).
-pub async fn get_bytes(token: &str, path: &str) -> ApiResult<Vec<u8>> {
+async fn get_bytes(token: &str, path: &str) -> ApiResult<Vec<u8>> {
     let res = send(authed(Request::get(&format!("/api{path}")), token).build()).await?;
     res.binary().await.map_err(|e| ApiError::Refused {
         status: 0,
@@ -229,11 +240,22 @@ pub async fn teams(token: &str) -> ApiResult<Vec<Team>> {
 }
 
 pub async fn create_team(token: &str, name: &str) -> ApiResult<Team> {
-    post(token, "/teams", &serde_json::json!({ "name": name })).await
+    post(token, "/teams", &team_name(name)?).await
 }
 
 pub async fn rename_team(token: &str, id: TeamId, name: &str) -> ApiResult<Team> {
-    put(token, &format!("/teams/{id}"), &serde_json::json!({ "name": name })).await
+    put(token, &format!("/teams/{id}"), &team_name(name)?).await
+}
+
+/// A team's name, checked as the server checks it.
+fn team_name(name: &str) -> ApiResult<TeamName> {
+    let name = Name::parse(name).map_err(|_| ApiError::Refused {
+        status: 400,
+        message: crate::i18n::Msg::TeamNameInvalid
+            .text(crate::i18n::Lang::initial())
+            .to_owned(),
+    })?;
+    Ok(TeamName { name })
 }
 
 pub async fn people(token: &str) -> ApiResult<Vec<Person>> {
@@ -276,4 +298,123 @@ pub async fn audit_csv(token: &str) -> ApiResult<Vec<u8>> {
 /// Brings an archived customer back (managers and admins).
 pub async fn restore_customer(token: &str, id: uuid::Uuid) -> ApiResult<()> {
     post_unit(token, &format!("/customers/{id}/restore"), &serde_json::json!({})).await
+}
+
+// Everything below is one function per endpoint, with the request and
+// response types of `yingpan_shared`: no page spells a URL.
+
+/// Everyone's names and roles.
+pub async fn users(token: &str) -> ApiResult<Vec<User>> {
+    get(token, "/users").await
+}
+
+pub async fn pool_rules(token: &str) -> ApiResult<PoolRules> {
+    get(token, "/pool/rules").await
+}
+
+pub async fn set_pool_rules(token: &str, rules: &PoolRules) -> ApiResult<PoolRules> {
+    put(token, "/pool/rules", rules).await
+}
+
+pub async fn work_rules(token: &str) -> ApiResult<WorkRules> {
+    get(token, "/work/rules").await
+}
+
+pub async fn set_work_rules(token: &str, rules: &WorkRules) -> ApiResult<WorkRules> {
+    put(token, "/work/rules", rules).await
+}
+
+pub async fn duplicate_policy(token: &str) -> ApiResult<DuplicatePolicy> {
+    get(token, "/duplicates/policy").await
+}
+
+pub async fn set_duplicate_policy(token: &str, policy: &DuplicatePolicy) -> ApiResult<DuplicatePolicy> {
+    put(token, "/duplicates/policy", policy).await
+}
+
+/// The company-wide duplicate check of a customer being typed (the fields
+/// left empty are not sent).
+pub async fn duplicates(
+    token: &str,
+    name: Option<&str>,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> ApiResult<Vec<DuplicateCandidate>> {
+    let query: Vec<String> = [("name", name), ("phone", phone), ("email", email)]
+        .into_iter()
+        .filter_map(|(k, v)| Some(format!("{k}={}", js_sys::encode_uri_component(v?))))
+        .collect();
+    get(token, &format!("/duplicates?{}", query.join("&"))).await
+}
+
+/// Merges `request.merged` into `survivor`.
+pub async fn merge(token: &str, survivor: &str, request: &MergeRequest) -> ApiResult<()> {
+    post_unit(token, &format!("/customers/{survivor}/merge"), request).await
+}
+
+pub async fn undo_merge(token: &str, merge: &str) -> ApiResult<()> {
+    post_unit(token, &format!("/merges/{merge}/undo"), &serde_json::json!({})).await
+}
+
+/// Gives a customer to another rep, or to the pool (`None`).
+pub async fn reassign(token: &str, customer: &str, owner: Option<UserId>) -> ApiResult<()> {
+    post_unit(
+        token,
+        &format!("/customers/{customer}/owner"),
+        &NewOwner { owner_id: owner },
+    )
+    .await
+}
+
+/// How much of a visit photo the server has.
+pub async fn upload_state(token: &str, photo: &str, activity: &str) -> ApiResult<UploadState> {
+    get(token, &format!("/photos/{photo}/upload?activity={activity}")).await
+}
+
+/// Sends the part of a photo from `offset` (of `total` bytes).
+pub async fn upload_chunk(
+    token: &str,
+    photo: &str,
+    activity: &str,
+    offset: usize,
+    total: usize,
+    bytes: &[u8],
+) -> ApiResult<UploadState> {
+    let path = format!("/photos/{photo}?activity={activity}&offset={offset}&total={total}");
+    put_bytes(token, &path, yingpan_shared::photo::CONTENT_TYPE, bytes).await
+}
+
+/// A visit photo's JPEG.
+pub async fn photo(token: &str, photo: &str, activity: &str) -> ApiResult<Vec<u8>> {
+    get_bytes(token, &format!("/photos/{photo}?activity={activity}")).await
+}
+
+/// The manager's view of the team.
+pub async fn team(token: &str) -> ApiResult<TeamOverview> {
+    get(token, "/team").await
+}
+
+/// A rep's departure: the plan, or (confirmed) the handover itself.
+pub async fn departure(token: &str, rep: &str, request: &DepartureRequest) -> ApiResult<HandoverPlan> {
+    post(token, &format!("/users/{rep}/departure"), request).await
+}
+
+pub async fn archived_customers(token: &str) -> ApiResult<Vec<ArchivedCustomer>> {
+    get(token, "/customers/archived").await
+}
+
+/// The latest ownership changes whose customer matches `query`.
+pub async fn ownership_history(token: &str, query: &str, limit: u32) -> ApiResult<Vec<OwnershipEntry>> {
+    let q = js_sys::encode_uri_component(query);
+    get(token, &format!("/ownership?limit={limit}&q={q}")).await
+}
+
+/// Checks a spreadsheet of customers, or (`confirm`) imports it; an exact
+/// match is merged into the existing customer or skipped.
+pub async fn import_customers(token: &str, file: &[u8], confirm: Option<ExactRows>) -> ApiResult<ImportReport> {
+    let path = match confirm {
+        None => "/import/customers".to_owned(),
+        Some(exact) => format!("/import/customers?confirm=true&exact={}", exact.as_str()),
+    };
+    post_bytes(token, &path, file).await
 }

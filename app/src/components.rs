@@ -357,6 +357,54 @@ fn text_of(record: &FieldMap, field: &str) -> String {
     }
 }
 
+/// "+ Add …": a button (`#add-{id_prefix}`) that opens an empty form in
+/// place. Saving creates a record of `kind` from what was typed and the
+/// fields `with` gives (its customer, its owner, its first stage), then
+/// closes the form; a refusal stays on it, said.
+#[component]
+pub fn AddRecord(
+    kind: EntityKind,
+    fields: &'static [FieldSpec],
+    id_prefix: &'static str,
+    /// The button's label.
+    label: Msg,
+    /// Fields the form does not show, added to what was typed.
+    with: Callback<(), FieldMap>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let adding = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let on_save = Callback::new(move |mut typed: FieldMap| {
+        typed.extend(with.run(()));
+        spawn_local(async move {
+            match crate::edits::create(app, kind, typed).await {
+                Ok(_) => adding.set(false),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    });
+    view! {
+        <Show
+            when=move || adding.get()
+            fallback=move || view! {
+                <button id=format!("add-{id_prefix}") class="secondary" on:click=move |_| adding.set(true)>
+                    "+ "{move || i18n.t(label)}
+                </button>
+            }
+        >
+            <RecordForm
+                fields=fields
+                initial=FieldMap::new()
+                id_prefix=id_prefix
+                on_save=on_save
+                on_cancel=Callback::new(move |_| adding.set(false))
+                error=error
+            />
+        </Show>
+    }
+}
+
 /// A form over `fields` of a record. Inputs get the id `{id_prefix}-{field}`.
 /// `on_save` receives every field, empty ones as `null`.
 #[component]

@@ -117,17 +117,8 @@ async fn check(app: AppCtx, fields: &FieldMap) -> Vec<DuplicateCandidate> {
     let token = app
         .session
         .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
-    let mut query = String::new();
-    for (k, v) in [
-        ("name", text("name")),
-        ("phone", text("phone")),
-        ("email", text("email")),
-    ] {
-        if let Some(v) = v {
-            query.push_str(&format!("&{k}={}", js_sys::encode_uri_component(&v)));
-        }
-    }
-    match api::get::<Vec<DuplicateCandidate>>(&token, &format!("/duplicates?{}", &query[1..])).await {
+    let (name, phone, email) = (text("name"), text("phone"), text("email"));
+    match api::duplicates(&token, name.as_deref(), phone.as_deref(), email.as_deref()).await {
         Ok(mut found) => {
             found.truncate(SHOWN);
             found
@@ -348,7 +339,7 @@ fn MergePanel(
         };
         error.set(None);
         spawn_local(async move {
-            match api::post::<_, serde_json::Value>(&token, &format!("/customers/{survivor}/merge"), &body).await {
+            match api::merge(&token, &survivor, &body).await {
                 Ok(_) => {
                     done.set(None);
                     app.request_sync();

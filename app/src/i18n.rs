@@ -104,6 +104,7 @@ messages! {
     Persisted => "已设为持久保存（浏览器不会自动清除）", "Kept persistently (the browser will not clear it)";
     NotPersisted => "未设为持久保存：存储紧张时浏览器可能清除离线数据", "Not persistent: the browser may clear offline data when space runs low";
     Conflicts => "冲突", "Conflicts";
+    TeamNameInvalid => "请填写团队名称（不超过 120 个字）", "Enter the team's name (at most 120 characters)";
     DuplicatesShort => "疑似重复", "Duplicates";
     NoConflicts => "没有冲突", "No conflicts";
     ConflictHelp => "两人同时修改了同一字段时，后同步的修改生效，被替换的值保存在这里。", "When two people change the same field, the later sync wins; the replaced value is kept here.";

@@ -412,15 +412,15 @@ impl AppCtx {
             }
         }
         // Names for owners and authors, and the pool rules for warnings.
-        if let Ok(users) = api::get::<Vec<User>>(token, "/users").await {
+        if let Ok(users) = api::users(token).await {
             db.set_users(&users).await?;
             self.users.set(users);
         }
-        if let Ok(rules) = api::get::<PoolRules>(token, "/pool/rules").await {
+        if let Ok(rules) = api::pool_rules(token).await {
             db.set_pool_rules(&rules).await?;
             self.pool_rules.set(rules);
         }
-        if let Ok(rules) = api::get::<WorkRules>(token, "/work/rules").await {
+        if let Ok(rules) = api::work_rules(token).await {
             db.set_work_rules(&rules).await?;
             self.work_rules.set(rules);
         }

@@ -6,7 +6,7 @@ use crate::api::{self, ApiError};
 use crate::db::{DbError, LocalDb};
 use std::collections::HashSet;
 use yingpan_shared::entity::EntityKind;
-use yingpan_shared::photo::{UploadState, CHUNK_BYTES, CONTENT_TYPE};
+use yingpan_shared::photo::{UploadState, CHUNK_BYTES};
 
 #[derive(Debug)]
 pub enum UploadError {
@@ -48,8 +48,7 @@ pub async fn upload_photos(db: &LocalDb, token: &str) -> Result<Vec<String>, Upl
         };
         while offset < total {
             let end = chunk_end(offset, total);
-            let path = format!("/photos/{id}?activity={activity}&offset={offset}&total={total}");
-            match api::put_bytes::<UploadState>(token, &path, CONTENT_TYPE, &photo.bytes[offset..end]).await {
+            match api::upload_chunk(token, id, activity, offset, total, &photo.bytes[offset..end]).await {
                 Ok(state) => offset = state.received as usize,
                 // Another attempt got further (or less far) than we knew.
                 Err(ApiError::Refused { status: 409, .. }) => {
@@ -99,7 +98,7 @@ fn chunk_end(offset: usize, total: usize) -> usize {
 }
 
 async fn server_has(token: &str, id: &str, activity: &str) -> Result<Option<UploadState>, ApiError> {
-    match api::get::<UploadState>(token, &format!("/photos/{id}/upload?activity={activity}")).await {
+    match api::upload_state(token, id, activity).await {
         Ok(state) => Ok(Some(state)),
         Err(ApiError::Refused { status: 404, .. }) => Ok(None),
         Err(e) => Err(e),

@@ -6,6 +6,7 @@ use crate::ids::UserId;
 use crate::ownership::OwnershipChange;
 use crate::pool::Handover;
 use crate::user::User;
+use crate::validate::Name;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -53,6 +54,21 @@ pub const ACCOUNT_CLOSED: &str = "account_closed";
 /// `Retry-After`): it is overloaded, and the request may be sent again
 /// after the wait. A 503 without it came from something in between.
 pub const BUSY: &str = "busy";
+
+/// `POST /api/customers/{id}/owner`: give a customer to another rep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewOwner {
+    /// `null` releases the customer to the pool.
+    pub owner_id: Option<UserId>,
+}
+
+/// `POST /api/teams` and `PUT /api/teams/{id}`: a team's name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TeamName {
+    pub name: Name,
+}
 
 /// `POST /api/users/{id}/departure`: close a rep's account and hand over
 /// their book. Without `confirm` nothing changes and the plan comes back.

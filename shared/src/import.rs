@@ -119,6 +119,16 @@ pub enum ExactRows {
     Merge,
 }
 
+impl ExactRows {
+    /// As written in the import's query string (`exact=merge`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExactRows::Skip => "skip",
+            ExactRows::Merge => "merge",
+        }
+    }
+}
+
 /// The preview, or with `done` the outcome, of an import.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -8,7 +8,7 @@ use crate::sync::use_app;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
-use yingpan_shared::import::{ImportReport, RowStatus};
+use yingpan_shared::import::{ExactRows, ImportReport, RowStatus};
 
 fn status_label(status: RowStatus) -> Msg {
     match status {
@@ -40,19 +40,17 @@ pub fn ImportPage() -> impl IntoView {
             .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default())
     };
     let send = move |confirm: bool| {
-        let path = if confirm {
-            format!(
-                "/import/customers?confirm=true&exact={}",
-                if merge_exact.get_untracked() { "merge" } else { "skip" }
-            )
+        let exact = if merge_exact.get_untracked() {
+            ExactRows::Merge
         } else {
-            "/import/customers".to_owned()
+            ExactRows::Skip
         };
+        let confirm = confirm.then_some(exact);
         let token = token();
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            match api::post_bytes::<ImportReport>(&token, &path, &bytes.get_value()).await {
+            match api::import_customers(&token, &bytes.get_value(), confirm).await {
                 Ok(r) => {
                     if r.done {
                         app.request_sync();

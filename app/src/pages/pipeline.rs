@@ -3,7 +3,7 @@
 //! card is an ordinary edit, queued offline like any other.
 
 use super::field;
-use crate::components::{RecordForm, LEAD_FORM};
+use crate::components::{AddRecord, LEAD_FORM};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
@@ -125,8 +125,6 @@ pub fn StageSelect(deal: FieldMap, funnel: Funnel) -> impl IntoView {
 fn Leads() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
-    let adding = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
     let leads = Memo::new(move |_| {
         app.read(&[EntityKind::Lead], |m| {
             m.leads
@@ -137,17 +135,14 @@ fn Leads() -> impl IntoView {
                 .collect::<Vec<Lead>>()
         })
     });
-    let on_save = Callback::new(move |mut fields: FieldMap| {
+    // A new lead is worked by whoever adds it.
+    let with = Callback::new(move |()| {
         let me = app
             .session
             .with_untracked(|s| s.as_ref().map(|s| s.user.id.to_string()));
+        let mut fields = FieldMap::new();
         fields.insert("owner_id".into(), me.map(Value::String).unwrap_or(Value::Null));
-        spawn_local(async move {
-            match edits::create(app, EntityKind::Lead, fields).await {
-                Ok(_) => adding.set(false),
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        fields
     });
     view! {
         <h2>{move || i18n.t(Msg::Leads)}</h2>
@@ -171,20 +166,6 @@ fn Leads() -> impl IntoView {
                 }
             }).collect_view()}
         </ul>
-        <Show
-            when=move || adding.get()
-            fallback=move || view! {
-                <button id="add-lead" class="secondary" on:click=move |_| adding.set(true)>"+ "{move || i18n.t(Msg::NewLead)}</button>
-            }
-        >
-            <RecordForm
-                fields=LEAD_FORM
-                initial=FieldMap::new()
-                id_prefix="lead"
-                on_save=on_save
-                on_cancel=Callback::new(move |_| adding.set(false))
-                error=error
-            />
-        </Show>
+        <AddRecord kind=EntityKind::Lead fields=LEAD_FORM id_prefix="lead" label=Msg::NewLead with=with />
     }
 }

@@ -11,7 +11,6 @@ use leptos::task::spawn_local;
 use yingpan_shared::customer::Grade;
 use yingpan_shared::dedup::DuplicatePolicy;
 use yingpan_shared::pool::{PoolRules, ReturnLimits};
-use yingpan_shared::rules::WorkRules;
 
 /// A whole-number setting bound to a field of the rules.
 #[component]
@@ -38,9 +37,9 @@ pub fn SettingsPage() -> impl IntoView {
     };
     let loaded = LocalResource::new(move || async move {
         let token = token();
-        let rules = api::get::<PoolRules>(&token, "/pool/rules").await?;
-        let policy = api::get::<DuplicatePolicy>(&token, "/duplicates/policy").await?;
-        let work = api::get::<WorkRules>(&token, "/work/rules").await?;
+        let rules = api::pool_rules(&token).await?;
+        let policy = api::duplicate_policy(&token).await?;
+        let work = api::work_rules(&token).await?;
         Ok::<_, ApiError>((rules, policy, work))
     });
     view! {
@@ -132,8 +131,8 @@ fn SettingsForm(rules: PoolRules, policy: DuplicatePolicy) -> impl IntoView {
             .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
         spawn_local(async move {
             let saved = async {
-                api::put::<_, PoolRules>(&token, "/pool/rules", &rules).await?;
-                api::put::<_, DuplicatePolicy>(&token, "/duplicates/policy", &policy).await
+                api::set_pool_rules(&token, &rules).await?;
+                api::set_duplicate_policy(&token, &policy).await
             };
             match saved.await {
                 Ok(_) => {

@@ -8,7 +8,7 @@ use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use yingpan_shared::api::{ArchivedCustomer, DepartureRequest, HandoverPlan, OwnershipEntry, TeamOverview};
+use yingpan_shared::api::{DepartureRequest, HandoverPlan, TeamOverview};
 use yingpan_shared::ids::UserId;
 use yingpan_shared::pool::Handover;
 use yingpan_shared::user::{Role, User};
@@ -31,7 +31,7 @@ pub fn TeamPage() -> impl IntoView {
         reload.track();
         let token = token.clone();
         async move {
-            let overview = api::get::<TeamOverview>(&token, "/team").await?;
+            let overview = api::team(&token).await?;
             let users = app.db.get_value().users().await.unwrap_or_default();
             Ok::<_, ApiError>((overview, users))
         }
@@ -146,17 +146,14 @@ fn DepartureForm(overview: TeamOverview, reload: RwSignal<u32>, plan: RwSignal<O
             "to_one" => Handover::ToOne { to: *to.first()? },
             _ => Handover::Spread { to },
         };
-        Some((
-            format!("/users/{rep}/departure"),
-            DepartureRequest { handover, confirm },
-        ))
+        Some((rep, DepartureRequest { handover, confirm }))
     };
     let send = move |confirm: bool| {
-        let Some((path, body)) = request(confirm) else { return };
+        let Some((rep, body)) = request(confirm) else { return };
         let token = token();
         error.set(None);
         spawn_local(async move {
-            match api::post::<_, HandoverPlan>(&token, &path, &body).await {
+            match api::departure(&token, &rep, &body).await {
                 Ok(p) => {
                     let done = p.done;
                     plan.set(Some(p));
@@ -261,9 +258,7 @@ fn ArchivedList(reload: RwSignal<u32>) -> impl IntoView {
         reload.track();
         let token = token.get_value();
         async move {
-            let list = api::get::<Vec<ArchivedCustomer>>(&token, "/customers/archived")
-                .await
-                .unwrap_or_default();
+            let list = api::archived_customers(&token).await.unwrap_or_default();
             (list, app.db.get_value().users().await.unwrap_or_default())
         }
     });
@@ -319,8 +314,7 @@ fn HistoryList(reload: RwSignal<u32>) -> impl IntoView {
         let q = query.get();
         let token = token.clone();
         async move {
-            let path = format!("/ownership?limit=50&q={}", js_sys::encode_uri_component(&q));
-            let entries = api::get::<Vec<OwnershipEntry>>(&token, &path).await.unwrap_or_default();
+            let entries = api::ownership_history(&token, &q, 50).await.unwrap_or_default();
             (entries, app.db.get_value().users().await.unwrap_or_default())
         }
     });

@@ -65,7 +65,7 @@ pub fn WorkRulesForm(rules: WorkRules) -> impl IntoView {
             .session
             .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
         spawn_local(async move {
-            match api::put::<_, WorkRules>(&token, "/work/rules", &rules).await {
+            match api::set_work_rules(&token, &rules).await {
                 Ok(saved) => {
                     base.set_value(saved);
                     message.set(Some((true, i18n.t(Msg::SavedOk).to_owned())));

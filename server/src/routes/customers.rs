@@ -10,16 +10,10 @@ use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use yingpan_shared::access::{can_change, may_archive, team_of, Viewer};
-use yingpan_shared::api::ArchivedCustomer;
 #[allow(unused_imports)]
 use yingpan_shared::api::ErrorBody;
+use yingpan_shared::api::{ArchivedCustomer, NewOwner};
 use yingpan_shared::ids::UserId;
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct NewOwner {
-    /// `null` releases the customer to the pool.
-    owner_id: Option<UserId>,
-}
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Moved {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 use yingpan_shared::access::Viewer;
 #[allow(unused_imports)]
-use yingpan_shared::api::ErrorBody;
+use yingpan_shared::api::{ErrorBody, TeamName};
 use yingpan_shared::audit::Action;
 use yingpan_shared::ids::{TeamId, UserId};
 use yingpan_shared::people::{
@@ -57,11 +57,6 @@ pub async fn directory(State(st): State<AppState>, auth: AuthUser) -> Result<Jso
 #[utoipa::path(get, path = "/teams", tag = "people", responses((status = 200, body = Vec<Team>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn teams(State(st): State<AppState>, _auth: AuthUser) -> Result<Json<Vec<Team>>, ApiError> {
     Ok(Json(st.store.teams().await?))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct TeamName {
-    name: Name,
 }
 
 #[utoipa::path(post, path = "/teams", tag = "people", request_body = TeamName, responses((status = 201, body = Team), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]

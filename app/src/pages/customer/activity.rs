@@ -177,8 +177,7 @@ pub fn VisitPhoto(photo_id: String, activity_id: String) -> impl IntoView {
                 return Some(url);
             }
             let token = app.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()))?;
-            let path = format!("/photos/{id}?activity={activity_id}");
-            let bytes = api::get_bytes(&token, &path).await.ok()?;
+            let bytes = api::photo(&token, &id, &activity_id).await.ok()?;
             let url = jpeg_url(&bytes)?;
             FETCHED.with_borrow_mut(|f| {
                 f.push_back((id, url.clone()));

@@ -9,7 +9,7 @@ pub mod checkin;
 mod deals;
 
 use super::{field, local_time, ownership_kind, user_name};
-use crate::components::{RecordForm, CONTACT_FORM, CUSTOMER_FORM};
+use crate::components::{AddRecord, RecordForm, CONTACT_FORM, CUSTOMER_FORM};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
@@ -21,6 +21,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use serde_json::Value;
 use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::ids::UserId;
 use yingpan_shared::pool::release_reason;
 use yingpan_shared::sync::Op;
 use yingpan_shared::user::{Role, User};
@@ -48,7 +49,6 @@ pub fn CustomerPage() -> impl IntoView {
         }
     });
     let editing = RwSignal::new(false);
-    let adding = RwSignal::new(false);
     // While the records reload after a sync there is no value for a moment;
     // keep the last answer so the forms below are not torn down and rebuilt.
     let exists = Memo::new(move |previous: Option<&bool>| match loaded.get() {
@@ -77,18 +77,18 @@ pub fn CustomerPage() -> impl IntoView {
                 <Transition>
                     {move || loaded.get().map(|(_, contacts, _)| view! { <ContactList contacts=contacts /> })}
                 </Transition>
-                <Show
-                    when=move || adding.get()
-                    fallback=move || view! {
-                        <button id="add-contact" class="secondary" on:click=move |_| adding.set(true)>
-                            "+ "{move || i18n.t(Msg::AddContact)}
-                        </button>
-                    }
-                >
-                    // Untracked: building the form must not subscribe it to
-                    // anything that could rebuild it while someone types.
-                    <AddContact customer_id=params.with_untracked(|p| p.get("id").unwrap_or_default()) adding=adding />
-                </Show>
+                <AddRecord
+                    kind=EntityKind::Contact
+                    fields=CONTACT_FORM
+                    id_prefix="contact"
+                    label=Msg::AddContact
+                    with=Callback::new(move |()| {
+                        let mut fields = FieldMap::new();
+                        let id = params.with_untracked(|p| p.get("id").unwrap_or_default());
+                        fields.insert("customer_id".into(), Value::String(id));
+                        fields
+                    })
+                />
                 <Deals customer_id=params.with_untracked(|p| p.get("id").unwrap_or_default()) />
                 <Transition>
                     {move || loaded.get().map(|(_, _, (timeline, users))| view! { <Timeline entries=timeline users=users /> })}
@@ -185,31 +185,6 @@ fn ContactList(contacts: Vec<FieldMap>) -> impl IntoView {
     }
 }
 
-#[component]
-fn AddContact(customer_id: String, adding: RwSignal<bool>) -> impl IntoView {
-    let app = use_app();
-    let error = RwSignal::new(None::<String>);
-    let on_save = Callback::new(move |mut fields: FieldMap| {
-        fields.insert("customer_id".into(), Value::String(customer_id.clone()));
-        spawn_local(async move {
-            match edits::create(app, EntityKind::Contact, fields).await {
-                Ok(_) => adding.set(false),
-                Err(e) => error.set(Some(e)),
-            }
-        });
-    });
-    view! {
-        <RecordForm
-            fields=CONTACT_FORM
-            initial=FieldMap::new()
-            id_prefix="contact"
-            on_save=on_save
-            on_cancel=Callback::new(move |_| adding.set(false))
-            error=error
-        />
-    }
-}
-
 /// The customer's activities and ownership changes, newest first.
 #[component]
 fn Timeline(entries: Vec<FieldMap>, users: Vec<User>) -> impl IntoView {
@@ -296,12 +271,12 @@ fn MergeRow(merge: FieldMap, users: Vec<User>) -> impl IntoView {
         });
     let id = field(&merge, "id");
     let undo = move |_| {
-        let path = format!("/merges/{id}/undo");
+        let id = id.clone();
         let token = app
             .session
             .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
         spawn_local(async move {
-            match crate::api::post::<_, Value>(&token, &path, &serde_json::json!({})).await {
+            match crate::api::undo_merge(&token, &id).await {
                 Ok(_) => app.request_sync(),
                 Err(e) => error.set(Some(e.message().unwrap_or("network").to_owned())),
             }
@@ -379,17 +354,19 @@ fn Reassign(customer_id: String) -> impl IntoView {
         ev.prevent_default();
         let owner = match choice.get_untracked() {
             to if to.is_empty() => return,
-            to if to == "pool" => Value::Null,
-            to => Value::String(to),
+            to if to == "pool" => None,
+            to => match to.parse() {
+                Ok(id) => Some(UserId(id)),
+                Err(_) => return,
+            },
         };
         let token = app
             .session
             .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
-        let path = format!("/customers/{}/owner", customer_id.get_value());
+        let customer = customer_id.get_value();
         error.set(None);
         spawn_local(async move {
-            let body = serde_json::json!({ "owner_id": owner });
-            match crate::api::post::<_, Value>(&token, &path, &body).await {
+            match crate::api::reassign(&token, &customer, owner).await {
                 Ok(_) => app.request_sync(),
                 Err(e) => error.set(Some(e.message().unwrap_or("network").to_owned())),
             }
