@@ -8,12 +8,11 @@ use crate::extract::{ApiJson, CustomerPath, PathId};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use yingpan_shared::access::{can_change, may_archive, team_of, Viewer};
 #[allow(unused_imports)]
 use yingpan_shared::api::ErrorBody;
 use yingpan_shared::api::{ArchivedCustomer, NewOwner};
-use yingpan_shared::ids::UserId;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Moved {

@@ -9,7 +9,6 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 use serde_json::json;
 use yingpan_shared::access::Viewer;
 #[allow(unused_imports)]
@@ -21,7 +20,6 @@ use yingpan_shared::people::{
     PersonChange, Team,
 };
 use yingpan_shared::user::{Role, User};
-use yingpan_shared::validate::Name;
 
 /// How long an invite link works.
 const INVITE_DAYS: i64 = 7;
