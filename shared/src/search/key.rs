@@ -13,8 +13,54 @@ const SEP: char = '\n';
 /// Everything one record can be found by, folded, in one string: its name
 /// (also in simplified script, without its legal form, in full pinyin and in
 /// pinyin initials), its phone digits and its other searchable fields.
+/// Beside it, a [`Sketch`] of its bytes, so most keys that cannot hold a
+/// word are passed over without searching them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SearchKey(String);
+pub struct SearchKey {
+    text: String,
+    sketch: Sketch,
+}
+
+/// Which bytes and which pairs of adjacent bytes occur in a text, hashed
+/// into a few bits: a text holding a word holds all of the word's bits, so
+/// a key missing one of them cannot hold it. (A key of about a hundred
+/// bytes sets about half of the pair bits; a word of four bytes has three
+/// pairs, so roughly seven keys in eight without the word are passed over.)
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Sketch {
+    bytes: u64,
+    pairs: u128,
+}
+
+impl Sketch {
+    fn of(text: &[u8]) -> Sketch {
+        let mut sketch = Sketch::default();
+        sketch.add(text);
+        sketch
+    }
+
+    fn add(&mut self, text: &[u8]) {
+        for (i, b) in text.iter().enumerate() {
+            self.bytes |= 1 << (b % 64);
+            if let Some(next) = text.get(i + 1) {
+                let pair = (u32::from(*b) << 8 | u32::from(*next)).wrapping_mul(0x9E37_79B1);
+                self.pairs |= 1 << (pair >> 25);
+            }
+        }
+    }
+
+    /// Whether a text with this sketch may hold a word with `word`'s.
+    fn may_hold(self, word: Sketch) -> bool {
+        word.bytes & !self.bytes == 0 && word.pairs & !self.pairs == 0
+    }
+}
+
+/// A query word: its searcher and its sketch.
+#[derive(Clone, Debug)]
+pub struct Word {
+    finder: Finder<'static>,
+    sketch: Sketch,
+}
 
 impl SearchKey {
     /// The key of a record called `name`, with phone numbers (found by their
@@ -54,7 +100,9 @@ impl SearchKey {
         match query {
             Query::All => true,
             Query::Nothing => false,
-            Query::Words(words) => words.iter().all(|w| w.find(self.0.as_bytes()).is_some()),
+            Query::Words(words) => words
+                .iter()
+                .all(|w| self.sketch.may_hold(w.sketch) && w.finder.find(self.text.as_bytes()).is_some()),
         }
     }
 
@@ -62,10 +110,11 @@ impl SearchKey {
         if part.is_empty() {
             return;
         }
-        if !self.0.is_empty() {
-            self.0.push(SEP);
+        if !self.text.is_empty() {
+            self.text.push(SEP);
         }
-        self.0.push_str(part);
+        self.text.push_str(part);
+        self.sketch.add(part.as_bytes());
     }
 }
 
@@ -78,7 +127,7 @@ pub enum Query {
     /// company from another, so nothing is found by them.
     Nothing,
     /// Each word must occur in a key (searchers built once per query).
-    Words(Vec<Finder<'static>>),
+    Words(Vec<Word>),
 }
 
 impl Query {
@@ -101,7 +150,10 @@ impl Query {
                 without_legal_form(&folded).to_owned()
             };
             if !word.is_empty() {
-                words.push(Finder::new(&word).into_owned());
+                words.push(Word {
+                    finder: Finder::new(&word).into_owned(),
+                    sketch: Sketch::of(word.as_bytes()),
+                });
             }
         }
         match (words.is_empty(), ignored) {
@@ -178,6 +230,29 @@ fn pinyin_of(text: &str, names: bool) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The sketch only ever passes over keys that cannot hold a word:
+        /// a key is found exactly when its text holds every word.
+        #[test]
+        fn the_sketch_never_hides_a_match(
+            name in "[a-z0-9华信科技北京上海贸易]{1,12}",
+            other in "[a-z0-9华信科技北京上海贸易]{0,12}",
+            typed in "[a-z0-9华信科技北京上海贸易]{1,4}( [a-z0-9华信科技]{1,3})?",
+        ) {
+            let key = SearchKey::of(&name, &[], &[&other]);
+            let query = Query::parse(&typed);
+            let plain = match &query {
+                Query::Words(words) => words
+                    .iter()
+                    .all(|w| w.finder.find(key.text.as_bytes()).is_some()),
+                Query::All => true,
+                Query::Nothing => false,
+            };
+            prop_assert_eq!(key.matches(&query), plain);
+        }
+    }
 
     fn huaxin() -> SearchKey {
         SearchKey::of("北京华信科技有限公司", &["+86 138-0013-8000"], &["北京", "IT"])
