@@ -59,6 +59,7 @@ fn Shell(db: LocalDb) -> impl IntoView {
         version: RwSignal::new(0),
         memory: StoredValue::new_local(crate::memory::Memory::default()),
         touched: crate::sync::Touched::new(),
+        unindexed: RwSignal::new(0),
         users: RwSignal::new(Vec::new()),
         pool_rules: RwSignal::new(Default::default()),
         work_rules: RwSignal::new(Default::default()),

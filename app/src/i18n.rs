@@ -65,6 +65,7 @@ messages! {
     MyCustomers => "我的客户", "My customers";
     TeamCustomers => "团队的客户", "Your team's customers";
     ShowMore => "显示更多", "Show more";
+    PreparingSearch => "正在准备搜索，尚余", "Preparing the search; records left:";
     SearchHint => "搜索名称、拼音、电话、联系人", "Search name, pinyin, phone, contact";
     NewCustomer => "新建客户", "New customer";
     NoCustomers => "还没有客户", "No customers yet";

@@ -105,8 +105,14 @@ pub struct Memory {
     pub pool: BTreeMap<Uuid, PoolEntry>,
     pub conflicts: BTreeMap<Uuid, Conflict>,
     pub duplicates: BTreeMap<Uuid, DuplicateFlag>,
-    /// The customer search over `customers` and `contacts`.
+    /// The customer search over `customers` and `contacts`. Records read
+    /// at start are keyed afterwards, a batch at a time ([`Memory::index_some`]),
+    /// so the app shows Today without waiting for it; changes arriving
+    /// later are keyed at once.
     pub search: CustomerSearch,
+    /// Records read at start and not yet keyed: customers newest first,
+    /// then contacts.
+    unindexed: Vec<(EntityKind, Uuid)>,
     /// Each customer's child records, to drop them with it.
     children: HashMap<Uuid, HashSet<(EntityKind, Uuid)>>,
     /// Records IndexedDB holds that did not decode, by kind (shown nowhere;
@@ -125,12 +131,42 @@ impl Memory {
             };
             for r in raw {
                 match Record::decode(kind, r.get()) {
-                    Some(Ok(record)) => memory.put(record),
+                    Some(Ok(record)) => memory.insert(record),
                     _ => memory.unreadable += 1,
                 }
             }
         }
+        // Popped from the end: contacts last, customers newest first.
+        let contacts = memory.contacts.keys().rev().map(|id| (EntityKind::Contact, *id));
+        let customers = memory.customers.keys().map(|id| (EntityKind::Customer, *id));
+        memory.unindexed = contacts.chain(customers).collect();
         Ok(memory)
+    }
+
+    /// Keys up to `n` of the records read at start; returns how many are
+    /// left.
+    pub fn index_some(&mut self, n: usize) -> usize {
+        for _ in 0..n {
+            let Some((kind, id)) = self.unindexed.pop() else { break };
+            match kind {
+                EntityKind::Customer => {
+                    if let Some(c) = self.customers.get(&id) {
+                        self.search.put_customer(c);
+                    }
+                }
+                _ => {
+                    if let Some(c) = self.contacts.get(&id) {
+                        self.search.put_contact(c);
+                    }
+                }
+            }
+        }
+        self.unindexed.len()
+    }
+
+    /// How many records read at start are not yet searchable.
+    pub fn unindexed(&self) -> usize {
+        self.unindexed.len()
     }
 
     /// Applies changes, each on its own record only.
@@ -147,18 +183,27 @@ impl Memory {
         }
     }
 
+    /// Holds a record and keys it for the search.
     fn put(&mut self, record: Record) {
+        match &record {
+            Record::Customer(c) => self.search.put_customer(c),
+            Record::Contact(c) => self.search.put_contact(c),
+            _ => {}
+        }
+        self.insert(record);
+    }
+
+    /// Holds a record (a customer or contact is keyed separately).
+    fn insert(&mut self, record: Record) {
         if let Some(parent) = record.parent() {
             let key = (kind_of(&record), id_of(&record));
             self.children.entry(parent).or_default().insert(key);
         }
         match record {
             Record::Customer(c) => {
-                self.search.put_customer(&c);
                 self.customers.insert(c.id, c);
             }
             Record::Contact(c) => {
-                self.search.put_contact(&c);
                 self.contacts.insert(c.id, c);
             }
             Record::Activity(a) => {

@@ -23,6 +23,8 @@ use yingpan_shared::rules::WorkRules;
 use yingpan_shared::sync::{Cursor, Mutation, MutationStatus, Op, PushRequest};
 use yingpan_shared::user::User;
 
+/// Records keyed for the search per turn of the event loop after start.
+const INDEX_BATCH: usize = 500;
 /// Mutations per push request.
 const PUSH_BATCH: usize = 200;
 /// How often to sync while the app is open.
@@ -56,6 +58,8 @@ pub struct AppCtx {
     pub memory: StoredValue<Memory, LocalStorage>,
     /// Bumped per kind when records of it change in memory.
     pub touched: Touched,
+    /// Records read at start not yet searchable.
+    pub unindexed: RwSignal<usize>,
     /// Everyone's names and roles, the pool rules and the field-work
     /// rules, as last fetched (kept in IndexedDB for offline starts).
     pub users: RwSignal<Vec<User>>,
@@ -212,6 +216,25 @@ impl AppCtx {
             Err(e) => self.status.set(Status::Failed(e.to_string())),
         }
         self.touched.bump_all();
+        self.index_in_background();
+    }
+
+    /// Keys the records read at start for the search, a batch per turn of
+    /// the event loop, so pages stay responsive meanwhile.
+    fn index_in_background(self) {
+        self.unindexed.set(self.memory.with_value(Memory::unindexed));
+        spawn_local(async move {
+            loop {
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                let Some(left) = self.memory.try_update_value(|m| m.index_some(INDEX_BATCH)) else {
+                    return;
+                };
+                self.unindexed.set(left);
+                if left == 0 {
+                    return;
+                }
+            }
+        });
     }
 
     /// Records a local change (see [`LocalDb::record_change`]), updates the

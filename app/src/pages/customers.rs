@@ -51,6 +51,8 @@ pub fn CustomersPage() -> impl IntoView {
     let shown = Memo::new(move |_| {
         let q = Query::parse(&query.get());
         let limit = limit.get();
+        // Rows appear as the search keys of a start are made.
+        app.unindexed.track();
         app.read(&[EntityKind::Customer, EntityKind::Contact], |m| {
             let found = m.search.find(&q, limit);
             let rows = found
@@ -99,6 +101,11 @@ pub fn CustomersPage() -> impl IntoView {
                 </Show>
             </div>
             <h2 id="customers-title">{move || i18n.t(title())}</h2>
+            <Show when=move || { app.unindexed.get() > 0 }>
+                <p class="muted" id="preparing-search">
+                    {move || i18n.t(Msg::PreparingSearch)}" "{move || app.unindexed.get()}
+                </p>
+            </Show>
             <Show
                 when=move || shown.with(|s| !s.rows.is_empty())
                 fallback=move || {
