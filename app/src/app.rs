@@ -60,6 +60,8 @@ fn Shell(db: LocalDb) -> impl IntoView {
         memory: StoredValue::new_local(crate::memory::Memory::default()),
         touched: crate::sync::Touched::new(),
         unindexed: RwSignal::new(0),
+        loaded: RwSignal::new(false),
+        waiting: StoredValue::new_local(None),
         users: RwSignal::new(Vec::new()),
         pool_rules: RwSignal::new(Default::default()),
         work_rules: RwSignal::new(Default::default()),
@@ -77,9 +79,10 @@ fn Shell(db: LocalDb) -> impl IntoView {
         if let Ok(session) = db.session().await {
             app.session.set(session);
         }
-        app.load_memory().await;
+        // The app shows at once, Today from its saved view; the records are
+        // read into memory meanwhile, and the first sync follows.
         restored.set(true);
-        app.request_sync();
+        app.load_memory().await;
     });
     let online = window_event_listener(ev::online, move |_| app.request_sync());
     let offline = window_event_listener(ev::offline, move |_| app.status.set(Status::Offline));
@@ -103,25 +106,38 @@ fn Shell(db: LocalDb) -> impl IntoView {
                     <main>
                         <Routes fallback=|| view! { <TodayPage /> }>
                             <Route path=path!("/") view=TodayPage />
-                            <Route path=path!("/customers") view=CustomersPage />
-                            <Route path=path!("/pipeline") view=PipelinePage />
-                            <Route path=path!("/visits") view=VisitsPage />
-                            <Route path=path!("/new-customer") view=NewCustomerPage />
-                            <Route path=path!("/customers/:id") view=CustomerPage />
-                            <Route path=path!("/sync") view=SyncPage />
-                            <Route path=path!("/pool") view=PoolPage />
-                            <Route path=path!("/import") view=|| view! { <Gate allow=&[Role::Rep, Role::Manager, Role::Admin]><ImportPage /></Gate> } />
-                            <Route path=path!("/settings") view=|| view! { <Gate allow=&[Role::Admin]><SettingsPage /></Gate> } />
-                            <Route path=path!("/team") view=|| view! { <Gate allow=&[Role::Manager, Role::Admin]><TeamPage /></Gate> } />
-                            <Route path=path!("/people") view=|| view! { <Gate allow=&[Role::Manager, Role::Admin]><PeoplePage /></Gate> } />
-                            <Route path=path!("/audit") view=|| view! { <Gate allow=&[Role::Admin]><AuditPage /></Gate> } />
-                            <Route path=path!("/account") view=AccountPage />
+                            <Route path=path!("/customers") view=|| view! { <Ready><CustomersPage /></Ready> } />
+                            <Route path=path!("/pipeline") view=|| view! { <Ready><PipelinePage /></Ready> } />
+                            <Route path=path!("/visits") view=|| view! { <Ready><VisitsPage /></Ready> } />
+                            <Route path=path!("/new-customer") view=|| view! { <Ready><NewCustomerPage /></Ready> } />
+                            <Route path=path!("/customers/:id") view=|| view! { <Ready><CustomerPage /></Ready> } />
+                            <Route path=path!("/sync") view=|| view! { <Ready><SyncPage /></Ready> } />
+                            <Route path=path!("/pool") view=|| view! { <Ready><PoolPage /></Ready> } />
+                            <Route path=path!("/import") view=|| view! { <Ready><Gate allow=&[Role::Rep, Role::Manager, Role::Admin]><ImportPage /></Gate></Ready> } />
+                            <Route path=path!("/settings") view=|| view! { <Ready><Gate allow=&[Role::Admin]><SettingsPage /></Gate></Ready> } />
+                            <Route path=path!("/team") view=|| view! { <Ready><Gate allow=&[Role::Manager, Role::Admin]><TeamPage /></Gate></Ready> } />
+                            <Route path=path!("/people") view=|| view! { <Ready><Gate allow=&[Role::Manager, Role::Admin]><PeoplePage /></Gate></Ready> } />
+                            <Route path=path!("/audit") view=|| view! { <Ready><Gate allow=&[Role::Admin]><AuditPage /></Gate></Ready> } />
+                            <Route path=path!("/account") view=|| view! { <Ready><AccountPage /></Ready> } />
                         </Routes>
                     </main>
                     <BottomNav />
                 </Router>
             </Show>
             </Show>
+        </Show>
+    }
+}
+
+/// Shows its page once the records are in memory (they are read after the
+/// app shows, so Today can show first).
+#[component]
+fn Ready(children: ChildrenFn) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = crate::sync::use_app();
+    view! {
+        <Show when=move || app.loaded.get() fallback=move || view! { <p class="splash">{move || i18n.t(Msg::Loading)}</p> }>
+            {children()}
         </Show>
     }
 }

@@ -5,6 +5,7 @@
 //! leaves either all of it or none.
 
 use indexed_db_futures::database::{Database, VersionChangeEvent};
+use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use indexed_db_futures::KeyPath;
@@ -40,6 +41,12 @@ const META_USERS: &str = "users";
 const META_POOL_RULES: &str = "pool_rules";
 const META_WORK_RULES: &str = "work_rules";
 const META_OPEN_VISIT: &str = "open_visit";
+/// Counts the writes to the cached records: every transaction that changes
+/// one adds one, so a view saved with the count it was computed at is known
+/// to be current while the count has not moved.
+const META_GENERATION: &str = "generation";
+/// The Today view last computed, with what it was computed from.
+const META_TODAY: &str = "today";
 
 /// The entity stores each schema version added.
 const STORES_V1: [EntityKind; 4] = [
@@ -52,6 +59,20 @@ const STORES_V2: [EntityKind; 2] = [EntityKind::Ownership, EntityKind::PoolEntry
 const STORES_V3: [EntityKind; 1] = [EntityKind::Duplicate];
 const STORES_V4: [EntityKind; 1] = [EntityKind::Merge];
 const STORES_V5: [EntityKind; 2] = [EntityKind::Opportunity, EntityKind::Lead];
+
+/// A local change recorded: its place in the outbox, and the cache's write
+/// count after it.
+pub struct Recorded {
+    pub seq: u64,
+    pub generation: u64,
+}
+
+/// A pulled page written: the positions of the changes written (those of
+/// records with no local change waiting), and the cache's write count.
+pub struct Applied {
+    pub written: Vec<usize>,
+    pub generation: u64,
+}
 
 /// A pulled change on its way into IndexedDB: the record as the browser
 /// parsed it (`None`: gone from this device).
@@ -209,6 +230,45 @@ impl LocalDb {
     pub async fn delete(self) -> DbResult<()> {
         self.db.delete()?.await?;
         Ok(())
+    }
+
+    /// Counts one more write to the cached records, inside the writing
+    /// transaction; returns the new count.
+    async fn next_generation(meta: &ObjectStore<'_>) -> DbResult<u64> {
+        let generation: u64 = meta.get(META_GENERATION).serde()?.await?.unwrap_or(0) + 1;
+        meta.put(&generation)
+            .with_key(META_GENERATION.to_owned())
+            .serde()?
+            .await?;
+        Ok(generation)
+    }
+
+    /// How many writes the cached records have had (see [`META_GENERATION`]).
+    pub async fn generation(&self) -> DbResult<u64> {
+        Ok(self.meta(META_GENERATION).await?.unwrap_or(0))
+    }
+
+    /// The Today view as last saved, whatever it was computed from.
+    pub async fn today_snapshot<T: DeserializeOwned>(&self) -> DbResult<Option<T>> {
+        self.meta(META_TODAY).await
+    }
+
+    /// Saves a Today view computed from the records as they were at
+    /// `generation`, unless they have been written since.
+    pub async fn set_today_snapshot<T: Serialize>(&self, generation: u64, view: &T) -> DbResult<bool> {
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let meta = tx.object_store(META)?;
+        let now: u64 = meta.get(META_GENERATION).serde()?.await?.unwrap_or(0);
+        if now != generation {
+            return Ok(false);
+        }
+        meta.put(view).with_key(META_TODAY.to_owned()).serde()?.await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn meta<T: DeserializeOwned>(&self, key: &str) -> DbResult<Option<T>> {
@@ -407,7 +467,13 @@ impl LocalDb {
     /// Records a local change: queues it in the outbox under the next
     /// sequence number and applies it to the cache, in one transaction.
     /// `local` is the record as it should now look (`None` removes it).
-    pub async fn record_change(&self, entity: EntityKind, id: &str, op: Op, local: Option<&FieldMap>) -> DbResult<u64> {
+    pub async fn record_change(
+        &self,
+        entity: EntityKind,
+        id: &str,
+        op: Op,
+        local: Option<&FieldMap>,
+    ) -> DbResult<Recorded> {
         let tx = self
             .db
             .transaction([META, OUTBOX, entity.as_str()])
@@ -428,8 +494,9 @@ impl LocalDb {
             None => records.delete(id).await?,
         }
         meta.put(&(seq + 1)).with_key(META_NEXT_SEQ.to_owned()).serde()?.await?;
+        let generation = Self::next_generation(&meta).await?;
         tx.commit().await?;
-        Ok(seq)
+        Ok(Recorded { seq, generation })
     }
 
     /// Queued mutations, oldest first.
@@ -480,7 +547,7 @@ impl LocalDb {
     /// merged version arrives after the push. Every write is issued before
     /// any is awaited, so the page costs one commit, not a round trip per
     /// record.
-    pub async fn apply_pull(&self, changes: &[Incoming], cursor: Cursor) -> DbResult<Vec<usize>> {
+    pub async fn apply_pull(&self, changes: &[Incoming], cursor: Cursor) -> DbResult<Applied> {
         let mut names: Vec<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
         names.extend([OUTBOX, META]);
         let tx = self
@@ -531,31 +598,36 @@ impl LocalDb {
             }
             written.push(i);
         }
-        tx.object_store(META)?
-            .put(&cursor)
-            .with_key(META_CURSOR.to_owned())
-            .serde()?
-            .await?;
+        let meta = tx.object_store(META)?;
+        meta.put(&cursor).with_key(META_CURSOR.to_owned()).serde()?.await?;
+        let generation = Self::next_generation(&meta).await?;
         tx.commit().await?;
-        Ok(written)
+        Ok(Applied { written, generation })
     }
 
-    /// Every record of `kind`, as one JSON array (the browser's own
-    /// serializer is far quicker than converting record by record).
-    pub async fn all_json(&self, kind: EntityKind) -> DbResult<String> {
-        let tx = self.db.transaction(kind.as_str()).build()?;
-        let store = tx.object_store(kind.as_str())?;
-        let all = js_sys::Array::new();
-        for record in store.get_all::<JsValue>().await? {
-            all.push(&record?);
+    /// Every record of each of `kinds` as one JSON array (the browser's own
+    /// serializer is far quicker than converting record by record), and the
+    /// write count they are at, read in one transaction.
+    pub async fn read_all(&self, kinds: &[EntityKind]) -> DbResult<(u64, Vec<(EntityKind, String)>)> {
+        let mut names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        names.push(META);
+        let tx = self.db.transaction(names).build()?;
+        let generation: u64 = tx.object_store(META)?.get(META_GENERATION).serde()?.await?.unwrap_or(0);
+        let mut all = Vec::with_capacity(kinds.len());
+        for kind in kinds {
+            let records = js_sys::Array::new();
+            for record in tx.object_store(kind.as_str())?.get_all::<JsValue>().await? {
+                records.push(&record?);
+            }
+            let json = js_sys::JSON::stringify(&records).map_err(js_error)?;
+            all.push((*kind, json.into()));
         }
-        let json = js_sys::JSON::stringify(&all).map_err(js_error)?;
-        Ok(json.into())
+        Ok((generation, all))
     }
 
     /// Forgets every cached record and the cursor, keeping the outbox and the
     /// session: the next pull starts from scratch.
-    pub async fn reset_cache(&self) -> DbResult<()> {
+    pub async fn reset_cache(&self) -> DbResult<u64> {
         let mut names: Vec<&str> = EntityKind::ALL.iter().map(|k| k.as_str()).collect();
         names.push(META);
         let tx = self
@@ -566,9 +638,11 @@ impl LocalDb {
         for kind in EntityKind::ALL {
             tx.object_store(kind.as_str())?.clear()?.await?;
         }
-        tx.object_store(META)?.delete(META_CURSOR).await?;
+        let meta = tx.object_store(META)?;
+        meta.delete(META_CURSOR).await?;
+        let generation = Self::next_generation(&meta).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(generation)
     }
 
     /// Whether this database has ever been set up on this device (it has a
@@ -578,10 +652,10 @@ impl LocalDb {
     }
 
     /// Replaces one record with the server's copy (`None`: it is gone).
-    pub async fn put_server_copy(&self, kind: EntityKind, id: &str, data: Option<&FieldMap>) -> DbResult<()> {
+    pub async fn put_server_copy(&self, kind: EntityKind, id: &str, data: Option<&FieldMap>) -> DbResult<u64> {
         let tx = self
             .db
-            .transaction(kind.as_str())
+            .transaction([kind.as_str(), META])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let store = tx.object_store(kind.as_str())?;
@@ -589,8 +663,9 @@ impl LocalDb {
             Some(d) => store.put(d).serde()?.await?,
             None => store.delete(id).await?,
         }
+        let generation = Self::next_generation(&tx.object_store(META)?).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(generation)
     }
 
     /// Messages about changes the server refused, until dismissed.
@@ -657,6 +732,30 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    async fn a_saved_view_is_current_only_until_the_next_write() {
+        let db = fresh().await;
+        let before = db.generation().await.unwrap();
+        assert!(db.set_today_snapshot(before, &"drawn").await.unwrap());
+        assert_eq!(db.today_snapshot::<String>().await.unwrap().as_deref(), Some("drawn"));
+        // A write lands before a view computed without it is saved: refused.
+        let id = crate::ids::new_id();
+        create_local(&db, EntityKind::Customer, &id, &customer(&id, "华信")).await;
+        assert!(!db.set_today_snapshot(before, &"stale").await.unwrap());
+        assert_eq!(db.today_snapshot::<String>().await.unwrap().as_deref(), Some("drawn"));
+        // Every kind of write counts.
+        let after_change = db.generation().await.unwrap();
+        assert_eq!(after_change, before + 1);
+        let pulled = db.apply_pull(&Incoming::all(&[]), 3).await.unwrap().generation;
+        let copied = db.put_server_copy(EntityKind::Customer, &id, None).await.unwrap();
+        let reset = db.reset_cache().await.unwrap();
+        assert_eq!(
+            (pulled, copied, reset),
+            (after_change + 1, after_change + 2, after_change + 3)
+        );
+        db.delete().await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
     async fn local_change_is_cached_and_queued_together() {
         let db = fresh().await;
         let id = crate::ids::new_id();
@@ -670,7 +769,8 @@ mod tests {
             .record_change(EntityKind::Customer, &id, op, Some(&rec))
             .await
             .unwrap();
-        assert_eq!((first, second), (1, 2));
+        assert_eq!((first.seq, second.seq), (1, 2));
+        assert_eq!(second.generation, first.generation + 1, "each write is counted");
         assert_eq!(db.get(EntityKind::Customer, &id).await.unwrap(), Some(rec));
         assert_eq!(db.outbox_len().await.unwrap(), 2);
         db.acknowledge(&[1]).await.unwrap();

@@ -115,17 +115,22 @@ pub struct Memory {
     unindexed: Vec<(EntityKind, Uuid)>,
     /// Each customer's child records, to drop them with it.
     children: HashMap<Uuid, HashSet<(EntityKind, Uuid)>>,
-    /// Records IndexedDB holds that did not decode, by kind (shown nowhere;
-    /// counted so the Sync page can say so).
+    /// Records IndexedDB holds that did not decode (shown nowhere).
     pub unreadable: usize,
+    /// The cache's write count these records are at (see
+    /// `LocalDb::generation`).
+    pub generation: u64,
 }
 
 impl Memory {
     /// Reads every kept store from IndexedDB.
     pub async fn load(db: &LocalDb) -> DbResult<Memory> {
-        let mut memory = Memory::default();
-        for kind in KEPT {
-            let json = db.all_json(kind).await?;
+        let (generation, stores) = db.read_all(&KEPT).await?;
+        let mut memory = Memory {
+            generation,
+            ..Memory::default()
+        };
+        for (kind, json) in stores {
             let Ok(raw) = serde_json::from_str::<Vec<&RawValue>>(&json) else {
                 continue;
             };
@@ -167,6 +172,13 @@ impl Memory {
     /// How many records read at start are not yet searchable.
     pub fn unindexed(&self) -> usize {
         self.unindexed.len()
+    }
+
+    /// Applies changes, each on its own record only, written to IndexedDB
+    /// as its write `generation`.
+    pub fn apply_at(&mut self, generation: u64, updates: impl IntoIterator<Item = Update>) {
+        self.generation = self.generation.max(generation);
+        self.apply(updates);
     }
 
     /// Applies changes, each on its own record only.
@@ -328,8 +340,13 @@ mod tests {
     /// What a pull applies to memory is what a restart reads back.
     async fn pull(db: &LocalDb, memory: &mut Memory, text: &str) {
         let page = crate::sync::parse_page(text).ok().unwrap();
-        memory.apply(crate::sync::store_page(db, &page, text).await.unwrap());
+        let (updates, generation) = crate::sync::store_page(db, &page, text).await.unwrap();
+        memory.apply_at(generation, updates);
         let reloaded = Memory::load(db).await.unwrap();
+        assert_eq!(
+            reloaded.generation, memory.generation,
+            "memory is at the cache's last write"
+        );
         assert_eq!(reloaded.customers, memory.customers);
         assert_eq!(reloaded.contacts, memory.contacts);
         assert_eq!(reloaded.activities, memory.activities);

@@ -60,6 +60,10 @@ pub struct AppCtx {
     pub touched: Touched,
     /// Records read at start not yet searchable.
     pub unindexed: RwSignal<usize>,
+    /// The records are in memory (they are read after the app shows).
+    pub loaded: RwSignal<bool>,
+    /// While they are read: changes written meanwhile, to apply after.
+    pub waiting: StoredValue<Option<Vec<Written>>, LocalStorage>,
     /// Everyone's names and roles, the pool rules and the field-work
     /// rules, as last fetched (kept in IndexedDB for offline starts).
     pub users: RwSignal<Vec<User>>,
@@ -72,6 +76,10 @@ pub struct AppCtx {
     /// The signed-in account was closed; its data was removed from here.
     pub account_closed: RwSignal<bool>,
 }
+
+/// Changes written to IndexedDB as one write (its count, see
+/// `LocalDb::generation`).
+pub type Written = (u64, Vec<Update>);
 
 /// One change counter per entity kind, so a page recomputes only when a
 /// kind it reads changed.
@@ -180,14 +188,24 @@ impl AppCtx {
         self.memory.with_value(f)
     }
 
-    /// Applies changes to the records in memory and tells the views of
-    /// their kinds.
-    pub fn remember(self, updates: Vec<Update>) {
+    /// Applies changes written to IndexedDB as its write `generation` to
+    /// the records in memory, and tells the views of their kinds. While the
+    /// records are being read at start, the changes wait and are applied
+    /// after (a change the read already saw is applied again, unchanged).
+    pub fn remember(self, generation: u64, updates: Vec<Update>) {
         let kinds: HashSet<EntityKind> = updates.iter().map(|u| u.kind).collect();
         if kinds.is_empty() {
             return;
         }
-        self.memory.update_value(|m| m.apply(updates));
+        let waiting = self.waiting.try_update_value(|w| match w {
+            Some(waiting) => {
+                waiting.push((generation, updates));
+                None
+            }
+            None => Some(updates),
+        });
+        let Some(Some(updates)) = waiting else { return };
+        self.memory.update_value(|m| m.apply_at(generation, updates));
         // A customer gone takes its children: their views re-read too.
         if kinds.contains(&EntityKind::Customer) {
             self.touched.bump_all();
@@ -204,19 +222,32 @@ impl AppCtx {
         self.touched.bump_all();
     }
 
-    /// Reads every record from IndexedDB into memory (at start), with the
-    /// directory and the rules.
+    /// Reads the directory and the rules, then every record from IndexedDB
+    /// into memory (at start, and after signing in); syncs once they are.
     pub async fn load_memory(self) {
         let db = self.db.get_value();
         self.users.set(db.users().await.unwrap_or_default());
         self.pool_rules.set(db.pool_rules().await.unwrap_or_default());
         self.work_rules.set(db.work_rules().await.unwrap_or_default());
+        self.loaded.set(false);
+        self.waiting.set_value(Some(Vec::new()));
         match Memory::load(&db).await {
             Ok(memory) => self.memory.set_value(memory),
             Err(e) => self.status.set(Status::Failed(e.to_string())),
         }
+        // Changes written while reading, applied over what was read.
+        let waiting = self
+            .waiting
+            .try_update_value(Option::take)
+            .flatten()
+            .unwrap_or_default();
+        for (generation, updates) in waiting {
+            self.memory.update_value(|m| m.apply_at(generation, updates));
+        }
         self.touched.bump_all();
+        self.loaded.set(true);
         self.index_in_background();
+        self.request_sync();
     }
 
     /// Keys the records read at start for the search, a batch per turn of
@@ -240,23 +271,27 @@ impl AppCtx {
     /// Records a local change (see [`LocalDb::record_change`]), updates the
     /// record in memory, and starts a sync.
     pub async fn record(self, kind: EntityKind, id: &str, op: Op, local: Option<&FieldMap>) -> Result<u64, DbError> {
-        let seq = self.db.get_value().record_change(kind, id, op, local).await?;
+        let recorded = self.db.get_value().record_change(kind, id, op, local).await?;
         if let Ok(uuid) = id.parse() {
             let record = match local {
                 Some(fields) => Record::from_fields(kind, fields).and_then(Result::ok),
                 None => None,
             };
             if local.is_none() || record.is_some() {
-                self.remember(vec![Update { kind, id: uuid, record }]);
+                self.remember(recorded.generation, vec![Update { kind, id: uuid, record }]);
             }
         }
         self.changed();
-        Ok(seq)
+        Ok(recorded.seq)
     }
 
     /// Starts a sync now, or right after the one running, or when the
     /// server's requested wait is over.
     pub fn request_sync(self) {
+        // The first sync starts once the records are in memory.
+        if !self.loaded.get_untracked() {
+            return;
+        }
         let wait = NOT_BEFORE.get() - crate::device::steady_ms();
         if wait > 0.0 {
             wake_later(self, wait);
@@ -383,16 +418,19 @@ impl AppCtx {
             for m in refused {
                 let id = m.id.to_string();
                 let copy = api::record(token, m.entity, &id).await?;
-                db.put_server_copy(m.entity, &id, copy.as_ref()).await?;
+                let generation = db.put_server_copy(m.entity, &id, copy.as_ref()).await?;
                 let record = copy
                     .as_ref()
                     .and_then(|c| Record::from_fields(m.entity, c))
                     .and_then(Result::ok);
-                self.remember(vec![Update {
-                    kind: m.entity,
-                    id: m.id,
-                    record,
-                }]);
+                self.remember(
+                    generation,
+                    vec![Update {
+                        kind: m.entity,
+                        id: m.id,
+                        record,
+                    }],
+                );
                 changed = true;
             }
             db.set_sync_issues(&issues).await?;
@@ -413,8 +451,9 @@ impl AppCtx {
                 // The server does not know our cursor (restored backup, new
                 // database): start over from its current state. The outbox was
                 // pushed above and is kept regardless.
-                db.reset_cache().await?;
+                let generation = db.reset_cache().await?;
                 self.forget_all();
+                self.memory.update_value(|m| m.generation = generation);
                 was_reset = true;
                 changed = true;
                 since = 0;
@@ -428,7 +467,8 @@ impl AppCtx {
                 progress.set(Some((loaded.min(total), total)));
             }
             changed |= !page.changes.is_empty();
-            self.remember(store_page(db, &page, &text).await?);
+            let (updates, generation) = store_page(db, &page, &text).await?;
+            self.remember(generation, updates);
             since = page.cursor;
             if !page.has_more {
                 break;
@@ -482,8 +522,8 @@ pub fn parse_page(text: &str) -> Result<RawPage<'_>, SyncError> {
 }
 
 /// Writes a pulled page to IndexedDB as the browser parses it, and decodes
-/// the records written for memory.
-pub async fn store_page(db: &LocalDb, page: &RawPage<'_>, text: &str) -> Result<Vec<Update>, DbError> {
+/// the records written for memory; with the cache's write count after it.
+pub async fn store_page(db: &LocalDb, page: &RawPage<'_>, text: &str) -> Result<(Vec<Update>, u64), DbError> {
     let parsed = js_sys::JSON::parse(text).map_err(|_| DbError("unreadable page".into()))?;
     let records = js_sys::Reflect::get(&parsed, &JsValue::from_str("changes"))
         .map(|v| js_sys::Array::from(&v))
@@ -501,8 +541,9 @@ pub async fn store_page(db: &LocalDb, page: &RawPage<'_>, text: &str) -> Result<
                 .and_then(|_| js_sys::Reflect::get(&records.get(i as u32), &data).ok()),
         })
         .collect();
-    let written = db.apply_pull(&incoming, page.cursor).await?;
-    Ok(written
+    let applied = db.apply_pull(&incoming, page.cursor).await?;
+    let updates = applied
+        .written
         .into_iter()
         .filter_map(|i| {
             let c = &page.changes[i];
@@ -522,7 +563,8 @@ pub async fn store_page(db: &LocalDb, page: &RawPage<'_>, text: &str) -> Result<
                 record,
             })
         })
-        .collect())
+        .collect();
+    Ok((updates, applied.generation))
 }
 
 /// "华信科技: email is not a valid email address". `known` is the record as

@@ -60,7 +60,7 @@ pub struct Person {
     pub birthday: NaiveDate,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Due {
     pub customer_id: Uuid,
     pub name: String,
@@ -69,7 +69,7 @@ pub struct Due {
     pub days_late: i64,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Quiet {
     pub customer_id: Uuid,
     pub name: String,
@@ -77,7 +77,7 @@ pub struct Quiet {
     pub days: i64,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Birthday {
     pub customer_id: Uuid,
     pub customer_name: String,
@@ -87,7 +87,7 @@ pub struct Birthday {
     pub in_days: i64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Today {
     /// Oldest first.
     pub overdue: Vec<Due>,

@@ -209,8 +209,8 @@ async fn yingpan_write(db: &LocalDb, memory: &mut Memory, pages: &[String]) -> f
     let started = now();
     for text in pages {
         let page = crate::sync::parse_page(text).ok().unwrap();
-        let updates = crate::sync::store_page(db, &page, text).await.unwrap();
-        memory.apply(updates);
+        let (updates, generation) = crate::sync::store_page(db, &page, text).await.unwrap();
+        memory.apply_at(generation, updates);
     }
     now() - started
 }
@@ -270,7 +270,8 @@ async fn first_sync_and_customer_search_over_50000_cached_customers() {
     .unwrap();
     let started = now();
     let page = crate::sync::parse_page(&one).ok().unwrap();
-    memory.apply(crate::sync::store_page(&db, &page, &one).await.unwrap());
+    let (updates, generation) = crate::sync::store_page(&db, &page, &one).await.unwrap();
+    memory.apply_at(generation, updates);
     let listed = memory.search.find(&Query::All, 30).hits.len();
     let today = crate::pages::today::today_of(
         &memory,

@@ -8,14 +8,17 @@ use crate::device::utc_offset_minutes;
 use crate::i18n::{use_i18n, Msg};
 use crate::memory::Memory;
 use crate::sync::use_app;
+use chrono::NaiveDate;
 use chrono::{DateTime, NaiveTime, Utc};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use uuid::Uuid;
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::ids::UserId;
 use yingpan_shared::pipeline::{Funnel, Standing};
-use yingpan_shared::today::{local_date, today_view, Account, Due, Person, Today, TodayRules, Touch};
+use yingpan_shared::today::{local_date, today_view, Account, Birthday, Due, Person, Quiet, Today, TodayRules, Touch};
 
 /// How many quiet customers to list (the quietest).
 const QUIET_SHOWN: usize = 20;
@@ -90,15 +93,129 @@ pub fn today_of(m: &Memory, rules: &TodayRules, me: Option<UserId>) -> Today {
     }
 }
 
+/// Rows each Today list shows at first; "show more" adds as many again.
+const ROWS: usize = 20;
+
+/// A list as drawn: its first rows and how long it is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Part<T> {
+    rows: Vec<T>,
+    total: usize,
+}
+
+impl<T: Clone> Part<T> {
+    fn of(all: &[T], limit: usize) -> Part<T> {
+        Part {
+            rows: all.iter().take(limit).cloned().collect(),
+            total: all.len(),
+        }
+    }
+}
+
+/// Today as drawn.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Drawn {
+    overdue: Part<Due>,
+    today: Part<Due>,
+    tomorrow: Part<Due>,
+    quiet: Vec<Quiet>,
+    birthdays: Vec<Birthday>,
+}
+
+impl Drawn {
+    fn of(t: &Today, limit: usize) -> Drawn {
+        Drawn {
+            overdue: Part::of(&t.overdue, limit),
+            today: Part::of(&t.today, limit),
+            tomorrow: Part::of(&t.tomorrow, limit),
+            quiet: t.quiet.clone(),
+            birthdays: t.birthdays.clone(),
+        }
+    }
+}
+
+/// Today as last drawn, with everything it was computed from: the next
+/// start draws it at once, before the records are read into memory, when
+/// nothing it depends on has changed since (no write to the cache, the
+/// same day, person, rules and time zone). It is then computed again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Saved {
+    generation: u64,
+    date: NaiveDate,
+    offset: i32,
+    user: Option<UserId>,
+    rules: TodayRules,
+    drawn: Drawn,
+}
+
 #[component]
 pub fn TodayPage() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
-    let today = Memo::new(move |_| gather(app));
+    let limit = RwSignal::new(ROWS);
+    let live = Memo::new(move |_| app.loaded.get().then(|| gather(app)));
+    // What this start may draw before the records are read.
+    let saved = LocalResource::new(move || async move {
+        let db = app.db.get_value();
+        let generation = db.generation().await.ok()?;
+        let saved: Saved = db.today_snapshot().await.ok().flatten()?;
+        (saved.generation == generation).then_some(saved)
+    });
+    let facts = move || {
+        let offset = utc_offset_minutes();
+        let date = local_date(crate::device::now(), offset);
+        let user = app.session.with(|s| s.as_ref().map(|s| s.user.id));
+        (date, offset, user, app.work_rules.with(|r| r.today))
+    };
+    let drawn = Memo::new(move |_| match live.get() {
+        Some(today) => Some(Drawn::of(&today, limit.get())),
+        None => {
+            let (date, offset, user, rules) = facts();
+            saved
+                .get()
+                .flatten()
+                .filter(|s| (s.date, s.offset, s.user, s.rules) == (date, offset, user, rules))
+                .map(|s| s.drawn)
+        }
+    });
+    // Each new view is saved for the next start, tagged with the write
+    // count of the records it was computed from.
+    let last_saved = StoredValue::new_local(None::<Drawn>);
+    Effect::new(move |_| {
+        let Some(today) = live.get() else { return };
+        let drawn = Drawn::of(&today, ROWS);
+        if last_saved.with_value(|l| l.as_ref() == Some(&drawn)) {
+            return;
+        }
+        let (date, offset, user, rules) = untrack(facts);
+        let generation = app.memory.with_value(|m| m.generation);
+        let snapshot = Saved {
+            generation,
+            date,
+            offset,
+            user,
+            rules,
+            drawn: drawn.clone(),
+        };
+        last_saved.set_value(Some(drawn));
+        spawn_local(async move {
+            let _ = app.db.get_value().set_today_snapshot(generation, &snapshot).await;
+        });
+    });
     let open_visit = LocalResource::new(move || {
         app.version.track();
         async move { app.db.get_value().open_visit().await.ok().flatten() }
     });
+    let more = move || {
+        // Once live: the lists can grow past what was saved.
+        (app.loaded.get()).then(|| {
+            view! {
+                <button class="secondary more" on:click=move |_| limit.update(|n| *n += ROWS * 5)>
+                    {move || i18n.t(Msg::ShowMore)}
+                </button>
+            }
+        })
+    };
     view! {
         <section class="page" id="today">
             <Transition>
@@ -109,15 +226,18 @@ pub fn TodayPage() -> impl IntoView {
                 })}
             </Transition>
             <h2>{move || i18n.t(Msg::Today)}</h2>
-            {move || {
-                    let t = today.get();
-                    let nothing = t.overdue.is_empty() && t.today.is_empty() && t.tomorrow.is_empty()
+            {move || match drawn.get() {
+                None => view! { <p>{move || i18n.t(Msg::Loading)}</p> }.into_any(),
+                Some(t) => {
+                    let nothing = t.overdue.total == 0 && t.today.total == 0 && t.tomorrow.total == 0
                         && t.quiet.is_empty() && t.birthdays.is_empty();
+                    let cut = [&t.overdue, &t.today, &t.tomorrow].iter().any(|p| p.rows.len() < p.total);
                     view! {
                         {nothing.then(|| view! { <p class="empty" id="all-clear">{move || i18n.t(Msg::AllClear)}</p> })}
-                        <DueList id="overdue" title=Msg::Overdue items=t.overdue />
-                        <DueList id="due-today" title=Msg::DueToday items=t.today />
-                        <DueList id="due-tomorrow" title=Msg::DueTomorrow items=t.tomorrow />
+                        <DueList id="overdue" title=Msg::Overdue part=t.overdue />
+                        <DueList id="due-today" title=Msg::DueToday part=t.today />
+                        <DueList id="due-tomorrow" title=Msg::DueTomorrow part=t.tomorrow />
+                        {cut.then(more)}
                         {(!t.quiet.is_empty()).then(|| view! {
                             <div class="card" id="quiet">
                                 <h3>{move || i18n.t(Msg::GoneQuiet)}</h3>
@@ -145,21 +265,25 @@ pub fn TodayPage() -> impl IntoView {
                             </div>
                         })}
                     }.into_any()
+                }
             }}
-            <ReturningSoon />
+            <Show when=move || app.loaded.get()>
+                <ReturningSoon />
+            </Show>
         </section>
     }
 }
 
 #[component]
-fn DueList(id: &'static str, title: Msg, items: Vec<Due>) -> impl IntoView {
+fn DueList(id: &'static str, title: Msg, part: Part<Due>) -> impl IntoView {
     let i18n = use_i18n();
-    (!items.is_empty()).then(|| {
+    let Part { rows, total } = part;
+    (total > 0).then(|| {
         view! {
             <div class=format!("card due {id}") id=id>
-                <h3>{move || i18n.t(title)}<span class="count">{items.len()}</span></h3>
+                <h3>{move || i18n.t(title)}<span class="count">{total}</span></h3>
                 <ul class="list">
-                    {items.into_iter().map(|d| view! {
+                    {rows.into_iter().map(|d| view! {
                         <li><a class="today-row" href=format!("/customers/{}", d.customer_id)>
                             <span class="name">{d.name}</span>
                             <span class="meta">{d.due.to_string()}
