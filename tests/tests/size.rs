@@ -6,8 +6,12 @@
 
 use yingpan_tests::app_server;
 
-/// Bytes on the wire for the app's wasm and JavaScript together.
-const BUDGET: usize = 685_000;
+/// Bytes on the wire for the app's wasm and JavaScript together: what the
+/// app measured when the budget was last set (689,774 bytes: the typed
+/// records in memory and Today drawn from its saved view came in at about
+/// 16 KB), with a little room. Raise it only for a feature worth its bytes,
+/// and say so; lower it whenever a cut lands.
+const BUDGET: usize = 695_000;
 
 /// The paths of the scripts and wasm `index.html` refers to.
 fn assets(html: &str) -> Vec<String> {
