@@ -129,7 +129,11 @@ pub fn Header() -> impl IntoView {
             </button>
             <button class="link" id="sign-out" title=move || i18n.t(Msg::SignOut) aria-label=move || i18n.t(Msg::SignOut) on:click=sign_out>
                 <span class="wide-only">{move || i18n.t(Msg::SignOut)}</span>
-                <span class="narrow-only" aria-hidden="true">"⏻"</span>
+                // An arrow leaving a box: a drawn icon, as phones' fonts
+                // may lack the power symbol.
+                <svg class="narrow-only icon" aria-hidden="true" viewBox="0 0 24 24" width="18" height="18">
+                    <path d="M10 4H5v16h5M14 8l4 4-4 4M18 12H9" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" />
+                </svg>
             </button>
         </header>
     }

@@ -45,6 +45,8 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <section class="page">
             <h2>{move || i18n.t(Msg::Settings)}</h2>
+            // On a phone the header has no room for the audit log's chip.
+            <a id="settings-audit" class="button secondary narrow-only" href="/audit">{move || i18n.t(Msg::AuditLog)}" ›"</a>
             <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
                 {move || loaded.get().map(|r| match r {
                     Ok((rules, policy, work)) => view! {
