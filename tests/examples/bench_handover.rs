@@ -31,7 +31,6 @@ async fn pull_to_head(api: &Api, mut since: i64) -> (i64, usize) {
 }
 
 async fn seed(api: &Api, owner: Uuid, customers: usize, activities: usize) {
-    let client = Uuid::now_v7();
     let mut mutations: Vec<Value> = Vec::with_capacity(customers + activities);
     let ids: Vec<Uuid> = (0..customers).map(|_| Uuid::now_v7()).collect();
     for (i, id) in ids.iter().enumerate() {
@@ -43,15 +42,7 @@ async fn seed(api: &Api, owner: Uuid, customers: usize, activities: usize) {
             "fields": {"customer_id": ids[i % customers], "kind": "call", "content": "电话回访",
                        "at": "2026-11-01T08:00:00Z"}}));
     }
-    for (n, chunk) in mutations.chunks_mut(500).enumerate() {
-        for (i, m) in chunk.iter_mut().enumerate() {
-            m["seq"] = json!(n * 500 + i + 1);
-        }
-        let (status, body) = api
-            .post("/api/sync/push", &json!({"client_id": client, "mutations": chunk}))
-            .await;
-        assert_eq!(status, 200, "{body}");
-    }
+    api.push_all(mutations).await;
 }
 
 async fn run(backend: Backend, customers: usize, activities: usize) {

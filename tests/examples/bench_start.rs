@@ -25,7 +25,6 @@ fn env_or(name: &str, default: usize) -> usize {
 /// Customers of `owner`, half with a contact and half with a call whose
 /// follow-up is due today, so Today has work to show.
 async fn seed(api: &Api, owner: Uuid, customers: usize) {
-    let client = Uuid::now_v7();
     let today = chrono::Utc::now().date_naive().to_string();
     let mut mutations: Vec<Value> = Vec::with_capacity(customers * 2);
     for i in 0..customers {
@@ -41,15 +40,7 @@ async fn seed(api: &Api, owner: Uuid, customers: usize) {
                            "at": "2026-11-01T08:00:00Z", "next_follow_up": today}}));
         }
     }
-    for (n, chunk) in mutations.chunks_mut(500).enumerate() {
-        for (i, m) in chunk.iter_mut().enumerate() {
-            m["seq"] = json!(n * 500 + i + 1);
-        }
-        let (status, body) = api
-            .post("/api/sync/push", &json!({"client_id": client, "mutations": chunk}))
-            .await;
-        assert_eq!(status, 200, "{body}");
-    }
+    api.push_all(mutations).await;
 }
 
 /// Signs in, waits for the first sync to finish and the service worker to

@@ -422,6 +422,24 @@ impl Api {
         status_and_json(res).await
     }
 
+    /// Pushes many mutations from one fresh client, numbered in order, 500
+    /// a request (seeding benchmarks); every push must be answered 200.
+    pub async fn push_all(&self, mut mutations: Vec<Value>) {
+        let client = Uuid::now_v7();
+        for (n, chunk) in mutations.chunks_mut(500).enumerate() {
+            for (i, m) in chunk.iter_mut().enumerate() {
+                m["seq"] = serde_json::json!(n * 500 + i + 1);
+            }
+            let (status, body) = self
+                .post(
+                    "/api/sync/push",
+                    &serde_json::json!({"client_id": client, "mutations": chunk}),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+        }
+    }
+
     /// Pushes one mutation from a fresh client and returns its result.
     pub async fn push_one(&self, mutation: Value) -> Value {
         let body = serde_json::json!({"client_id": Uuid::now_v7(), "mutations": [mutation]});
