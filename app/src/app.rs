@@ -61,6 +61,7 @@ fn Shell(db: LocalDb) -> impl IntoView {
         touched: crate::sync::Touched::new(),
         unindexed: RwSignal::new(0),
         loaded: RwSignal::new(false),
+        written: RwSignal::new(0),
         waiting: StoredValue::new_local(None),
         users: RwSignal::new(Vec::new()),
         pool_rules: RwSignal::new(Default::default()),

@@ -600,7 +600,12 @@ impl LocalDb {
         }
         let meta = tx.object_store(META)?;
         meta.put(&cursor).with_key(META_CURSOR.to_owned()).serde()?.await?;
-        let generation = Self::next_generation(&meta).await?;
+        // A page that changed no record (a quiet sync) is not a write.
+        let generation = if written.is_empty() {
+            meta.get(META_GENERATION).serde()?.await?.unwrap_or(0)
+        } else {
+            Self::next_generation(&meta).await?
+        };
         tx.commit().await?;
         Ok(Applied { written, generation })
     }
@@ -745,7 +750,15 @@ mod tests {
         // Every kind of write counts.
         let after_change = db.generation().await.unwrap();
         assert_eq!(after_change, before + 1);
-        let pulled = db.apply_pull(&Incoming::all(&[]), 3).await.unwrap().generation;
+        let quiet = db.apply_pull(&Incoming::all(&[]), 3).await.unwrap().generation;
+        assert_eq!(quiet, after_change, "a page that changed nothing is not a write");
+        let gone = Change {
+            entity: EntityKind::Customer,
+            id: id.parse().unwrap(),
+            seq: 4,
+            data: None,
+        };
+        let pulled = db.apply_pull(&Incoming::all(&[gone]), 4).await.unwrap().generation;
         let copied = db.put_server_copy(EntityKind::Customer, &id, None).await.unwrap();
         let reset = db.reset_cache().await.unwrap();
         assert_eq!(

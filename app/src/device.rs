@@ -146,6 +146,16 @@ pub fn revoke_url(url: &str) {
     let _ = web_sys::Url::revoke_object_url(url);
 }
 
+/// Which build of the app this is: the content-hashed script the page
+/// loads, as Trunk names it ("" where there is none, as in tests).
+pub fn build_id() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("link[rel=modulepreload]").ok().flatten())
+        .and_then(|link| link.get_attribute("href"))
+        .unwrap_or_default()
+}
+
 /// The device's clock.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()

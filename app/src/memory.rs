@@ -175,10 +175,20 @@ impl Memory {
     }
 
     /// Applies changes, each on its own record only, written to IndexedDB
-    /// as its write `generation`.
-    pub fn apply_at(&mut self, generation: u64, updates: impl IntoIterator<Item = Update>) {
-        self.generation = self.generation.max(generation);
+    /// as its write `generation`. Returns false when that write was not the
+    /// next one after what memory holds (another tab wrote in between, say):
+    /// memory is then behind IndexedDB and must be read again.
+    pub fn apply_at(&mut self, generation: u64, updates: impl IntoIterator<Item = Update>) -> bool {
         self.apply(updates);
+        // At or before what memory holds: a write it already has (replayed
+        // after the start-up read). One past it: the next write. Further:
+        // writes were missed, and the count stays put, so no view saved
+        // from this memory passes for current.
+        if generation > self.generation + 1 {
+            return false;
+        }
+        self.generation = self.generation.max(generation);
+        true
     }
 
     /// Applies changes, each on its own record only.
@@ -244,9 +254,10 @@ impl Memory {
     fn remove(&mut self, kind: EntityKind, id: Uuid, gone: bool) {
         let parent = match kind {
             EntityKind::Customer => {
-                self.search.remove_customer(id);
                 self.customers.remove(&id);
                 if gone {
+                    // Re-keyed in place otherwise, its contacts' keys kept.
+                    self.search.remove_customer(id);
                     for (kind, child) in self.children.remove(&id).unwrap_or_default() {
                         self.remove(kind, child, false);
                     }
@@ -386,9 +397,16 @@ mod tests {
         pull(&db, &mut memory, &renamed).await;
         assert_eq!(names(&memory, "huaxin"), ["北京华信科技有限公司"]);
         assert_eq!(names(&memory, "hzhd"), ["杭州恒达机械有限公司"]);
+        // A change to a customer with a contact keeps the contact findable.
+        let touched = page(
+            json!([{"entity": "customer", "id": a, "seq": 7, "data": {"id": a, "name": "北京华信科技股份有限公司"}}]),
+            7,
+        );
+        pull(&db, &mut memory, &touched).await;
+        assert_eq!(names(&memory, "zhaomin"), ["北京华信科技股份有限公司"]);
 
         // A customer gone from this device takes its contact and visit.
-        let gone = page(json!([{"entity": "customer", "id": a, "seq": 7, "data": null}]), 7);
+        let gone = page(json!([{"entity": "customer", "id": a, "seq": 8, "data": null}]), 8);
         pull(&db, &mut memory, &gone).await;
         assert!(memory.contacts.is_empty() && memory.activities.is_empty());
         assert!(names(&memory, "zhaomin").is_empty());

@@ -62,6 +62,8 @@ pub struct AppCtx {
     pub unindexed: RwSignal<usize>,
     /// The records are in memory (they are read after the app shows).
     pub loaded: RwSignal<bool>,
+    /// The cache's write count the records in memory are at.
+    pub written: RwSignal<u64>,
     /// While they are read: changes written meanwhile, to apply after.
     pub waiting: StoredValue<Option<Vec<Written>>, LocalStorage>,
     /// Everyone's names and roles, the pool rules and the field-work
@@ -150,6 +152,8 @@ thread_local! {
     static NOT_BEFORE: Cell<f64> = const { Cell::new(0.0) };
     /// A sync is already set to start when the wait is over.
     static WAKE_SET: Cell<bool> = const { Cell::new(false) };
+    /// Reads of the records into memory started; only the latest counts.
+    static LOADS: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Holds syncs back after the server answered "busy": for its
@@ -194,9 +198,6 @@ impl AppCtx {
     /// after (a change the read already saw is applied again, unchanged).
     pub fn remember(self, generation: u64, updates: Vec<Update>) {
         let kinds: HashSet<EntityKind> = updates.iter().map(|u| u.kind).collect();
-        if kinds.is_empty() {
-            return;
-        }
         let waiting = self.waiting.try_update_value(|w| match w {
             Some(waiting) => {
                 waiting.push((generation, updates));
@@ -205,7 +206,15 @@ impl AppCtx {
             None => Some(updates),
         });
         let Some(Some(updates)) = waiting else { return };
-        self.memory.update_value(|m| m.apply_at(generation, updates));
+        let in_step = self
+            .memory
+            .try_update_value(|m| m.apply_at(generation, updates))
+            .unwrap_or(true);
+        self.written.set(self.memory.with_value(|m| m.generation));
+        if !in_step {
+            // Written by another tab of the app meanwhile: read it all again.
+            spawn_local(self.load_memory());
+        }
         // A customer gone takes its children: their views re-read too.
         if kinds.contains(&EntityKind::Customer) {
             self.touched.bump_all();
@@ -216,9 +225,14 @@ impl AppCtx {
         }
     }
 
-    /// Empties the records in memory (the cache was dropped).
+    /// Empties the records in memory (the cache was dropped); a read of
+    /// them still under way is dropped when it ends.
     pub fn forget_all(self) {
+        LOADS.set(LOADS.get() + 1);
+        self.waiting.set_value(None);
         self.memory.set_value(Memory::default());
+        self.written.set(0);
+        self.loaded.set(true);
         self.touched.bump_all();
     }
 
@@ -229,9 +243,16 @@ impl AppCtx {
         self.users.set(db.users().await.unwrap_or_default());
         self.pool_rules.set(db.pool_rules().await.unwrap_or_default());
         self.work_rules.set(db.work_rules().await.unwrap_or_default());
+        let this = LOADS.get() + 1;
+        LOADS.set(this);
         self.loaded.set(false);
         self.waiting.set_value(Some(Vec::new()));
-        match Memory::load(&db).await {
+        let read = Memory::load(&db).await;
+        // Signed out, or read again, meanwhile: this read is stale.
+        if LOADS.get() != this {
+            return;
+        }
+        match read {
             Ok(memory) => self.memory.set_value(memory),
             Err(e) => self.status.set(Status::Failed(e.to_string())),
         }
@@ -241,9 +262,14 @@ impl AppCtx {
             .try_update_value(Option::take)
             .flatten()
             .unwrap_or_default();
+        let mut in_step = true;
         for (generation, updates) in waiting {
-            self.memory.update_value(|m| m.apply_at(generation, updates));
+            in_step &= self
+                .memory
+                .try_update_value(|m| m.apply_at(generation, updates))
+                .unwrap_or(true);
         }
+        self.written.set(self.memory.with_value(|m| m.generation));
         self.touched.bump_all();
         self.loaded.set(true);
         // Says so on the page too, for tests and benches to wait on.
@@ -254,7 +280,12 @@ impl AppCtx {
             let _ = html.set_attribute("data-records", "ready");
         }
         self.index_in_background();
-        self.request_sync();
+        if in_step {
+            self.request_sync();
+        } else {
+            // Another tab wrote between the read and a change here.
+            Box::pin(self.load_memory()).await;
+        }
     }
 
     /// Keys the records read at start for the search, a batch per turn of

@@ -18,12 +18,13 @@ const QUALITY: u32 = 11;
 const WINDOW: u32 = 22;
 
 /// Compresses every hashed file in `dist` (and below) that has no stored
-/// copy yet; returns how many it wrote.
+/// copy yet, or one older than the file (a `dist/` copied over in place);
+/// returns how many it wrote.
 pub fn precompress(dist: &Path) -> std::io::Result<usize> {
     let mut written = 0;
     for path in files(dist)? {
         let stored = stored_copy(&path);
-        if !is_hashed(&path) || stored.exists() {
+        if !is_hashed(&path) || is_current(&stored, &path) {
             continue;
         }
         let bytes = std::fs::read(&path)?;
@@ -34,8 +35,11 @@ pub fn precompress(dist: &Path) -> std::io::Result<usize> {
         // Another server on the same dist/ may be writing it too: each
         // writes its own temporary file and renames it into place.
         let temporary = stored.with_extension(format!("br.{}.tmp", std::process::id()));
-        std::fs::write(&temporary, &compressed)?;
-        std::fs::rename(&temporary, &stored)?;
+        let placed = std::fs::write(&temporary, &compressed).and_then(|()| std::fs::rename(&temporary, &stored));
+        if let Err(e) = placed {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(e);
+        }
         written += 1;
     }
     Ok(written)
@@ -60,6 +64,12 @@ fn compress(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
         writer.flush()?;
     }
     Ok(out)
+}
+
+/// Whether `stored` exists and is no older than `file`.
+fn is_current(stored: &Path, file: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((modified(stored), modified(file)), (Some(s), Some(f)) if s >= f)
 }
 
 fn stored_copy(path: &Path) -> PathBuf {
@@ -131,6 +141,16 @@ mod tests {
         std::fs::write(dir.path().join("index.html"), "<html></html>").unwrap();
         assert_eq!(precompress(dir.path()).unwrap(), 1);
         assert_eq!(precompress(dir.path()).unwrap(), 0, "already stored");
+        // The file replaced in place later: its copy is made again.
+        let script_path = dir.path().join("app-0123456789abcdef.js");
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&script_path)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        assert_eq!(precompress(dir.path()).unwrap(), 1, "a stale copy is replaced");
         let stored = std::fs::read(dir.path().join("app-0123456789abcdef.js.br")).unwrap();
         let mut back = Vec::new();
         brotli::BrotliDecompress(&mut stored.as_slice(), &mut back).unwrap();

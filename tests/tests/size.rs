@@ -57,6 +57,12 @@ async fn the_first_download_stays_within_its_byte_budget() {
             Some("br"),
             "{path} is sent compressed"
         );
+        assert!(
+            res.headers().get_all("vary").iter().any(|v| v
+                .to_str()
+                .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))),
+            "{path} says it varies with Accept-Encoding"
+        );
         let bytes = res.bytes().await.unwrap().len();
         each.push(format!("{path}: {bytes}"));
         total += bytes;

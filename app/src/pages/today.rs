@@ -140,6 +140,8 @@ impl Drawn {
 /// same day, person, rules and time zone). It is then computed again.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 struct Saved {
+    /// The app build that drew it (a new build may draw Today otherwise).
+    build: String,
     generation: u64,
     date: NaiveDate,
     offset: i32,
@@ -159,7 +161,7 @@ pub fn TodayPage() -> impl IntoView {
         let db = app.db.get_value();
         let generation = db.generation().await.ok()?;
         let saved: Saved = db.today_snapshot().await.ok().flatten()?;
-        (saved.generation == generation).then_some(saved)
+        (saved.generation == generation && saved.build == crate::device::build_id()).then_some(saved)
     });
     let facts = move || {
         let offset = utc_offset_minutes();
@@ -180,24 +182,26 @@ pub fn TodayPage() -> impl IntoView {
     });
     // Each new view is saved for the next start, tagged with the write
     // count of the records it was computed from.
-    let last_saved = StoredValue::new_local(None::<Drawn>);
+    // Saved again whenever the records move on, even if the view did not.
+    let last_saved = StoredValue::new_local(None::<(u64, Drawn)>);
     Effect::new(move |_| {
         let Some(today) = live.get() else { return };
-        let drawn = Drawn::of(&today, ROWS);
-        if last_saved.with_value(|l| l.as_ref() == Some(&drawn)) {
+        let generation = app.written.get();
+        let key = (generation, Drawn::of(&today, ROWS));
+        if last_saved.with_value(|l| l.as_ref() == Some(&key)) {
             return;
         }
         let (date, offset, user, rules) = untrack(facts);
-        let generation = app.memory.with_value(|m| m.generation);
         let snapshot = Saved {
+            build: crate::device::build_id(),
             generation,
             date,
             offset,
             user,
             rules,
-            drawn: drawn.clone(),
+            drawn: key.1.clone(),
         };
-        last_saved.set_value(Some(drawn));
+        last_saved.set_value(Some(key));
         spawn_local(async move {
             let _ = app.db.get_value().set_today_snapshot(generation, &snapshot).await;
         });

@@ -53,5 +53,10 @@ async fn headers(request: Request, next: Next) -> Response {
     if is_worker || is_html {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
+    // A stored brotli copy may have been sent: a shared cache must not give
+    // it to a browser that did not ask for brotli.
+    if !headers.contains_key(header::VARY) {
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     response
 }
