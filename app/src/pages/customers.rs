@@ -60,14 +60,10 @@ pub fn CustomersPage() -> impl IntoView {
                 .iter()
                 .filter_map(|hit| {
                     let c = m.customers.get(&hit.customer)?;
-                    let meta = [
+                    let meta = super::dotted([
                         c.region.as_ref().map(|r| r.as_str()),
                         c.phone.as_ref().map(|p| p.as_str()),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" · ");
+                    ]);
                     Some(Row {
                         id: c.id,
                         name: c.name.as_str().to_owned(),

@@ -31,6 +31,16 @@ pub fn user_name(users: &[User], id: &str) -> String {
         .unwrap_or_else(|| id.chars().take(8).collect())
 }
 
+/// The parts present, as a row's detail line: "北京 · 010-6234 5678".
+pub fn dotted<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
+    parts
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// An amount where space is short: in 万 when the UI is Chinese.
 pub fn money_short(i18n: crate::i18n::I18n, amount: yingpan_shared::pipeline::Money) -> String {
     match leptos::prelude::Get::get(&i18n.lang) {

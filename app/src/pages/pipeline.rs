@@ -148,15 +148,11 @@ fn Leads() -> impl IntoView {
         <h2>{move || i18n.t(Msg::Leads)}</h2>
         <ul class="list leads">
             {move || leads.get().into_iter().map(|l| {
-                let detail = [
+                let detail = super::dotted([
                     l.company.as_ref().map(|c| c.as_str()),
                     l.phone.as_ref().map(|p| p.as_str()),
                     l.source.as_ref().map(|s| s.as_str()),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · ");
+                ]);
                 view! {
                     <li class="lead-row">
                         <span class="name">{l.name.as_str().to_owned()}</span>

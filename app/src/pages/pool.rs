@@ -71,8 +71,7 @@ pub fn PoolPage() -> impl IntoView {
                         <ul class="list" id="pool-list">
                             {hits.into_iter().map(|e| {
                                 let id = e.id.to_string();
-                                let meta = [e.industry.as_deref(), e.region.as_deref()].into_iter()
-                                    .flatten().collect::<Vec<_>>().join(" · ");
+                                let meta = super::dotted([e.industry.as_deref(), e.region.as_deref()]);
                                 let last = e.last_activity_at;
                                 let pending = claimed.contains(&e.id);
                                 let reason = e.reason.clone().unwrap_or_default();

@@ -170,9 +170,8 @@ fn ContactList(contacts: Vec<FieldMap>) -> impl IntoView {
         {empty.then(|| view! { <p class="empty">{move || i18n.t(Msg::NoContacts)}</p> })}
         <ul class="list contacts">
             {contacts.into_iter().map(|c| {
-                let detail = [field(&c, "title"), field(&c, "phone"), field(&c, "email")]
-                    .into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
-                let phone = field(&c, "phone");
+                let (title, phone, email) = (field(&c, "title"), field(&c, "phone"), field(&c, "email"));
+                let detail = crate::pages::dotted([title.as_str(), phone.as_str(), email.as_str()].map(Some));
                 view! {
                     <li class="contact-row">
                         <span class="name">{field(&c, "name")}</span>
