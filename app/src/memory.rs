@@ -67,6 +67,19 @@ impl Record {
         })
     }
 
+    /// A record of `kind` from its JSON, for memory: `None` for a kind not
+    /// kept there, or for a record that does not decode (said in the
+    /// console; IndexedDB still holds it).
+    pub fn read(kind: EntityKind, json: &str) -> Option<Record> {
+        match Record::decode(kind, json)? {
+            Ok(record) => Some(record),
+            Err(e) => {
+                web_sys::console::warn_1(&format!("a cached {kind} could not be read: {e}").into());
+                None
+            }
+        }
+    }
+
     /// Decodes a record this device made or holds as fields.
     pub fn from_fields(kind: EntityKind, fields: &FieldMap) -> Option<Result<Record, serde_json::Error>> {
         let json = serde_json::to_string(fields).ok()?;
@@ -115,8 +128,6 @@ pub struct Memory {
     unindexed: Vec<(EntityKind, Uuid)>,
     /// Each customer's child records, to drop them with it.
     children: HashMap<Uuid, HashSet<(EntityKind, Uuid)>>,
-    /// Records IndexedDB holds that did not decode (shown nowhere).
-    pub unreadable: usize,
     /// The cache's write count these records are at (see
     /// `LocalDb::generation`).
     pub generation: u64,
@@ -134,11 +145,8 @@ impl Memory {
             let Ok(raw) = serde_json::from_str::<Vec<&RawValue>>(&json) else {
                 continue;
             };
-            for r in raw {
-                match Record::decode(kind, r.get()) {
-                    Some(Ok(record)) => memory.insert(record),
-                    _ => memory.unreadable += 1,
-                }
+            for record in raw.iter().filter_map(|r| Record::read(kind, r.get())) {
+                memory.insert(record);
             }
         }
         // Popped from the end: contacts last, customers newest first.

@@ -587,13 +587,7 @@ pub async fn store_page(db: &LocalDb, page: &RawPage<'_>, text: &str) -> Result<
             let c = &page.changes[i];
             let record = match c.data {
                 None => None,
-                Some(raw) => match Record::decode(c.entity, raw.get())? {
-                    Ok(record) => Some(record),
-                    Err(e) => {
-                        web_sys::console::warn_1(&format!("{} {}: {e}", c.entity.as_str(), c.id).into());
-                        return None;
-                    }
-                },
+                Some(raw) => Some(Record::read(c.entity, raw.get())?),
             };
             Some(Update {
                 kind: c.entity,
