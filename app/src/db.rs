@@ -450,14 +450,19 @@ impl LocalDb {
         Ok(tx.object_store(kind.as_str())?.get(id).serde()?.await?)
     }
 
-    /// The child records of `kind` (contacts, activities) of one customer.
-    pub async fn children_of(&self, kind: EntityKind, customer_id: &str) -> DbResult<Vec<FieldMap>> {
+    /// The child records of `kind` (ownership changes, merges) of one
+    /// customer.
+    pub async fn children_of<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: EntityKind,
+        customer_id: &str,
+    ) -> DbResult<Vec<T>> {
         let name = kind.as_str();
         let tx = self.db.transaction(name).build()?;
         let store = tx.object_store(name)?;
         let index = store.index(BY_CUSTOMER)?;
         Ok(index
-            .get_all::<FieldMap>()
+            .get_all::<T>()
             .with_query(customer_id)
             .serde()?
             .await?
@@ -895,8 +900,18 @@ mod tests {
             data: None,
         }];
         db.apply_pull(&Incoming::all(&evict), 13).await.unwrap();
-        assert!(db.children_of(EntityKind::Contact, &gone).await.unwrap().is_empty());
-        assert_eq!(db.children_of(EntityKind::Contact, &kept).await.unwrap().len(), 1);
+        assert!(db
+            .children_of::<FieldMap>(EntityKind::Contact, &gone)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            db.children_of::<FieldMap>(EntityKind::Contact, &kept)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert_eq!(db.all(EntityKind::Customer).await.unwrap().len(), 1);
         db.delete().await.unwrap();
     }
@@ -941,11 +956,14 @@ mod tests {
             .unwrap();
         }
         assert_eq!(
-            db.children_of(EntityKind::Contact, &customer_id).await.unwrap().len(),
+            db.children_of::<FieldMap>(EntityKind::Contact, &customer_id)
+                .await
+                .unwrap()
+                .len(),
             2
         );
         assert!(db
-            .children_of(EntityKind::Contact, &crate::ids::new_id())
+            .children_of::<FieldMap>(EntityKind::Contact, &crate::ids::new_id())
             .await
             .unwrap()
             .is_empty());

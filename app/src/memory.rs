@@ -182,6 +182,41 @@ impl Memory {
         self.unindexed.len()
     }
 
+    /// The ids of one customer's records of `kind`, oldest first.
+    fn children_of(&self, customer: Uuid, kind: EntityKind) -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = self
+            .children
+            .get(&customer)
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// One customer's contacts, oldest first.
+    pub fn contacts_of(&self, customer: Uuid) -> Vec<Contact> {
+        let ids = self.children_of(customer, EntityKind::Contact);
+        ids.iter().filter_map(|id| self.contacts.get(id)).cloned().collect()
+    }
+
+    /// One customer's activities, oldest first.
+    pub fn activities_of(&self, customer: Uuid) -> Vec<Activity> {
+        let ids = self.children_of(customer, EntityKind::Activity);
+        ids.iter().filter_map(|id| self.activities.get(id)).cloned().collect()
+    }
+
+    /// One customer's opportunities, oldest first.
+    pub fn opportunities_of(&self, customer: Uuid) -> Vec<Opportunity> {
+        let ids = self.children_of(customer, EntityKind::Opportunity);
+        ids.iter()
+            .filter_map(|id| self.opportunities.get(id))
+            .cloned()
+            .collect()
+    }
+
     /// Applies changes, each on its own record only, written to IndexedDB
     /// as its write `generation`. Returns false when that write was not the
     /// next one after what memory holds (another tab wrote in between, say):

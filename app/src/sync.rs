@@ -98,6 +98,12 @@ impl Touched {
         self.0[i]
     }
 
+    /// Makes the caller run again when records of `kind` change (for
+    /// history read from IndexedDB, which memory does not hold).
+    pub fn track(self, kind: EntityKind) {
+        self.signal(kind).track();
+    }
+
     /// How often records of `kind` changed, without tracking it.
     pub fn version(self, kind: EntityKind) -> u64 {
         self.signal(kind).get_untracked()
@@ -586,8 +592,11 @@ pub async fn store_page(db: &LocalDb, page: &RawPage<'_>, text: &str) -> Result<
         .filter_map(|i| {
             let c = &page.changes[i];
             let record = match c.data {
-                None => None,
+                // History kept in IndexedDB only: no record, but its views
+                // are told all the same.
+                Some(_) if !crate::memory::KEPT.contains(&c.entity) => None,
                 Some(raw) => Some(Record::read(c.entity, raw.get())?),
+                None => None,
             };
             Some(Update {
                 kind: c.entity,

@@ -20,6 +20,7 @@ pub mod work_rules;
 use crate::i18n::Msg;
 use serde_json::Value;
 use yingpan_shared::entity::FieldMap;
+use yingpan_shared::ownership::OwnershipKind;
 use yingpan_shared::user::User;
 
 /// A user's display name from the cached directory, or a short id.
@@ -50,13 +51,13 @@ pub fn money_short(i18n: crate::i18n::I18n, amount: yingpan_shared::pipeline::Mo
 }
 
 /// The label of an ownership change's kind.
-pub fn ownership_kind(kind: &str) -> Msg {
+pub fn ownership_kind(kind: OwnershipKind) -> Msg {
     match kind {
-        "claim" => Msg::OwnClaim,
-        "release" => Msg::OwnRelease,
-        "auto_return" => Msg::OwnAutoReturn,
-        "departure" => Msg::OwnDeparture,
-        _ => Msg::OwnReassign,
+        OwnershipKind::Claim => Msg::OwnClaim,
+        OwnershipKind::Release => Msg::OwnRelease,
+        OwnershipKind::AutoReturn => Msg::OwnAutoReturn,
+        OwnershipKind::Departure => Msg::OwnDeparture,
+        OwnershipKind::Reassign => Msg::OwnReassign,
     }
 }
 

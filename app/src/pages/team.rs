@@ -329,7 +329,7 @@ fn HistoryList(reload: RwSignal<u32>) -> impl IntoView {
             {move || history.get().map(|(entries, users)| view! {
                 <ul class="timeline" id="ownership-history">
                     {entries.into_iter().map(|e| {
-                        let kind = ownership_kind(e.change.kind.as_str());
+                        let kind = ownership_kind(e.change.kind);
                         let route = format!("{} → {}", party(&users, e.change.from), party(&users, e.change.to));
                         view! {
                             <li class="ownership-row">

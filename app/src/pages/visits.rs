@@ -5,7 +5,7 @@
 
 use super::customer::activity::VisitDetails;
 use super::customer::checkin::no_fix_message;
-use super::{field, local_time, user_name};
+use super::{local_time, user_name};
 use crate::device::utc_offset_minutes;
 use crate::device::{locate, NoFix};
 use crate::i18n::{use_i18n, Msg};
@@ -14,7 +14,8 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::BTreeMap;
-use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::activity::Activity;
+use yingpan_shared::entity::EntityKind;
 use yingpan_shared::today::local_date;
 use yingpan_shared::visit::{format_distance, nearest, GeoPoint};
 
@@ -35,24 +36,21 @@ pub fn VisitsPage() -> impl IntoView {
         let offset = utc_offset_minutes();
         app.users.with(|users| {
             app.read(&[EntityKind::Activity, EntityKind::Customer], |m| {
-                let mut by_rep: BTreeMap<String, Vec<(FieldMap, String)>> = BTreeMap::new();
+                let mut by_rep: BTreeMap<String, Vec<(Activity, String)>> = BTreeMap::new();
                 for a in m.activities.values() {
                     if a.visit.is_none() || local_date(a.at, offset) != day {
                         continue;
                     }
-                    let rep = user_name(users, &a.by.map(|b| b.to_string()).unwrap_or_default());
+                    let rep = a.by.map(|b| user_name(users, &b.to_string())).unwrap_or_default();
                     let customer = m.customers.get(&a.customer_id).map(|c| c.name.as_str().to_owned());
-                    // The visit's details are shown as on the customer's page.
-                    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(a) {
-                        by_rep
-                            .entry(rep)
-                            .or_default()
-                            .push((fields, customer.unwrap_or_default()));
-                    }
+                    by_rep
+                        .entry(rep)
+                        .or_default()
+                        .push((a.clone(), customer.unwrap_or_default()));
                 }
-                let mut groups: Vec<(String, Vec<(FieldMap, String)>)> = by_rep.into_iter().collect();
+                let mut groups: Vec<(String, Vec<(Activity, String)>)> = by_rep.into_iter().collect();
                 for (_, visits) in &mut groups {
-                    visits.sort_by_key(|(a, _)| field(a, "at"));
+                    visits.sort_by_key(|(a, _)| a.at);
                 }
                 groups
             })
@@ -77,10 +75,10 @@ pub fn VisitsPage() -> impl IntoView {
                                 {visits.into_iter().map(|(a, customer)| view! {
                                     <li class="visit-row">
                                         <div class="activity-head">
-                                            <a class="name" href=format!("/customers/{}", field(&a, "customer_id"))>{customer}</a>
-                                            <time>{local_time(&field(&a, "at"))}</time>
+                                            <a class="name" href=format!("/customers/{}", a.customer_id)>{customer}</a>
+                                            <time>{local_time(&a.at.to_rfc3339())}</time>
                                         </div>
-                                        <p>{field(&a, "content")}</p>
+                                        <p>{a.content.as_str().to_owned()}</p>
                                         <VisitDetails activity=a />
                                     </li>
                                 }).collect_view()}

@@ -1,7 +1,6 @@
 //! Logging a call, email, message or note against a customer, and showing a
 //! visit's check-in details and photo in the timeline.
 
-use super::super::field;
 use super::checkin::Flags;
 use crate::api;
 use crate::device::jpeg_url;
@@ -11,8 +10,9 @@ use crate::sync::use_app;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Value};
-use yingpan_shared::entity::{EntityKind, FieldMap};
-use yingpan_shared::visit::{format_distance, format_duration, Visit};
+use yingpan_shared::activity::Activity;
+use yingpan_shared::entity::EntityKind;
+use yingpan_shared::visit::{format_distance, format_duration};
 
 /// The kinds a person logs by hand (visits come from check-in).
 const KINDS: [(&str, Msg); 4] = [
@@ -35,15 +35,9 @@ pub fn LogActivity(customer_id: String) -> impl IntoView {
     let follow_up = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let customer_id = StoredValue::new(customer_id);
-    let contacts = LocalResource::new(move || {
-        app.version.track();
-        async move {
-            app.db
-                .get_value()
-                .children_of(EntityKind::Contact, &customer_id.get_value())
-                .await
-                .unwrap_or_default()
-        }
+    let contacts = Memo::new(move |_| match customer_id.get_value().parse() {
+        Ok(id) => app.read(&[EntityKind::Contact], |m| m.contacts_of(id)),
+        Err(_) => Vec::new(),
     });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -88,8 +82,8 @@ pub fn LogActivity(customer_id: String) -> impl IntoView {
                 <label for="activity-contact">{move || i18n.t(Msg::Contact)}</label>
                 <select id="activity-contact" on:change=move |ev| contact.set(event_target_value(&ev)) prop:value=move || contact.get()>
                     <option value="">"—"</option>
-                    {move || contacts.get().unwrap_or_default().into_iter().map(|c| view! {
-                        <option value=field(&c, "id")>{field(&c, "name")}</option>
+                    {move || contacts.get().into_iter().map(|c| view! {
+                        <option value=c.id.to_string()>{c.name.as_str().to_owned()}</option>
                     }).collect_view()}
                 </select>
                 <label for="activity-follow-up">{move || i18n.t(Msg::NextFollowUp)}</label>
@@ -108,22 +102,17 @@ pub fn LogActivity(customer_id: String) -> impl IntoView {
 
 /// A visit's check-in facts: duration, distance and flags, photo.
 #[component]
-pub fn VisitDetails(activity: FieldMap) -> impl IntoView {
+pub fn VisitDetails(activity: Activity) -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
-    let Some(visit) = activity
-        .get("visit")
-        .and_then(|v| serde_json::from_value::<Visit>(v.clone()).ok())
-    else {
+    let Some(visit) = activity.visit else {
         return ().into_any();
     };
-    let rules = LocalResource::new(move || async move { app.db.get_value().work_rules().await.unwrap_or_default() });
-    let started = field(&activity, "at").parse().ok();
-    let duration = started.and_then(|s| visit.duration(s)).map(format_duration);
+    let duration = visit.duration(activity.at).map(format_duration);
     let distance = visit.distance_m.map(format_distance);
     let flags = {
         let visit = visit.clone();
-        move || rules.get().map(|r| visit.flags(&r.visits)).unwrap_or_default()
+        move || app.work_rules.with(|r| visit.flags(&r.visits))
     };
     view! {
         <div class="visit-details">
@@ -132,7 +121,7 @@ pub fn VisitDetails(activity: FieldMap) -> impl IntoView {
                 {distance.map(|d| view! { <span class="distance">{d}" "{move || i18n.t(Msg::FromCustomer)}</span> })}
             </p>
             <Flags flags=Signal::derive(flags) />
-            {visit.photo_id.map(|p| view! { <VisitPhoto photo_id=p.to_string() activity_id=field(&activity, "id") /> })}
+            {visit.photo_id.map(|p| view! { <VisitPhoto photo_id=p.to_string() activity_id=activity.id.to_string() /> })}
         </div>
     }
     .into_any()

@@ -3,7 +3,6 @@
 //! note and the next follow-up. Everything is kept on the phone until the
 //! visit is saved at check-out, so closing the app mid-visit loses nothing.
 
-use super::super::field;
 use crate::db::{OpenVisit, PendingPhoto};
 use crate::device::{jpeg_url, locate, now, stamped_jpeg, utc_offset_minutes, NoFix};
 use crate::edits;
@@ -17,7 +16,7 @@ use serde_json::{json, Value};
 use wasm_bindgen::JsCast;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::photo::stamp_lines;
-use yingpan_shared::visit::{clamp_check_out, format_distance, GeoPoint, Visit, VisitFlag};
+use yingpan_shared::visit::{clamp_check_out, format_distance, Visit, VisitFlag};
 
 /// Which visit is open: its id, customer id and customer name.
 type VisitKey = (String, String, String);
@@ -48,21 +47,21 @@ pub fn CheckIn(customer_id: String) -> impl IntoView {
         error.set(None);
         spawn_local(async move {
             let db = app.db.get_value();
-            let customer = db
-                .get(EntityKind::Customer, &customer_id.get_value())
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_default();
+            let (name, location) = match customer_id.get_value().parse::<uuid::Uuid>() {
+                Ok(id) => app.memory.with_value(|m| {
+                    m.customers
+                        .get(&id)
+                        .map(|c| (c.name.as_str().to_owned(), c.location))
+                        .unwrap_or_default()
+                }),
+                Err(_) => Default::default(),
+            };
             match locate().await {
                 Ok((point, accuracy)) => {
-                    let location = customer
-                        .get("location")
-                        .and_then(|l| serde_json::from_value::<GeoPoint>(l.clone()).ok());
                     let visit = OpenVisit {
                         id: new_id(),
                         customer_id: customer_id.get_value(),
-                        customer_name: field(&customer, "name"),
+                        customer_name: name,
                         at: now().to_rfc3339(),
                         visit: Visit::check_in(point, accuracy, location),
                     };
@@ -154,11 +153,12 @@ fn Visiting(open: OpenVisit) -> impl IntoView {
         }
     });
     let rules = LocalResource::new(move || async move { app.db.get_value().work_rules().await.unwrap_or_default() });
-    let customer_id = open.customer_id.clone();
-    let customer = LocalResource::new(move || {
-        app.version.track();
-        let id = customer_id.clone();
-        async move { app.db.get_value().get(EntityKind::Customer, &id).await.ok().flatten() }
+    let customer_id: Option<uuid::Uuid> = open.customer_id.parse().ok();
+    let located = Memo::new(move |_| {
+        let Some(id) = customer_id else { return true };
+        app.read(&[EntityKind::Customer], |m| {
+            m.customers.get(&id).is_none_or(|c| c.location.is_some())
+        })
     });
     let open = StoredValue::new(open);
     if let Some(photo) = open.get_value().visit.photo_id {
@@ -174,18 +174,17 @@ fn Visiting(open: OpenVisit) -> impl IntoView {
     };
     let may_set_location = move || {
         let rules = rules.get().unwrap_or_default();
-        open.with_value(|o| o.visit.may_set_location(&rules.visits))
-            && customer
-                .get()
-                .flatten()
-                .is_some_and(|c| c.get("location").is_none_or(Value::is_null))
+        open.with_value(|o| o.visit.may_set_location(&rules.visits)) && !located.get()
     };
     let set_location = move |_| {
         spawn_local(async move {
             let point = open.with_value(|o| o.visit.point);
             let mut after = FieldMap::new();
             after.insert("location".into(), json!(point));
-            let Some(before) = customer.get_untracked().flatten() else {
+            let Some(before) = (match customer_id {
+                Some(id) => super::held(app, id).await,
+                None => None,
+            }) else {
                 return;
             };
             if let Err(e) = edits::update(app, EntityKind::Customer, &before, after).await {

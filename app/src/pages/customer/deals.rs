@@ -9,7 +9,6 @@ use leptos::prelude::*;
 use serde_json::Value;
 use uuid::Uuid;
 use yingpan_shared::entity::{EntityKind, FieldMap};
-use yingpan_shared::pipeline::Opportunity;
 
 #[component]
 pub fn Deals(customer_id: String) -> impl IntoView {
@@ -18,14 +17,11 @@ pub fn Deals(customer_id: String) -> impl IntoView {
     let customer: Option<Uuid> = customer_id.parse().ok();
     let deals = Memo::new(move |_| {
         let funnel = app.work_rules.with(|r| r.funnel.clone());
-        let deals = app.read(&[EntityKind::Opportunity], |m| {
-            m.opportunities
-                .values()
-                .rev()
-                .filter(|o| Some(o.customer_id) == customer)
-                .cloned()
-                .collect::<Vec<Opportunity>>()
-        });
+        let mut deals = match customer {
+            Some(id) => app.read(&[EntityKind::Opportunity], |m| m.opportunities_of(id)),
+            None => Vec::new(),
+        };
+        deals.reverse();
         (deals, funnel)
     });
     // A new opportunity is at the customer, in the funnel's first stage.

@@ -8,20 +8,27 @@ pub mod activity;
 pub mod checkin;
 mod deals;
 
-use super::{field, local_time, ownership_kind, user_name};
+use super::{local_time, ownership_kind, user_name};
 use crate::components::{AddRecord, RecordForm, CONTACT_FORM, CUSTOMER_FORM};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
-use crate::sync::use_app;
+use crate::sync::{use_app, AppCtx};
 use activity::{LogActivity, VisitDetails};
 use checkin::CheckIn;
+use chrono::{DateTime, Utc};
 use deals::Deals;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use serde_json::Value;
+use uuid::Uuid;
+use yingpan_shared::activity::{Activity, ActivityKind};
+use yingpan_shared::contact::Contact;
+use yingpan_shared::customer::{Customer, CustomerKind};
+use yingpan_shared::dedup::MergeRecord;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::ids::UserId;
+use yingpan_shared::ownership::OwnershipChange;
 use yingpan_shared::pool::release_reason;
 use yingpan_shared::sync::Op;
 use yingpan_shared::user::{Role, User};
@@ -31,52 +38,38 @@ pub fn CustomerPage() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
-    let loaded = LocalResource::new(move || {
-        app.version.track();
-        let id = id();
-        async move {
-            let db = app.db.get_value();
-            let customer = db.get(EntityKind::Customer, &id).await.ok().flatten();
-            let mut contacts = db.children_of(EntityKind::Contact, &id).await.unwrap_or_default();
-            contacts.sort_by_key(|c| field(c, "id"));
-            let mut timeline = db.children_of(EntityKind::Activity, &id).await.unwrap_or_default();
-            timeline.extend(db.children_of(EntityKind::Ownership, &id).await.unwrap_or_default());
-            timeline.extend(db.children_of(EntityKind::Merge, &id).await.unwrap_or_default());
-            timeline.sort_by_key(|a| std::cmp::Reverse(field(a, "at")));
-            let users = db.users().await.unwrap_or_default();
-            (customer, contacts, (timeline, users))
-        }
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())));
+    let customer = Memo::new(move |_| {
+        let id = id.get()?;
+        app.read(&[EntityKind::Customer], |m| m.customers.get(&id).cloned())
     });
-    let editing = RwSignal::new(false);
-    // While the records reload after a sync there is no value for a moment;
-    // keep the last answer so the forms below are not torn down and rebuilt.
-    let exists = Memo::new(move |previous: Option<&bool>| match loaded.get() {
-        Some((customer, _, _)) => customer.is_some(),
-        None => previous.copied().unwrap_or(false),
+    let exists = Memo::new(move |_| customer.with(Option::is_some));
+    let contacts = Memo::new(move |_| match id.get() {
+        Some(id) => app.read(&[EntityKind::Contact], |m| m.contacts_of(id)),
+        None => Vec::new(),
     });
+    // The record as this device held it when editing began: the base the
+    // server merges the edit from.
+    let editing = RwSignal::new(None::<FieldMap>);
+    let text_id = move || params.with_untracked(|p| p.get("id").unwrap_or_default());
     view! {
         <section class="page">
             <a class="back" href="/customers">"‹ "{move || i18n.t(Msg::Back)}</a>
-            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
-                {move || loaded.get().map(|(customer, _, _)| match customer {
-                    None => view! { <p class="empty" id="not-found">{move || i18n.t(Msg::NotFound)}</p> }.into_any(),
-                    Some(c) => view! {
-                        <Show when=move || !editing.get()>
-                            <CustomerCard customer=c.clone() editing=editing />
-                        </Show>
-                    }.into_any(),
-                })}
-            </Transition>
-            <Show when=move || editing.get()>
-                <EditCustomer before=loaded.get_untracked().and_then(|l| l.0).unwrap_or_default() editing=editing />
+            {move || match customer.get() {
+                None => view! { <p class="empty" id="not-found">{move || i18n.t(Msg::NotFound)}</p> }.into_any(),
+                Some(c) => view! {
+                    <Show when=move || editing.with(Option::is_none)>
+                        <CustomerCard customer=c.clone() editing=editing />
+                    </Show>
+                }.into_any(),
+            }}
+            <Show when=move || editing.with(Option::is_some)>
+                <EditCustomer before=editing.get_untracked().unwrap_or_default() editing=editing />
             </Show>
             <Show when=move || exists.get()>
-                <CheckIn customer_id=params.with_untracked(|p| p.get("id").unwrap_or_default()) />
-                <LogActivity customer_id=params.with_untracked(|p| p.get("id").unwrap_or_default()) />
-                <Transition>
-                    {move || loaded.get().map(|(_, contacts, _)| view! { <ContactList contacts=contacts /> })}
-                </Transition>
+                <CheckIn customer_id=text_id() />
+                <LogActivity customer_id=text_id() />
+                <ContactList contacts=contacts />
                 <AddRecord
                     kind=EntityKind::Contact
                     fields=CONTACT_FORM
@@ -84,50 +77,80 @@ pub fn CustomerPage() -> impl IntoView {
                     label=Msg::AddContact
                     with=Callback::new(move |()| {
                         let mut fields = FieldMap::new();
-                        let id = params.with_untracked(|p| p.get("id").unwrap_or_default());
-                        fields.insert("customer_id".into(), Value::String(id));
+                        fields.insert("customer_id".into(), Value::String(text_id()));
                         fields
                     })
                 />
-                <Deals customer_id=params.with_untracked(|p| p.get("id").unwrap_or_default()) />
-                <Transition>
-                    {move || loaded.get().map(|(_, _, (timeline, users))| view! { <Timeline entries=timeline users=users /> })}
-                </Transition>
-                <ReleaseToPool customer_id=id() />
-                <Transition>
-                    {move || loaded.get().and_then(|(c, _, _)| c).map(|c| view! { <LockToggle customer=c /> })}
-                </Transition>
-                <Reassign customer_id=id() />
-                <ArchiveCustomer customer_id=id() />
+                <Deals customer_id=text_id() />
+                <Timeline customer=id />
+                <ReleaseToPool customer=customer />
+                {move || customer.get().map(|c| view! { <LockToggle locked=c.locked customer_id=c.id /> })}
+                <Reassign customer_id=text_id() />
+                <ArchiveCustomer customer_id=text_id() />
             </Show>
         </section>
     }
 }
 
+/// The record of one customer as this device holds it, for an edit's base.
+async fn held(app: AppCtx, id: Uuid) -> Option<FieldMap> {
+    app.db
+        .get_value()
+        .get(EntityKind::Customer, &id.to_string())
+        .await
+        .ok()
+        .flatten()
+}
+
+/// A customer's field shown on its card: the form's fields, in its order.
+fn shown(customer: &Customer, name: &str) -> Option<String> {
+    let text = |t: Option<&dyn AsRef<str>>| t.map(|t| t.as_ref().to_owned());
+    match name {
+        "grade" => customer.grade.map(|g| g.as_str().to_owned()),
+        "phone" => text(customer.phone.as_ref().map(|t| t as _)),
+        "email" => text(customer.email.as_ref().map(|t| t as _)),
+        "industry" => text(customer.industry.as_ref().map(|t| t as _)),
+        "region" => text(customer.region.as_ref().map(|t| t as _)),
+        "address" => text(customer.address.as_ref().map(|t| t as _)),
+        "notes" => text(customer.notes.as_ref().map(|t| t as _)),
+        _ => None,
+    }
+    .filter(|s| !s.is_empty())
+}
+
 /// The customer's name and fields, read-only.
 #[component]
-fn CustomerCard(customer: FieldMap, editing: RwSignal<bool>) -> impl IntoView {
+fn CustomerCard(customer: Customer, editing: RwSignal<Option<FieldMap>>) -> impl IntoView {
     let i18n = use_i18n();
+    let app = use_app();
+    let kind = match customer.kind {
+        CustomerKind::Individual => Msg::Individual,
+        CustomerKind::Company => Msg::Company,
+    };
     let rows = CUSTOMER_FORM
         .iter()
-        .filter(|spec| spec.name != "name")
         .filter_map(|spec| {
-            let value = match (spec.name, customer.get(spec.name)) {
-                ("kind", Some(Value::String(k))) if k == "individual" => i18n.t(Msg::Individual).to_owned(),
-                ("kind", _) => i18n.t(Msg::Company).to_owned(),
-                (name, _) => field(&customer, name),
+            let label = spec.label;
+            let value = match spec.name {
+                "kind" => view! { {move || i18n.t(kind)} }.into_any(),
+                name => shown(&customer, name)?.into_any(),
             };
-            (!value.is_empty()).then(|| {
-                let label = spec.label;
-                view! { <dt>{move || i18n.t(label)}</dt> <dd class=format!("field-{}", spec.name)>{value}</dd> }
-            })
+            Some(view! { <dt>{move || i18n.t(label)}</dt> <dd class=format!("field-{}", spec.name)>{value}</dd> })
         })
         .collect_view();
+    let id = customer.id;
+    let edit = move |_| {
+        spawn_local(async move {
+            if let Some(before) = held(app, id).await {
+                editing.set(Some(before));
+            }
+        });
+    };
     view! {
         <div class="card">
             <div class="card-head">
-                <h2 id="customer-title">{field(&customer, "name")}</h2>
-                <button id="edit-customer" class="secondary" on:click=move |_| editing.set(true)>{move || i18n.t(Msg::Edit)}</button>
+                <h2 id="customer-title">{customer.name.as_str().to_owned()}</h2>
+                <button id="edit-customer" class="secondary" on:click=edit>{move || i18n.t(Msg::Edit)}</button>
             </div>
         </div>
         <dl class="fields">{rows}</dl>
@@ -137,14 +160,14 @@ fn CustomerCard(customer: FieldMap, editing: RwSignal<bool>) -> impl IntoView {
 /// The edit form, started from the record as it was when editing began (the
 /// base the server merges from).
 #[component]
-fn EditCustomer(before: FieldMap, editing: RwSignal<bool>) -> impl IntoView {
+fn EditCustomer(before: FieldMap, editing: RwSignal<Option<FieldMap>>) -> impl IntoView {
     let app = use_app();
     let error = RwSignal::new(None::<String>);
     let base = StoredValue::new(before.clone());
     let on_save = Callback::new(move |after: FieldMap| {
         spawn_local(async move {
             match edits::update(app, EntityKind::Customer, &base.get_value(), after).await {
-                Ok(()) => editing.set(false),
+                Ok(()) => editing.set(None),
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -155,120 +178,179 @@ fn EditCustomer(before: FieldMap, editing: RwSignal<bool>) -> impl IntoView {
             initial=before
             id_prefix="customer"
             on_save=on_save
-            on_cancel=Callback::new(move |_| editing.set(false))
+            on_cancel=Callback::new(move |_| editing.set(None))
             error=error
         />
     }
 }
 
 #[component]
-fn ContactList(contacts: Vec<FieldMap>) -> impl IntoView {
+fn ContactList(contacts: Memo<Vec<Contact>>) -> impl IntoView {
     let i18n = use_i18n();
-    let empty = contacts.is_empty();
     view! {
         <h3>{move || i18n.t(Msg::Contacts)}</h3>
-        {empty.then(|| view! { <p class="empty">{move || i18n.t(Msg::NoContacts)}</p> })}
+        <Show when=move || contacts.with(Vec::is_empty)>
+            <p class="empty">{move || i18n.t(Msg::NoContacts)}</p>
+        </Show>
         <ul class="list contacts">
-            {contacts.into_iter().map(|c| {
-                let (title, phone, email) = (field(&c, "title"), field(&c, "phone"), field(&c, "email"));
-                let detail = crate::pages::dotted([title.as_str(), phone.as_str(), email.as_str()].map(Some));
-                view! {
-                    <li class="contact-row">
-                        <span class="name">{field(&c, "name")}</span>
-                        <span class="meta">{detail}</span>
-                        {(!phone.is_empty()).then(|| view! { <a class="call" href=format!("tel:{phone}")>"☎"</a> })}
-                    </li>
-                }
+            {move || contacts.get().into_iter().map(|c| {
+                    let phone = c.phone.as_ref().map(|p| p.as_ref().to_owned());
+                    let detail = crate::pages::dotted([
+                        c.title.as_ref().map(AsRef::as_ref),
+                        phone.as_deref(),
+                        c.email.as_ref().map(AsRef::as_ref),
+                    ]);
+                    view! {
+                        <li class="contact-row">
+                            <span class="name">{c.name.as_str().to_owned()}</span>
+                            <span class="meta">{detail}</span>
+                            {phone.filter(|p| !p.is_empty()).map(|p| view! { <a class="call" href=format!("tel:{p}")>"☎"</a> })}
+                        </li>
+                    }
             }).collect_view()}
         </ul>
     }
 }
 
-/// The customer's activities and ownership changes, newest first.
+/// One entry of a customer's timeline.
+#[derive(Clone, PartialEq)]
+enum Entry {
+    Activity(Activity),
+    Ownership(OwnershipChange),
+    Merge(MergeRecord),
+}
+
+impl Entry {
+    fn at(&self) -> DateTime<Utc> {
+        match self {
+            Entry::Activity(a) => a.at,
+            Entry::Ownership(o) => o.at,
+            Entry::Merge(m) => m.at,
+        }
+    }
+}
+
+/// A person's name, or nothing when there is nobody.
+fn person(users: &[User], id: Option<UserId>) -> Option<String> {
+    id.map(|id| user_name(users, &id.to_string()))
+}
+
+/// The customer's activities, ownership changes and merges, newest first.
+/// Activities are in memory; the history is read from IndexedDB, again
+/// whenever history arrives.
 #[component]
-fn Timeline(entries: Vec<FieldMap>, users: Vec<User>) -> impl IntoView {
+fn Timeline(customer: Memo<Option<Uuid>>) -> impl IntoView {
     let i18n = use_i18n();
-    let empty = entries.is_empty();
+    let app = use_app();
+    let activities = Memo::new(move |_| match customer.get() {
+        Some(id) => app.read(&[EntityKind::Activity], |m| m.activities_of(id)),
+        None => Vec::new(),
+    });
+    let history = LocalResource::new(move || {
+        app.touched.track(EntityKind::Ownership);
+        app.touched.track(EntityKind::Merge);
+        let id = customer.get().map(|id| id.to_string()).unwrap_or_default();
+        async move {
+            let db = app.db.get_value();
+            let mut entries: Vec<Entry> = db
+                .children_of(EntityKind::Ownership, &id)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(Entry::Ownership)
+                .collect();
+            let merges = db.children_of(EntityKind::Merge, &id).await.unwrap_or_default();
+            entries.extend(merges.into_iter().map(Entry::Merge));
+            entries
+        }
+    });
+    let entries = Memo::new(move |_| {
+        let mut entries: Vec<Entry> = activities.get().into_iter().map(Entry::Activity).collect();
+        entries.extend(history.get().unwrap_or_default());
+        entries.sort_by_key(|e| std::cmp::Reverse(e.at()));
+        entries
+    });
     view! {
         <h3>{move || i18n.t(Msg::Activities)}</h3>
-        {empty.then(|| view! { <p class="empty">{move || i18n.t(Msg::NoActivities)}</p> })}
+        <Show when=move || entries.with(Vec::is_empty)>
+            <p class="empty">{move || i18n.t(Msg::NoActivities)}</p>
+        </Show>
         <ul class="timeline">
-            {entries.into_iter().map(|a| {
-                if a.contains_key("from") || a.contains_key("to") {
-                    return view! { <OwnershipRow change=a users=users.clone() /> }.into_any();
-                }
-                if a.contains_key("merged_id") {
-                    return view! { <MergeRow merge=a users=users.clone() /> }.into_any();
-                }
-                let kind = match field(&a, "kind").as_str() {
-                    "call" => Msg::KindCall,
-                    "email" => Msg::KindEmail,
-                    "im" => Msg::KindIm,
-                    "visit" => Msg::KindVisit,
-                    _ => Msg::KindNote,
-                };
-                let follow_up = field(&a, "next_follow_up");
-                let author = user_name(&users, &field(&a, "by"));
-                view! {
-                    <li class="activity-row">
-                        <div class="activity-head">
-                            <span class="kind">{move || i18n.t(kind)}</span>
-                            <span class="author">{author}</span>
-                            <time>{local_time(&field(&a, "at"))}</time>
-                        </div>
-                        <p>{field(&a, "content")}</p>
-                        {a.get("visit").is_some_and(|v| !v.is_null()).then(|| view! { <VisitDetails activity=a.clone() /> })}
-                        {(!follow_up.is_empty()).then(|| view! {
-                            <p class="follow-up">{move || i18n.t(Msg::NextFollowUp)}": "{follow_up.clone()}</p>
-                        })}
-                    </li>
-                }.into_any()
-            }).collect_view()}
+            {move || {
+                let users = app.users.get();
+                entries.get().into_iter().map(|e| {
+                    let users = users.clone();
+                    match e {
+                        Entry::Ownership(change) => view! { <OwnershipRow change=change users=users /> }.into_any(),
+                        Entry::Merge(merge) => view! { <MergeRow merge=merge users=users /> }.into_any(),
+                        Entry::Activity(a) => view! { <ActivityRow activity=a users=users /> }.into_any(),
+                    }
+                }).collect_view()
+            }}
         </ul>
+    }
+}
+
+/// One activity: its kind, author, time, content and follow-up, and a
+/// visit's check-in details.
+#[component]
+fn ActivityRow(activity: Activity, users: Vec<User>) -> impl IntoView {
+    let i18n = use_i18n();
+    let kind = match activity.kind {
+        ActivityKind::Call => Msg::KindCall,
+        ActivityKind::Email => Msg::KindEmail,
+        ActivityKind::Im => Msg::KindIm,
+        ActivityKind::Visit => Msg::KindVisit,
+        ActivityKind::Note => Msg::KindNote,
+    };
+    let follow_up = activity.next_follow_up;
+    let author = person(&users, activity.by);
+    view! {
+        <li class="activity-row">
+            <div class="activity-head">
+                <span class="kind">{move || i18n.t(kind)}</span>
+                <span class="author">{author}</span>
+                <time>{local_time(&activity.at.to_rfc3339())}</time>
+            </div>
+            <p>{activity.content.as_str().to_owned()}</p>
+            {activity.visit.is_some().then(|| view! { <VisitDetails activity=activity.clone() /> })}
+            {follow_up.map(|day| view! {
+                <p class="follow-up">{move || i18n.t(Msg::NextFollowUp)}": "{day.to_string()}</p>
+            })}
+        </li>
     }
 }
 
 /// One change of owner: what, from whom to whom, by whom, why.
 #[component]
-fn OwnershipRow(change: FieldMap, users: Vec<User>) -> impl IntoView {
+fn OwnershipRow(change: OwnershipChange, users: Vec<User>) -> impl IntoView {
     let i18n = use_i18n();
-    let kind = ownership_kind(&field(&change, "kind"));
-    let party = |key: &str| match field(&change, key) {
-        id if id.is_empty() => i18n.t(Msg::ThePool).to_owned(),
-        id => user_name(&users, &id),
-    };
-    let route = format!("{} → {}", party("from"), party("to"));
-    let by = field(&change, "by");
-    let by = (!by.is_empty()).then(|| user_name(&users, &by));
-    let reason = field(&change, "reason");
+    let kind = ownership_kind(change.kind);
+    let party = |id| person(&users, id).unwrap_or_else(|| i18n.t(Msg::ThePool).to_owned());
+    let route = format!("{} → {}", party(change.from), party(change.to));
+    let by = person(&users, change.by);
+    let reason = change.reason.filter(|r| !r.is_empty());
     view! {
         <li class="ownership-row">
             <div class="activity-head">
                 <span class="kind">{move || i18n.t(kind)}</span>
-                <time>{local_time(&field(&change, "at"))}</time>
+                <time>{local_time(&change.at.to_rfc3339())}</time>
             </div>
             <p>{route}{by.map(|b| view! { " · "{move || i18n.t(Msg::By)}" "{b.clone()} })}</p>
-            {(!reason.is_empty()).then(|| view! { <p class="reason">{reason.clone()}</p> })}
+            {reason.map(|r| view! { <p class="reason">{r}</p> })}
         </li>
     }
 }
 
 /// A merge into this customer, with undo while it is allowed (30 days).
 #[component]
-fn MergeRow(merge: FieldMap, users: Vec<User>) -> impl IntoView {
+fn MergeRow(merge: MergeRecord, users: Vec<User>) -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let error = RwSignal::new(None::<String>);
-    let undone = !field(&merge, "undone_at").is_empty();
-    let recent = merge
-        .get("at")
-        .and_then(Value::as_str)
-        .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
-        .is_some_and(|at| {
-            let now = crate::device::now();
-            now - at <= chrono::Duration::days(yingpan_shared::dedup::UNDO_DAYS)
-        });
-    let id = field(&merge, "id");
+    let undone = merge.undone_at.is_some();
+    let undoable = yingpan_shared::dedup::may_undo(&merge, crate::device::now()).is_ok();
+    let id = merge.id.to_string();
     let undo = move |_| {
         let id = id.clone();
         let token = app
@@ -285,13 +367,13 @@ fn MergeRow(merge: FieldMap, users: Vec<User>) -> impl IntoView {
         <li class="ownership-row merge-row">
             <div class="activity-head">
                 <span class="kind">{move || i18n.t(Msg::MergedIn)}</span>
-                <time>{local_time(&field(&merge, "at"))}</time>
+                <time>{local_time(&merge.at.to_rfc3339())}</time>
             </div>
             <p>
-                <strong>{field(&merge, "merged_name")}</strong>" · "{move || i18n.t(Msg::By)}" "{user_name(&users, &field(&merge, "by"))}
+                <strong>{merge.merged_name.clone()}</strong>" · "{move || i18n.t(Msg::By)}" "{user_name(&users, &merge.by.to_string())}
                 {undone.then(|| view! { " · "{move || i18n.t(Msg::Undone)} })}
             </p>
-            {(!undone && recent).then(|| view! {
+            {undoable.then(|| view! {
                 <button class="secondary undo-merge" on:click=undo.clone()>{move || i18n.t(Msg::Undo)}</button>
             })}
             <Show when=move || error.with(Option::is_some)>
@@ -303,17 +385,17 @@ fn MergeRow(merge: FieldMap, users: Vec<User>) -> impl IntoView {
 
 /// Managers lock a customer so the pool rules never take it back.
 #[component]
-fn LockToggle(customer: FieldMap) -> impl IntoView {
+fn LockToggle(locked: bool, customer_id: Uuid) -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let manager = app
         .session
         .with_untracked(|s| s.as_ref().is_some_and(|s| s.user.role != Role::Rep));
-    let locked = customer.get("locked").and_then(Value::as_bool).unwrap_or(false);
-    let customer = StoredValue::new(customer);
     let toggle = move |_| {
         spawn_local(async move {
-            let before = customer.get_value();
+            let Some(before) = held(app, customer_id).await else {
+                return;
+            };
             let mut after = FieldMap::new();
             after.insert("locked".into(), Value::Bool(!locked));
             let _ = edits::update(app, EntityKind::Customer, &before, after).await;
@@ -453,32 +535,16 @@ fn ArchiveCustomer(customer_id: String) -> impl IntoView {
 /// Gives the customer back to the pool, with a reason (shown only to the
 /// owner). Works offline: the release is queued like any change.
 #[component]
-fn ReleaseToPool(customer_id: String) -> impl IntoView {
+fn ReleaseToPool(customer: Memo<Option<Customer>>) -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let open = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let customer_id = StoredValue::new(customer_id);
     let navigate = StoredValue::new_local(leptos_router::hooks::use_navigate());
-    let owner = LocalResource::new(move || {
-        app.version.track();
-        async move {
-            let c = app
-                .db
-                .get_value()
-                .get(EntityKind::Customer, &customer_id.get_value())
-                .await
-                .ok()
-                .flatten();
-            c.map(|c| field(&c, "owner_id")).unwrap_or_default()
-        }
-    });
     let mine = move || {
-        let me = app
-            .session
-            .with(|s| s.as_ref().map(|s| s.user.id.to_string()).unwrap_or_default());
-        owner.get().is_some_and(|o| o == me)
+        let me = app.session.with(|s| s.as_ref().map(|s| s.user.id));
+        customer.with(|c| c.as_ref().is_some_and(|c| c.owner_id.is_some() && c.owner_id == me))
     };
     let release = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -486,13 +552,10 @@ fn ReleaseToPool(customer_id: String) -> impl IntoView {
             Ok(t) => t,
             Err(e) => return error.set(Some(e)),
         };
-        queue_and_leave(
-            app,
-            navigate,
-            customer_id.get_value(),
-            Op::Release { reason: text },
-            error,
-        );
+        let Some(id) = customer.with_untracked(|c| c.as_ref().map(|c| c.id.to_string())) else {
+            return;
+        };
+        queue_and_leave(app, navigate, id, Op::Release { reason: text }, error);
     };
     view! {
         <Show when=mine>
