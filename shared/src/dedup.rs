@@ -112,7 +112,7 @@ pub struct NameKey {
 
 /// Simplified script, half-width characters, lower-case Latin.
 pub fn fold_script(name: &str) -> String {
-    simplet2s::convert(name)
+    crate::script::simplified(name)
         .chars()
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),

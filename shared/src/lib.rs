@@ -21,6 +21,7 @@ pub mod photo;
 pub mod pipeline;
 pub mod pool;
 pub mod rules;
+pub mod script;
 pub mod search;
 pub mod sync;
 pub mod today;

@@ -170,7 +170,7 @@ fn fold_text(text: &str) -> String {
     if text.is_ascii() {
         fold(text)
     } else {
-        fold(&simplet2s::convert(text))
+        fold(&crate::script::simplified(text))
     }
 }
 
