@@ -38,7 +38,7 @@ pub fn App() -> impl IntoView {
     let i18n = use_i18n();
     let opened = LocalResource::new(|| LocalDb::open(DB_NAME));
     view! {
-        <Suspense fallback=move || view! { <p class="splash">{move || i18n.t(Msg::Loading)}</p> }>
+        <Suspense fallback=move || view! { <p class="splash">{i18n.label(Msg::Loading)}</p> }>
             {move || opened.get().map(|result| match result {
                 Ok(db) => view! { <Shell db=db /> }.into_any(),
                 Err(e) => view! { <p class="fatal">{e.to_string()}</p> }.into_any(),
@@ -137,7 +137,7 @@ fn Ready(children: ChildrenFn) -> impl IntoView {
     let i18n = use_i18n();
     let app = crate::sync::use_app();
     view! {
-        <Show when=move || app.loaded.get() fallback=move || view! { <p class="splash">{move || i18n.t(Msg::Loading)}</p> }>
+        <Show when=move || app.loaded.get() fallback=move || view! { <p class="splash">{i18n.label(Msg::Loading)}</p> }>
             {children()}
         </Show>
     }
@@ -158,7 +158,7 @@ fn Gate(
             .with(|s| s.as_ref().is_some_and(|s| allow.contains(&s.user.role)))
     };
     view! {
-        <Show when=allowed fallback=move || view! { <p class="empty" id="not-for-role">{move || i18n.t(Msg::NotForYourRole)}</p> }>
+        <Show when=allowed fallback=move || view! { <p class="empty" id="not-for-role">{i18n.label(Msg::NotForYourRole)}</p> }>
             {children()}
         </Show>
     }

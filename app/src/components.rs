@@ -95,11 +95,11 @@ pub fn Header() -> impl IntoView {
     };
     view! {
         <header class="topbar">
-            <a class="brand" href="/">{move || i18n.t(Msg::AppName)}</a>
+            <a class="brand" href="/">{i18n.label(Msg::AppName)}</a>
             <button id="sync-badge" class=move || badge().0 title=failure on:click=move |_| app.request_sync()>
                 {move || badge().1}
             </button>
-            <a id="sync-page" class=chip_class href="/sync" title=move || i18n.t(Msg::SyncTitle)>
+            <a id="sync-page" class=chip_class href="/sync" title=i18n.label(Msg::SyncTitle)>
                 {move || {
                     let (conflicts, duplicates) = counts.get();
                     let mut parts = Vec::new();
@@ -113,22 +113,22 @@ pub fn Header() -> impl IntoView {
                 }}
             </a>
             <Show when=is_manager>
-                <a id="nav-team" class="chip" href="/team">{move || i18n.t(Msg::Team)}</a>
-                <a id="nav-people" class="chip" href="/people">{move || i18n.t(Msg::People)}</a>
+                <a id="nav-team" class="chip" href="/team">{i18n.label(Msg::Team)}</a>
+                <a id="nav-people" class="chip" href="/people">{i18n.label(Msg::People)}</a>
             </Show>
             <Show when=is_admin>
-                <a id="nav-settings" class="chip" href="/settings">{move || i18n.t(Msg::Settings)}</a>
-                <a id="nav-audit" class="chip" href="/audit">{move || i18n.t(Msg::AuditLog)}</a>
+                <a id="nav-settings" class="chip" href="/settings">{i18n.label(Msg::Settings)}</a>
+                <a id="nav-audit" class="chip" href="/audit">{i18n.label(Msg::AuditLog)}</a>
             </Show>
             <span class="spacer"></span>
             <a class="who" id="nav-account" href="/account">{who}</a>
             // Short forms on a phone, so a manager's header stays one row.
-            <button class="link" id="language" title=move || i18n.t(Msg::Language) on:click=move |_| i18n.toggle()>
-                <span class="wide-only">{move || i18n.t(Msg::Language)}</span>
-                <span class="narrow-only">{move || i18n.t(Msg::LanguageShort)}</span>
+            <button class="link" id="language" title=i18n.label(Msg::Language) on:click=move |_| i18n.toggle()>
+                <span class="wide-only">{i18n.label(Msg::Language)}</span>
+                <span class="narrow-only">{i18n.label(Msg::LanguageShort)}</span>
             </button>
-            <button class="link" id="sign-out" title=move || i18n.t(Msg::SignOut) aria-label=move || i18n.t(Msg::SignOut) on:click=sign_out>
-                <span class="wide-only">{move || i18n.t(Msg::SignOut)}</span>
+            <button class="link" id="sign-out" title=i18n.label(Msg::SignOut) aria-label=i18n.label(Msg::SignOut) on:click=sign_out>
+                <span class="wide-only">{i18n.label(Msg::SignOut)}</span>
                 // An arrow leaving a box: a drawn icon, as phones' fonts
                 // may lack the power symbol.
                 <svg class="narrow-only icon" aria-hidden="true" viewBox="0 0 24 24" width="18" height="18">
@@ -169,7 +169,7 @@ pub fn BottomNav() -> impl IntoView {
             {links.map(|(id, href, icon, label)| view! {
                 <a id=id href=href class=move || current(href)>
                     <span class="icon" aria-hidden="true">{icon}</span>
-                    <span class="label">{move || i18n.t(label)}</span>
+                    <span class="label">{i18n.label(label)}</span>
                 </a>
             }).collect_view()}
         </nav>
@@ -190,15 +190,15 @@ pub fn IssuesBanner() -> impl IntoView {
     view! {
         <Show when=move || app.data_lost.get()>
             <div class="issues" role="alert" id="data-lost">
-                <p>{move || i18n.t(Msg::DataLost)}</p>
-                <button on:click=move |_| app.data_lost.set(false)>{move || i18n.t(Msg::Dismiss)}</button>
+                <p>{i18n.label(Msg::DataLost)}</p>
+                <button on:click=move |_| app.data_lost.set(false)>{i18n.label(Msg::Dismiss)}</button>
             </div>
         </Show>
         <Show when=move || !app.issues.with(Vec::is_empty)>
             <div class="issues" role="alert">
-                <p>{move || i18n.t(Msg::SyncIssues)}</p>
+                <p>{i18n.label(Msg::SyncIssues)}</p>
                 <ul>{move || app.issues.get().into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul>
-                <button on:click=dismiss>{move || i18n.t(Msg::Dismiss)}</button>
+                <button on:click=dismiss>{i18n.label(Msg::Dismiss)}</button>
             </div>
         </Show>
     }
@@ -393,7 +393,7 @@ pub fn AddRecord(
             when=move || adding.get()
             fallback=move || view! {
                 <button id=format!("add-{id_prefix}") class="secondary" on:click=move |_| adding.set(true)>
-                    "+ "{move || i18n.t(label)}
+                    "+ "{i18n.label(label)}
                 </button>
             }
         >
@@ -476,8 +476,8 @@ pub fn RecordForm(
                 Input::Area => view! { <textarea id=id.clone() rows="2" bind:value=value></textarea> }.into_any(),
                 Input::CustomerKind => view! {
                     <select id=id.clone() on:change=move |ev| value.set(event_target_value(&ev)) prop:value=move || value.get()>
-                        <option value="company">{move || i18n.t(Msg::Company)}</option>
-                        <option value="individual">{move || i18n.t(Msg::Individual)}</option>
+                        <option value="company">{i18n.label(Msg::Company)}</option>
+                        <option value="individual">{i18n.label(Msg::Individual)}</option>
                     </select>
                 }
                 .into_any(),
@@ -490,7 +490,7 @@ pub fn RecordForm(
                 .into_any(),
             };
             view! {
-                <label for=id>{move || i18n.t(spec.label)}</label>
+                <label for=id>{i18n.label(spec.label)}</label>
                 {control}
             }
         })
@@ -503,9 +503,9 @@ pub fn RecordForm(
             </Show>
             <div class="actions">
                 {on_cancel.map(|cancel| view! {
-                    <button type="button" class="secondary" on:click=move |_| cancel.run(())>{move || i18n.t(Msg::Cancel)}</button>
+                    <button type="button" class="secondary" on:click=move |_| cancel.run(())>{i18n.label(Msg::Cancel)}</button>
                 })}
-                <button type="submit" class="primary" id=format!("{id_prefix}-save")>{move || i18n.t(Msg::Save)}</button>
+                <button type="submit" class="primary" id=format!("{id_prefix}-save")>{i18n.label(Msg::Save)}</button>
             </div>
         </form>
     }

@@ -171,7 +171,7 @@ pub fn DuplicateHints(
     view! {
         <Show when=move || !found.with(Vec::is_empty)>
             <div class="card warning" id="duplicates" role="status">
-                <h3>{move || i18n.t(Msg::PossibleDuplicates)}</h3>
+                <h3>{i18n.label(Msg::PossibleDuplicates)}</h3>
                 <ul class="list">
                     {move || found.get().into_iter().map(|c| {
                         let same = c.likeness == Likeness::Same;
@@ -183,16 +183,16 @@ pub fn DuplicateHints(
                         let id = c.id;
                         let action = if c.owner.is_none() {
                             if claimed.with(|ids| ids.contains(&id)) {
-                                view! { <span class="chip">{move || i18n.t(Msg::ClaimPending)}</span> }.into_any()
+                                view! { <span class="chip">{i18n.label(Msg::ClaimPending)}</span> }.into_any()
                             } else {
                                 view! {
                                     <button class="primary claim" id=format!("claim-duplicate-{id}") on:click=move |_| claim(id)>
-                                        {move || i18n.t(Msg::Claim)}
+                                        {i18n.label(Msg::Claim)}
                                     </button>
                                 }.into_any()
                             }
                         } else if c.visible {
-                            view! { <a class="button secondary" href=format!("/customers/{id}")>{move || i18n.t(Msg::Open)}</a> }.into_any()
+                            view! { <a class="button secondary" href=format!("/customers/{id}")>{i18n.label(Msg::Open)}</a> }.into_any()
                         } else {
                             ().into_any()
                         };
@@ -201,7 +201,7 @@ pub fn DuplicateHints(
                                 <div class="pool-info">
                                     <span class="name">{c.name.clone()}</span>
                                     <span class="meta">
-                                        {move || i18n.t(if same { Msg::SameCustomer } else { Msg::MaybeSame })}
+                                        {i18n.label(if same { Msg::SameCustomer } else { Msg::MaybeSame })}
                                         {(!owner.is_empty()).then(|| format!(" · {owner}"))}
                                     </span>
                                 </div>
@@ -250,7 +250,7 @@ pub fn DuplicateList() -> impl IntoView {
     let choosing = RwSignal::new(None::<(String, String)>);
     let merge = move |survivor: String, merged: String| choosing.set(Some((survivor, merged)));
     view! {
-        <h3>{move || i18n.t(Msg::DuplicateFlags)}</h3>
+        <h3>{i18n.label(Msg::DuplicateFlags)}</h3>
         {move || choosing.get().map(|(survivor, merged)| view! {
             <MergePanel survivor=survivor merged=merged done=choosing error=error />
         })}
@@ -260,7 +260,7 @@ pub fn DuplicateList() -> impl IntoView {
             {move || {
                 let rows = flags.get();
                 if rows.is_empty() {
-                    return view! { <p class="empty">{move || i18n.t(Msg::NoDuplicates)}</p> }.into_any();
+                    return view! { <p class="empty">{i18n.label(Msg::NoDuplicates)}</p> }.into_any();
                 }
                 view! {
                     <ul class="list" id="duplicate-list">
@@ -270,19 +270,19 @@ pub fn DuplicateList() -> impl IntoView {
                                 <li class="conflict-row duplicate-row">
                                     <div class="name">{new_name}</div>
                                     <div class="meta">
-                                        {move || i18n.t(Msg::MayDuplicate)}" "<strong>{f.existing_name.clone()}</strong>" · "{owner}
+                                        {i18n.label(Msg::MayDuplicate)}" "<strong>{f.existing_name.clone()}</strong>" · "{owner}
                                     </div>
                                     <div class="actions">
                                         {can_merge.then(|| {
                                             let (existing, new) = (existing.clone(), new.clone());
                                             view! {
                                                 <button class="primary merge" on:click=move |_| merge(existing.clone(), new.clone())>
-                                                    {move || i18n.t(Msg::MergeInto)}
+                                                    {i18n.label(Msg::MergeInto)}
                                                 </button>
                                             }
                                         })}
                                         <button class="secondary not-duplicate" on:click=move |_| dismiss(id.clone())>
-                                            {move || i18n.t(Msg::NotDuplicate)}
+                                            {i18n.label(Msg::NotDuplicate)}
                                         </button>
                                     </div>
                                 </li>
@@ -351,7 +351,7 @@ fn MergePanel(
     };
     view! {
         <div class="card plan" id="merge-panel">
-            <p>{move || i18n.t(Msg::ChooseValues)}</p>
+            <p>{i18n.label(Msg::ChooseValues)}</p>
             <Transition>
                 {move || differing.get().map(|rows| rows.into_iter().map(|(f, mine, theirs)| {
                     let (f1, f2) = (f.clone(), f.clone());
@@ -372,8 +372,8 @@ fn MergePanel(
                 }).collect_view())}
             </Transition>
             <div class="actions">
-                <button class="primary" id="confirm-merge" on:click=confirm>{move || i18n.t(Msg::ConfirmMerge)}</button>
-                <button class="secondary" on:click=move |_| done.set(None)>{move || i18n.t(Msg::Cancel)}</button>
+                <button class="primary" id="confirm-merge" on:click=confirm>{i18n.label(Msg::ConfirmMerge)}</button>
+                <button class="secondary" on:click=move |_| done.set(None)>{i18n.label(Msg::Cancel)}</button>
             </div>
         </div>
     }

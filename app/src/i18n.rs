@@ -349,6 +349,14 @@ impl I18n {
         msg.text(self.lang.get())
     }
 
+    /// A message as a view that follows the language. Every label is this
+    /// one type, so the code that renders it exists once in the app, not
+    /// once per label (a `move || i18n.t(..)` closure at each of hundreds
+    /// of places was a type, and code, of its own).
+    pub fn label(self, msg: Msg) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || self.t(msg)
+    }
+
     pub fn toggle(self) {
         let next = match self.lang.get_untracked() {
             Lang::Zh => Lang::En,

@@ -48,17 +48,17 @@ pub fn AccountPage() -> impl IntoView {
     };
     view! {
         <section class="page">
-            <h2>{move || i18n.t(Msg::Account)}</h2>
+            <h2>{i18n.label(Msg::Account)}</h2>
             <p>{who}</p>
-            <h3>{move || i18n.t(Msg::ChangePassword)}</h3>
+            <h3>{i18n.label(Msg::ChangePassword)}</h3>
             <PasswordForm on_done=Callback::new(move |()| reload.update(|n| *n += 1)) />
-            <h3>{move || i18n.t(Msg::Sessions)}</h3>
+            <h3>{i18n.label(Msg::Sessions)}</h3>
             <Show when=move || error.with(Option::is_some)>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
-            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
+            <Transition fallback=move || view! { <p>{i18n.label(Msg::Loading)}</p> }>
                 {move || sessions.get().map(|r| match r {
-                    Err(ApiError::Unreachable) => view! { <p class="empty">{move || i18n.t(Msg::NeedsConnection)}</p> }.into_any(),
+                    Err(ApiError::Unreachable) => view! { <p class="empty">{i18n.label(Msg::NeedsConnection)}</p> }.into_any(),
                     Err(e) => view! { <p class="error">{e.message().unwrap_or("error").to_owned()}</p> }.into_any(),
                     Ok(list) => view! {
                         <ul id="session-list" class="cards">
@@ -67,16 +67,16 @@ pub fn AccountPage() -> impl IntoView {
                                 view! {
                                     <li class="card session">
                                         <strong>{s.device.clone()}</strong>
-                                        {s.current.then(|| view! { <span class="chip">{move || i18n.t(Msg::ThisDevice)}</span> })}
-                                        <small>{move || i18n.t(Msg::LastSeen)} " " {local_millis(s.last_seen)}</small>
+                                        {s.current.then(|| view! { <span class="chip">{i18n.label(Msg::ThisDevice)}</span> })}
+                                        <small>{i18n.label(Msg::LastSeen)} " " {local_millis(s.last_seen)}</small>
                                         {(!s.current).then(|| view! {
-                                            <button class="end-session" on:click=move |_| end(Some(id.clone()))>{move || i18n.t(Msg::EndSession)}</button>
+                                            <button class="end-session" on:click=move |_| end(Some(id.clone()))>{i18n.label(Msg::EndSession)}</button>
                                         })}
                                     </li>
                                 }
                             }).collect_view()}
                         </ul>
-                        <button id="end-other-sessions" on:click=move |_| end(None)>{move || i18n.t(Msg::EndOtherSessions)}</button>
+                        <button id="end-other-sessions" on:click=move |_| end(None)>{i18n.label(Msg::EndOtherSessions)}</button>
                     }.into_any(),
                 })}
             </Transition>

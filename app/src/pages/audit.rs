@@ -35,28 +35,28 @@ pub fn AuditPage() -> impl IntoView {
     };
     view! {
         <section class="page wide">
-            <h2>{move || i18n.t(Msg::AuditLog)}</h2>
+            <h2>{i18n.label(Msg::AuditLog)}</h2>
             <div class="row">
                 <select id="audit-action" on:change=move |ev| action.set(event_target_value(&ev))>
-                    <option value="">{move || i18n.t(Msg::AllActions)}</option>
+                    <option value="">{i18n.label(Msg::AllActions)}</option>
                     {Action::ALL.into_iter().map(|a| view! { <option value=a.as_str()>{a.as_str()}</option> }).collect_view()}
                 </select>
-                <button id="audit-export" on:click=export>{move || i18n.t(Msg::ExportCsv)}</button>
+                <button id="audit-export" on:click=export>{i18n.label(Msg::ExportCsv)}</button>
             </div>
-            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
+            <Transition fallback=move || view! { <p>{i18n.label(Msg::Loading)}</p> }>
                 {move || entries.get().map(|r| match r {
-                    Err(ApiError::Unreachable) => view! { <p class="empty">{move || i18n.t(Msg::NeedsConnection)}</p> }.into_any(),
+                    Err(ApiError::Unreachable) => view! { <p class="empty">{i18n.label(Msg::NeedsConnection)}</p> }.into_any(),
                     Err(e) => view! { <p class="error">{e.message().unwrap_or("error").to_owned()}</p> }.into_any(),
                     Ok((entries, users)) => view! {
                         <div class="table-wrap">
                             <table id="audit-table">
                                 <thead><tr>
-                                    <th>{move || i18n.t(Msg::When)}</th>
-                                    <th>{move || i18n.t(Msg::Who)}</th>
-                                    <th>{move || i18n.t(Msg::Action)}</th>
-                                    <th>{move || i18n.t(Msg::Target)}</th>
-                                    <th>{move || i18n.t(Msg::Address)}</th>
-                                    <th>{move || i18n.t(Msg::Detail)}</th>
+                                    <th>{i18n.label(Msg::When)}</th>
+                                    <th>{i18n.label(Msg::Who)}</th>
+                                    <th>{i18n.label(Msg::Action)}</th>
+                                    <th>{i18n.label(Msg::Target)}</th>
+                                    <th>{i18n.label(Msg::Address)}</th>
+                                    <th>{i18n.label(Msg::Detail)}</th>
                                 </tr></thead>
                                 <tbody>
                                     {entries.into_iter().map(|e| {

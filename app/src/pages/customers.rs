@@ -90,23 +90,23 @@ pub fn CustomersPage() -> impl IntoView {
     view! {
         <section class="page">
             <div class="toolbar">
-                <input id="search" type="search" placeholder=move || i18n.t(Msg::SearchHint) bind:value=query />
+                <input id="search" type="search" placeholder=i18n.label(Msg::SearchHint) bind:value=query />
                 <Show when=move || !is_finance()>
-                    <a id="new-customer" class="button primary" href="/new-customer">"+ "{move || i18n.t(Msg::NewCustomer)}</a>
-                    <a id="import" class="button secondary" href="/import">{move || i18n.t(Msg::Import)}</a>
+                    <a id="new-customer" class="button primary" href="/new-customer">"+ "{i18n.label(Msg::NewCustomer)}</a>
+                    <a id="import" class="button secondary" href="/import">{i18n.label(Msg::Import)}</a>
                 </Show>
             </div>
             <h2 id="customers-title">{move || i18n.t(title())}</h2>
             <Show when=move || { app.unindexed.get() > 0 }>
                 <p class="muted" id="preparing-search">
-                    {move || i18n.t(Msg::PreparingSearch)}" "{move || app.unindexed.get()}
+                    {i18n.label(Msg::PreparingSearch)}" "{move || app.unindexed.get()}
                 </p>
             </Show>
             <Show
                 when=move || shown.with(|s| !s.rows.is_empty())
                 fallback=move || {
                     let msg = if shown.with(|s| s.total == 0) { Msg::NoCustomers } else { Msg::NoMatches };
-                    view! { <p class="empty">{move || i18n.t(msg)}</p> }
+                    view! { <p class="empty">{i18n.label(msg)}</p> }
                 }
             >
                 <ul class="list" id="customer-list">
@@ -116,7 +116,7 @@ pub fn CustomersPage() -> impl IntoView {
                                 <span class="name">{row.name}</span>
                                 <span class="meta">{row.meta}</span>
                                 {row.via.map(|name| view! {
-                                    <span class="meta via">{move || i18n.t(Msg::Contacts)}": "{name}</span>
+                                    <span class="meta via">{i18n.label(Msg::Contacts)}": "{name}</span>
                                 })}
                             </a>
                         </li>
@@ -124,7 +124,7 @@ pub fn CustomersPage() -> impl IntoView {
                 </ul>
                 <Show when=move || shown.with(|s| s.more)>
                     <button id="more-customers" class="button secondary" on:click=move |_| limit.update(|n| *n += PAGE_ROWS)>
-                        {move || i18n.t(Msg::ShowMore)}
+                        {i18n.label(Msg::ShowMore)}
                     </button>
                 </Show>
             </Show>
@@ -165,13 +165,13 @@ pub fn ReturningSoon() -> impl IntoView {
     view! {
         {move || Some(soon.get()).filter(|d| !d.is_empty()).map(|due| view! {
                 <div class="card warning" id="returning-soon">
-                    <h3>{move || i18n.t(Msg::ReturningSoon)}</h3>
+                    <h3>{i18n.label(Msg::ReturningSoon)}</h3>
                     <ul class="list">
                         {due.into_iter().map(|(id, name, at)| view! {
                             <li>
                                 <a class="customer-row" href=format!("/customers/{id}")>
                                     <span class="name">{name}</span>
-                                    <span class="meta">{move || i18n.t(Msg::ReturnsOn)}" "{local_time(&at.to_rfc3339())}</span>
+                                    <span class="meta">{i18n.label(Msg::ReturnsOn)}" "{local_time(&at.to_rfc3339())}</span>
                                 </a>
                             </li>
                         }).collect_view()}

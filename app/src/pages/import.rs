@@ -77,12 +77,12 @@ pub fn ImportPage() -> impl IntoView {
     };
     view! {
         <section class="page wide">
-            <a class="back" href="/customers">"‹ "{move || i18n.t(Msg::Back)}</a>
-            <h2>{move || i18n.t(Msg::ImportTitle)}</h2>
-            <p class="muted">{move || i18n.t(Msg::ImportHelp)}</p>
+            <a class="back" href="/customers">"‹ "{i18n.label(Msg::Back)}</a>
+            <h2>{i18n.label(Msg::ImportTitle)}</h2>
+            <p class="muted">{i18n.label(Msg::ImportHelp)}</p>
             <input id="import-file" type="file" accept=".csv,.xlsx,text/csv" on:change=chosen />
             <Show when=move || busy.get()>
-                <p class="busy">{move || i18n.t(Msg::Checking)}</p>
+                <p class="busy">{i18n.label(Msg::Checking)}</p>
             </Show>
             <Show when=move || error.with(Option::is_some)>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
@@ -92,8 +92,8 @@ pub fn ImportPage() -> impl IntoView {
                 view! {
                     {done.then(|| view! {
                         <p class="ok" id="import-done">
-                            {move || i18n.t(Msg::Imported)}": "{r.created}" "{move || i18n.t(Msg::Created)}" · "
-                            {r.merged}" "{move || i18n.t(Msg::Merged)}" · "{r.skipped}" "{move || i18n.t(Msg::Skipped)}
+                            {i18n.label(Msg::Imported)}": "{r.created}" "{i18n.label(Msg::Created)}" · "
+                            {r.merged}" "{i18n.label(Msg::Merged)}" · "{r.skipped}" "{i18n.label(Msg::Skipped)}
                         </p>
                     })}
                     <div class="table-wrap">
@@ -108,7 +108,7 @@ pub fn ImportPage() -> impl IntoView {
                                         <tr class=format!("row-{}", serde_json::to_value(row.status).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())>
                                             <td class="num">{row.line}</td>
                                             <td>{row.name}</td>
-                                            <td class="status">{move || i18n.t(status_label(row.status))}</td>
+                                            <td class="status">{i18n.label(status_label(row.status))}</td>
                                             <td class="meta">{existing.or(row.message).unwrap_or_default()}</td>
                                         </tr>
                                     }
@@ -120,15 +120,15 @@ pub fn ImportPage() -> impl IntoView {
                         <label class="inline">
                             <input type="radio" name="exact" id="exact-skip" prop:checked=move || !merge_exact.get()
                                 on:change=move |_| merge_exact.set(false) />
-                            {move || i18n.t(Msg::ExactSkip)}
+                            {i18n.label(Msg::ExactSkip)}
                         </label>
                         <label class="inline">
                             <input type="radio" name="exact" id="exact-merge" prop:checked=move || merge_exact.get()
                                 on:change=move |_| merge_exact.set(true) />
-                            {move || i18n.t(Msg::ExactMerge)}
+                            {i18n.label(Msg::ExactMerge)}
                         </label>
                         <button class="primary" id="import-confirm" disabled=move || busy.get() on:click=move |_| send(true)>
-                            {move || i18n.t(Msg::ImportConfirm)}
+                            {i18n.label(Msg::ImportConfirm)}
                         </button>
                     })}
                 }

@@ -67,12 +67,12 @@ pub fn LoginPage() -> impl IntoView {
                 Some(token) => view! { <InviteForm token=token /> }.into_any(),
                 None => view! {
                     <Show when=move || app.account_closed.get()>
-                        <p id="account-closed" class="notice" role="status">{move || i18n.t(Msg::AccountClosedNotice)}</p>
+                        <p id="account-closed" class="notice" role="status">{i18n.label(Msg::AccountClosedNotice)}</p>
                     </Show>
                     <form on:submit=submit>
-                        <label for="username">{move || i18n.t(Msg::Username)}</label>
+                        <label for="username">{i18n.label(Msg::Username)}</label>
                         <input id="username" autocomplete="username" autocapitalize="off" bind:value=username required />
-                        <label for="password">{move || i18n.t(Msg::Password)}</label>
+                        <label for="password">{i18n.label(Msg::Password)}</label>
                         <input id="password" type="password" autocomplete="current-password" bind:value=password required />
                         <Show when=move || error.with(Option::is_some)>
                             <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
@@ -83,7 +83,7 @@ pub fn LoginPage() -> impl IntoView {
                     </form>
                 }.into_any(),
             }}
-            <button class="link" on:click=move |_| i18n.toggle()>{move || i18n.t(Msg::Language)}</button>
+            <button class="link" on:click=move |_| i18n.toggle()>{i18n.label(Msg::Language)}</button>
         </section>
     }
 }
@@ -133,13 +133,13 @@ fn InviteForm(
     };
     view! {
         <form id="invite-form" on:submit=submit>
-            <p>{move || i18n.t(Msg::Welcome)}</p>
-            <label for="invite-password">{move || i18n.t(Msg::AcceptInvite)}</label>
+            <p>{i18n.label(Msg::Welcome)}</p>
+            <label for="invite-password">{i18n.label(Msg::AcceptInvite)}</label>
             <input id="invite-password" type="password" autocomplete="new-password" minlength="8" bind:value=password required />
             <Show when=move || error.with(Option::is_some)>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
-            <button id="accept-invite" type="submit" class="primary">{move || i18n.t(Msg::SignIn)}</button>
+            <button id="accept-invite" type="submit" class="primary">{i18n.label(Msg::SignIn)}</button>
         </form>
     }
 }
@@ -177,17 +177,17 @@ pub fn PasswordForm(
     };
     view! {
         <form id="password-form" on:submit=submit>
-            <label for="current-password">{move || i18n.t(Msg::CurrentPassword)}</label>
+            <label for="current-password">{i18n.label(Msg::CurrentPassword)}</label>
             <input id="current-password" type="password" autocomplete="current-password" bind:value=current required />
-            <label for="new-password">{move || i18n.t(Msg::NewPassword)}</label>
+            <label for="new-password">{i18n.label(Msg::NewPassword)}</label>
             <input id="new-password" type="password" autocomplete="new-password" minlength="8" bind:value=new required />
             <Show when=move || error.with(Option::is_some)>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
             <Show when=move || done.get()>
-                <p class="notice" role="status">{move || i18n.t(Msg::PasswordChanged)}</p>
+                <p class="notice" role="status">{i18n.label(Msg::PasswordChanged)}</p>
             </Show>
-            <button id="change-password" type="submit" class="primary">{move || i18n.t(Msg::ChangePassword)}</button>
+            <button id="change-password" type="submit" class="primary">{i18n.label(Msg::ChangePassword)}</button>
         </form>
     }
 }
@@ -211,7 +211,7 @@ pub fn ForcedPasswordChange() -> impl IntoView {
     view! {
         <section class="login" id="forced-password-change">
             <h1>"营盘" <small>"Yingpan"</small></h1>
-            <p class="notice" role="status">{move || i18n.t(Msg::ChooseNewPassword)}</p>
+            <p class="notice" role="status">{i18n.label(Msg::ChooseNewPassword)}</p>
             <PasswordForm on_done=on_done />
         </section>
     }

@@ -52,8 +52,8 @@ pub fn NewCustomerPage() -> impl IntoView {
     });
     view! {
         <section class="page">
-            <a class="back" href="/customers">"‹ "{move || i18n.t(Msg::Back)}</a>
-            <h2>{move || i18n.t(Msg::NewCustomer)}</h2>
+            <a class="back" href="/customers">"‹ "{i18n.label(Msg::Back)}</a>
+            <h2>{i18n.label(Msg::NewCustomer)}</h2>
             <Suspense>
                 {move || lead.get().map(|lead| view! { <NewCustomerForm lead=lead /> })}
             </Suspense>

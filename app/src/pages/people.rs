@@ -65,13 +65,13 @@ pub fn PeoplePage() -> impl IntoView {
     let said = RwSignal::new(None::<String>);
     view! {
         <section class="page wide">
-            <h2>{move || i18n.t(Msg::People)}</h2>
+            <h2>{i18n.label(Msg::People)}</h2>
             <Show when=move || said.with(Option::is_some)>
                 <p id="people-said" class="notice" role="status">{move || said.get().unwrap_or_default()}</p>
             </Show>
             <TeamsPanel teams=teams reload=reload said=said />
             <AddPerson teams=teams reload=reload said=said />
-            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
+            <Transition fallback=move || view! { <p>{i18n.label(Msg::Loading)}</p> }>
                 {move || data.get().map(|r| match r {
                     Err(e) => view! { <p class="error">{explain(i18n, e)}</p> }.into_any(),
                     Ok((people, teams)) => view! {
@@ -111,21 +111,21 @@ fn TeamsPanel(teams: RwSignal<Vec<Team>>, reload: RwSignal<u32>, said: RwSignal<
         });
     };
     is_admin.then(|| view! {
-        <h3>{move || i18n.t(Msg::Teams)}</h3>
+        <h3>{i18n.label(Msg::Teams)}</h3>
         <ul id="team-list" class="cards">
             {move || teams.get().into_iter().map(|t| {
                 let text = RwSignal::new(t.name.clone());
                 view! {
                     <li class="card row">
                         <input class="team-name" bind:value=text />
-                        <button class="rename-team" on:click=move |_| rename(t.id, text.get_untracked())>{move || i18n.t(Msg::Rename)}</button>
+                        <button class="rename-team" on:click=move |_| rename(t.id, text.get_untracked())>{i18n.label(Msg::Rename)}</button>
                     </li>
                 }
             }).collect_view()}
         </ul>
         <form id="add-team" class="row" on:submit=add>
-            <input id="new-team-name" placeholder=move || i18n.t(Msg::NewTeam) bind:value=name required />
-            <button type="submit">{move || i18n.t(Msg::AddTeam)}</button>
+            <input id="new-team-name" placeholder=i18n.label(Msg::NewTeam) bind:value=name required />
+            <button type="submit">{i18n.label(Msg::AddTeam)}</button>
         </form>
     })
 }
@@ -196,31 +196,31 @@ fn AddPerson(teams: RwSignal<Vec<Team>>, reload: RwSignal<u32>, said: RwSignal<O
     };
     let roles: Vec<Role> = if is_admin { Role::ALL.to_vec() } else { vec![Role::Rep] };
     view! {
-        <h3>{move || i18n.t(Msg::AddPerson)}</h3>
+        <h3>{i18n.label(Msg::AddPerson)}</h3>
         <form id="add-person" on:submit=submit>
-            <label for="person-username">{move || i18n.t(Msg::LoginName)}</label>
+            <label for="person-username">{i18n.label(Msg::LoginName)}</label>
             <input id="person-username" autocapitalize="off" bind:value=username required />
-            <label for="person-name">{move || i18n.t(Msg::ShownName)}</label>
+            <label for="person-name">{i18n.label(Msg::ShownName)}</label>
             <input id="person-name" bind:value=name required />
-            <label for="person-role">{move || i18n.t(Msg::RoleLabel)}</label>
+            <label for="person-role">{i18n.label(Msg::RoleLabel)}</label>
             <select id="person-role" on:change=move |ev| role.set(event_target_value(&ev))>
-                {roles.into_iter().map(|r| view! { <option value=r.as_str()>{move || i18n.t(role_name(r))}</option> }).collect_view()}
+                {roles.into_iter().map(|r| view! { <option value=r.as_str()>{i18n.label(role_name(r))}</option> }).collect_view()}
             </select>
-            <label for="person-team">{move || i18n.t(Msg::Teams)}</label>
+            <label for="person-team">{i18n.label(Msg::Teams)}</label>
             <select id="person-team" on:change=move |ev| team.set(event_target_value(&ev))>
-                {is_admin.then(|| view! { <option value="">{move || i18n.t(Msg::NoTeam)}</option> })}
+                {is_admin.then(|| view! { <option value="">{i18n.label(Msg::NoTeam)}</option> })}
                 {move || teams.get().into_iter().filter(|t| is_admin || Some(t.id) == own_team).map(|t| {
                     let id = t.id.to_string();
                     let selected = team.get_untracked() == id;
                     view! { <option value=id selected=selected>{t.name}</option> }
                 }).collect_view()}
             </select>
-            <label for="person-phone">{move || i18n.t(Msg::Phone)}</label>
+            <label for="person-phone">{i18n.label(Msg::Phone)}</label>
             <input id="person-phone" type="tel" bind:value=phone />
-            <label for="person-email">{move || i18n.t(Msg::Email)}</label>
+            <label for="person-email">{i18n.label(Msg::Email)}</label>
             <input id="person-email" type="email" bind:value=email />
-            <label class="check"><input id="person-invite" type="checkbox" bind:checked=invite /> {move || i18n.t(Msg::SendInvite)}</label>
-            <button id="create-person" type="submit" class="primary">{move || i18n.t(Msg::Create)}</button>
+            <label class="check"><input id="person-invite" type="checkbox" bind:checked=invite /> {i18n.label(Msg::SendInvite)}</label>
+            <button id="create-person" type="submit" class="primary">{i18n.label(Msg::Create)}</button>
         </form>
     }
 }
@@ -245,7 +245,7 @@ fn PeopleList(
         }
     };
     view! {
-        <h3>{move || i18n.t(Msg::People)}</h3>
+        <h3>{i18n.label(Msg::People)}</h3>
         <ul id="people-list" class="cards">
             {people.into_iter().map(|p| {
                 let manageable = viewer.as_ref().is_some_and(|v| may_manage(v, &p.user).is_ok());
@@ -259,7 +259,7 @@ fn PeopleList(
                 view! {
                     <li class="card person" data-username=p.user.username.clone()>
                         <strong>{label}</strong>
-                        {(!p.user.active).then(|| view! { <span class="chip alert">{move || i18n.t(Msg::Inactive)}</span> })}
+                        {(!p.user.active).then(|| view! { <span class="chip alert">{i18n.label(Msg::Inactive)}</span> })}
                         {manageable.then(|| view! { <PersonActions person=p.clone() teams=teams.clone() is_admin=is_admin reload=reload said=said /> })}
                     </li>
                 }
@@ -337,18 +337,18 @@ fn PersonActions(
         <div class="row actions">
             <select class="person-role" disabled=!is_admin on:change=move |ev| role.set(event_target_value(&ev))>
                 {roles.into_iter().map(|r| view! {
-                    <option value=r.as_str() selected=r == before_role>{move || i18n.t(role_name(r))}</option>
+                    <option value=r.as_str() selected=r == before_role>{i18n.label(role_name(r))}</option>
                 }).collect_view()}
             </select>
             <select class="person-team" on:change=move |ev| team.set(event_target_value(&ev))>
-                <option value="" selected=before_team.is_none()>{move || i18n.t(Msg::NoTeam)}</option>
+                <option value="" selected=before_team.is_none()>{i18n.label(Msg::NoTeam)}</option>
                 {teams.into_iter().map(|t| view! {
                     <option value=t.id.to_string() selected=Some(t.id) == before_team>{t.name}</option>
                 }).collect_view()}
             </select>
-            <button class="save-person" on:click=save>{move || i18n.t(Msg::Save)}</button>
-            <button class="reset-password" on:click=reset>{move || i18n.t(Msg::ResetPassword)}</button>
-            <button class="end-sessions" on:click=end_sessions>{move || i18n.t(Msg::EndSessions)}</button>
+            <button class="save-person" on:click=save>{i18n.label(Msg::Save)}</button>
+            <button class="reset-password" on:click=reset>{i18n.label(Msg::ResetPassword)}</button>
+            <button class="end-sessions" on:click=end_sessions>{i18n.label(Msg::EndSessions)}</button>
             <button class="toggle-active" on:click=toggle>
                 {move || if active { i18n.t(Msg::Deactivate) } else { i18n.t(Msg::Reactivate) }}
             </button>

@@ -34,11 +34,11 @@ pub fn PipelinePage() -> impl IntoView {
     });
     view! {
         <section class="page wide">
-            <h2>{move || i18n.t(Msg::Pipeline)}</h2>
+            <h2>{i18n.label(Msg::Pipeline)}</h2>
             {move || {
                 let (funnel, deals) = board.get();
                 if deals.is_empty() {
-                    return view! { <p class="empty">{move || i18n.t(Msg::NoOpportunities)}</p> }.into_any();
+                    return view! { <p class="empty">{i18n.label(Msg::NoOpportunities)}</p> }.into_any();
                 }
                 // Deals in a stage the funnel no longer has get a column
                 // of their own rather than vanishing.
@@ -145,7 +145,7 @@ fn Leads() -> impl IntoView {
         fields
     });
     view! {
-        <h2>{move || i18n.t(Msg::Leads)}</h2>
+        <h2>{i18n.label(Msg::Leads)}</h2>
         <ul class="list leads">
             {move || leads.get().into_iter().map(|l| {
                 let detail = super::dotted([
@@ -157,7 +157,7 @@ fn Leads() -> impl IntoView {
                     <li class="lead-row">
                         <span class="name">{l.name.as_str().to_owned()}</span>
                         <span class="meta">{detail}</span>
-                        <a class="button secondary convert" href=format!("/new-customer?lead={}", l.id)>{move || i18n.t(Msg::Convert)}</a>
+                        <a class="button secondary convert" href=format!("/new-customer?lead={}", l.id)>{i18n.label(Msg::Convert)}</a>
                     </li>
                 }
             }).collect_view()}

@@ -49,10 +49,10 @@ pub fn PoolPage() -> impl IntoView {
     view! {
         <section class="page">
             <div class="toolbar">
-                <input id="pool-search" type="search" placeholder=move || i18n.t(Msg::PoolHint) bind:value=query />
+                <input id="pool-search" type="search" placeholder=i18n.label(Msg::PoolHint) bind:value=query />
             </div>
-            <h2>{move || i18n.t(Msg::Pool)}</h2>
-            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
+            <h2>{i18n.label(Msg::Pool)}</h2>
+            <Transition fallback=move || view! { <p>{i18n.label(Msg::Loading)}</p> }>
                 {move || claimed.get().map(|claimed| {
                     let q = query.get();
                     let hits: Vec<PoolEntry> = entries.with(|all| {
@@ -65,7 +65,7 @@ pub fn PoolPage() -> impl IntoView {
                             .collect()
                     });
                     if hits.is_empty() {
-                        return view! { <p class="empty">{move || i18n.t(Msg::PoolEmpty)}</p> }.into_any();
+                        return view! { <p class="empty">{i18n.label(Msg::PoolEmpty)}</p> }.into_any();
                     }
                     view! {
                         <ul class="list" id="pool-list">
@@ -83,20 +83,20 @@ pub fn PoolPage() -> impl IntoView {
                                             <span class="name">{e.name.clone()}</span>
                                             <span class="meta">{meta}</span>
                                             <span class="meta">
-                                                {move || i18n.t(Msg::InPoolSince)}" "{local_time(&pooled_at)}
+                                                {i18n.label(Msg::InPoolSince)}" "{local_time(&pooled_at)}
                                                 {last.map(|last| view! {
-                                                    " · "{move || i18n.t(Msg::LastActivity)}" "{local_time(&last.to_rfc3339())}
+                                                    " · "{i18n.label(Msg::LastActivity)}" "{local_time(&last.to_rfc3339())}
                                                 })}
                                             </span>
                                             {(!reason.is_empty()).then(|| view! { <span class="meta reason">{reason.clone()}</span> })}
                                         </div>
                                         {if pending {
-                                            view! { <span class="chip">{move || i18n.t(Msg::ClaimPending)}</span> }.into_any()
+                                            view! { <span class="chip">{i18n.label(Msg::ClaimPending)}</span> }.into_any()
                                         } else {
                                             let id = id.clone();
                                             view! {
                                                 <button id=button_id class="primary claim" on:click=move |_| claim(id.clone())>
-                                                    {move || i18n.t(Msg::Claim)}
+                                                    {i18n.label(Msg::Claim)}
                                                 </button>
                                             }.into_any()
                                         }}

@@ -22,7 +22,7 @@ fn NumberField(
 ) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <label for=id>{move || i18n.t(label)}</label>
+        <label for=id>{i18n.label(label)}</label>
         <input id=id type="number" min="0" inputmode="numeric" bind:value=value />
     }
 }
@@ -44,16 +44,16 @@ pub fn SettingsPage() -> impl IntoView {
     });
     view! {
         <section class="page">
-            <h2>{move || i18n.t(Msg::Settings)}</h2>
+            <h2>{i18n.label(Msg::Settings)}</h2>
             // On a phone the header has no room for the audit log's chip.
-            <a id="settings-audit" class="button secondary narrow-only" href="/audit">{move || i18n.t(Msg::AuditLog)}" ›"</a>
-            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
+            <a id="settings-audit" class="button secondary narrow-only" href="/audit">{i18n.label(Msg::AuditLog)}" ›"</a>
+            <Transition fallback=move || view! { <p>{i18n.label(Msg::Loading)}</p> }>
                 {move || loaded.get().map(|r| match r {
                     Ok((rules, policy, work)) => view! {
                         <SettingsForm rules=rules policy=policy />
                         <WorkRulesForm rules=work />
                     }.into_any(),
-                    Err(ApiError::Unreachable) => view! { <p class="empty">{move || i18n.t(Msg::NeedsConnection)}</p> }.into_any(),
+                    Err(ApiError::Unreachable) => view! { <p class="empty">{i18n.label(Msg::NeedsConnection)}</p> }.into_any(),
                     Err(e) => view! { <p class="error">{e.message().unwrap_or("error").to_owned()}</p> }.into_any(),
                 })}
             </Transition>
@@ -147,16 +147,16 @@ fn SettingsForm(rules: PoolRules, policy: DuplicatePolicy) -> impl IntoView {
     };
     view! {
         <form class="settings" on:submit=save>
-            <h3>{move || i18n.t(Msg::PoolRules)}</h3>
+            <h3>{i18n.label(Msg::PoolRules)}</h3>
             <NumberField id="max-owned" label=Msg::MaxOwned value=max_owned />
             <NumberField id="max-claims" label=Msg::MaxClaims value=max_claims />
             <NumberField id="reclaim-days" label=Msg::ReclaimDays value=reclaim />
             <NumberField id="follow-up-days" label=Msg::FollowUpDays value=follow_up />
             <NumberField id="deal-days" label=Msg::DealDays value=deal />
             <NumberField id="warn-days" label=Msg::WarnDays value=warn />
-            <label class="inline"><input type="checkbox" id="exempt-locked" bind:checked=exempt_locked />{move || i18n.t(Msg::ExemptLocked)}</label>
-            <label class="inline"><input type="checkbox" id="exempt-contracts" bind:checked=exempt_contracts />{move || i18n.t(Msg::ExemptContracts)}</label>
-            <p class="label">{move || i18n.t(Msg::GradeOverride)}</p>
+            <label class="inline"><input type="checkbox" id="exempt-locked" bind:checked=exempt_locked />{i18n.label(Msg::ExemptLocked)}</label>
+            <label class="inline"><input type="checkbox" id="exempt-contracts" bind:checked=exempt_contracts />{i18n.label(Msg::ExemptContracts)}</label>
+            <p class="label">{i18n.label(Msg::GradeOverride)}</p>
             <div class="grades">
                 {grades.into_iter().map(|(g, f, d)| view! {
                     <div class="grade-row">
@@ -166,12 +166,12 @@ fn SettingsForm(rules: PoolRules, policy: DuplicatePolicy) -> impl IntoView {
                     </div>
                 }).collect_view()}
             </div>
-            <h3>{move || i18n.t(Msg::DuplicatePolicyTitle)}</h3>
-            <label class="inline"><input type="radio" name="policy" id="policy-warn" prop:checked=move || !block.get() on:change=move |_| block.set(false) />{move || i18n.t(Msg::PolicyWarn)}</label>
-            <label class="inline"><input type="radio" name="policy" id="policy-block" prop:checked=move || block.get() on:change=move |_| block.set(true) />{move || i18n.t(Msg::PolicyBlock)}</label>
+            <h3>{i18n.label(Msg::DuplicatePolicyTitle)}</h3>
+            <label class="inline"><input type="radio" name="policy" id="policy-warn" prop:checked=move || !block.get() on:change=move |_| block.set(false) />{i18n.label(Msg::PolicyWarn)}</label>
+            <label class="inline"><input type="radio" name="policy" id="policy-block" prop:checked=move || block.get() on:change=move |_| block.set(true) />{i18n.label(Msg::PolicyBlock)}</label>
             {move || message.get().map(|(ok, text)| view! { <p class=if ok { "ok" } else { "error" } id="settings-message">{text}</p> })}
             <div class="actions">
-                <button type="submit" class="primary" id="save-settings">{move || i18n.t(Msg::Save)}</button>
+                <button type="submit" class="primary" id="save-settings">{i18n.label(Msg::Save)}</button>
             </div>
         </form>
     }

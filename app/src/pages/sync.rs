@@ -41,29 +41,29 @@ pub fn SyncPage() -> impl IntoView {
     };
     view! {
         <section class="page">
-            <h2>{move || i18n.t(Msg::SyncTitle)}</h2>
+            <h2>{i18n.label(Msg::SyncTitle)}</h2>
             <div class="card sync-card">
                 <p>
-                    {move || i18n.t(Msg::Unsynced)}": "<strong id="pending-count">{move || app.pending.get()}</strong>
+                    {i18n.label(Msg::Unsynced)}": "<strong id="pending-count">{move || app.pending.get()}</strong>
                 </p>
-                {move || error().map(|e| view! { <p class="error">{move || i18n.t(Msg::LastError)}": "{e.clone()}</p> })}
+                {move || error().map(|e| view! { <p class="error">{i18n.label(Msg::LastError)}": "{e.clone()}</p> })}
                 <Transition>
                     {move || storage_info.get().map(|(estimate, persisted)| view! {
                         <p>
-                            {move || i18n.t(Msg::StorageUse)}": "
+                            {i18n.label(Msg::StorageUse)}": "
                             {estimate.map(|(used, quota)| format!("{} / {}", storage::human_bytes(used), storage::human_bytes(quota)))}
                         </p>
-                        <p class="muted">{move || i18n.t(if persisted { Msg::Persisted } else { Msg::NotPersisted })}</p>
+                        <p class="muted">{i18n.label(if persisted { Msg::Persisted } else { Msg::NotPersisted })}</p>
                     })}
                 </Transition>
-                <button class="primary" id="sync-now" on:click=move |_| app.request_sync()>{move || i18n.t(Msg::SyncNow)}</button>
+                <button class="primary" id="sync-now" on:click=move |_| app.request_sync()>{i18n.label(Msg::SyncNow)}</button>
             </div>
-            <h3>{move || i18n.t(Msg::Conflicts)}</h3>
-            <p class="muted">{move || i18n.t(Msg::ConflictHelp)}</p>
+            <h3>{i18n.label(Msg::Conflicts)}</h3>
+            <p class="muted">{i18n.label(Msg::ConflictHelp)}</p>
             {move || {
                 let rows = conflicts.get();
                 if rows.is_empty() {
-                    return view! { <p class="empty">{move || i18n.t(Msg::NoConflicts)}</p> }.into_any();
+                    return view! { <p class="empty">{i18n.label(Msg::NoConflicts)}</p> }.into_any();
                 }
                 view! {
                     <ul class="list" id="conflict-list">
@@ -136,7 +136,7 @@ fn ConflictRow(conflict: Conflict, customer_name: String) -> impl IntoView {
         <li class="conflict-row">
             <div class="name">{customer_name}" · "{field_label}</div>
             <div class="meta">
-                {move || i18n.t(if mine { Msg::YourValue } else { Msg::TheirValue })}": "
+                {i18n.label(if mine { Msg::YourValue } else { Msg::TheirValue })}": "
                 <strong class="lost">{shown(&lost)}</strong>
             </div>
             <div class="meta">
@@ -144,9 +144,9 @@ fn ConflictRow(conflict: Conflict, customer_name: String) -> impl IntoView {
             </div>
             <div class="actions">
                 {(!deleted).then(|| view! {
-                    <button class="primary reapply" on:click=reapply.clone()>{move || i18n.t(Msg::UseThisValue)}</button>
+                    <button class="primary reapply" on:click=reapply.clone()>{i18n.label(Msg::UseThisValue)}</button>
                 })}
-                <button class="secondary dismiss" on:click=move |_| dismiss()>{move || i18n.t(Msg::Dismiss)}</button>
+                <button class="secondary dismiss" on:click=move |_| dismiss()>{i18n.label(Msg::Dismiss)}</button>
             </div>
         </li>
     }

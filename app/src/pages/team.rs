@@ -38,10 +38,10 @@ pub fn TeamPage() -> impl IntoView {
     });
     view! {
         <section class="page wide">
-            <h2>{move || i18n.t(Msg::TeamConsole)}</h2>
-            <Transition fallback=move || view! { <p>{move || i18n.t(Msg::Loading)}</p> }>
+            <h2>{i18n.label(Msg::TeamConsole)}</h2>
+            <Transition fallback=move || view! { <p>{i18n.label(Msg::Loading)}</p> }>
                 {move || data.get().map(|result| match result {
-                    Err(ApiError::Unreachable) => view! { <p class="empty">{move || i18n.t(Msg::NeedsConnection)}</p> }.into_any(),
+                    Err(ApiError::Unreachable) => view! { <p class="empty">{i18n.label(Msg::NeedsConnection)}</p> }.into_any(),
                     Err(e) => view! { <p class="error">{e.message().unwrap_or("error").to_owned()}</p> }.into_any(),
                     Ok((overview, users)) => view! {
                         <Members overview=overview.clone() />
@@ -63,11 +63,11 @@ fn Members(overview: TeamOverview) -> impl IntoView {
         <div class="table-wrap">
             <table id="team-table">
                 <thead><tr>
-                    <th>{move || i18n.t(Msg::Member)}</th>
-                    <th>{move || i18n.t(Msg::CustomersCount)}</th>
-                    <th>{move || i18n.t(Msg::Activities7)}</th>
-                    <th>{move || i18n.t(Msg::Activities30)}</th>
-                    <th>{move || i18n.t(Msg::Claims30)}</th>
+                    <th>{i18n.label(Msg::Member)}</th>
+                    <th>{i18n.label(Msg::CustomersCount)}</th>
+                    <th>{i18n.label(Msg::Activities7)}</th>
+                    <th>{i18n.label(Msg::Activities30)}</th>
+                    <th>{i18n.label(Msg::Claims30)}</th>
                 </tr></thead>
                 <tbody>
                     {overview.members.into_iter().map(|m| view! {
@@ -90,14 +90,14 @@ fn PoolFlow(overview: TeamOverview, users: Vec<User>) -> impl IntoView {
     let i18n = use_i18n();
     let pool = overview.pool;
     view! {
-        <h3>{move || i18n.t(Msg::Pool)}</h3>
-        <p id="pool-size">{move || i18n.t(Msg::PoolSize)}": "{pool.size}</p>
+        <h3>{i18n.label(Msg::Pool)}</h3>
+        <p id="pool-size">{i18n.label(Msg::PoolSize)}": "{pool.size}</p>
         <div class="table-wrap">
             <table>
                 <thead><tr>
-                    <th>{move || i18n.t(Msg::WeekOf)}</th>
-                    <th>{move || i18n.t(Msg::Inflow)}</th>
-                    <th>{move || i18n.t(Msg::Outflow)}</th>
+                    <th>{i18n.label(Msg::WeekOf)}</th>
+                    <th>{i18n.label(Msg::Inflow)}</th>
+                    <th>{i18n.label(Msg::Outflow)}</th>
                 </tr></thead>
                 <tbody>
                     {pool.weeks.into_iter().map(|w| view! {
@@ -111,12 +111,12 @@ fn PoolFlow(overview: TeamOverview, users: Vec<User>) -> impl IntoView {
             </table>
         </div>
         {(!pool.returning.is_empty()).then(|| view! {
-            <h3>{move || i18n.t(Msg::ReturningSoon)}</h3>
+            <h3>{i18n.label(Msg::ReturningSoon)}</h3>
             <ul class="list">
                 {pool.returning.into_iter().map(|r| view! {
                     <li class="customer-row">
                         <span class="name">{r.name}</span>
-                        <span class="meta">{user_name(&users, &r.owner.to_string())}" · "{move || i18n.t(Msg::ReturnsOn)}" "{local_date(&r.at.to_rfc3339())}</span>
+                        <span class="meta">{user_name(&users, &r.owner.to_string())}" · "{i18n.label(Msg::ReturnsOn)}" "{local_date(&r.at.to_rfc3339())}</span>
                     </li>
                 }).collect_view()}
             </ul>
@@ -183,11 +183,11 @@ fn DepartureForm(overview: TeamOverview, reload: RwSignal<u32>, plan: RwSignal<O
         Some(id) => people.with_value(|p| user_name(p, &id.to_string())),
     };
     view! {
-        <h3>{move || i18n.t(Msg::Departure)}</h3>
+        <h3>{i18n.label(Msg::Departure)}</h3>
         <form class="departure" on:submit=move |ev| { ev.prevent_default(); send(false) }>
-            <label for="departing">{move || i18n.t(Msg::DepartingRep)}</label>
+            <label for="departing">{i18n.label(Msg::DepartingRep)}</label>
             <select id="departing" on:change=move |ev| { leaving.set(event_target_value(&ev)); plan.set(None); }>
-                <option value="">{move || i18n.t(Msg::ChooseRep)}</option>
+                <option value="">{i18n.label(Msg::ChooseRep)}</option>
                 {reps.into_iter().map(|r| view! { <option value=r.id.to_string()>{r.display_name}</option> }).collect_view()}
             </select>
             <div class="modes">
@@ -196,12 +196,12 @@ fn DepartureForm(overview: TeamOverview, reload: RwSignal<u32>, plan: RwSignal<O
                         <input type="radio" name="mode" id=format!("mode-{value}") value=value
                             prop:checked=move || mode.get() == value
                             on:change=move |_| { mode.set(value.to_owned()); chosen.set(Vec::new()); plan.set(None); } />
-                        {move || i18n.t(label)}
+                        {i18n.label(label)}
                     </label>
                 }).collect_view()}
             </div>
             <Show when=move || mode.get() != "pool">
-                <p class="label">{move || i18n.t(Msg::Receivers)}</p>
+                <p class="label">{i18n.label(Msg::Receivers)}</p>
                 <div class="receivers">
                     {move || people.get_value().into_iter().filter(|p| p.id.to_string() != leaving.get()).map(|p| {
                         let id = p.id;
@@ -219,26 +219,26 @@ fn DepartureForm(overview: TeamOverview, reload: RwSignal<u32>, plan: RwSignal<O
             <Show when=move || error.with(Option::is_some)>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
             </Show>
-            <button type="submit" id="preview-departure" class="secondary">{move || i18n.t(Msg::Preview)}</button>
+            <button type="submit" id="preview-departure" class="secondary">{i18n.label(Msg::Preview)}</button>
         </form>
         {move || plan.get().map(|p| view! {
             <div class="card plan" id="handover-plan">
-                {p.done.then(|| view! { <p class="ok" id="handover-done">{move || i18n.t(Msg::HandoverDone)}</p> })}
-                <p>{p.customers}" "{move || i18n.t(Msg::CustomersUnit)}" · "{p.records}" "{move || i18n.t(Msg::RecordsMoved)}</p>
+                {p.done.then(|| view! { <p class="ok" id="handover-done">{i18n.label(Msg::HandoverDone)}</p> })}
+                <p>{p.customers}" "{i18n.label(Msg::CustomersUnit)}" · "{p.records}" "{i18n.label(Msg::RecordsMoved)}</p>
                 <ul>
                     {p.shares.iter().map(|s| {
                         let samples = s.sample.join("、");
                         view! {
                             <li class="share">
-                                <strong>{name_of(s.to)}</strong>" "{move || i18n.t(Msg::WillReceive)}" "{s.customers}
-                                {s.to.is_some().then(|| view! { " · "{move || i18n.t(Msg::OwnsAfter)}" "{s.owned_after} })}
+                                <strong>{name_of(s.to)}</strong>" "{i18n.label(Msg::WillReceive)}" "{s.customers}
+                                {s.to.is_some().then(|| view! { " · "{i18n.label(Msg::OwnsAfter)}" "{s.owned_after} })}
                                 <div class="meta">{samples}</div>
                             </li>
                         }
                     }).collect_view()}
                 </ul>
                 {(!p.done).then(|| view! {
-                    <button id="confirm-departure" class="primary danger" on:click=move |_| send(true)>{move || i18n.t(Msg::ConfirmDeparture)}</button>
+                    <button id="confirm-departure" class="primary danger" on:click=move |_| send(true)>{i18n.label(Msg::ConfirmDeparture)}</button>
                 })}
             </div>
         })}
@@ -275,13 +275,13 @@ fn ArchivedList(reload: RwSignal<u32>) -> impl IntoView {
         });
     };
     view! {
-        <h3>{move || i18n.t(Msg::ArchivedCustomers)}</h3>
+        <h3>{i18n.label(Msg::ArchivedCustomers)}</h3>
         <Show when=move || error.with(Option::is_some)>
             <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
         </Show>
         <Transition>
             {move || archived.get().map(|(list, users)| if list.is_empty() {
-                view! { <p class="empty" id="no-archived">{move || i18n.t(Msg::NoArchived)}</p> }.into_any()
+                view! { <p class="empty" id="no-archived">{i18n.label(Msg::NoArchived)}</p> }.into_any()
             } else {
                 view! {
                     <ul class="cards" id="archived-list">
@@ -292,7 +292,7 @@ fn ArchivedList(reload: RwSignal<u32>) -> impl IntoView {
                                 <li class="card row archived-row" data-id=id.to_string()>
                                     <span class="name">{c.name}</span>
                                     <span class="meta">{owner}" · "{local_date(&c.at.to_rfc3339())}</span>
-                                    <button class="restore secondary" on:click=move |_| restore(id)>{move || i18n.t(Msg::Restore)}</button>
+                                    <button class="restore secondary" on:click=move |_| restore(id)>{i18n.label(Msg::Restore)}</button>
                                 </li>
                             }
                         }).collect_view()}
@@ -323,8 +323,8 @@ fn HistoryList(reload: RwSignal<u32>) -> impl IntoView {
         Some(id) => user_name(users, &id.to_string()),
     };
     view! {
-        <h3>{move || i18n.t(Msg::History)}</h3>
-        <input id="history-search" type="search" placeholder=move || i18n.t(Msg::HistoryHint) bind:value=query />
+        <h3>{i18n.label(Msg::History)}</h3>
+        <input id="history-search" type="search" placeholder=i18n.label(Msg::HistoryHint) bind:value=query />
         <Transition>
             {move || history.get().map(|(entries, users)| view! {
                 <ul class="timeline" id="ownership-history">
@@ -334,7 +334,7 @@ fn HistoryList(reload: RwSignal<u32>) -> impl IntoView {
                         view! {
                             <li class="ownership-row">
                                 <div class="activity-head">
-                                    <span class="kind">{move || i18n.t(kind)}</span>
+                                    <span class="kind">{i18n.label(kind)}</span>
                                     <time>{local_time(&e.change.at.to_rfc3339())}</time>
                                 </div>
                                 <p><strong>{e.customer_name}</strong>" · "{route}</p>

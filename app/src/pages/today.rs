@@ -215,7 +215,7 @@ pub fn TodayPage() -> impl IntoView {
         (app.loaded.get()).then(|| {
             view! {
                 <button class="secondary more" on:click=move |_| limit.update(|n| *n += ROWS * 5)>
-                    {move || i18n.t(Msg::ShowMore)}
+                    {i18n.label(Msg::ShowMore)}
                 </button>
             }
         })
@@ -225,31 +225,31 @@ pub fn TodayPage() -> impl IntoView {
             <Transition>
                 {move || open_visit.get().flatten().map(|v| view! {
                     <a class="card banner" id="open-visit" href=format!("/customers/{}", v.customer_id)>
-                        {move || i18n.t(Msg::CheckedInElsewhere)}" "<strong>{v.customer_name.clone()}</strong>
+                        {i18n.label(Msg::CheckedInElsewhere)}" "<strong>{v.customer_name.clone()}</strong>
                     </a>
                 })}
             </Transition>
-            <h2>{move || i18n.t(Msg::Today)}</h2>
+            <h2>{i18n.label(Msg::Today)}</h2>
             {move || match drawn.get() {
-                None => view! { <p>{move || i18n.t(Msg::Loading)}</p> }.into_any(),
+                None => view! { <p>{i18n.label(Msg::Loading)}</p> }.into_any(),
                 Some(t) => {
                     let nothing = t.overdue.total == 0 && t.today.total == 0 && t.tomorrow.total == 0
                         && t.quiet.is_empty() && t.birthdays.is_empty();
                     let cut = [&t.overdue, &t.today, &t.tomorrow].iter().any(|p| p.rows.len() < p.total);
                     view! {
-                        {nothing.then(|| view! { <p class="empty" id="all-clear">{move || i18n.t(Msg::AllClear)}</p> })}
+                        {nothing.then(|| view! { <p class="empty" id="all-clear">{i18n.label(Msg::AllClear)}</p> })}
                         <DueList id="overdue" title=Msg::Overdue part=t.overdue />
                         <DueList id="due-today" title=Msg::DueToday part=t.today />
                         <DueList id="due-tomorrow" title=Msg::DueTomorrow part=t.tomorrow />
                         {cut.then(more)}
                         {(!t.quiet.is_empty()).then(|| view! {
                             <div class="card" id="quiet">
-                                <h3>{move || i18n.t(Msg::GoneQuiet)}</h3>
+                                <h3>{i18n.label(Msg::GoneQuiet)}</h3>
                                 <ul class="list">
                                     {t.quiet.into_iter().map(|q| view! {
                                         <li><a class="today-row" href=format!("/customers/{}", q.customer_id)>
                                             <span class="name">{q.name}</span>
-                                            <span class="meta">{q.days}" "{move || i18n.t(Msg::DaysWithoutContact)}</span>
+                                            <span class="meta">{q.days}" "{i18n.label(Msg::DaysWithoutContact)}</span>
                                         </a></li>
                                     }).collect_view()}
                                 </ul>
@@ -257,7 +257,7 @@ pub fn TodayPage() -> impl IntoView {
                         })}
                         {(!t.birthdays.is_empty()).then(|| view! {
                             <div class="card" id="birthdays">
-                                <h3>{move || i18n.t(Msg::Birthdays)}</h3>
+                                <h3>{i18n.label(Msg::Birthdays)}</h3>
                                 <ul class="list">
                                     {t.birthdays.into_iter().map(|b| view! {
                                         <li><a class="today-row" href=format!("/customers/{}", b.customer_id)>
@@ -285,7 +285,7 @@ fn DueList(id: &'static str, title: Msg, part: Part<Due>) -> impl IntoView {
     (total > 0).then(|| {
         view! {
             <div class=format!("card due {id}") id=id>
-                <h3>{move || i18n.t(title)}<span class="count">{total}</span></h3>
+                <h3>{i18n.label(title)}<span class="count">{total}</span></h3>
                 <ul class="list">
                     {rows.into_iter().map(|d| view! {
                         <li><a class="today-row" href=format!("/customers/{}", d.customer_id)>

@@ -59,14 +59,14 @@ pub fn VisitsPage() -> impl IntoView {
     view! {
         <section class="page" id="visits">
             <div class="toolbar">
-                <h2>{move || i18n.t(Msg::Visits)}</h2>
+                <h2>{i18n.label(Msg::Visits)}</h2>
                 <input id="visit-day" type="date" bind:value=day />
             </div>
             <Nearby />
             {move || {
                     let groups = visits.get();
                     if groups.is_empty() {
-                        return view! { <p class="empty">{move || i18n.t(Msg::NoVisits)}</p> }.into_any();
+                        return view! { <p class="empty">{i18n.label(Msg::NoVisits)}</p> }.into_any();
                     }
                     groups.into_iter().map(|(rep, visits)| view! {
                         <div class="card rep-visits">
@@ -130,7 +130,7 @@ fn Nearby() -> impl IntoView {
             {move || i18n.t(if busy.get() { Msg::Locating } else { Msg::NearbyCustomers })}
         </button>
         {move || found.get().map(|r| match r {
-            Ok(list) if list.is_empty() => view! { <p class="empty">{move || i18n.t(Msg::NoneNearby)}</p> }.into_any(),
+            Ok(list) if list.is_empty() => view! { <p class="empty">{i18n.label(Msg::NoneNearby)}</p> }.into_any(),
             Ok(list) => view! {
                 <ul class="list" id="nearby-list">
                     {list.into_iter().map(|(id, name, d)| view! {
@@ -141,7 +141,7 @@ fn Nearby() -> impl IntoView {
                     }).collect_view()}
                 </ul>
             }.into_any(),
-            Err(why) => view! { <p class="error" role="alert">{move || i18n.t(no_fix_message(why))}</p> }.into_any(),
+            Err(why) => view! { <p class="error" role="alert">{i18n.label(no_fix_message(why))}</p> }.into_any(),
         })}
     }
 }

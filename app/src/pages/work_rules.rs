@@ -77,14 +77,14 @@ pub fn WorkRulesForm(rules: WorkRules) -> impl IntoView {
     };
     view! {
         <form class="settings" id="work-rules" on:submit=save>
-            <h3>{move || i18n.t(Msg::FieldWork)}</h3>
-            <label for="radius">{move || i18n.t(Msg::CheckInRadius)}</label>
+            <h3>{i18n.label(Msg::FieldWork)}</h3>
+            <label for="radius">{i18n.label(Msg::CheckInRadius)}</label>
             <input id="radius" type="number" min="50" inputmode="numeric" bind:value=radius />
-            <label for="accuracy">{move || i18n.t(Msg::AccuracyLimit)}</label>
+            <label for="accuracy">{i18n.label(Msg::AccuracyLimit)}</label>
             <input id="accuracy" type="number" min="10" inputmode="numeric" bind:value=accuracy />
-            <label for="quiet-days">{move || i18n.t(Msg::QuietDays)}</label>
+            <label for="quiet-days">{i18n.label(Msg::QuietDays)}</label>
             <input id="quiet-days" type="number" min="1" inputmode="numeric" bind:value=quiet />
-            <p class="label">{move || i18n.t(Msg::Stages)}</p>
+            <p class="label">{i18n.label(Msg::Stages)}</p>
             <div class="stages">
                 {move || stages.get().into_iter().enumerate().map(|(i, (_, name, probability))| view! {
                     <div class="grade-row">
@@ -94,10 +94,10 @@ pub fn WorkRulesForm(rules: WorkRules) -> impl IntoView {
                     </div>
                 }).collect_view()}
             </div>
-            <button type="button" class="secondary" id="add-stage" on:click=add>"+ "{move || i18n.t(Msg::AddStage)}</button>
+            <button type="button" class="secondary" id="add-stage" on:click=add>"+ "{i18n.label(Msg::AddStage)}</button>
             {move || message.get().map(|(ok, text)| view! { <p class=if ok { "ok" } else { "error" } id="work-rules-message">{text}</p> })}
             <div class="actions">
-                <button type="submit" class="primary" id="save-work-rules">{move || i18n.t(Msg::Save)}</button>
+                <button type="submit" class="primary" id="save-work-rules">{i18n.label(Msg::Save)}</button>
             </div>
         </form>
     }

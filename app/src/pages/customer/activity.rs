@@ -69,31 +69,31 @@ pub fn LogActivity(customer_id: String) -> impl IntoView {
         <Show
             when=move || open.get()
             fallback=move || view! {
-                <button id="log-activity" class="secondary" on:click=move |_| open.set(true)>"+ "{move || i18n.t(Msg::LogActivity)}</button>
+                <button id="log-activity" class="secondary" on:click=move |_| open.set(true)>"+ "{i18n.label(Msg::LogActivity)}</button>
             }
         >
             <form class="record-form card" id="activity-form" on:submit=save>
-                <label for="activity-kind">{move || i18n.t(Msg::Kind)}</label>
+                <label for="activity-kind">{i18n.label(Msg::Kind)}</label>
                 <select id="activity-kind" on:change=move |ev| kind.set(event_target_value(&ev)) prop:value=move || kind.get()>
-                    {KINDS.map(|(key, label)| view! { <option value=key>{move || i18n.t(label)}</option> }).collect_view()}
+                    {KINDS.map(|(key, label)| view! { <option value=key>{i18n.label(label)}</option> }).collect_view()}
                 </select>
-                <label for="activity-content">{move || i18n.t(Msg::ActivityContent)}</label>
+                <label for="activity-content">{i18n.label(Msg::ActivityContent)}</label>
                 <textarea id="activity-content" rows="3" bind:value=content></textarea>
-                <label for="activity-contact">{move || i18n.t(Msg::Contact)}</label>
+                <label for="activity-contact">{i18n.label(Msg::Contact)}</label>
                 <select id="activity-contact" on:change=move |ev| contact.set(event_target_value(&ev)) prop:value=move || contact.get()>
                     <option value="">"—"</option>
                     {move || contacts.get().into_iter().map(|c| view! {
                         <option value=c.id.to_string()>{c.name.as_str().to_owned()}</option>
                     }).collect_view()}
                 </select>
-                <label for="activity-follow-up">{move || i18n.t(Msg::NextFollowUp)}</label>
+                <label for="activity-follow-up">{i18n.label(Msg::NextFollowUp)}</label>
                 <input id="activity-follow-up" type="date" bind:value=follow_up />
                 <Show when=move || error.with(Option::is_some)>
                     <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
                 </Show>
                 <div class="actions">
-                    <button type="button" class="secondary" on:click=move |_| open.set(false)>{move || i18n.t(Msg::Cancel)}</button>
-                    <button type="submit" class="primary" id="activity-save">{move || i18n.t(Msg::Save)}</button>
+                    <button type="button" class="secondary" on:click=move |_| open.set(false)>{i18n.label(Msg::Cancel)}</button>
+                    <button type="submit" class="primary" id="activity-save">{i18n.label(Msg::Save)}</button>
                 </div>
             </form>
         </Show>
@@ -117,8 +117,8 @@ pub fn VisitDetails(activity: Activity) -> impl IntoView {
     view! {
         <div class="visit-details">
             <p class="meta">
-                {duration.map(|d| view! { <span class="duration">{move || i18n.t(Msg::Duration)}" "{d.clone()}</span>" " })}
-                {distance.map(|d| view! { <span class="distance">{d}" "{move || i18n.t(Msg::FromCustomer)}</span> })}
+                {duration.map(|d| view! { <span class="duration">{i18n.label(Msg::Duration)}" "{d.clone()}</span>" " })}
+                {distance.map(|d| view! { <span class="distance">{d}" "{i18n.label(Msg::FromCustomer)}</span> })}
             </p>
             <Flags flags=Signal::derive(flags) />
             {visit.photo_id.map(|p| view! { <VisitPhoto photo_id=p.to_string() activity_id=activity.id.to_string() /> })}
@@ -182,8 +182,8 @@ pub fn VisitPhoto(photo_id: String, activity_id: String) -> impl IntoView {
     view! {
         <Transition>
             {move || url.get().map(|u| match u {
-                Some(src) => view! { <img class="visit-photo" src=src alt=move || i18n.t(Msg::VisitPhoto) /> }.into_any(),
-                None => view! { <p class="hint photo-missing">{move || i18n.t(Msg::PhotoOnline)}</p> }.into_any(),
+                Some(src) => view! { <img class="visit-photo" src=src alt=i18n.label(Msg::VisitPhoto) /> }.into_any(),
+                None => view! { <p class="hint photo-missing">{i18n.label(Msg::PhotoOnline)}</p> }.into_any(),
             })}
         </Transition>
     }

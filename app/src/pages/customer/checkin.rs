@@ -83,7 +83,7 @@ pub fn CheckIn(customer_id: String) -> impl IntoView {
                 }
                 Some((_, customer, name)) => view! {
                     <p class="hint" id="visiting-elsewhere">
-                        {move || i18n.t(Msg::CheckedInElsewhere)}" "
+                        {i18n.label(Msg::CheckedInElsewhere)}" "
                         <a href=format!("/customers/{customer}")>{name.clone()}</a>
                     </p>
                 }.into_any(),
@@ -279,27 +279,27 @@ fn Visiting(open: OpenVisit) -> impl IntoView {
     view! {
         <div class="visiting" id="visiting">
             <p>
-                <strong>{move || i18n.t(Msg::CheckedInAt)}</strong>" "{super::super::local_time(&open.with_value(|o| o.at.clone()))}
-                {distance.map(|d| view! { " · "<span id="visit-distance">{format_distance(d)}</span>" "{move || i18n.t(Msg::FromCustomer)} })}
+                <strong>{i18n.label(Msg::CheckedInAt)}</strong>" "{super::super::local_time(&open.with_value(|o| o.at.clone()))}
+                {distance.map(|d| view! { " · "<span id="visit-distance">{format_distance(d)}</span>" "{i18n.label(Msg::FromCustomer)} })}
             </p>
             <Flags flags=Signal::derive(flags) />
             <Show when=may_set_location>
-                <button id="set-location" class="secondary" on:click=set_location>{move || i18n.t(Msg::SetLocation)}</button>
+                <button id="set-location" class="secondary" on:click=set_location>{i18n.label(Msg::SetLocation)}</button>
             </Show>
-            <label class="button secondary photo-button" for="visit-photo">{move || i18n.t(Msg::TakePhoto)}</label>
+            <label class="button secondary photo-button" for="visit-photo">{i18n.label(Msg::TakePhoto)}</label>
             <input id="visit-photo" class="visually-hidden" type="file" accept="image/*" capture="environment" on:change=take_photo />
             {move || photo_url.get().map(|url| view! { <img id="visit-photo-preview" class="visit-photo" src=url alt="" /> })}
             <form class="record-form" on:submit=finish>
-                <label for="visit-note">{move || i18n.t(Msg::VisitNote)}</label>
+                <label for="visit-note">{i18n.label(Msg::VisitNote)}</label>
                 <textarea id="visit-note" rows="2" bind:value=note></textarea>
-                <label for="visit-follow-up">{move || i18n.t(Msg::NextFollowUp)}</label>
+                <label for="visit-follow-up">{i18n.label(Msg::NextFollowUp)}</label>
                 <input id="visit-follow-up" type="date" bind:value=follow_up />
                 <Show when=move || error.with(Option::is_some)>
                     <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
                 </Show>
                 <div class="actions">
-                    <button type="button" class="secondary" id="cancel-visit" on:click=cancel>{move || i18n.t(Msg::Cancel)}</button>
-                    <button type="submit" class="primary" id="check-out">{move || i18n.t(Msg::CheckOut)}</button>
+                    <button type="button" class="secondary" id="cancel-visit" on:click=cancel>{i18n.label(Msg::Cancel)}</button>
+                    <button type="submit" class="primary" id="check-out">{i18n.label(Msg::CheckOut)}</button>
                 </div>
             </form>
         </div>

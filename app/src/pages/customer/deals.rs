@@ -33,7 +33,7 @@ pub fn Deals(customer_id: String) -> impl IntoView {
         fields
     });
     view! {
-        <h3>{move || i18n.t(Msg::Opportunities)}</h3>
+        <h3>{i18n.label(Msg::Opportunities)}</h3>
         <ul class="list deals">
             {move || {
                 let (deals, funnel) = deals.get();

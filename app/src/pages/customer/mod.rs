@@ -54,9 +54,9 @@ pub fn CustomerPage() -> impl IntoView {
     let text_id = move || params.with_untracked(|p| p.get("id").unwrap_or_default());
     view! {
         <section class="page">
-            <a class="back" href="/customers">"‹ "{move || i18n.t(Msg::Back)}</a>
+            <a class="back" href="/customers">"‹ "{i18n.label(Msg::Back)}</a>
             {move || match customer.get() {
-                None => view! { <p class="empty" id="not-found">{move || i18n.t(Msg::NotFound)}</p> }.into_any(),
+                None => view! { <p class="empty" id="not-found">{i18n.label(Msg::NotFound)}</p> }.into_any(),
                 Some(c) => view! {
                     <Show when=move || editing.with(Option::is_none)>
                         <CustomerCard customer=c.clone() editing=editing />
@@ -132,10 +132,10 @@ fn CustomerCard(customer: Customer, editing: RwSignal<Option<FieldMap>>) -> impl
         .filter_map(|spec| {
             let label = spec.label;
             let value = match spec.name {
-                "kind" => view! { {move || i18n.t(kind)} }.into_any(),
+                "kind" => view! { {i18n.label(kind)} }.into_any(),
                 name => shown(&customer, name)?.into_any(),
             };
-            Some(view! { <dt>{move || i18n.t(label)}</dt> <dd class=format!("field-{}", spec.name)>{value}</dd> })
+            Some(view! { <dt>{i18n.label(label)}</dt> <dd class=format!("field-{}", spec.name)>{value}</dd> })
         })
         .collect_view();
     let id = customer.id;
@@ -150,7 +150,7 @@ fn CustomerCard(customer: Customer, editing: RwSignal<Option<FieldMap>>) -> impl
         <div class="card">
             <div class="card-head">
                 <h2 id="customer-title">{customer.name.as_str().to_owned()}</h2>
-                <button id="edit-customer" class="secondary" on:click=edit>{move || i18n.t(Msg::Edit)}</button>
+                <button id="edit-customer" class="secondary" on:click=edit>{i18n.label(Msg::Edit)}</button>
             </div>
         </div>
         <dl class="fields">{rows}</dl>
@@ -188,9 +188,9 @@ fn EditCustomer(before: FieldMap, editing: RwSignal<Option<FieldMap>>) -> impl I
 fn ContactList(contacts: Memo<Vec<Contact>>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <h3>{move || i18n.t(Msg::Contacts)}</h3>
+        <h3>{i18n.label(Msg::Contacts)}</h3>
         <Show when=move || contacts.with(Vec::is_empty)>
-            <p class="empty">{move || i18n.t(Msg::NoContacts)}</p>
+            <p class="empty">{i18n.label(Msg::NoContacts)}</p>
         </Show>
         <ul class="list contacts">
             {move || contacts.get().into_iter().map(|c| {
@@ -271,9 +271,9 @@ fn Timeline(customer: Memo<Option<Uuid>>) -> impl IntoView {
         entries
     });
     view! {
-        <h3>{move || i18n.t(Msg::Activities)}</h3>
+        <h3>{i18n.label(Msg::Activities)}</h3>
         <Show when=move || entries.with(Vec::is_empty)>
-            <p class="empty">{move || i18n.t(Msg::NoActivities)}</p>
+            <p class="empty">{i18n.label(Msg::NoActivities)}</p>
         </Show>
         <ul class="timeline">
             {move || {
@@ -308,14 +308,14 @@ fn ActivityRow(activity: Activity, users: Vec<User>) -> impl IntoView {
     view! {
         <li class="activity-row">
             <div class="activity-head">
-                <span class="kind">{move || i18n.t(kind)}</span>
+                <span class="kind">{i18n.label(kind)}</span>
                 <span class="author">{author}</span>
                 <time>{local_time(&activity.at.to_rfc3339())}</time>
             </div>
             <p>{activity.content.as_str().to_owned()}</p>
             {activity.visit.is_some().then(|| view! { <VisitDetails activity=activity.clone() /> })}
             {follow_up.map(|day| view! {
-                <p class="follow-up">{move || i18n.t(Msg::NextFollowUp)}": "{day.to_string()}</p>
+                <p class="follow-up">{i18n.label(Msg::NextFollowUp)}": "{day.to_string()}</p>
             })}
         </li>
     }
@@ -333,10 +333,10 @@ fn OwnershipRow(change: OwnershipChange, users: Vec<User>) -> impl IntoView {
     view! {
         <li class="ownership-row">
             <div class="activity-head">
-                <span class="kind">{move || i18n.t(kind)}</span>
+                <span class="kind">{i18n.label(kind)}</span>
                 <time>{local_time(&change.at.to_rfc3339())}</time>
             </div>
-            <p>{route}{by.map(|b| view! { " · "{move || i18n.t(Msg::By)}" "{b.clone()} })}</p>
+            <p>{route}{by.map(|b| view! { " · "{i18n.label(Msg::By)}" "{b.clone()} })}</p>
             {reason.map(|r| view! { <p class="reason">{r}</p> })}
         </li>
     }
@@ -366,15 +366,15 @@ fn MergeRow(merge: MergeRecord, users: Vec<User>) -> impl IntoView {
     view! {
         <li class="ownership-row merge-row">
             <div class="activity-head">
-                <span class="kind">{move || i18n.t(Msg::MergedIn)}</span>
+                <span class="kind">{i18n.label(Msg::MergedIn)}</span>
                 <time>{local_time(&merge.at.to_rfc3339())}</time>
             </div>
             <p>
-                <strong>{merge.merged_name.clone()}</strong>" · "{move || i18n.t(Msg::By)}" "{user_name(&users, &merge.by.to_string())}
-                {undone.then(|| view! { " · "{move || i18n.t(Msg::Undone)} })}
+                <strong>{merge.merged_name.clone()}</strong>" · "{i18n.label(Msg::By)}" "{user_name(&users, &merge.by.to_string())}
+                {undone.then(|| view! { " · "{i18n.label(Msg::Undone)} })}
             </p>
             {undoable.then(|| view! {
-                <button class="secondary undo-merge" on:click=undo.clone()>{move || i18n.t(Msg::Undo)}</button>
+                <button class="secondary undo-merge" on:click=undo.clone()>{i18n.label(Msg::Undo)}</button>
             })}
             <Show when=move || error.with(Option::is_some)>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
@@ -402,10 +402,10 @@ fn LockToggle(locked: bool, customer_id: Uuid) -> impl IntoView {
         });
     };
     view! {
-        {(locked && !manager).then(|| view! { <p class="chip">{move || i18n.t(Msg::Locked)}</p> })}
+        {(locked && !manager).then(|| view! { <p class="chip">{i18n.label(Msg::Locked)}</p> })}
         {manager.then(|| view! {
             <button id="lock" class="secondary" on:click=toggle>
-                {move || i18n.t(if locked { Msg::Unlock } else { Msg::Lock })}
+                {i18n.label(if locked { Msg::Unlock } else { Msg::Lock })}
             </button>
         })}
     }
@@ -455,16 +455,16 @@ fn Reassign(customer_id: String) -> impl IntoView {
     };
     view! {
         <form class="reassign" on:submit=send>
-            <label for="reassign-to">{move || i18n.t(Msg::Reassign)}</label>
+            <label for="reassign-to">{i18n.label(Msg::Reassign)}</label>
             <div class="actions">
                 <select id="reassign-to" on:change=move |ev| choice.set(event_target_value(&ev))>
-                    <option value="">{move || i18n.t(Msg::ChooseRep)}</option>
-                    <option value="pool">{move || i18n.t(Msg::ThePool)}</option>
+                    <option value="">{i18n.label(Msg::ChooseRep)}</option>
+                    <option value="pool">{i18n.label(Msg::ThePool)}</option>
                     {move || people.get().unwrap_or_default().into_iter().map(|u| view! {
                         <option value=u.id.to_string()>{u.display_name}</option>
                     }).collect_view()}
                 </select>
-                <button type="submit" id="reassign" class="secondary">{move || i18n.t(Msg::ReassignButton)}</button>
+                <button type="submit" id="reassign" class="secondary">{i18n.label(Msg::ReassignButton)}</button>
             </div>
             <Show when=move || error.with(Option::is_some)>
                 <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
@@ -514,17 +514,17 @@ fn ArchiveCustomer(customer_id: String) -> impl IntoView {
         <Show
             when=move || open.get()
             fallback=move || view! {
-                <button id="archive" class="secondary danger" on:click=move |_| open.set(true)>{move || i18n.t(Msg::ArchiveCustomer)}</button>
+                <button id="archive" class="secondary danger" on:click=move |_| open.set(true)>{i18n.label(Msg::ArchiveCustomer)}</button>
             }
         >
             <div class="release">
-                <p>{move || i18n.t(Msg::ArchiveConfirm)}</p>
+                <p>{i18n.label(Msg::ArchiveConfirm)}</p>
                 <Show when=move || error.with(Option::is_some)>
                     <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
                 </Show>
                 <div class="actions">
-                    <button id="confirm-archive" class="primary danger" on:click=archive>{move || i18n.t(Msg::ArchiveCustomer)}</button>
-                    <button type="button" class="secondary" on:click=move |_| open.set(false)>{move || i18n.t(Msg::Cancel)}</button>
+                    <button id="confirm-archive" class="primary danger" on:click=archive>{i18n.label(Msg::ArchiveCustomer)}</button>
+                    <button type="button" class="secondary" on:click=move |_| open.set(false)>{i18n.label(Msg::Cancel)}</button>
                 </div>
             </div>
         </Show>
@@ -562,18 +562,18 @@ fn ReleaseToPool(customer: Memo<Option<Customer>>) -> impl IntoView {
             <Show
                 when=move || open.get()
                 fallback=move || view! {
-                    <button id="release" class="secondary danger" on:click=move |_| open.set(true)>{move || i18n.t(Msg::Release)}</button>
+                    <button id="release" class="secondary danger" on:click=move |_| open.set(true)>{i18n.label(Msg::Release)}</button>
                 }
             >
                 <form class="release" on:submit=release>
-                    <label for="release-reason">{move || i18n.t(Msg::ReleaseReason)}</label>
+                    <label for="release-reason">{i18n.label(Msg::ReleaseReason)}</label>
                     <input id="release-reason" bind:value=reason required />
                     <Show when=move || error.with(Option::is_some)>
                         <p class="error" role="alert">{move || error.get().unwrap_or_default()}</p>
                     </Show>
                     <div class="actions">
-                        <button type="submit" id="confirm-release" class="primary">{move || i18n.t(Msg::Release)}</button>
-                        <button type="button" class="secondary" on:click=move |_| open.set(false)>{move || i18n.t(Msg::Cancel)}</button>
+                        <button type="submit" id="confirm-release" class="primary">{i18n.label(Msg::Release)}</button>
+                        <button type="button" class="secondary" on:click=move |_| open.set(false)>{i18n.label(Msg::Cancel)}</button>
                     </div>
                 </form>
             </Show>
