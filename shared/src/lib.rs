@@ -15,6 +15,7 @@ pub mod ids;
 pub mod import;
 pub mod merge;
 pub mod messages;
+pub mod money;
 pub mod ownership;
 pub mod people;
 pub mod photo;
