@@ -458,6 +458,26 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    async fn pulled_history_kept_only_in_indexeddb_is_still_reported_as_changed() {
+        let db = LocalDb::open(&format!("test-{}", crate::ids::new_id())).await.unwrap();
+        let (customer, merge) = (id(1), id(2));
+        let text = page(
+            json!([{"entity": "merge", "id": merge, "seq": 1, "data": {
+                "id": merge, "customer_id": customer, "merged_id": id(3), "merged_name": "华信",
+                "by": id(4), "at": "2026-12-01T02:00:00Z", "undone_at": "2026-12-02T02:00:00Z"}}]),
+            1,
+        );
+        let parsed = crate::sync::parse_page(&text).ok().unwrap();
+        let (updates, _) = crate::sync::store_page(&db, &parsed, &text).await.unwrap();
+        let kinds: Vec<EntityKind> = updates.iter().map(|u| u.kind).collect();
+        assert_eq!(kinds, [EntityKind::Merge]);
+        let held: Vec<yingpan_shared::dedup::MergeRecord> =
+            db.children_of(EntityKind::Merge, &customer.to_string()).await.unwrap();
+        assert!(held[0].undone_at.is_some());
+        db.delete().await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
     async fn a_record_with_a_change_waiting_keeps_its_local_version_in_memory_too() {
         let db = LocalDb::open(&format!("test-{}", crate::ids::new_id())).await.unwrap();
         let mut memory = Memory::default();

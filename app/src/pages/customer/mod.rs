@@ -237,7 +237,7 @@ fn person(users: &[User], id: Option<UserId>) -> Option<String> {
 
 /// The customer's activities, ownership changes and merges, newest first.
 /// Activities are in memory; the history is read from IndexedDB, again
-/// whenever history arrives.
+/// whenever customers or history change.
 #[component]
 fn Timeline(customer: Memo<Option<Uuid>>) -> impl IntoView {
     let i18n = use_i18n();
@@ -247,6 +247,9 @@ fn Timeline(customer: Memo<Option<Uuid>>) -> impl IntoView {
         None => Vec::new(),
     });
     let history = LocalResource::new(move || {
+        // History arrives with a change to its customer (a claim, a merge,
+        // an undo all change it), and on its own.
+        app.touched.track(EntityKind::Customer);
         app.touched.track(EntityKind::Ownership);
         app.touched.track(EntityKind::Merge);
         let id = customer.get().map(|id| id.to_string()).unwrap_or_default();
