@@ -7,11 +7,16 @@
 use yingpan_tests::app_server;
 
 /// Bytes on the wire for the app's wasm and JavaScript together: what the
-/// app measured when the budget was last set (689,774 bytes: the typed
-/// records in memory and Today drawn from its saved view came in at about
-/// 16 KB), with a little room. Raise it only for a feature worth its bytes,
-/// and say so; lower it whenever a cut lands.
-const BUDGET: usize = 695_000;
+/// app measured when the budget was last set (668,047 bytes, after the
+/// labels became one view type and the script table a compact one), with a
+/// little room. Raise it only for a feature worth its bytes, and say so;
+/// lower it whenever a cut lands.
+///
+/// The target is 400 KB. Measured: the app with only Today, the
+/// sign-in and the sync engine is 371 KB; the pages are the rest. Reaching
+/// the target needs the pages split into chunks loaded on demand, which
+/// Trunk cannot do (trunk-rs/trunk#1022); README "The download's size".
+const BUDGET: usize = 672_000;
 
 /// The paths of the scripts and wasm `index.html` refers to.
 fn assets(html: &str) -> Vec<String> {
