@@ -3,6 +3,8 @@
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
+# Splits the app into chunks loaded on demand (scripts/build-app).
+WASM_SPLIT_VERSION=0.2.4
 TOOLS_DIR="$PWD/.tools"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -29,6 +31,10 @@ ensure_build_tools() {
     # Not --locked: its lockfile pins a crate release the registry lacks.
     cargo install wasm-bindgen-cli --version "$wbg"
   fi
+  if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+    say "installing wasm-split-cli $WASM_SPLIT_VERSION (a few minutes, once)"
+    cargo install --locked "wasm_split_cli_support@$WASM_SPLIT_VERSION" --features build-binary
+  fi
   # Debian's binaryen is too old for today's wasm; npm's is current.
   if ! "$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
     command -v npm >/dev/null || { echo "npm is required to install wasm-opt (binaryen)" >&2; exit 1; }
@@ -41,7 +47,7 @@ ensure_build_tools() {
 # Builds the app into dist/ in release mode, unless nothing it is made of
 # changed since the last build.
 build_app() {
-  if [ -f dist/index.html ] && [ -z "$(find app shared style Trunk.toml Cargo.toml Cargo.lock -newer dist/index.html -print -quit)" ]; then
+  if [ -f dist/index.html ] && [ -z "$(find app shared style Trunk.toml Cargo.toml Cargo.lock scripts/build-app -newer dist/index.html -print -quit)" ]; then
     say "app is up to date"
     return
   fi

@@ -26,7 +26,7 @@ use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy, LazyRoute};
 use std::time::Duration;
 use yingpan_shared::user::Role;
 
@@ -107,19 +107,19 @@ fn Shell(db: LocalDb) -> impl IntoView {
                     <main>
                         <Routes fallback=|| view! { <TodayPage /> }>
                             <Route path=path!("/") view=TodayPage />
-                            <Route path=path!("/customers") view=|| view! { <Ready><CustomersPage /></Ready> } />
-                            <Route path=path!("/pipeline") view=|| view! { <Ready><PipelinePage /></Ready> } />
-                            <Route path=path!("/visits") view=|| view! { <Ready><VisitsPage /></Ready> } />
-                            <Route path=path!("/new-customer") view=|| view! { <Ready><NewCustomerPage /></Ready> } />
-                            <Route path=path!("/customers/:id") view=|| view! { <Ready><CustomerPage /></Ready> } />
-                            <Route path=path!("/sync") view=|| view! { <Ready><SyncPage /></Ready> } />
-                            <Route path=path!("/pool") view=|| view! { <Ready><PoolPage /></Ready> } />
-                            <Route path=path!("/import") view=|| view! { <Ready><Gate allow=&[Role::Rep, Role::Manager, Role::Admin]><ImportPage /></Gate></Ready> } />
-                            <Route path=path!("/settings") view=|| view! { <Ready><Gate allow=&[Role::Admin]><SettingsPage /></Gate></Ready> } />
-                            <Route path=path!("/team") view=|| view! { <Ready><Gate allow=&[Role::Manager, Role::Admin]><TeamPage /></Gate></Ready> } />
-                            <Route path=path!("/people") view=|| view! { <Ready><Gate allow=&[Role::Manager, Role::Admin]><PeoplePage /></Gate></Ready> } />
-                            <Route path=path!("/audit") view=|| view! { <Ready><Gate allow=&[Role::Admin]><AuditPage /></Gate></Ready> } />
-                            <Route path=path!("/account") view=|| view! { <Ready><AccountPage /></Ready> } />
+                            <Route path=path!("/customers") view={Lazy::<CustomersRoute>::new()} />
+                            <Route path=path!("/pipeline") view={Lazy::<PipelineRoute>::new()} />
+                            <Route path=path!("/visits") view={Lazy::<VisitsRoute>::new()} />
+                            <Route path=path!("/new-customer") view={Lazy::<NewCustomerRoute>::new()} />
+                            <Route path=path!("/customers/:id") view={Lazy::<CustomerRoute>::new()} />
+                            <Route path=path!("/sync") view={Lazy::<SyncRoute>::new()} />
+                            <Route path=path!("/pool") view={Lazy::<PoolRoute>::new()} />
+                            <Route path=path!("/import") view={Lazy::<ImportRoute>::new()} />
+                            <Route path=path!("/settings") view={Lazy::<SettingsRoute>::new()} />
+                            <Route path=path!("/team") view={Lazy::<TeamRoute>::new()} />
+                            <Route path=path!("/people") view={Lazy::<PeopleRoute>::new()} />
+                            <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} />
+                            <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} />
                         </Routes>
                     </main>
                     <BottomNav />
@@ -129,6 +129,48 @@ fn Shell(db: LocalDb) -> impl IntoView {
         </Show>
     }
 }
+
+/// A page loaded on demand: with the `split` feature (the shipped build,
+/// see scripts/build-app) its code is a chunk of its own, fetched the first
+/// time the page opens and kept by the service worker; without it (the
+/// app's browser tests) it is in the main module like the rest.
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $route:ident => $view:expr) => {
+        $(#[$doc])*
+        struct $route;
+
+        #[cfg_attr(feature = "split", leptos_router::lazy_route)]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            #[cfg(feature = "split")]
+            fn view(_this: Self) -> AnyView {
+                $view.into_any()
+            }
+
+            #[cfg(not(feature = "split"))]
+            async fn view(_this: Self) -> AnyView {
+                $view.into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(CustomersRoute => view! { <Ready><CustomersPage /></Ready> });
+lazy_page!(PipelineRoute => view! { <Ready><PipelinePage /></Ready> });
+lazy_page!(VisitsRoute => view! { <Ready><VisitsPage /></Ready> });
+lazy_page!(NewCustomerRoute => view! { <Ready><NewCustomerPage /></Ready> });
+lazy_page!(CustomerRoute => view! { <Ready><CustomerPage /></Ready> });
+lazy_page!(SyncRoute => view! { <Ready><SyncPage /></Ready> });
+lazy_page!(PoolRoute => view! { <Ready><PoolPage /></Ready> });
+lazy_page!(ImportRoute => view! { <Ready><Gate allow=&[Role::Rep, Role::Manager, Role::Admin]><ImportPage /></Gate></Ready> });
+lazy_page!(SettingsRoute => view! { <Ready><Gate allow=&[Role::Admin]><SettingsPage /></Gate></Ready> });
+lazy_page!(TeamRoute => view! { <Ready><Gate allow=&[Role::Manager, Role::Admin]><TeamPage /></Gate></Ready> });
+lazy_page!(PeopleRoute => view! { <Ready><Gate allow=&[Role::Manager, Role::Admin]><PeoplePage /></Gate></Ready> });
+lazy_page!(AuditRoute => view! { <Ready><Gate allow=&[Role::Admin]><AuditPage /></Gate></Ready> });
+lazy_page!(AccountRoute => view! { <Ready><AccountPage /></Ready> });
 
 /// Shows its page once the records are in memory (they are read after the
 /// app shows, so Today can show first).
