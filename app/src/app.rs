@@ -83,6 +83,7 @@ fn Shell(db: LocalDb) -> impl IntoView {
         // The app shows at once, Today from its saved view; the records are
         // read into memory meanwhile, and the first sync follows.
         restored.set(true);
+        spawn_local(preload_pages());
         app.load_memory().await;
     });
     let online = window_event_listener(ev::online, move |_| app.request_sync());
@@ -171,6 +172,46 @@ lazy_page!(TeamRoute => view! { <Ready><Gate allow=&[Role::Manager, Role::Admin]
 lazy_page!(PeopleRoute => view! { <Ready><Gate allow=&[Role::Manager, Role::Admin]><PeoplePage /></Gate></Ready> });
 lazy_page!(AuditRoute => view! { <Ready><Gate allow=&[Role::Admin]><AuditPage /></Gate></Ready> });
 lazy_page!(AccountRoute => view! { <Ready><AccountPage /></Ready> });
+
+/// Loads every page's chunk in the background once the app has started, so
+/// a page opened later, offline included, is already there (the service
+/// worker keeps them for the next start). Says so on the page when done,
+/// for tests to wait on. Without the `split` feature there is nothing to
+/// load.
+async fn preload_pages() {
+    let pending = std::rc::Rc::new(std::cell::Cell::new(0));
+    let mut loads: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> = vec![
+        Box::pin(CustomersRoute::preload()),
+        Box::pin(PipelineRoute::preload()),
+        Box::pin(VisitsRoute::preload()),
+        Box::pin(NewCustomerRoute::preload()),
+        Box::pin(CustomerRoute::preload()),
+        Box::pin(SyncRoute::preload()),
+        Box::pin(PoolRoute::preload()),
+        Box::pin(ImportRoute::preload()),
+        Box::pin(SettingsRoute::preload()),
+        Box::pin(TeamRoute::preload()),
+        Box::pin(PeopleRoute::preload()),
+        Box::pin(AuditRoute::preload()),
+        Box::pin(AccountRoute::preload()),
+    ];
+    pending.set(loads.len());
+    for load in loads.drain(..) {
+        let pending = pending.clone();
+        spawn_local(async move {
+            load.await;
+            pending.set(pending.get() - 1);
+            if pending.get() == 0 {
+                if let Some(html) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.document_element())
+                {
+                    let _ = html.set_attribute("data-pages", "ready");
+                }
+            }
+        });
+    }
+}
 
 /// Shows its page once the records are in memory (they are read after the
 /// app shows, so Today can show first).
