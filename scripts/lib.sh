@@ -31,7 +31,9 @@ ensure_build_tools() {
     # Not --locked: its lockfile pins a crate release the registry lacks.
     cargo install wasm-bindgen-cli --version "$wbg"
   fi
-  if ! cargo install --list | grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:"; then
+  local installed
+  installed=$(cargo install --list)
+  if ! grep -qx "wasm_split_cli_support v$WASM_SPLIT_VERSION:" <<<"$installed"; then
     say "installing wasm-split-cli $WASM_SPLIT_VERSION (a few minutes, once)"
     cargo install --locked "wasm_split_cli_support@$WASM_SPLIT_VERSION" --features build-binary
   fi

@@ -83,8 +83,9 @@ fn Shell(db: LocalDb) -> impl IntoView {
         // The app shows at once, Today from its saved view; the records are
         // read into memory meanwhile, and the first sync follows.
         restored.set(true);
-        spawn_local(preload_pages());
         app.load_memory().await;
+        // Then the other pages, so they do not hold Today up.
+        preload_pages();
     });
     let online = window_event_listener(ev::online, move |_| app.request_sync());
     let offline = window_event_listener(ev::offline, move |_| app.status.set(Status::Offline));
@@ -173,12 +174,12 @@ lazy_page!(PeopleRoute => view! { <Ready><Gate allow=&[Role::Manager, Role::Admi
 lazy_page!(AuditRoute => view! { <Ready><Gate allow=&[Role::Admin]><AuditPage /></Gate></Ready> });
 lazy_page!(AccountRoute => view! { <Ready><AccountPage /></Ready> });
 
-/// Loads every page's chunk in the background once the app has started, so
-/// a page opened later, offline included, is already there (the service
-/// worker keeps them for the next start). Says so on the page when done,
-/// for tests to wait on. Without the `split` feature there is nothing to
-/// load.
-async fn preload_pages() {
+/// Loads every page's chunk in the background once the app has started (its
+/// records in memory), so a page opened later, offline included, is
+/// already there; the service worker keeps them for the next start. Says so
+/// on the page when done, for tests to wait on. Without the `split` feature
+/// there is nothing to load.
+fn preload_pages() {
     let pending = std::rc::Rc::new(std::cell::Cell::new(0));
     let mut loads: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> = vec![
         Box::pin(CustomersRoute::preload()),
@@ -219,8 +220,11 @@ async fn preload_pages() {
 fn Ready(children: ChildrenFn) -> impl IntoView {
     let i18n = use_i18n();
     let app = crate::sync::use_app();
+    // Once shown, a page stays while the records are read again (after
+    // another tab wrote, say): tearing it down would wipe a half-typed form.
+    let ready = Memo::new(move |shown: Option<&bool>| shown.copied().unwrap_or(false) || app.loaded.get());
     view! {
-        <Show when=move || app.loaded.get() fallback=move || view! { <p class="splash">{i18n.label(Msg::Loading)}</p> }>
+        <Show when=move || ready.get() fallback=move || view! { <p class="splash">{i18n.label(Msg::Loading)}</p> }>
             {children()}
         </Show>
     }

@@ -81,7 +81,8 @@ impl Browser {
     }
 
     /// Opens the app and signs in; returns once the customer list shows
-    /// (reached from the home page through the bottom navigation).
+    /// (reached from the home page through the bottom navigation) and every
+    /// page is loaded.
     pub async fn login(&self, username: &str, password: &str) {
         self.open("/").await;
         self.fill("#username", username).await;
@@ -95,6 +96,9 @@ impl Browser {
         for tap in 0..2 {
             self.click("#nav-customers").await;
             if self.appears("#search", PATIENCE / 2).await {
+                // The other pages load in the background after the start;
+                // a test may go offline next, as a person may.
+                self.wait_for("html[data-pages=ready]").await;
                 return;
             }
             eprintln!("tap {tap} on Customers showed no customer list");

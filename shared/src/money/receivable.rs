@@ -325,8 +325,8 @@ impl<'a> Ledger<'a> {
         Ok(())
     }
 
-    /// Checks a credit note of `fen` on an installment: at most what it
-    /// still owes.
+    /// Checks a credit note of `fen` on an installment: one not written
+    /// off, at most what it still owes.
     pub fn check_credit_note(&self, installment: Uuid, fen: i64) -> Result<(), MoneyError> {
         let installment = self
             .installments
@@ -334,6 +334,9 @@ impl<'a> Ledger<'a> {
             .ok_or(MoneyError::UnknownInstallment)?;
         if fen <= 0 {
             return Err(MoneyError::NotPositive);
+        }
+        if installment.written_off {
+            return Err(MoneyError::WrittenOff);
         }
         let owed = self.outstanding(installment);
         if fen > owed {

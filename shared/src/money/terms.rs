@@ -14,6 +14,10 @@ use serde::{Deserialize, Serialize};
 /// The most installments a plan may have.
 pub const MAX_INSTALLMENTS: usize = 36;
 
+/// The largest amount a plan may spread, in fen (¥10 trillion): far above
+/// any contract, and far below where sums of amounts could overflow.
+pub const MAX_FEN: i64 = 1_000_000_000_000_000;
+
 /// How much of the contract an installment takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -80,8 +84,8 @@ pub enum TermsError {
     Nothing(usize),
     #[error("a percentage is at most 100 %")]
     OverHundredPercent,
-    #[error("the amount is negative")]
-    NegativeAmount,
+    #[error("the amount must be between zero and ¥10 trillion")]
+    OutOfRange,
     #[error("the installments take {planned} fen of {amount}: they must add up to the whole amount (or end with a balance installment)")]
     DoesNotAddUp { planned: i64, amount: i64 },
     #[error("the installments before the balance already take {planned} fen of {amount}")]
@@ -106,22 +110,19 @@ pub fn expand(lines: &[TermLine], amount: i64) -> Result<Vec<PlannedInstallment>
     if lines.len() > MAX_INSTALLMENTS {
         return Err(TermsError::TooMany);
     }
-    if amount < 0 {
-        return Err(TermsError::NegativeAmount);
+    if !(0..=MAX_FEN).contains(&amount) {
+        return Err(TermsError::OutOfRange);
     }
     let last = lines.len() - 1;
     let mut fens = Vec::with_capacity(lines.len());
-    let mut percents = 0i64;
     for (i, line) in lines.iter().enumerate() {
         let fen = match line.share {
             Share::Balance if i != last => return Err(TermsError::BalanceNotLast),
             Share::Balance => 0,
             Share::Percent { basis_points } if basis_points > 10_000 => return Err(TermsError::OverHundredPercent),
             Share::Percent { basis_points: 0 } | Share::Fixed { fen: ..=0 } => return Err(TermsError::Nothing(i + 1)),
-            Share::Percent { basis_points } => {
-                percents += 1;
-                share_of(amount, basis_points)
-            }
+            Share::Percent { basis_points } => share_of(amount, basis_points),
+            Share::Fixed { fen } if fen > MAX_FEN => return Err(TermsError::OutOfRange),
             Share::Fixed { fen } => fen,
         };
         fens.push(fen);
@@ -139,13 +140,25 @@ pub fn expand(lines: &[TermLine], amount: i64) -> Result<Vec<PlannedInstallment>
             return Err(TermsError::Exceeds { planned, amount });
         }
         fens[last] = left;
-    } else if left != 0 {
-        // Each rounded percentage is at most half a fen off, so what is
-        // left from rounding is within a fen per percentage.
-        if left.abs() > percents || fens[last] + left <= 0 {
+    } else {
+        // Without a balance the shares must cover the amount exactly, before
+        // rounding: fixed amounts plus percentages of it make all of it.
+        let exact = lines.iter().fold(0i128, |sum, line| {
+            sum + match line.share {
+                Share::Percent { basis_points } => i128::from(amount) * i128::from(basis_points),
+                Share::Fixed { fen } => i128::from(fen) * 10_000,
+                Share::Balance => 0,
+            }
+        });
+        if exact != i128::from(amount) * 10_000 {
             return Err(TermsError::DoesNotAddUp { planned, amount });
         }
+        // Rounding leaves at most half a fen per percentage: the last
+        // installment takes it.
         fens[last] += left;
+    }
+    if let Some(i) = fens.iter().position(|f| *f <= 0) {
+        return Err(TermsError::Nothing(i + 1));
     }
     Ok(lines
         .iter()
@@ -268,7 +281,19 @@ mod tests {
         for (terms, amount, error) in cases {
             assert_eq!(expand(&terms, amount), Err(error.clone()), "{error}");
         }
-        assert_eq!(expand(&[percent(10_000)], -1), Err(TermsError::NegativeAmount));
+        assert_eq!(expand(&[percent(10_000)], -1), Err(TermsError::OutOfRange));
+        assert_eq!(expand(&[percent(10_000)], MAX_FEN + 1), Err(TermsError::OutOfRange));
+        // Shares that cover the amount only after rounding do not.
+        assert!(matches!(
+            expand(&[percent(6000), percent(6000)], 3),
+            Err(TermsError::DoesNotAddUp { .. })
+        ));
+        assert!(matches!(
+            expand(&[percent(5000)], 1),
+            Err(TermsError::DoesNotAddUp { .. })
+        ));
+        // An installment that rounds to nothing is refused.
+        assert_eq!(expand(&[percent(100), percent(9900)], 1), Err(TermsError::Nothing(1)));
         assert_eq!(
             expand(&vec![percent(100); MAX_INSTALLMENTS + 1], 1),
             Err(TermsError::TooMany)
@@ -315,7 +340,7 @@ mod tests {
         #[test]
         fn a_plan_always_adds_up_to_the_contract_amount(
             shares in hundred_percent(),
-            amount in 0i64..1_000_000_000_000,
+            amount in 1_000i64..1_000_000_000_000,
             fixed in proptest::collection::vec(1i64..1_000_000, 0..4),
             balance in any::<bool>(),
         ) {

@@ -255,14 +255,11 @@ fn Timeline(customer: Memo<Option<Uuid>>) -> impl IntoView {
         let id = customer.get().map(|id| id.to_string()).unwrap_or_default();
         async move {
             let db = app.db.get_value();
-            let mut entries: Vec<Entry> = db
-                .children_of(EntityKind::Ownership, &id)
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .map(Entry::Ownership)
-                .collect();
-            let merges = db.children_of(EntityKind::Merge, &id).await.unwrap_or_default();
+            // One record that does not read (from a newer server, say) is
+            // left out, not the whole history.
+            let owners = readable(db.children_of(EntityKind::Ownership, &id).await.unwrap_or_default());
+            let merges = readable(db.children_of(EntityKind::Merge, &id).await.unwrap_or_default());
+            let mut entries: Vec<Entry> = owners.into_iter().map(Entry::Ownership).collect();
             entries.extend(merges.into_iter().map(Entry::Merge));
             entries
         }
@@ -292,6 +289,13 @@ fn Timeline(customer: Memo<Option<Uuid>>) -> impl IntoView {
             }}
         </ul>
     }
+}
+
+/// The rows that read as `T`; one that does not is left out.
+fn readable<T: serde::de::DeserializeOwned>(rows: Vec<serde_json::Value>) -> Vec<T> {
+    rows.into_iter()
+        .filter_map(|row| serde_json::from_value(row).ok())
+        .collect()
 }
 
 /// One activity: its kind, author, time, content and follow-up, and a
