@@ -34,6 +34,19 @@ fn assets(html: &str) -> Vec<String> {
         .collect()
 }
 
+/// `path` from the server as a phone's browser asks for it (brotli); it
+/// must be there.
+async fn fetch(client: &reqwest::Client, base: &str, path: &str) -> reqwest::Response {
+    let res = client
+        .get(format!("{base}{path}"))
+        .header("Accept-Encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_download_stays_within_its_byte_budget() {
     let server = app_server().await;
@@ -56,13 +69,7 @@ async fn the_first_download_stays_within_its_byte_budget() {
     let mut total = 0;
     let mut each = Vec::new();
     for path in &files {
-        let res = client
-            .get(format!("{}{path}", server.url))
-            .header("Accept-Encoding", "br")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "{path}");
+        let res = fetch(&client, &server.url, path).await;
         assert_eq!(
             res.headers().get("content-encoding").and_then(|v| v.to_str().ok()),
             Some("br"),
@@ -84,14 +91,7 @@ async fn the_first_download_stays_within_its_byte_budget() {
     assert!(chunks.len() > 10, "the pages are chunks of their own: {chunks:?}");
     let mut later = 0;
     for path in &chunks {
-        let res = client
-            .get(format!("{}{path}", server.url))
-            .header("Accept-Encoding", "br")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "{path}");
-        later += res.bytes().await.unwrap().len();
+        later += fetch(&client, &server.url, path).await.bytes().await.unwrap().len();
     }
     println!("pages, loaded on demand: {} chunks, {later} bytes", chunks.len());
     assert!(
