@@ -5,6 +5,8 @@
 //! used by the server for everyone's money and by the app for a rep's own,
 //! offline:
 //! - [`capitals`]: an amount in Chinese capitals for printed documents;
+//! - [`document`]: quote and contract lines and their totals, a quote's
+//!   life, deliveries against a contract's lines;
 //! - [`terms`]: payment terms expanded into installments, and their due
 //!   dates;
 //! - [`receivable`]: what is owed and received, allocation of receipts to
@@ -12,6 +14,7 @@
 //!   installment's status.
 
 pub mod capitals;
+pub mod document;
 pub mod receivable;
 pub mod terms;
 
