@@ -181,7 +181,7 @@ lazy_page!(AccountRoute => view! { <Ready><AccountPage /></Ready> });
 /// there is nothing to load.
 fn preload_pages() {
     let pending = std::rc::Rc::new(std::cell::Cell::new(0));
-    let mut loads: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> = vec![
+    let loads: Vec<std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> = vec![
         Box::pin(CustomersRoute::preload()),
         Box::pin(PipelineRoute::preload()),
         Box::pin(VisitsRoute::preload()),
@@ -197,18 +197,13 @@ fn preload_pages() {
         Box::pin(AccountRoute::preload()),
     ];
     pending.set(loads.len());
-    for load in loads.drain(..) {
+    for load in loads {
         let pending = pending.clone();
         spawn_local(async move {
             load.await;
             pending.set(pending.get() - 1);
             if pending.get() == 0 {
-                if let Some(html) = web_sys::window()
-                    .and_then(|w| w.document())
-                    .and_then(|d| d.document_element())
-                {
-                    let _ = html.set_attribute("data-pages", "ready");
-                }
+                crate::device::mark_ready("pages");
             }
         });
     }

@@ -174,3 +174,13 @@ pub fn steady_ms() -> f64 {
 pub fn utc_offset_minutes() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
+
+/// Marks `<html data-{what}="ready">`, for tests and benches to wait on.
+pub fn mark_ready(what: &str) {
+    if let Some(html) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = html.set_attribute(&format!("data-{what}"), "ready");
+    }
+}

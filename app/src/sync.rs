@@ -279,12 +279,7 @@ impl AppCtx {
         self.touched.bump_all();
         self.loaded.set(true);
         // Says so on the page too, for tests and benches to wait on.
-        if let Some(html) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.document_element())
-        {
-            let _ = html.set_attribute("data-records", "ready");
-        }
+        crate::device::mark_ready("records");
         self.index_in_background();
         if in_step {
             self.request_sync();

@@ -104,15 +104,17 @@ async fn held(app: AppCtx, id: Uuid) -> Option<FieldMap> {
 
 /// A customer's field shown on its card: the form's fields, in its order.
 fn shown(customer: &Customer, name: &str) -> Option<String> {
-    let text = |t: Option<&dyn AsRef<str>>| t.map(|t| t.as_ref().to_owned());
+    fn text<T: AsRef<str>>(t: &Option<T>) -> Option<String> {
+        t.as_ref().map(|t| t.as_ref().to_owned())
+    }
     match name {
         "grade" => customer.grade.map(|g| g.as_str().to_owned()),
-        "phone" => text(customer.phone.as_ref().map(|t| t as _)),
-        "email" => text(customer.email.as_ref().map(|t| t as _)),
-        "industry" => text(customer.industry.as_ref().map(|t| t as _)),
-        "region" => text(customer.region.as_ref().map(|t| t as _)),
-        "address" => text(customer.address.as_ref().map(|t| t as _)),
-        "notes" => text(customer.notes.as_ref().map(|t| t as _)),
+        "phone" => text(&customer.phone),
+        "email" => text(&customer.email),
+        "industry" => text(&customer.industry),
+        "region" => text(&customer.region),
+        "address" => text(&customer.address),
+        "notes" => text(&customer.notes),
         _ => None,
     }
     .filter(|s| !s.is_empty())
