@@ -1,6 +1,7 @@
 //! Who may see which records. The server applies this rule to every pull and
 //! push; the app never decides visibility on its own.
 
+use crate::entity::EntityKind;
 use crate::ids::{TeamId, UserId};
 use crate::sync::{Mutation, Op};
 use crate::user::{Role, User};
@@ -53,8 +54,30 @@ pub fn can_change(viewer: &Viewer, owner: Option<UserId>, owner_team: Option<Tea
 
 /// Why `viewer` may not change customers and their records at all, if so.
 pub fn read_only(viewer: &Viewer) -> Option<&'static str> {
-    (viewer.role == Role::Finance)
-        .then_some("finance reads customers but does not change them; ask their owner or manager")
+    (viewer.role == Role::Finance).then_some(FINANCE_READS)
+}
+
+const FINANCE_READS: &str = "finance reads customers but does not change them; ask their owner or manager";
+
+/// Why `role` may not make `op` on a record of `kind`, if so. Finance
+/// keeps the money (products, receivable plans, allocations, refunds and
+/// credit notes, confirming receipts) and reads the rest; anyone who sees
+/// a customer may record a receipt there (finance confirms it) or print.
+pub fn may_not_write(role: Role, kind: EntityKind, op: &Op) -> Option<&'static str> {
+    let finance = matches!(role, Role::Finance | Role::Admin);
+    match kind {
+        EntityKind::Product => (!finance).then_some("only an admin or finance manages products"),
+        EntityKind::Installment | EntityKind::Allocation | EntityKind::Credit => {
+            (!finance).then_some("only finance changes receivables, allocations, refunds and credit notes")
+        }
+        EntityKind::Receipt if !matches!(op, Op::Create { .. }) => {
+            (!finance).then_some("only finance confirms or changes a receipt")
+        }
+        EntityKind::Receipt | EntityKind::Print => None,
+        EntityKind::Quote | EntityKind::Contract | EntityKind::Delivery => (role == Role::Finance)
+            .then_some("finance reads quotes, contracts and deliveries; ask the customer's owner to change them"),
+        _ => (role == Role::Finance).then_some(FINANCE_READS),
+    }
 }
 
 /// Why `role` may not archive customers (or bring archived ones back), if
@@ -66,7 +89,7 @@ pub fn may_archive(role: Role) -> Result<(), &'static str> {
         Role::Rep => Err(
             "a customer belongs to the company and cannot be deleted; release it to the pool, or ask your manager to archive it",
         ),
-        Role::Finance => Err("finance reads customers but does not change them; ask their owner or manager"),
+        Role::Finance => Err(FINANCE_READS),
     }
 }
 
@@ -343,6 +366,46 @@ mod tests {
         assert!(read_only(&money).is_some());
         assert!(read_only(&Viewer::from(&rep)).is_none());
         assert_eq!(scope(&money, std::slice::from_ref(&rep)), OwnerScope::All);
+    }
+
+    #[test]
+    fn finance_keeps_the_money_and_reps_sell() {
+        let create = Op::Create {
+            fields: Default::default(),
+        };
+        let edit = Op::Update {
+            fields: Default::default(),
+            base: Default::default(),
+        };
+        for kind in [
+            EntityKind::Product,
+            EntityKind::Installment,
+            EntityKind::Allocation,
+            EntityKind::Credit,
+        ] {
+            assert!(may_not_write(Role::Finance, kind, &create).is_none(), "{kind}");
+            assert!(may_not_write(Role::Rep, kind, &create).is_some(), "{kind}");
+            assert!(may_not_write(Role::Manager, kind, &create).is_some(), "{kind}");
+        }
+        for kind in [
+            EntityKind::Quote,
+            EntityKind::Contract,
+            EntityKind::Delivery,
+            EntityKind::Customer,
+        ] {
+            assert!(may_not_write(Role::Rep, kind, &create).is_none(), "{kind}");
+            assert!(may_not_write(Role::Finance, kind, &create).is_some(), "{kind}");
+        }
+        assert!(
+            may_not_write(Role::Rep, EntityKind::Receipt, &create).is_none(),
+            "recorded to be confirmed"
+        );
+        assert!(
+            may_not_write(Role::Rep, EntityKind::Receipt, &edit).is_some(),
+            "only finance confirms"
+        );
+        assert!(may_not_write(Role::Finance, EntityKind::Receipt, &edit).is_none());
+        assert!(may_not_write(Role::Finance, EntityKind::Print, &create).is_none());
     }
 
     #[test]

@@ -83,7 +83,17 @@ pub struct Customer {
     /// the server's automatic return.
     #[serde(default)]
     pub last_won_at: Option<DateTime<Utc>>,
+    /// Whether a contract with the customer is open (kept by the server):
+    /// an open contract keeps the customer out of the pool.
+    #[serde(default)]
+    pub open_contract: bool,
 }
 
 /// Fields of a customer that only the server sets.
-pub const SERVER_FIELDS: [&str; 4] = ["owner_id", "owner_since", "last_activity_at", "last_won_at"];
+pub const SERVER_FIELDS: [&str; 5] = [
+    "owner_id",
+    "owner_since",
+    "last_activity_at",
+    "last_won_at",
+    "open_contract",
+];

@@ -6,6 +6,8 @@ use crate::conflict::Conflict;
 use crate::contact::Contact;
 use crate::customer::Customer;
 use crate::dedup::{DuplicateFlag, MergeRecord};
+use crate::money::receivable::{Allocation, Credit, Installment, Receipt};
+use crate::money::records::{Contract, Delivery, Print, Product, Quote};
 use crate::ownership::OwnershipChange;
 use crate::pipeline::{Lead, Opportunity};
 use crate::pool::PoolEntry;
@@ -39,10 +41,28 @@ pub enum EntityKind {
     Opportunity,
     /// Someone who may become a customer; owned like a customer.
     Lead,
+    /// Something the company sells (every signed-in user sees them).
+    Product,
+    /// A price offer to a customer.
+    Quote,
+    /// A contract or order with a customer.
+    Contract,
+    /// Goods sent against a contract.
+    Delivery,
+    /// One installment of a contract's receivable plan.
+    Installment,
+    /// Money received from a customer.
+    Receipt,
+    /// Part of a receipt settling part of an installment (核销).
+    Allocation,
+    /// A refund or a credit note.
+    Credit,
+    /// A document printed (kept for the record).
+    Print,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 10] = [
+    pub const ALL: [EntityKind; 19] = [
         EntityKind::Customer,
         EntityKind::Contact,
         EntityKind::Activity,
@@ -53,6 +73,29 @@ impl EntityKind {
         EntityKind::Merge,
         EntityKind::Opportunity,
         EntityKind::Lead,
+        EntityKind::Product,
+        EntityKind::Quote,
+        EntityKind::Contract,
+        EntityKind::Delivery,
+        EntityKind::Installment,
+        EntityKind::Receipt,
+        EntityKind::Allocation,
+        EntityKind::Credit,
+        EntityKind::Print,
+    ];
+
+    /// The money kinds: finance changes them, and they hang under a
+    /// customer (all but products).
+    pub const MONEY: [EntityKind; 9] = [
+        EntityKind::Product,
+        EntityKind::Quote,
+        EntityKind::Contract,
+        EntityKind::Delivery,
+        EntityKind::Installment,
+        EntityKind::Receipt,
+        EntityKind::Allocation,
+        EntityKind::Credit,
+        EntityKind::Print,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +110,15 @@ impl EntityKind {
             EntityKind::Merge => "merge",
             EntityKind::Opportunity => "opportunity",
             EntityKind::Lead => "lead",
+            EntityKind::Product => "product",
+            EntityKind::Quote => "quote",
+            EntityKind::Contract => "contract",
+            EntityKind::Delivery => "delivery",
+            EntityKind::Installment => "installment",
+            EntityKind::Receipt => "receipt",
+            EntityKind::Allocation => "allocation",
+            EntityKind::Credit => "credit",
+            EntityKind::Print => "print",
         }
     }
 
@@ -74,12 +126,24 @@ impl EntityKind {
         EntityKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    pub fn is_money(self) -> bool {
+        EntityKind::MONEY.contains(&self)
+    }
+
     /// The field naming the customer a child record belongs to. Children
     /// inherit their customer's visibility.
     pub fn parent_field(self) -> Option<&'static str> {
         match self {
-            EntityKind::Customer | EntityKind::PoolEntry | EntityKind::Lead => None,
-            EntityKind::Contact
+            EntityKind::Customer | EntityKind::PoolEntry | EntityKind::Lead | EntityKind::Product => None,
+            EntityKind::Quote
+            | EntityKind::Contract
+            | EntityKind::Delivery
+            | EntityKind::Installment
+            | EntityKind::Receipt
+            | EntityKind::Allocation
+            | EntityKind::Credit
+            | EntityKind::Print
+            | EntityKind::Contact
             | EntityKind::Activity
             | EntityKind::Conflict
             | EntityKind::Ownership
@@ -96,6 +160,14 @@ impl EntityKind {
             EntityKind::Contact => &["id", "customer_id"],
             EntityKind::Activity => &["id", "customer_id", "at", "by"],
             EntityKind::Lead => &["id", "owner_id"],
+            EntityKind::Product => &["id"],
+            EntityKind::Quote => &["id", "customer_id", "supersedes", "version"],
+            EntityKind::Contract => &["id", "customer_id", "quote_id"],
+            EntityKind::Installment => &["id", "customer_id", "contract_id", "currency", "number"],
+            EntityKind::Receipt => &["id", "customer_id", "by"],
+            EntityKind::Delivery | EntityKind::Allocation | EntityKind::Credit | EntityKind::Print => {
+                &["id", "customer_id"]
+            }
             EntityKind::Conflict
             | EntityKind::Ownership
             | EntityKind::PoolEntry
@@ -108,7 +180,14 @@ impl EntityKind {
     /// Facts (activities) record what happened: created once, never edited
     /// or deleted, and so never in conflict.
     pub fn is_fact(self) -> bool {
-        self == EntityKind::Activity
+        matches!(
+            self,
+            EntityKind::Activity
+                | EntityKind::Delivery
+                | EntityKind::Allocation
+                | EntityKind::Credit
+                | EntityKind::Print
+        )
     }
 
     /// Records only the server creates; clients may only dismiss them.
@@ -131,7 +210,7 @@ impl EntityKind {
     /// Records every signed-in user sees, whoever owns what: the pool's
     /// summaries, so reps can choose what to claim.
     pub fn is_public(self) -> bool {
-        self == EntityKind::PoolEntry
+        matches!(self, EntityKind::PoolEntry | EntityKind::Product)
     }
 
     /// Checks a record's fields and returns them in canonical form (trimmed,
@@ -154,6 +233,29 @@ impl EntityKind {
             EntityKind::Merge => roundtrip::<MergeRecord>(fields),
             EntityKind::Opportunity => roundtrip::<Opportunity>(fields),
             EntityKind::Lead => roundtrip::<Lead>(fields),
+            EntityKind::Product => checked::<Product>(fields, Product::check),
+            EntityKind::Quote => checked::<Quote>(fields, |q| q.check().map(drop)),
+            EntityKind::Contract => checked::<Contract>(fields, |c| c.check().map(drop)),
+            EntityKind::Delivery => checked::<Delivery>(fields, Delivery::check),
+            EntityKind::Installment => roundtrip::<Installment>(fields),
+            EntityKind::Receipt => checked::<Receipt>(fields, |r| {
+                r.payer = r.payer.trim().to_owned();
+                r.reference = r.reference.trim().to_owned();
+                match r.payer.chars().count() + r.reference.chars().count() {
+                    0..=600 => Ok(()),
+                    _ => Err("the payer and the reference are at most 300 characters each".into()),
+                }
+            }),
+            EntityKind::Allocation => roundtrip::<Allocation>(fields),
+            EntityKind::Credit => checked::<Credit>(fields, |c| {
+                c.reason = c.reason.trim().to_owned();
+                match c.reason.chars().count() {
+                    0 => Err("give the reason for a refund or a credit note".into()),
+                    1..=500 => Ok(()),
+                    _ => Err("a reason is at most 500 characters".into()),
+                }
+            }),
+            EntityKind::Print => roundtrip::<Print>(fields),
         }
     }
 }
@@ -162,6 +264,16 @@ impl fmt::Display for EntityKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Reads a record, checks (and tidies) it, and writes it back.
+fn checked<T: Serialize + DeserializeOwned>(
+    fields: FieldMap,
+    check: impl FnOnce(&mut T) -> Result<(), String>,
+) -> Result<FieldMap, ValidationError> {
+    let mut record: T = typed(fields)?;
+    check(&mut record).map_err(ValidationError::Record)?;
+    untyped(&record)
 }
 
 fn roundtrip<T: Serialize + DeserializeOwned>(fields: FieldMap) -> Result<FieldMap, ValidationError> {

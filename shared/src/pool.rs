@@ -100,10 +100,15 @@ impl PoolRules {
     }
 
     /// Midnight at the start of `now`'s day in the company's time zone.
+    /// The company's calendar date at `now`.
+    pub fn local_date(&self, now: DateTime<Utc>) -> chrono::NaiveDate {
+        let offset = FixedOffset::east_opt(self.utc_offset_minutes * 60).unwrap_or(FixedOffset::east_opt(0).unwrap());
+        now.with_timezone(&offset).date_naive()
+    }
+
     pub fn day_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         let offset = FixedOffset::east_opt(self.utc_offset_minutes * 60).unwrap_or(FixedOffset::east_opt(0).unwrap());
-        let local = now.with_timezone(&offset).date_naive();
-        local
+        self.local_date(now)
             .and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(offset).single())
             .map(|t| t.with_timezone(&Utc))
@@ -191,7 +196,7 @@ impl ReturnFacts {
         Some(ReturnFacts {
             grade: customer.grade,
             locked: customer.locked,
-            open_contract: false,
+            open_contract: customer.open_contract,
             owner_since: customer.owner_since?,
             last_activity: customer.last_activity_at.max(newest_activity),
             last_won_deal: customer.last_won_at,

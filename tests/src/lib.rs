@@ -202,12 +202,22 @@ impl TestServer {
 
     /// Adds a rep to the North team (the team of `manager`, `rep1`, `rep2`).
     pub async fn add_rep(&self, username: &str) -> User {
+        self.add_user(username, Role::Rep).await
+    }
+
+    /// Adds someone in `role` (in the North team, except finance and
+    /// admins, who have none).
+    pub async fn add_user(&self, username: &str, role: Role) -> User {
         let user = User {
             id: UserId(Uuid::now_v7()),
             username: username.into(),
             display_name: username.to_uppercase(),
-            role: Role::Rep,
-            team_id: self.users.rep1.team_id,
+            role,
+            team_id: self
+                .users
+                .rep1
+                .team_id
+                .filter(|_| matches!(role, Role::Rep | Role::Manager)),
             active: true,
         };
         let hash = auth::hash_password(PASSWORD).unwrap();

@@ -48,6 +48,7 @@ pub(super) fn overlay_server_fields(
     owner_since: Option<i64>,
     last_activity: Option<i64>,
     last_won: Option<i64>,
+    open_contract: bool,
 ) {
     if entity != EntityKind::Customer {
         return;
@@ -60,6 +61,7 @@ pub(super) fn overlay_server_fields(
     data.insert("owner_since".into(), time(owner_since));
     data.insert("last_activity_at".into(), time(last_activity));
     data.insert("last_won_at".into(), time(last_won));
+    data.insert("open_contract".into(), open_contract.into());
 }
 
 /// A server-made record's fields, for storing it like any other record.

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A quantity in thousandths of a unit: 1.5 (kg, say) is 1500.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Quantity(pub i64);
 
 impl Quantity {
@@ -38,8 +38,11 @@ impl Quantity {
 }
 
 /// One line of a quote or contract.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
+    /// Names the line on a contract, where deliveries refer to it.
+    #[serde(default)]
+    pub id: Option<Uuid>,
     /// The product, or none for a line written freely.
     #[serde(default)]
     pub product_id: Option<Uuid>,
@@ -53,6 +56,9 @@ pub struct Line {
     /// The tax rate, in hundredths of a percent (1300 = 13 %).
     #[serde(default)]
     pub tax_bp: u32,
+    /// When a contract line is to be delivered.
+    #[serde(default)]
+    pub planned_delivery: Option<NaiveDate>,
 }
 
 /// Why a line cannot be priced.
@@ -251,6 +257,7 @@ mod tests {
             unit_fen,
             discount_bp,
             tax_bp,
+            ..Line::default()
         }
     }
 

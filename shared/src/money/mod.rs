@@ -11,11 +11,17 @@
 //!   dates;
 //! - [`receivable`]: what is owed and received, allocation of receipts to
 //!   installments (核销), reversals, refunds and credit notes, and each
-//!   installment's status.
+//!   installment's status;
+//! - [`records`]: the money records that sync (products, quotes,
+//!   contracts, deliveries, prints) and their checks;
+//! - [`book`]: what a pushed money record does beyond itself, decided
+//!   against the customer's whole book.
 
+pub mod book;
 pub mod capitals;
 pub mod document;
 pub mod receivable;
+pub mod records;
 pub mod terms;
 
 use serde::{Deserialize, Serialize};

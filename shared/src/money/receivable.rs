@@ -17,17 +17,20 @@
 //! Undoing an allocation adds a reversing row ([`reversal`]); rows are never
 //! edited.
 
+use super::terms::{DateBasis, Offset};
 use super::Currency;
+use crate::ids::UserId;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// One installment of a contract's receivable plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Installment {
     pub id: Uuid,
     pub customer_id: Uuid,
+    #[serde(default)]
     pub currency: Currency,
     /// The planned amount, in fen.
     pub fen: i64,
@@ -37,16 +40,63 @@ pub struct Installment {
     /// Given up on (坏账): no longer owed, kept for the record.
     #[serde(default)]
     pub written_off: bool,
+    /// The contract whose plan this is.
+    #[serde(default)]
+    pub contract_id: Option<Uuid>,
+    /// Its place in the plan, from 1.
+    #[serde(default)]
+    pub number: u16,
+    /// What its due date counts from, and how long after.
+    #[serde(default)]
+    pub basis: Option<DateBasis>,
+    #[serde(default)]
+    pub offset: Option<Offset>,
+    /// Remind the customer this many days before the due date.
+    #[serde(default = "default_remind_days")]
+    pub remind_days: u16,
+}
+
+fn default_remind_days() -> u16 {
+    3
+}
+
+/// How a customer paid.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    #[default]
+    BankTransfer,
+    Cash,
+    Cheque,
+    /// 承兑汇票.
+    AcceptanceBill,
+    WechatPay,
+    Alipay,
 }
 
 /// Money received from a customer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
     pub id: Uuid,
     pub customer_id: Uuid,
+    #[serde(default)]
     pub currency: Currency,
     pub fen: i64,
     pub date: NaiveDate,
+    #[serde(default)]
+    pub method: Method,
+    #[serde(default)]
+    pub payer: String,
+    /// The bank's reference, the cheque number.
+    #[serde(default)]
+    pub reference: String,
+    /// Confirmed by finance. A rep may record a receipt at the customer's
+    /// office; it settles nothing until finance confirms it.
+    #[serde(default)]
+    pub confirmed: bool,
+    /// Who recorded it (set by the server).
+    #[serde(default)]
+    pub by: Option<UserId>,
 }
 
 /// Part of a receipt settling part of an installment. A negative amount
@@ -54,6 +104,7 @@ pub struct Receipt {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocation {
     pub id: Uuid,
+    pub customer_id: Uuid,
     pub receipt_id: Uuid,
     pub installment_id: Uuid,
     pub fen: i64,
@@ -81,6 +132,9 @@ pub struct Credit {
     pub fen: i64,
     pub date: NaiveDate,
     pub reason: String,
+    /// Who recorded it (set by the server).
+    #[serde(default)]
+    pub by: Option<UserId>,
 }
 
 /// An installment's state, derived from the facts.
@@ -373,6 +427,7 @@ impl<'a> Ledger<'a> {
 pub fn reversal(allocation: &Allocation, id: Uuid, date: NaiveDate) -> Allocation {
     Allocation {
         id,
+        customer_id: allocation.customer_id,
         receipt_id: allocation.receipt_id,
         installment_id: allocation.installment_id,
         fen: -allocation.fen,
@@ -411,6 +466,7 @@ mod tests {
             fen,
             due: due.map(day),
             written_off: false,
+            ..Installment::default()
         }
     }
 
@@ -421,6 +477,8 @@ mod tests {
             currency: Currency::CNY,
             fen,
             date: day(0),
+            confirmed: true,
+            ..Receipt::default()
         }
     }
 
@@ -430,6 +488,7 @@ mod tests {
             *next += 1;
             allocations.push(Allocation {
                 id: id(5000 + *next),
+                customer_id: receipt.customer_id,
                 receipt_id: receipt.id,
                 installment_id: *installment,
                 fen: *fen,
@@ -588,6 +647,7 @@ mod tests {
                 fen: 4_000,
                 date: day(2),
                 reason: "多付退回".into(),
+                by: None,
             },
             Credit {
                 id: id(21),
@@ -596,6 +656,7 @@ mod tests {
                 fen: 2_000,
                 date: day(2),
                 reason: "质量折让".into(),
+                by: None,
             },
         ];
         let ledger = Ledger::new(&plan, std::slice::from_ref(&r), &allocations, &credits);

@@ -58,7 +58,7 @@ pub fn effects(
 ) -> Vec<Effect> {
     let mut effects = Vec::new();
     match (entity, after.parent_id) {
-        (kind, Some(customer)) if kind.is_fact() => effects.push(Effect::Activity {
+        (EntityKind::Activity, Some(customer)) => effects.push(Effect::Activity {
             customer,
             at: activity_at(&after.data, now),
         }),

@@ -25,7 +25,8 @@
 //! push and its batch (`push`, `batch`), accounts and sessions
 //! (`accounts`), people, teams and the audit log (`people`), the pool and
 //! ownership moves (`moves`, `pool`, `handover`), duplicates and merges
-//! (`dedup`, `merges`), the archive, photos, and the manager console.
+//! (`dedup`, `merges`), money (`money`), the archive, photos, and the
+//! manager console.
 
 mod accounts;
 mod archive;
@@ -34,6 +35,7 @@ mod console;
 mod dedup;
 mod handover;
 mod merges;
+mod money;
 mod moves;
 mod pending;
 mod people;
@@ -98,7 +100,7 @@ pub(super) async fn save_setting<T: serde::Serialize>(pool: &sqlx::Pool<Db>, key
 pub(super) const USER_COLUMNS: &str = "id, username, display_name, role, team_id, active";
 
 pub(super) const RECORD_COLUMNS: &str =
-    "entity, id, owner_id, parent_id, data, deleted, updated_by, owner_since, last_activity_at, last_won_at";
+    "entity, id, owner_id, parent_id, data, deleted, updated_by, owner_since, last_activity_at, last_won_at, open_contract";
 
 pub(super) async fn load_users(conn: &mut Conn) -> StoreResult<Vec<User>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY username");

@@ -63,6 +63,10 @@ pub(super) enum Later {
     Won {
         customer: Uuid,
     },
+    OpenContract {
+        customer: Uuid,
+        open: bool,
+    },
     RefreshPoolEntry {
         customer: Uuid,
         author: String,
@@ -223,6 +227,10 @@ impl Pending {
             owner_since,
             kept("last_activity_at"),
             kept("last_won_at"),
+            before
+                .as_ref()
+                .and_then(|(r, _)| r.data.get("open_contract")?.as_bool())
+                .unwrap_or(false),
         );
         seen
     }
@@ -339,6 +347,7 @@ async fn carry_out(tx: &mut Conn, later: Later, now: i64) -> StoreResult<()> {
     match later {
         Later::Activity { customer, at } => note_activity(tx, customer, at).await,
         Later::Won { customer } => note_win(tx, customer, now).await,
+        Later::OpenContract { customer, open } => super::money::note_open_contract(tx, customer, open).await,
         Later::RefreshPoolEntry { customer, author } => refresh_pool_entry(tx, customer, now, &author).await,
         Later::RemovePoolEntry { customer } => remove_pool_entries(tx, &[customer], now).await,
         Later::Conflicts {

@@ -183,7 +183,7 @@ pub(super) async fn owned_customers_in(
     owners: Option<&[UserId]>,
 ) -> StoreResult<Vec<crate::store::OwnedCustomer>> {
     let mut q = sqlx::QueryBuilder::<Db>::new(
-        "SELECT id, owner_id, owner_since, last_activity_at, last_won_at, data FROM records \
+        "SELECT id, owner_id, owner_since, last_activity_at, last_won_at, open_contract, data FROM records \
          WHERE entity = 'customer' AND deleted = FALSE AND owner_id IS NOT NULL",
     );
     if let Some(owners) = owners {

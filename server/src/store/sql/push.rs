@@ -4,8 +4,9 @@
 //! is decided is written when the push ends (`pending`).
 
 use super::dedup::{keys_of, merged_into, Verdict};
+use super::money::load_book;
 use super::pending::{Later, Loaded, Pending};
-use super::pool::{load_history, pool_op};
+use super::pool::{load_history, load_rules, pool_op};
 use super::{Conn, Db};
 use crate::store::columns::corrupt;
 use crate::store::{StoreError, StoreResult};
@@ -16,9 +17,10 @@ use yingpan_shared::access::{can_see, Viewer};
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::ids::{TeamId, UserId};
 use yingpan_shared::merge::FieldConflict;
+use yingpan_shared::money::book::{follow, Book, Follow, MoneyWrite};
 use yingpan_shared::sync::{
     decide, effects, needs_duplicate_check, needs_history, parent_of, Decision, Effect, Mutation, MutationResult,
-    MutationStatus, Op, PushRequest, StoredRecord,
+    MutationStatus, Op, PushRequest, RecordWrite, StoredRecord,
 };
 use yingpan_shared::user::User;
 
@@ -221,6 +223,15 @@ impl Push<'_> {
         };
         let m = &target.mutation;
         let current = target.current.as_ref().map(|(r, _)| r);
+        // Money is decided against the customer's whole book as it stands
+        // now, what this push decided before included.
+        let book = match &target.parent {
+            Some((p, _)) if m.entity.is_money() => {
+                pending.flush(tx, self.now).await?;
+                Some((p.clone(), load_book(tx, p.id).await?))
+            }
+            _ => None,
+        };
         let history = match &target.parent {
             Some((p, _)) if needs_history(m) => load_history(tx, p.id).await?,
             _ => Vec::new(),
@@ -254,10 +265,17 @@ impl Push<'_> {
             Decision::Reject { message } => Self::answer(m, MutationStatus::Rejected, Some(message)),
             Decision::Unchanged => Self::answer(m, MutationStatus::Applied, None),
             Decision::Write {
-                record,
+                mut record,
                 status,
                 conflicts,
             } => {
+                let follows = match &book {
+                    Some((customer, book)) => match self.money(tx, book, m.entity, current, &mut record).await? {
+                        Ok(follows) => Some((customer, follows)),
+                        Err(why) => return Ok(Self::answer(m, MutationStatus::Rejected, Some(why))),
+                    },
+                    None => None,
+                };
                 let written = StoredRecord {
                     entity: m.entity,
                     id: m.id,
@@ -267,6 +285,9 @@ impl Push<'_> {
                     deleted: record.deleted,
                 };
                 self.write(pending, &target.current, &written, &conflicts);
+                if let Some((customer, follows)) = follows {
+                    self.follow(pending, customer, follows);
+                }
                 if let Some((existing, likeness, score)) = flag {
                     pending.later(Later::Flag {
                         customer: written,
@@ -302,6 +323,55 @@ impl Push<'_> {
                 }
             }
         })
+    }
+
+    /// What a money write does beyond itself, by the shared rules, or why
+    /// it is refused; the rules may set fields of `record` the server
+    /// decides.
+    async fn money(
+        &self,
+        tx: &mut Conn,
+        book: &Book,
+        entity: EntityKind,
+        current: Option<&StoredRecord>,
+        record: &mut RecordWrite,
+    ) -> StoreResult<Result<Vec<Follow>, String>> {
+        let now = chrono::DateTime::from_timestamp_millis(self.now).unwrap_or_default();
+        let today = load_rules(tx).await?.local_date(now);
+        let write = MoneyWrite {
+            role: self.viewer.role,
+            by: self.viewer.id,
+            entity,
+            before: current.filter(|c| !c.deleted).map(|c| &c.data),
+            after: &mut record.data,
+            deleted: record.deleted,
+            today,
+        };
+        Ok(follow(book, write, &mut Uuid::now_v7))
+    }
+
+    /// Writes what a money write made follow, as its author's.
+    fn follow(&self, pending: &mut Pending, customer: &StoredRecord, follows: Vec<Follow>) {
+        for f in follows {
+            match f {
+                Follow::Write { entity, id, data } => pending.write(
+                    StoredRecord {
+                        entity,
+                        id,
+                        owner_id: customer.owner_id,
+                        parent_id: Some(customer.id),
+                        data,
+                        deleted: false,
+                    },
+                    self.author,
+                    self.now,
+                ),
+                Follow::OpenContract(open) => pending.later(Later::OpenContract {
+                    customer: customer.id,
+                    open,
+                }),
+            }
+        }
     }
 
     /// Loads what `m` is decided against. A change to a customer merged

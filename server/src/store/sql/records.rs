@@ -24,6 +24,7 @@ pub(super) fn overlay(entity: EntityKind, data: &mut FieldMap, row: &DbRow) -> S
         row.try_get("owner_since")?,
         row.try_get("last_activity_at")?,
         row.try_get("last_won_at")?,
+        row.try_get("open_contract")?,
     );
     Ok(())
 }
@@ -276,7 +277,7 @@ impl Records for Backend {
         }
         let fetch = i64::from(limit) + 1;
         let mut q = sqlx::QueryBuilder::<Db>::new(
-            "SELECT entity, id, data, deleted, seq, owner_id, owner_since, last_activity_at, last_won_at \
+            "SELECT entity, id, data, deleted, seq, owner_id, owner_since, last_activity_at, last_won_at, open_contract \
              FROM records WHERE seq > ",
         );
         q.push_bind(since).push(" AND seq <= ").push_bind(head);

@@ -1,0 +1,54 @@
+//! The money side of a push: a customer's book read under the write lock
+//! for the shared rules (`yingpan_shared::money::book`) to decide against,
+//! and the customer's "open contract" flag they keep.
+
+use super::records::next_seq;
+use super::Conn;
+use crate::store::columns::corrupt;
+use crate::store::StoreResult;
+use sqlx::Row as _;
+use uuid::Uuid;
+use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::money::book::Book;
+
+/// Every live money record of `customer`. The caller holds the write lock
+/// and has written what the push decided before, so the book is current.
+pub(super) async fn load_book(conn: &mut Conn, customer: Uuid) -> StoreResult<Book> {
+    let rows = sqlx::query("SELECT entity, data FROM records WHERE parent_id = $1 AND deleted = FALSE")
+        .bind(customer.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut records: Vec<(EntityKind, FieldMap)> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(kind) = EntityKind::parse(&row.try_get::<String, _>("entity")?).filter(|k| k.is_money()) else {
+            continue;
+        };
+        records.push((
+            kind,
+            serde_json::from_str(&row.try_get::<String, _>("data")?).map_err(corrupt)?,
+        ));
+    }
+    Ok(Book::of(records.iter().map(|(k, d)| (*k, d))))
+}
+
+/// Keeps whether `customer` has an open contract; a change gives the
+/// customer a fresh position so its viewers pull it.
+pub(super) async fn note_open_contract(conn: &mut Conn, customer: Uuid, open: bool) -> StoreResult<()> {
+    let changed =
+        sqlx::query("SELECT 1 AS x FROM records WHERE entity = 'customer' AND id = $1 AND open_contract <> $2")
+            .bind(customer.to_string())
+            .bind(open)
+            .fetch_optional(&mut *conn)
+            .await?
+            .is_some();
+    if changed {
+        let seq = next_seq(&mut *conn).await?;
+        sqlx::query("UPDATE records SET open_contract = $1, seq = $2 WHERE entity = 'customer' AND id = $3")
+            .bind(open)
+            .bind(seq)
+            .bind(customer.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
