@@ -14,6 +14,7 @@ use yingpan_shared::dedup::DuplicatePolicy;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::ids::{TeamId, UserId};
 use yingpan_shared::import::{ExactRows, ImportReport};
+use yingpan_shared::money::print::PrintTemplates;
 use yingpan_shared::people::{
     Created, InviteAcceptance, NewPerson, PasswordChange, PasswordReset, Person, PersonChange, SessionInfo, Team,
 };
@@ -322,6 +323,14 @@ pub async fn work_rules(token: &str) -> ApiResult<WorkRules> {
 
 pub async fn set_work_rules(token: &str, rules: &WorkRules) -> ApiResult<WorkRules> {
     put(token, "/work/rules", rules).await
+}
+
+pub async fn print_templates(token: &str) -> ApiResult<PrintTemplates> {
+    get(token, "/print/templates").await
+}
+
+pub async fn set_print_templates(token: &str, templates: &PrintTemplates) -> ApiResult<PrintTemplates> {
+    put(token, "/print/templates", templates).await
 }
 
 pub async fn duplicate_policy(token: &str) -> ApiResult<DuplicatePolicy> {

@@ -11,6 +11,12 @@ use crate::pages::{
     customers::CustomersPage,
     import::ImportPage,
     login::{ForcedPasswordChange, LoginPage},
+    money::{
+        contract::ContractPage,
+        finance::FinancePage,
+        print::PrintPage,
+        quote::{NewQuotePage, QuotePage},
+    },
     new_customer::NewCustomerPage,
     people::PeoplePage,
     pipeline::PipelinePage,
@@ -122,6 +128,11 @@ fn Shell(db: LocalDb) -> impl IntoView {
                             <Route path=path!("/people") view={Lazy::<PeopleRoute>::new()} />
                             <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} />
                             <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} />
+                            <Route path=path!("/customers/:id/quote") view={Lazy::<NewQuoteRoute>::new()} />
+                            <Route path=path!("/quotes/:id") view={Lazy::<QuoteRoute>::new()} />
+                            <Route path=path!("/contracts/:id") view={Lazy::<ContractRoute>::new()} />
+                            <Route path=path!("/print/:kind/:id") view={Lazy::<PrintRoute>::new()} />
+                            <Route path=path!("/money") view={Lazy::<FinanceRoute>::new()} />
                         </Routes>
                     </main>
                     <BottomNav />
@@ -173,6 +184,11 @@ lazy_page!(TeamRoute => view! { <Ready><Gate allow=&[Role::Manager, Role::Admin]
 lazy_page!(PeopleRoute => view! { <Ready><Gate allow=&[Role::Manager, Role::Admin]><PeoplePage /></Gate></Ready> });
 lazy_page!(AuditRoute => view! { <Ready><Gate allow=&[Role::Admin]><AuditPage /></Gate></Ready> });
 lazy_page!(AccountRoute => view! { <Ready><AccountPage /></Ready> });
+lazy_page!(NewQuoteRoute => view! { <Ready><NewQuotePage /></Ready> });
+lazy_page!(QuoteRoute => view! { <Ready><QuotePage /></Ready> });
+lazy_page!(ContractRoute => view! { <Ready><ContractPage /></Ready> });
+lazy_page!(PrintRoute => view! { <Ready><PrintPage /></Ready> });
+lazy_page!(FinanceRoute => view! { <Ready><Gate allow=&[Role::Finance, Role::Admin]><FinancePage /></Gate></Ready> });
 
 /// Loads every page's chunk in the background once the app has started (its
 /// records in memory), so a page opened later, offline included, is
@@ -195,6 +211,11 @@ fn preload_pages() {
         Box::pin(PeopleRoute::preload()),
         Box::pin(AuditRoute::preload()),
         Box::pin(AccountRoute::preload()),
+        Box::pin(NewQuoteRoute::preload()),
+        Box::pin(QuoteRoute::preload()),
+        Box::pin(ContractRoute::preload()),
+        Box::pin(PrintRoute::preload()),
+        Box::pin(FinanceRoute::preload()),
     ];
     pending.set(loads.len());
     for load in loads {

@@ -89,6 +89,16 @@ pub fn Header() -> impl IntoView {
                 .is_some_and(|s| s.user.role == yingpan_shared::user::Role::Admin)
         })
     };
+    let is_finance = move || {
+        app.session.with(|s| {
+            s.as_ref().is_some_and(|s| {
+                matches!(
+                    s.user.role,
+                    yingpan_shared::user::Role::Finance | yingpan_shared::user::Role::Admin
+                )
+            })
+        })
+    };
     let who = move || {
         app.session
             .with(|s| s.as_ref().map(|s| s.user.display_name.clone()).unwrap_or_default())
@@ -115,6 +125,9 @@ pub fn Header() -> impl IntoView {
             <Show when=is_manager>
                 <a id="nav-team" class="chip" href="/team">{i18n.label(Msg::Team)}</a>
                 <a id="nav-people" class="chip" href="/people">{i18n.label(Msg::People)}</a>
+            </Show>
+            <Show when=is_finance>
+                <a id="nav-finance" class="chip" href="/money">{i18n.label(Msg::Finance)}</a>
             </Show>
             <Show when=is_admin>
                 <a id="nav-settings" class="chip" href="/settings">{i18n.label(Msg::Settings)}</a>

@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 use wasm_bindgen::{JsCast, JsValue};
 use yingpan_shared::entity::{EntityKind, FieldMap};
+use yingpan_shared::money::print::PrintTemplates;
 use yingpan_shared::pool::PoolRules;
 use yingpan_shared::rules::WorkRules;
 #[cfg(test)]
@@ -24,7 +25,7 @@ use yingpan_shared::sync::{Cursor, Mutation, Op};
 use yingpan_shared::user::User;
 
 pub const DB_NAME: &str = "yingpan";
-const DB_VERSION: u32 = 5;
+const DB_VERSION: u32 = 6;
 const OUTBOX: &str = "outbox";
 const META: &str = "meta";
 /// Visit photos waiting to be uploaded.
@@ -41,6 +42,7 @@ const META_USERS: &str = "users";
 const META_POOL_RULES: &str = "pool_rules";
 const META_WORK_RULES: &str = "work_rules";
 const META_OPEN_VISIT: &str = "open_visit";
+const META_PRINT_TEMPLATES: &str = "print_templates";
 /// Counts the writes to the cached records: every transaction that changes
 /// one adds one, so a view saved with the count it was computed at is known
 /// to be current while the count has not moved.
@@ -59,6 +61,7 @@ const STORES_V2: [EntityKind; 2] = [EntityKind::Ownership, EntityKind::PoolEntry
 const STORES_V3: [EntityKind; 1] = [EntityKind::Duplicate];
 const STORES_V4: [EntityKind; 1] = [EntityKind::Merge];
 const STORES_V5: [EntityKind; 2] = [EntityKind::Opportunity, EntityKind::Lead];
+const STORES_V6: [EntityKind; 9] = EntityKind::MONEY;
 
 /// A local change recorded: its place in the outbox, and the cache's write
 /// count after it.
@@ -219,6 +222,9 @@ impl LocalDb {
                         .with_key_path(KeyPath::One("id"))
                         .build()?;
                 }
+                if step(6) {
+                    add_stores(&STORES_V6)?;
+                }
                 Ok(())
             })
             .await?;
@@ -363,6 +369,15 @@ impl LocalDb {
         self.set_meta(META_WORK_RULES, rules).await
     }
 
+    /// The company's print templates and letterhead, as last fetched.
+    pub async fn print_templates(&self) -> DbResult<PrintTemplates> {
+        Ok(self.meta(META_PRINT_TEMPLATES).await?.unwrap_or_default())
+    }
+
+    pub async fn set_print_templates(&self, templates: &PrintTemplates) -> DbResult<()> {
+        self.set_meta(META_PRINT_TEMPLATES, templates).await
+    }
+
     /// The visit checked in and not yet checked out, if any.
     pub async fn open_visit(&self) -> DbResult<Option<OpenVisit>> {
         self.meta(META_OPEN_VISIT).await
@@ -438,11 +453,11 @@ impl LocalDb {
         Ok(self.meta(META_CURSOR).await?.unwrap_or(0))
     }
 
-    #[cfg(test)]
-    pub async fn all(&self, kind: EntityKind) -> DbResult<Vec<FieldMap>> {
+    /// Every record of `kind` (the products, say).
+    pub async fn all<T: serde::de::DeserializeOwned>(&self, kind: EntityKind) -> DbResult<Vec<T>> {
         let tx = self.db.transaction(kind.as_str()).build()?;
         let store = tx.object_store(kind.as_str())?;
-        Ok(store.get_all::<FieldMap>().serde()?.await?.collect::<Result<_, _>>()?)
+        Ok(store.get_all::<T>().serde()?.await?.collect::<Result<_, _>>()?)
     }
 
     pub async fn get(&self, kind: EntityKind, id: &str) -> DbResult<Option<FieldMap>> {
@@ -722,9 +737,33 @@ mod tests {
         };
         db.apply_pull(&Incoming::all(&[change]), 9).await.unwrap();
         assert_eq!(db.count(EntityKind::PoolEntry).await.unwrap(), 1);
-        // Schema 5's stores are there too.
+        // Schema 5's and 6's stores are there too.
         assert_eq!(db.count(EntityKind::Opportunity).await.unwrap(), 0);
+        for kind in EntityKind::MONEY {
+            assert_eq!(db.count(kind).await.unwrap(), 0, "{kind}");
+        }
         assert_eq!(db.photos_waiting().await.unwrap(), 0);
+        db.delete().await.unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    async fn upgrade_to_the_money_schema_keeps_changes_waiting_to_sync() {
+        let name = format!("test-{}", crate::ids::new_id());
+        let old = LocalDb::open_at(&name, 5).await.unwrap();
+        let id = crate::ids::new_id();
+        create_local(&old, EntityKind::Customer, &id, &customer(&id, "离线新建的客户")).await;
+        old.db.close();
+        let db = LocalDb::open(&name).await.unwrap();
+        let waiting = db.outbox().await.unwrap();
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0].id.to_string(), id);
+        let quote = crate::ids::new_id();
+        let fields = json!({"id": quote, "customer_id": id, "status": "draft", "date": "2026-12-07",
+                            "lines": [{"description": "液压阀", "quantity": 1000, "unit_fen": 100}]});
+        create_local(&db, EntityKind::Quote, &quote, fields.as_object().unwrap()).await;
+        let held: Vec<FieldMap> = db.children_of(EntityKind::Quote, &id).await.unwrap();
+        assert_eq!(held.len(), 1, "quotes are found by their customer");
+        assert_eq!(db.outbox_len().await.unwrap(), 2);
         db.delete().await.unwrap();
     }
 
@@ -912,7 +951,7 @@ mod tests {
                 .len(),
             1
         );
-        assert_eq!(db.all(EntityKind::Customer).await.unwrap().len(), 1);
+        assert_eq!(db.all::<FieldMap>(EntityKind::Customer).await.unwrap().len(), 1);
         db.delete().await.unwrap();
     }
 
@@ -925,7 +964,7 @@ mod tests {
         db.apply_pull(&Incoming::all(&[]), 40).await.unwrap();
         db.reset_cache().await.unwrap();
         assert_eq!(db.cursor().await.unwrap(), 0);
-        assert!(db.all(EntityKind::Customer).await.unwrap().is_empty());
+        assert!(db.all::<FieldMap>(EntityKind::Customer).await.unwrap().is_empty());
         assert_eq!(db.outbox_len().await.unwrap(), 1);
         db.delete().await.unwrap();
     }
@@ -998,7 +1037,7 @@ mod tests {
         })
         .await
         .unwrap();
-        assert!(db.all(EntityKind::Customer).await.unwrap().is_empty());
+        assert!(db.all::<FieldMap>(EntityKind::Customer).await.unwrap().is_empty());
         assert_eq!(db.session().await.unwrap().unwrap().user.username, "rep2");
         db.delete().await.unwrap();
     }

@@ -175,6 +175,11 @@ pub fn utc_offset_minutes() -> i32 {
     -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
 
+/// The date on this device's calendar.
+pub fn today() -> chrono::NaiveDate {
+    yingpan_shared::today::local_date(now(), utc_offset_minutes())
+}
+
 /// Marks `<html data-{what}="ready">`, for tests and benches to wait on.
 pub fn mark_ready(what: &str) {
     if let Some(html) = web_sys::window()

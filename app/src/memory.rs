@@ -4,8 +4,10 @@
 //! no page re-reads a whole store after one change. The customer search's
 //! keys are kept here too, re-keyed per record.
 //!
-//! Ownership changes and merges are history shown on one customer's page;
-//! that page reads them from IndexedDB by customer, so they are not here.
+//! Ownership changes and merges are history shown on one customer's page,
+//! and money records (quotes, contracts, receivables) are shown by
+//! customer too; those pages read them from IndexedDB by customer, so they
+//! are not here.
 
 use crate::db::{DbResult, LocalDb};
 use serde::de::DeserializeOwned;
@@ -63,7 +65,18 @@ impl Record {
             EntityKind::PoolEntry => as_(json, Record::PoolEntry),
             EntityKind::Conflict => as_(json, Record::Conflict),
             EntityKind::Duplicate => as_(json, Record::Duplicate),
-            EntityKind::Ownership | EntityKind::Merge => return None,
+            // History and money are read by customer from IndexedDB.
+            EntityKind::Ownership
+            | EntityKind::Merge
+            | EntityKind::Product
+            | EntityKind::Quote
+            | EntityKind::Contract
+            | EntityKind::Delivery
+            | EntityKind::Installment
+            | EntityKind::Receipt
+            | EntityKind::Allocation
+            | EntityKind::Credit
+            | EntityKind::Print => return None,
         })
     }
 
@@ -323,7 +336,17 @@ impl Memory {
                 self.pool.remove(&id);
                 None
             }
-            EntityKind::Ownership | EntityKind::Merge => None,
+            EntityKind::Ownership
+            | EntityKind::Merge
+            | EntityKind::Product
+            | EntityKind::Quote
+            | EntityKind::Contract
+            | EntityKind::Delivery
+            | EntityKind::Installment
+            | EntityKind::Receipt
+            | EntityKind::Allocation
+            | EntityKind::Credit
+            | EntityKind::Print => None,
         };
         if let Some(parent) = parent {
             if let Some(set) = self.children.get_mut(&parent) {

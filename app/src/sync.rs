@@ -526,6 +526,10 @@ impl AppCtx {
             db.set_work_rules(&rules).await?;
             self.work_rules.set(rules);
         }
+        // Kept for printing offline.
+        if let Ok(templates) = api::print_templates(token).await {
+            db.set_print_templates(&templates).await?;
+        }
         Ok(changed)
     }
 }

@@ -80,7 +80,7 @@ async fn signed_contract(server: &TestServer, rep: &Api) -> (Uuid, Uuid, [Uuid; 
             "contract",
             contract,
             json!({"customer_id": customer, "title": "年度供货", "status": "active", "signed_on": today(server),
-                   "lines": [line(a, 4_000, 20_000_00), line(b, 1_000, 20_000_00)], "terms": terms()}),
+                   "lines": [line(a, 4_000, 2_000_000), line(b, 1_000, 2_000_000)], "terms": terms()}),
         ),
     )
     .await;
@@ -103,7 +103,7 @@ async fn the_whole_cycle_from_quote_to_refund(server: TestServer) {
                    "date": today(&server), "lines": [line(Uuid::now_v7(), 5_000, unit)]}),
         )
     };
-    applied(&rep, quote(v1, 1, None, 21_000_00)).await;
+    applied(&rep, quote(v1, 1, None, 2_100_000)).await;
     assert!(refused(
         &rep,
         update(
@@ -114,7 +114,7 @@ async fn the_whole_cycle_from_quote_to_refund(server: TestServer) {
     )
     .await
     .contains("revise"));
-    applied(&rep, quote(v2, 2, Some(v1), 20_000_00)).await;
+    applied(&rep, quote(v2, 2, Some(v1), 2_000_000)).await;
     let quotes = held(&rep, "quote").await;
     let status_of = |id: Uuid| quotes.iter().find(|q| q["id"] == json!(id)).unwrap()["status"].clone();
     assert_eq!((status_of(v1), status_of(v2)), (json!("superseded"), json!("sent")));
@@ -123,7 +123,7 @@ async fn the_whole_cycle_from_quote_to_refund(server: TestServer) {
     let contract = Uuid::now_v7();
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let contract_fields = json!({"customer_id": customer, "title": "年度供货", "quote_id": v2, "status": "active",
-        "signed_on": today(&server), "lines": [line(a, 4_000, 20_000_00), line(b, 1_000, 20_000_00)], "terms": terms()});
+        "signed_on": today(&server), "lines": [line(a, 4_000, 2_000_000), line(b, 1_000, 2_000_000)], "terms": terms()});
     assert!(refused(&rep, create("contract", contract, contract_fields.clone()))
         .await
         .contains("accepted"));
@@ -133,7 +133,7 @@ async fn the_whole_cycle_from_quote_to_refund(server: TestServer) {
     // Signing made the plan: ¥30,000 due today, the rest waiting.
     let plan = held(&rep, "installment").await;
     let fens: Vec<i64> = plan.iter().map(|i| i["fen"].as_i64().unwrap()).collect();
-    assert_eq!(fens, [30_000_00, 30_000_00, 40_000_00]);
+    assert_eq!(fens, [3_000_000, 3_000_000, 4_000_000]);
     assert_eq!(plan[0]["due"], json!(today(&server)));
     assert!(plan[1]["due"].is_null() && plan[2]["due"].is_null());
 
@@ -167,7 +167,7 @@ async fn the_whole_cycle_from_quote_to_refund(server: TestServer) {
         create(
             "receipt",
             receipt,
-            json!({"customer_id": customer, "fen": 45_000_00, "date": today(&server), "method": "bank_transfer",
+            json!({"customer_id": customer, "fen": 4_500_000, "date": today(&server), "method": "bank_transfer",
                    "payer": "华信机械财务部", "confirmed": true}),
         ),
     )
@@ -188,7 +188,7 @@ async fn the_whole_cycle_from_quote_to_refund(server: TestServer) {
     let allocations = held(&rep, "allocation").await;
     let mut settled: Vec<i64> = allocations.iter().map(|a| a["fen"].as_i64().unwrap()).collect();
     settled.sort();
-    assert_eq!(settled, [15_000_00, 30_000_00]);
+    assert_eq!(settled, [1_500_000, 3_000_000]);
 
     // A second receipt overpays: what is left is an advance, refunded.
     let second = Uuid::now_v7();
@@ -197,7 +197,7 @@ async fn the_whole_cycle_from_quote_to_refund(server: TestServer) {
         create(
             "receipt",
             second,
-            json!({"customer_id": customer, "fen": 60_000_00, "date": today(&server), "confirmed": true}),
+            json!({"customer_id": customer, "fen": 6_000_000, "date": today(&server), "confirmed": true}),
         ),
     )
     .await;
@@ -208,14 +208,14 @@ async fn the_whole_cycle_from_quote_to_refund(server: TestServer) {
             json!({"customer_id": customer, "against": {"kind": "receipt", "id": second}, "fen": fen, "date": today(&server), "reason": "多付退回"}),
         )
     };
-    assert!(refused(&finance, refund(5_000_01)).await.contains("left"));
-    applied(&finance, refund(5_000_00)).await;
+    assert!(refused(&finance, refund(500_001)).await.contains("left"));
+    applied(&finance, refund(500_000)).await;
     let allocated: i64 = held(&finance, "allocation")
         .await
         .iter()
         .map(|a| a["fen"].as_i64().unwrap())
         .sum();
-    assert_eq!(allocated, 100_000_00, "every installment settled, never more");
+    assert_eq!(allocated, 10_000_000, "every installment settled, never more");
     let credits = held(&rep, "credit").await;
     assert_eq!(credits.len(), 1, "the rep sees the refund with the customer's money");
 
@@ -247,7 +247,7 @@ async fn two_offline_receipts_never_over_settle_one_installment(server: TestServ
         create(
             "receipt",
             id,
-            json!({"customer_id": customer, "fen": 30_000_00, "date": today(&server), "confirmed": true}),
+            json!({"customer_id": customer, "fen": 3_000_000, "date": today(&server), "confirmed": true}),
         )
     };
     let (r1, r2) = (Uuid::now_v7(), Uuid::now_v7());
@@ -275,13 +275,13 @@ async fn two_offline_receipts_never_over_settle_one_installment(server: TestServ
         .filter(|r| r["installment_id"] == first["id"])
         .map(|r| r["fen"].as_i64().unwrap())
         .sum();
-    assert_eq!(on_first, 30_000_00, "settled exactly once");
+    assert_eq!(on_first, 3_000_000, "settled exactly once");
     // The second waits as an advance: only the first installment is due,
     // the others have no date, and money goes to what is due first.
     let total: i64 = rows.iter().map(|r| r["fen"].as_i64().unwrap()).sum();
-    assert!(total <= 60_000_00);
+    assert!(total <= 6_000_000);
     // A hand allocation of more than the receipt has left is refused.
-    let late = json!({"customer_id": customer, "receipt_id": r2, "installment_id": plan[2]["id"], "fen": 60_000_00, "date": today(&server)});
+    let late = json!({"customer_id": customer, "receipt_id": r2, "installment_id": plan[2]["id"], "fen": 6_000_000, "date": today(&server)});
     assert!(!refused(&one, create("allocation", Uuid::now_v7(), late))
         .await
         .is_empty());
@@ -296,7 +296,7 @@ async fn each_role_sees_and_does_only_its_part_of_the_money(server: TestServer) 
     let (customer, contract, _) = signed_contract(&server, &rep).await;
 
     // Products: finance and admins keep them; everyone sees them.
-    let product = json!({"code": "HV-200", "name": "液压阀", "unit": "个", "list_fen": 20_000_00, "tax_bp": 1300});
+    let product = json!({"code": "HV-200", "name": "液压阀", "unit": "个", "list_fen": 2_000_000, "tax_bp": 1300});
     assert!(refused(&rep, create("product", Uuid::now_v7(), product.clone()))
         .await
         .contains("finance"));
@@ -325,13 +325,13 @@ async fn each_role_sees_and_does_only_its_part_of_the_money(server: TestServer) 
         create(
             "receipt",
             Uuid::now_v7(),
-            json!({"customer_id": customer, "fen": 10_000_00, "date": today(&server), "confirmed": true}),
+            json!({"customer_id": customer, "fen": 1_000_000, "date": today(&server), "confirmed": true}),
         ),
     )
     .await;
     let first: Uuid = plan[0]["id"].as_str().unwrap().parse().unwrap();
     assert!(
-        refused(&finance, update("installment", first, json!({"fen": 5_000_00})))
+        refused(&finance, update("installment", first, json!({"fen": 500_000})))
             .await
             .contains("received")
     );

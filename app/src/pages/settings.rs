@@ -1,7 +1,8 @@
 //! Company settings for admins: the pool rules, the duplicate policy and
-//! the field-work rules.
+//! the field-work rules, the print templates.
 //! Read and saved on the server, so this page needs a connection.
 
+use super::print_templates::PrintTemplatesForm;
 use super::work_rules::WorkRulesForm;
 use crate::api::{self, ApiError};
 use crate::i18n::{use_i18n, Msg};
@@ -40,7 +41,8 @@ pub fn SettingsPage() -> impl IntoView {
         let rules = api::pool_rules(&token).await?;
         let policy = api::duplicate_policy(&token).await?;
         let work = api::work_rules(&token).await?;
-        Ok::<_, ApiError>((rules, policy, work))
+        let templates = api::print_templates(&token).await?;
+        Ok::<_, ApiError>((rules, policy, work, templates))
     });
     view! {
         <section class="page">
@@ -49,9 +51,10 @@ pub fn SettingsPage() -> impl IntoView {
             <a id="settings-audit" class="button secondary narrow-only" href="/audit">{i18n.label(Msg::AuditLog)}" ›"</a>
             <Transition fallback=move || view! { <p>{i18n.label(Msg::Loading)}</p> }>
                 {move || loaded.get().map(|r| match r {
-                    Ok((rules, policy, work)) => view! {
+                    Ok((rules, policy, work, templates)) => view! {
                         <SettingsForm rules=rules policy=policy />
                         <WorkRulesForm rules=work />
+                        <PrintTemplatesForm templates=templates />
                     }.into_any(),
                     Err(ApiError::Unreachable) => view! { <p class="empty">{i18n.label(Msg::NeedsConnection)}</p> }.into_any(),
                     Err(e) => view! { <p class="error">{e.message().unwrap_or("error").to_owned()}</p> }.into_any(),

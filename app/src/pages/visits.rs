@@ -19,16 +19,11 @@ use yingpan_shared::entity::EntityKind;
 use yingpan_shared::today::local_date;
 use yingpan_shared::visit::{format_distance, nearest, GeoPoint};
 
-fn today() -> NaiveDate {
-    let now = crate::device::now();
-    local_date(now, utc_offset_minutes())
-}
-
 #[component]
 pub fn VisitsPage() -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
-    let day = RwSignal::new(today().to_string());
+    let day = RwSignal::new(crate::device::today().to_string());
     let visits = Memo::new(move |_| {
         let Ok(day) = day.get().parse::<NaiveDate>() else {
             return Vec::new();

@@ -10,6 +10,7 @@ mod metrics;
 mod people;
 mod photos;
 mod pool;
+mod print;
 mod records;
 mod rules;
 mod security;
@@ -104,6 +105,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(import::customers))
         .routes(routes!(pool::rules, pool::set_rules))
         .routes(routes!(rules::get, rules::set))
+        .routes(routes!(print::get, print::set))
         .routes(routes!(photos::get, photos::upload))
         .routes(routes!(photos::status))
         .routes(routes!(team::depart))

@@ -392,6 +392,9 @@ pub trait Photos {
 pub trait Console {
     async fn work_rules(&self) -> StoreResult<WorkRules>;
     async fn set_work_rules(&self, rules: &WorkRules) -> StoreResult<()>;
+    /// The company's print templates and letterhead.
+    async fn print_templates(&self) -> StoreResult<yingpan_shared::money::print::PrintTemplates>;
+    async fn set_print_templates(&self, templates: &yingpan_shared::money::print::PrintTemplates) -> StoreResult<()>;
     /// Customers, recent activities and claims of each of `members`.
     async fn member_stats(&self, members: &[User], now: i64) -> StoreResult<Vec<MemberStats>>;
     /// The pool's size and its weekly in- and outflow for `weeks` weeks

@@ -110,7 +110,7 @@ impl Line {
 }
 
 /// What a document's lines add up to, in fen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     /// Each line's amount, in order.
     pub lines: Vec<i64>,

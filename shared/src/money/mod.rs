@@ -14,12 +14,14 @@
 //!   installment's status;
 //! - [`records`]: the money records that sync (products, quotes,
 //!   contracts, deliveries, prints) and their checks;
+//! - [`print`]: the company's print templates and what fills them;
 //! - [`book`]: what a pushed money record does beyond itself, decided
 //!   against the customer's whole book.
 
 pub mod book;
 pub mod capitals;
 pub mod document;
+pub mod print;
 pub mod receivable;
 pub mod records;
 pub mod terms;
@@ -76,9 +78,61 @@ impl From<Currency> for String {
     }
 }
 
+/// Reads an amount typed in yuan ("12,345.67", "¥800", "0.5") into fen:
+/// at most two decimals, never negative, at most ¥10 trillion.
+pub fn parse_yuan(raw: &str) -> Result<i64, String> {
+    let refuse = || format!("{raw:?} is not an amount: write it like 12345.67");
+    let text: String = raw
+        .trim()
+        .trim_start_matches(['¥', '￥'])
+        .chars()
+        .filter(|c| !matches!(c, ',' | '，' | ' '))
+        .collect();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || whole.len() > 13 || !digits(whole) || fraction.len() > 2 || !digits(fraction) {
+        return Err(refuse());
+    }
+    let whole: i64 = whole.parse().map_err(|_| refuse())?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| refuse())?;
+    let fen = whole * 100 + fraction;
+    if fen > terms::MAX_FEN {
+        return Err(refuse());
+    }
+    Ok(fen)
+}
+
+/// Reads a percentage typed with at most two decimals ("13", "5.5") into
+/// basis points (1300, 550), at most 100 %.
+pub fn parse_percent(raw: &str) -> Result<u32, String> {
+    let refuse = || format!("{raw:?} is not a percentage: write it like 13 or 5.5");
+    // Hundredths of a percent read like fen of a yuan.
+    let bp = parse_yuan(raw.trim().trim_end_matches(['%', '％'])).map_err(|_| refuse())?;
+    u32::try_from(bp).ok().filter(|bp| *bp <= 10_000).ok_or_else(refuse)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentages_are_read_to_basis_points() {
+        assert_eq!(parse_percent("13"), Ok(1300));
+        assert_eq!(parse_percent("5.5%"), Ok(550));
+        assert_eq!(parse_percent("0"), Ok(0));
+        assert!(parse_percent("100.01").is_err());
+        assert!(parse_percent("-5").is_err());
+    }
+
+    #[test]
+    fn amounts_are_read_in_yuan_to_the_fen() {
+        assert_eq!(parse_yuan("12,345.67"), Ok(1_234_567));
+        assert_eq!(parse_yuan("¥800"), Ok(80_000));
+        assert_eq!(parse_yuan(" 0.5 "), Ok(50));
+        for bad in ["", "-1", "1.234", "1e5", "abc", "12.3.4", "99999999999999"] {
+            assert!(parse_yuan(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn currency_codes_are_three_letters_read_in_any_case() {

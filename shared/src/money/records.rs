@@ -298,7 +298,7 @@ mod tests {
             id,
             description: " 液压阀 ".into(),
             quantity: Quantity(2_000),
-            unit_fen: 1_500_00,
+            unit_fen: 150_000,
             ..Line::default()
         }
     }
@@ -340,7 +340,7 @@ mod tests {
             terms: String::new(),
             notes: String::new(),
         };
-        assert_eq!(quote.check().unwrap().amount, 3_000_00);
+        assert_eq!(quote.check().unwrap().amount, 300_000);
         assert_eq!(quote.number, "Q-1");
         assert_eq!(quote.lines[0].description, "液压阀");
         quote.valid_until = Some(day(6));

@@ -71,6 +71,42 @@ pub struct PlannedInstallment {
     pub offset: Offset,
 }
 
+/// Payment terms a company starts from, by name: everything on signing;
+/// 30 % on signing and the balance 30 days after delivery; 30 % on
+/// signing, 60 % on delivery and 10 % a year after acceptance (质保金);
+/// everything 30 days after the end of the delivery's month (月结30天).
+pub fn presets() -> Vec<(&'static str, Vec<TermLine>)> {
+    let line = |share, basis, offset| TermLine { share, basis, offset };
+    let days = |days| Offset::Days { days };
+    let percent = |basis_points| Share::Percent { basis_points };
+    vec![
+        ("款到发货", vec![line(Share::Balance, DateBasis::Contract, days(0))]),
+        (
+            "30% 预付，发货后 30 天付清",
+            vec![
+                line(percent(3000), DateBasis::Contract, days(0)),
+                line(Share::Balance, DateBasis::Delivery, days(30)),
+            ],
+        ),
+        (
+            "3-6-1（质保金一年）",
+            vec![
+                line(percent(3000), DateBasis::Contract, days(0)),
+                line(percent(6000), DateBasis::Delivery, days(0)),
+                line(Share::Balance, DateBasis::Acceptance, days(365)),
+            ],
+        ),
+        (
+            "月结 30 天",
+            vec![line(
+                Share::Balance,
+                DateBasis::Delivery,
+                Offset::DaysAfterMonthEnd { days: 30 },
+            )],
+        ),
+    ]
+}
+
 /// Why a template does not fit an amount.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TermsError {

@@ -12,6 +12,7 @@ use super::{local_time, ownership_kind, user_name};
 use crate::components::{AddRecord, RecordForm, CONTACT_FORM, CUSTOMER_FORM};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
+use crate::pages::money::customer::CustomerMoney;
 use crate::sync::{use_app, AppCtx};
 use activity::{LogActivity, VisitDetails};
 use checkin::CheckIn;
@@ -82,6 +83,7 @@ pub fn CustomerPage() -> impl IntoView {
                     })
                 />
                 <Deals customer_id=text_id() />
+                <CustomerMoney customer_id=text_id() />
                 <Timeline customer=id />
                 <ReleaseToPool customer=customer />
                 {move || customer.get().map(|c| view! { <LockToggle locked=c.locked customer_id=c.id /> })}

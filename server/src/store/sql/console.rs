@@ -57,6 +57,15 @@ impl Console for Backend {
         save_setting(&self.pool, "work_rules", rules).await
     }
 
+    async fn print_templates(&self) -> StoreResult<yingpan_shared::money::print::PrintTemplates> {
+        let mut conn = self.pool.acquire().await?;
+        load_setting(&mut conn, "print_templates").await
+    }
+
+    async fn set_print_templates(&self, templates: &yingpan_shared::money::print::PrintTemplates) -> StoreResult<()> {
+        save_setting(&self.pool, "print_templates", templates).await
+    }
+
     async fn member_stats(&self, members: &[User], now: i64) -> StoreResult<Vec<MemberStats>> {
         let mut conn = self.pool.acquire().await?;
         let (week, month) = (now - 7 * DAY_MS, now - 30 * DAY_MS);

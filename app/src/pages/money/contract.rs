@@ -1,0 +1,175 @@
+//! A contract: its lines with what is left to deliver, its receivable plan
+//! with each installment's status, its deliveries (each printable as a
+//! delivery note), and recording a delivery from the undelivered lines.
+
+use super::{book_of, contract_status, customer_name, fields_of, held, installment_status, track_money, yuan};
+use crate::edits;
+use crate::i18n::{use_i18n, Msg};
+use crate::sync::use_app;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+use yingpan_shared::entity::EntityKind;
+use yingpan_shared::money::book::Book;
+use yingpan_shared::money::document::{totals, undelivered, Quantity};
+use yingpan_shared::money::print::quantity_text;
+use yingpan_shared::money::receivable::Ledger;
+use yingpan_shared::money::records::{Contract, ContractStatus, Delivery, DeliveryLine};
+
+#[component]
+pub fn ContractPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let params = use_params_map();
+    let data = LocalResource::new(move || {
+        track_money(app);
+        let id = params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok()));
+        async move {
+            let contract = held::<Contract>(app, EntityKind::Contract, id?).await?;
+            let book = book_of(app, &contract.customer_id.to_string()).await;
+            Some((contract, book))
+        }
+    });
+    view! {
+        <Suspense fallback=move || view! { <p class="splash">{i18n.label(Msg::Loading)}</p> }>
+            {move || data.get().map(|d| match d {
+                None => view! { <p class="empty" id="not-found">{i18n.label(Msg::NotFound)}</p> }.into_any(),
+                Some((contract, book)) => view! { <ContractView contract=contract book=book /> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ContractView(contract: Contract, book: Book) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let today = crate::device::today();
+    let figures = totals(&contract.lines).unwrap_or_default();
+    let deliveries: Vec<Delivery> = book
+        .deliveries
+        .iter()
+        .filter(|d| d.contract_id == contract.id)
+        .cloned()
+        .collect();
+    let delivered: Vec<(Uuid, Quantity)> = deliveries.iter().flat_map(Delivery::quantities).collect();
+    let left = undelivered(&contract.ordered(), &delivered);
+    let confirmed = book.confirmed();
+    let ledger = Ledger::new(&book.installments, &confirmed, &book.allocations, &book.credits);
+    let mut plan: Vec<_> = book
+        .installments
+        .iter()
+        .filter(|i| i.contract_id == Some(contract.id))
+        .map(|i| (i.clone(), ledger.status(i, today), ledger.outstanding(i)))
+        .collect();
+    plan.sort_by_key(|(i, _, _)| i.number);
+    let open = contract.status == ContractStatus::Active && left.iter().any(|(_, q)| *q > 0);
+    let customer = contract.customer_id;
+    view! {
+        <section class="page contract-view">
+            <a class="back" href=format!("/customers/{customer}")>"‹ "{move || customer_name(app, customer)}</a>
+            <h2 id="contract-title">{contract.title.clone()}</h2>
+            <p class="status" id="contract-status">{i18n.label(contract_status(contract.status))}
+                {contract.signed_on.map(|d| format!(" · {d}"))}</p>
+            <ol class="lines">
+                {contract.lines.iter().zip(figures.lines.iter()).map(|(l, amount)| {
+                    let rest = left.iter().find(|(id, _)| Some(*id) == l.id).map_or(0, |(_, q)| *q);
+                    view! {
+                        <li><span class="name">{l.description.clone()}</span>
+                            <span>{quantity_text(l.quantity)}" × "{yuan(l.unit_fen)}</span>
+                            <span class="amount">{yuan(*amount)}</span>
+                            <span class="left">{i18n.label(Msg::LeftToDeliver)}" "{quantity_text(Quantity(rest))}</span></li>
+                    }
+                }).collect_view()}
+            </ol>
+            <p class="total">{i18n.label(Msg::Total)}" "<b id="contract-total">{yuan(figures.amount)}</b></p>
+            <a class="button" id="print-contract" href=format!("/print/contract/{}", contract.id)>{i18n.label(Msg::Print)}</a>
+            <h3>{i18n.label(Msg::PaymentPlan)}</h3>
+            <ul class="list installments">
+                {plan.into_iter().map(|(i, status, owed)| view! {
+                    <li class="installment-row" data-status=format!("{status:?}")>
+                        <span class="name">{format!("#{} ", i.number)}{i.due.map(|d| d.to_string()).unwrap_or_else(|| i18n.t(Msg::NoDueDateYet).to_owned())}</span>
+                        <span class="status">{i18n.label(installment_status(status))}</span>
+                        <span class="amount">{yuan(owed)}" / "{yuan(i.fen)}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+            <h3>{i18n.label(Msg::Deliveries)}</h3>
+            <ul class="list deliveries">
+                {deliveries.into_iter().map(|d| view! {
+                    <li class="delivery-row">
+                        <span class="name">{d.date.to_string()}" "{d.warehouse.clone()}</span>
+                        <a href=format!("/print/delivery/{}", d.id)>{i18n.label(Msg::PrintDeliveryNote)}</a>
+                    </li>
+                }).collect_view()}
+            </ul>
+            {open.then(|| view! { <RecordDelivery contract=contract.clone() left=left.clone() /> })}
+        </section>
+    }
+}
+
+/// A delivery made from the contract's undelivered lines: each starts at
+/// what is left, never retyped.
+#[component]
+fn RecordDelivery(contract: Contract, left: Vec<(Uuid, i64)>) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let quantities: Vec<(Uuid, String, RwSignal<String>)> = left
+        .iter()
+        .filter(|(_, q)| *q > 0)
+        .map(|(id, q)| {
+            let name = contract
+                .lines
+                .iter()
+                .find(|l| l.id == Some(*id))
+                .map(|l| l.description.clone())
+                .unwrap_or_default();
+            (*id, name, RwSignal::new(quantity_text(Quantity(*q))))
+        })
+        .collect();
+    let warehouse = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<String>);
+    let inputs = quantities.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut lines = Vec::new();
+        for (id, _, typed) in &inputs {
+            let text = typed.get_untracked();
+            if text.trim().is_empty() || text.trim() == "0" {
+                continue;
+            }
+            match Quantity::parse(&text) {
+                Ok(quantity) => lines.push(DeliveryLine { line_id: *id, quantity }),
+                Err(e) => return message.set(Some(e)),
+            }
+        }
+        let delivery = Delivery {
+            id: Uuid::nil(),
+            customer_id: contract.customer_id,
+            contract_id: contract.id,
+            date: crate::device::today(),
+            warehouse: warehouse.get_untracked(),
+            lines,
+            notes: String::new(),
+            by: None,
+        };
+        spawn_local(async move {
+            match edits::create(app, EntityKind::Delivery, fields_of(&delivery)).await {
+                Ok(_) => message.set(Some(i18n.t(Msg::DeliveryRecorded).to_owned())),
+                Err(e) => message.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <form class="record-delivery" on:submit=save>
+            <h3>{i18n.label(Msg::RecordDelivery)}</h3>
+            {quantities.into_iter().map(|(_, name, typed)| view! {
+                <label>{name}<input class="delivery-quantity" inputmode="decimal" bind:value=typed /></label>
+            }).collect_view()}
+            <label>{i18n.label(Msg::Warehouse)}<input id="delivery-warehouse" bind:value=warehouse /></label>
+            <button type="submit" id="save-delivery">{i18n.label(Msg::Save)}</button>
+            {move || message.get().map(|m| view! { <p class="message">{m}</p> })}
+        </form>
+    }
+}

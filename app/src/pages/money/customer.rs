@@ -1,0 +1,225 @@
+//! A customer's money on its page, offline from the cache: a one-line
+//! balance (owed, overdue, received, advance), its quotes, contracts,
+//! receivables and receipts, and recording a receipt (a rep's waits for
+//! finance to confirm it).
+
+use super::{
+    book_of, contract_status, installment_status, method_label, quote_status, role, track_money, yuan, METHODS,
+};
+use crate::edits;
+use crate::i18n::{use_i18n, Msg};
+use crate::sync::use_app;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+use yingpan_shared::entity::EntityKind;
+use yingpan_shared::money::book::Book;
+use yingpan_shared::money::document::{quote_status as quote_status_on, totals};
+use yingpan_shared::money::receivable::{Ledger, Method, Receipt};
+use yingpan_shared::money::{parse_yuan, Currency};
+use yingpan_shared::user::Role;
+
+#[component]
+pub fn CustomerMoney(customer_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let id = customer_id.clone();
+    let book = LocalResource::new(move || {
+        track_money(app);
+        let id = id.clone();
+        async move { book_of(app, &id).await }
+    });
+    let today = crate::device::today();
+    let new_quote = format!("/customers/{customer_id}/quote");
+    view! {
+        <section class="money" id="money">
+            <h3>{i18n.label(Msg::Money)}</h3>
+            {move || book.get().map(|book| view! { <MoneyView book=book today=today /> })}
+            <a class="button" id="new-quote" href=new_quote>{i18n.label(Msg::NewQuote)}</a>
+            <RecordReceipt customer_id=customer_id.clone() />
+        </section>
+    }
+}
+
+#[component]
+fn MoneyView(book: Book, today: chrono::NaiveDate) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let finance = matches!(role(app), Some(Role::Finance | Role::Admin));
+    let confirmed = book.confirmed();
+    let ledger = Ledger::new(&book.installments, &confirmed, &book.allocations, &book.credits);
+    let customer = book
+        .installments
+        .first()
+        .map(|i| i.customer_id)
+        .or_else(|| book.receipts.first().map(|r| r.customer_id));
+    let balance = customer
+        .map(|c| ledger.balance(c, Currency::CNY, today))
+        .unwrap_or_default();
+    let mut quotes = book.quotes.clone();
+    quotes.sort_by_key(|q| std::cmp::Reverse((q.date, q.version)));
+    let mut contracts = book.contracts.clone();
+    contracts.sort_by_key(|c| std::cmp::Reverse(c.id));
+    let mut installments = book.installments.clone();
+    installments.sort_by_key(|i| (i.due.is_none(), i.due, i.number));
+    let rows: Vec<_> = installments
+        .iter()
+        .map(|i| (i.clone(), ledger.status(i, today), ledger.outstanding(i)))
+        .collect();
+    let mut receipts = book.receipts.clone();
+    receipts.sort_by_key(|r| std::cmp::Reverse(r.date));
+    let credits = book.credits.clone();
+    view! {
+        <p class="balance" id="balance">
+            <span>{i18n.label(Msg::Owed)}" "<b class="owed">{yuan(balance.owed)}</b></span>
+            <span class:alert=move || balance.overdue.gt(&0)>{i18n.label(Msg::PastDue)}" "<b class="overdue">{yuan(balance.overdue)}</b></span>
+            <span>{i18n.label(Msg::Received)}" "<b class="received">{yuan(balance.received)}</b></span>
+            <span>{i18n.label(Msg::Advance)}" "<b class="advance">{yuan(balance.advance)}</b></span>
+        </p>
+        <h4>{i18n.label(Msg::Quotes)}</h4>
+        <ul class="list quotes">
+            {quotes.into_iter().map(|q| {
+                let total = totals(&q.lines).map(|t| t.amount).unwrap_or_default();
+                let status = quote_status_on(q.status, q.valid_until, today);
+                view! {
+                    <li class="quote-row">
+                        <a href=format!("/quotes/{}", q.id)>
+                            <span class="name">{format!("{} V{}", q.date, q.version)}</span>
+                            <span class="status">{i18n.label(quote_status(status))}</span>
+                            <span class="amount">{yuan(total)}</span>
+                        </a>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        <h4>{i18n.label(Msg::Contracts)}</h4>
+        <ul class="list contracts">
+            {contracts.into_iter().map(|c| {
+                let total = totals(&c.lines).map(|t| t.amount).unwrap_or_default();
+                view! {
+                    <li class="contract-row">
+                        <a href=format!("/contracts/{}", c.id)>
+                            <span class="name">{c.title.clone()}</span>
+                            <span class="status">{i18n.label(contract_status(c.status))}</span>
+                            <span class="amount">{yuan(total)}</span>
+                        </a>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        <h4>{i18n.label(Msg::Receivables)}</h4>
+        <ul class="list installments">
+            {rows.into_iter().map(|(i, status, left)| view! {
+                <li class="installment-row" data-status=format!("{status:?}")>
+                    <span class="name">{format!("#{} ", i.number)}{i.due.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</span>
+                    <span class="status">{i18n.label(installment_status(status))}</span>
+                    <span class="amount">{yuan(left)}" / "{yuan(i.fen)}</span>
+                </li>
+            }).collect_view()}
+        </ul>
+        <h4>{i18n.label(Msg::Receipts)}</h4>
+        <ul class="list receipts">
+            {receipts.into_iter().map(|r| view! { <ReceiptRow receipt=r finance=finance /> }).collect_view()}
+            {credits.into_iter().map(|c| view! {
+                <li class="credit-row">
+                    <span class="name">{c.date.to_string()}" "{c.reason.clone()}</span>
+                    <span class="amount">"−"{yuan(c.fen)}</span>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// One receipt; finance confirms one a rep recorded.
+#[component]
+fn ReceiptRow(receipt: Receipt, finance: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let message = RwSignal::new(None::<String>);
+    let waiting = !receipt.confirmed;
+    let before = super::fields_of(&receipt);
+    let confirm = move |_| {
+        let before = before.clone();
+        spawn_local(async move {
+            let mut after = before.clone();
+            after.insert("confirmed".into(), true.into());
+            if let Err(e) = edits::update(app, EntityKind::Receipt, &before, after).await {
+                message.set(Some(e));
+            }
+        });
+    };
+    view! {
+        <li class="receipt-row" class:waiting=waiting>
+            <span class="name">{receipt.date.to_string()}" "{move || i18n.t(method_label(receipt.method))}" "{receipt.payer.clone()}</span>
+            <span class="amount">{yuan(receipt.fen)}</span>
+            {waiting.then(|| view! { <span class="status">{i18n.label(Msg::ToBeConfirmed)}</span> })}
+            {(waiting && finance).then(|| view! { <button class="confirm-receipt" on:click=confirm.clone()>{i18n.label(Msg::Confirm)}</button> })}
+            {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
+        </li>
+    }
+}
+
+/// Records money received: by finance, confirmed; by a rep at the
+/// customer's office, waiting for finance.
+#[component]
+fn RecordReceipt(customer_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let amount = RwSignal::new(String::new());
+    let payer = RwSignal::new(String::new());
+    let method = RwSignal::new("bank_transfer".to_owned());
+    let message = RwSignal::new(None::<String>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let fen = match parse_yuan(&amount.get_untracked()) {
+            Ok(fen) if fen > 0 => fen,
+            Ok(_) => return message.set(Some(i18n.t(Msg::AmountAboveZero).to_owned())),
+            Err(e) => return message.set(Some(e)),
+        };
+        let chosen = method.get_untracked();
+        let receipt = Receipt {
+            id: Uuid::nil(),
+            customer_id: customer_id.parse().unwrap_or_default(),
+            currency: Currency::CNY,
+            fen,
+            date: crate::device::today(),
+            method: METHODS
+                .iter()
+                .find(|(_, code, _)| *code == chosen)
+                .map_or(Method::BankTransfer, |(m, _, _)| *m),
+            payer: payer.get_untracked(),
+            reference: String::new(),
+            confirmed: matches!(role(app), Some(Role::Finance | Role::Admin)),
+            by: None,
+        };
+        let fields = super::fields_of(&receipt);
+        spawn_local(async move {
+            match edits::create(app, EntityKind::Receipt, fields).await {
+                Ok(_) => {
+                    amount.set(String::new());
+                    payer.set(String::new());
+                    message.set(Some(i18n.t(Msg::ReceiptRecorded).to_owned()));
+                }
+                Err(e) => message.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <form class="record-receipt" on:submit=save>
+            <h4>{i18n.label(Msg::RecordReceipt)}</h4>
+            <label>{i18n.label(Msg::AmountYuan)}
+                <input id="receipt-amount" inputmode="decimal" bind:value=amount />
+            </label>
+            <label>{i18n.label(Msg::Payer)}
+                <input id="receipt-payer" bind:value=payer />
+            </label>
+            <label>{i18n.label(Msg::Method)}
+                <select id="receipt-method" on:change=move |ev| method.set(event_target_value(&ev))>
+                    {METHODS.iter().map(|(_, code, label)| view! { <option value=*code>{i18n.label(*label)}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="submit" id="save-receipt">{i18n.label(Msg::Save)}</button>
+            {move || message.get().map(|m| view! { <p class="message" id="receipt-message">{m}</p> })}
+        </form>
+    }
+}

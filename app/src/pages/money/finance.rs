@@ -1,0 +1,140 @@
+//! Finance's page: receipts recorded by reps waiting to be confirmed
+//! (confirming one settles the customer's installments, oldest due first),
+//! and the products quotes are made from.
+
+use super::{customer_name, fields_of, track_money, yuan};
+use crate::edits;
+use crate::i18n::{use_i18n, Msg};
+use crate::sync::use_app;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+use yingpan_shared::entity::EntityKind;
+use yingpan_shared::money::receivable::Receipt;
+use yingpan_shared::money::records::Product;
+use yingpan_shared::money::{parse_percent, parse_yuan};
+
+#[component]
+pub fn FinancePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let data = LocalResource::new(move || {
+        track_money(app);
+        async move {
+            let db = app.db.get_value();
+            let mut waiting: Vec<Receipt> = db.all(EntityKind::Receipt).await.unwrap_or_default();
+            waiting.retain(|r| !r.confirmed);
+            waiting.sort_by_key(|r| r.date);
+            let mut products: Vec<Product> = db.all(EntityKind::Product).await.unwrap_or_default();
+            products.sort_by(|a, b| a.code.cmp(&b.code));
+            (waiting, products)
+        }
+    });
+    view! {
+        <section class="page finance">
+            <h2>{i18n.label(Msg::Finance)}</h2>
+            <h3>{i18n.label(Msg::ReceiptsToConfirm)}</h3>
+            <ul class="list receipts" id="receipts-to-confirm">
+                {move || data.get().map(|(waiting, _)| waiting.into_iter().map(|r| view! { <Waiting receipt=r /> }).collect_view())}
+            </ul>
+            <h3>{i18n.label(Msg::Products)}</h3>
+            <ul class="list products">
+                {move || data.get().map(|(_, products)| products.into_iter().map(|p| view! {
+                    <li class="product-row">
+                        <span class="name">{p.code.clone()}" "{p.name.clone()}" "{p.spec.clone()}</span>
+                        <span class="amount">{yuan(p.list_fen)}"/"{p.unit.clone()}</span>
+                    </li>
+                }).collect_view())}
+            </ul>
+            <AddProduct />
+        </section>
+    }
+}
+
+#[component]
+fn Waiting(receipt: Receipt) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let message = RwSignal::new(None::<String>);
+    let before = fields_of(&receipt);
+    let confirm = move |_| {
+        let before = before.clone();
+        spawn_local(async move {
+            let mut after = before.clone();
+            after.insert("confirmed".into(), true.into());
+            if let Err(e) = edits::update(app, EntityKind::Receipt, &before, after).await {
+                message.set(Some(e));
+            }
+        });
+    };
+    let customer = receipt.customer_id;
+    view! {
+        <li class="receipt-row waiting">
+            <a class="name" href=format!("/customers/{customer}")>{move || customer_name(app, customer)}</a>
+            <span>{receipt.date.to_string()}" "{receipt.payer.clone()}</span>
+            <span class="amount">{yuan(receipt.fen)}</span>
+            <button class="confirm-receipt" on:click=confirm>{i18n.label(Msg::Confirm)}</button>
+            {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
+        </li>
+    }
+}
+
+#[component]
+fn AddProduct() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let code = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let spec = RwSignal::new(String::new());
+    let unit = RwSignal::new(String::new());
+    let price = RwSignal::new(String::new());
+    let tax = RwSignal::new("13".to_owned());
+    let message = RwSignal::new(None::<String>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let list_fen = match parse_yuan(&price.get_untracked()) {
+            Ok(fen) => fen,
+            Err(e) => return message.set(Some(e)),
+        };
+        let tax_bp = match parse_percent(&tax.get_untracked()) {
+            Ok(bp) => bp,
+            Err(e) => return message.set(Some(e)),
+        };
+        let product = Product {
+            id: Uuid::nil(),
+            code: code.get_untracked(),
+            name: name.get_untracked(),
+            spec: spec.get_untracked(),
+            unit: unit.get_untracked(),
+            list_fen,
+            currency: Default::default(),
+            tax_bp,
+            category: String::new(),
+            active: true,
+        };
+        spawn_local(async move {
+            match edits::create(app, EntityKind::Product, fields_of(&product)).await {
+                Ok(_) => {
+                    for field in [code, name, spec, unit, price] {
+                        field.set(String::new());
+                    }
+                    message.set(None);
+                }
+                Err(e) => message.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <form class="add-product" on:submit=save>
+            <h4>{i18n.label(Msg::AddProduct)}</h4>
+            <label>{i18n.label(Msg::ProductCode)}<input id="product-code" bind:value=code /></label>
+            <label>{i18n.label(Msg::ProductName)}<input id="product-name" bind:value=name /></label>
+            <label>{i18n.label(Msg::Spec)}<input id="product-spec" bind:value=spec /></label>
+            <label>{i18n.label(Msg::Unit)}<input id="product-unit" bind:value=unit /></label>
+            <label>{i18n.label(Msg::ListPrice)}<input id="product-price" inputmode="decimal" bind:value=price /></label>
+            <label>{i18n.label(Msg::TaxRatePercent)}<input id="product-tax" inputmode="decimal" bind:value=tax /></label>
+            <button type="submit" id="save-product">{i18n.label(Msg::Save)}</button>
+            {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
+        </form>
+    }
+}

@@ -1,0 +1,121 @@
+//! A document's print view: the company's template filled from the cached
+//! records, offline. Printing goes through the browser's dialog (A4, the
+//! app's chrome hidden by the print style sheet) and is recorded.
+
+use super::{book_of, customer_name, fields_of, held};
+use crate::edits;
+use crate::i18n::{use_i18n, Msg};
+use crate::sync::use_app;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+use yingpan_shared::entity::EntityKind;
+use yingpan_shared::money::print::{render, PrintDoc, PrintTemplates};
+use yingpan_shared::money::receivable::Receipt;
+use yingpan_shared::money::records::{Contract, Delivery, Print, PrintKind, Quote};
+
+/// The document to print, filled in: (customer, html).
+async fn prepared(app: crate::sync::AppCtx, kind: PrintKind, id: Uuid) -> Result<(Uuid, String), Msg> {
+    let templates: PrintTemplates = app.db.get_value().print_templates().await.unwrap_or_default();
+    let company = &templates.letterhead;
+    let (customer, doc) = match kind {
+        PrintKind::Quote => {
+            let quote: Quote = held(app, EntityKind::Quote, id).await.ok_or(Msg::NotFound)?;
+            let name = customer_name(app, quote.customer_id);
+            (quote.customer_id, PrintDoc::quote(&quote, &name, company))
+        }
+        PrintKind::Contract => {
+            let contract: Contract = held(app, EntityKind::Contract, id).await.ok_or(Msg::NotFound)?;
+            let book = book_of(app, &contract.customer_id.to_string()).await;
+            let name = customer_name(app, contract.customer_id);
+            (
+                contract.customer_id,
+                PrintDoc::contract(&contract, &book.installments, &name, company),
+            )
+        }
+        PrintKind::Delivery => {
+            let delivery: Delivery = held(app, EntityKind::Delivery, id).await.ok_or(Msg::NotFound)?;
+            let contract: Contract = held(app, EntityKind::Contract, delivery.contract_id)
+                .await
+                .ok_or(Msg::NotFound)?;
+            let name = customer_name(app, delivery.customer_id);
+            (
+                delivery.customer_id,
+                PrintDoc::delivery(&delivery, &contract, &name, company),
+            )
+        }
+        PrintKind::Receipt => {
+            let receipt: Receipt = held(app, EntityKind::Receipt, id).await.ok_or(Msg::NotFound)?;
+            let name = customer_name(app, receipt.customer_id);
+            (receipt.customer_id, PrintDoc::receipt(&receipt, &name, company))
+        }
+    };
+    let html = render(templates.template(kind), &doc).map_err(|_| Msg::TemplateBroken)?;
+    Ok((customer, html))
+}
+
+#[component]
+pub fn PrintPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let params = use_params_map();
+    let target = move || {
+        params.with(|p| {
+            let kind = p.get("kind").and_then(|k| PrintKind::parse(&k))?;
+            let id = p.get("id").and_then(|id| id.parse::<Uuid>().ok())?;
+            Some((kind, id))
+        })
+    };
+    let doc = LocalResource::new(move || {
+        let target = target();
+        async move {
+            let (kind, id) = target.ok_or(Msg::NotFound)?;
+            prepared(app, kind, id)
+                .await
+                .map(|(customer, html)| (kind, id, customer, html))
+        }
+    });
+    let message = RwSignal::new(None::<String>);
+    view! {
+        <section class="print-page">
+            <Suspense fallback=move || view! { <p class="splash">{i18n.label(Msg::Loading)}</p> }>
+                {move || doc.get().map(|d| match d {
+                    Err(why) => view! { <p class="empty" id="not-found">{i18n.label(why)}</p> }.into_any(),
+                    Ok((kind, id, customer, html)) => {
+                        let print = move |_| {
+                            let record = Print {
+                                id: Uuid::nil(),
+                                customer_id: customer,
+                                kind,
+                                document_id: id,
+                                at: crate::device::now(),
+                                by: None,
+                            };
+                            spawn_local(async move {
+                                if let Err(e) = edits::create(app, EntityKind::Print, fields_of(&record)).await {
+                                    message.set(Some(e));
+                                }
+                                if let Some(w) = web_sys::window() {
+                                    let _ = w.print();
+                                }
+                            });
+                        };
+                        view! {
+                            <div class="print-toolbar">
+                                <button type="button" class="back" on:click=move |_| {
+                                    if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+                                        let _ = h.back();
+                                    }
+                                }>"‹ "{i18n.label(Msg::Back)}</button>
+                                <button type="button" id="print-now" on:click=print>{i18n.label(Msg::Print)}</button>
+                            </div>
+                            <div class="print-sheet" id="print-sheet" inner_html=html></div>
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+            {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
+        </section>
+    }
+}
