@@ -1,5 +1,6 @@
 //! Demo data: one team with a manager and three reps, an admin, and about 200
-//! customers with contacts. Deterministic, so every demo looks the same.
+//! customers with contacts, and their money (`demo_money`). Deterministic,
+//! so every demo looks the same.
 //! Loaded through the ordinary push path, so it obeys every sync rule.
 
 use crate::auth::hash_password;
@@ -139,7 +140,24 @@ pub async fn load_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
     }
     let reps: Vec<UserId> = users.iter().filter(|u| u.role == Role::Rep).map(|u| u.id).collect();
     let now = chrono::Utc::now();
-    let mutations = demo_mutations(&reps, now);
+    let (mut mutations, customers) = demo_mutations(&reps, now);
+    // The company's calendar (the pool rules' default, UTC+8).
+    let today = (now + chrono::Duration::hours(8)).date_naive();
+    for (entity, id, fields, update) in crate::demo_money::money(&customers, today) {
+        let fields: Map<String, Value> = fields.as_object().cloned().unwrap_or_default();
+        mutations.push(Mutation {
+            seq: mutations.len() as u64 + 1,
+            entity,
+            id,
+            op: match update {
+                true => Op::Update {
+                    fields,
+                    base: Map::new(),
+                },
+                false => Op::Create { fields },
+            },
+        });
+    }
     let admin = Viewer::from(&users[0]);
     for (i, chunk) in mutations.chunks(500).enumerate() {
         let req = PushRequest {
@@ -154,9 +172,12 @@ pub async fn load_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-fn demo_mutations(reps: &[UserId], now: chrono::DateTime<chrono::Utc>) -> Vec<Mutation> {
+/// The customers and what hangs under them, and the owned companies (for
+/// the money part).
+fn demo_mutations(reps: &[UserId], now: chrono::DateTime<chrono::Utc>) -> (Vec<Mutation>, Vec<Uuid>) {
     let mut dice = Dice(20261122);
     let mut out = Vec::new();
+    let mut companies = Vec::new();
     let mut seq = 0u64;
     let mut push = |entity, id, fields: Value| {
         seq += 1;
@@ -192,6 +213,9 @@ fn demo_mutations(reps: &[UserId], now: chrono::DateTime<chrono::Utc>) -> Vec<Mu
                    "owner_id": owner})
         };
         push(EntityKind::Customer, id, customer);
+        if owner.is_some() && !individual {
+            companies.push(id);
+        }
         // Every third customer has a short history.
         if i % 3 == 0 {
             for n in 0..1 + dice.next(3) {
@@ -244,7 +268,7 @@ fn demo_mutations(reps: &[UserId], now: chrono::DateTime<chrono::Utc>) -> Vec<Mu
                    "phone": dice.phone(), "source": source, "owner_id": rep}),
         );
     }
-    out
+    (out, companies)
 }
 
 /// A point within a few kilometres of `centre`.

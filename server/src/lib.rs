@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod demo;
+mod demo_money;
 pub mod error;
 pub mod extract;
 pub mod i18n;

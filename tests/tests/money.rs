@@ -87,6 +87,105 @@ async fn signed_contract(server: &TestServer, rep: &Api) -> (Uuid, Uuid, [Uuid; 
     (customer, contract, [a, b])
 }
 
+/// Signs in as a demo account (the demo has its own password).
+async fn demo_login(server: &TestServer, username: &str) -> Api {
+    let body = json!({"username": username, "password": yingpan_server::demo::PASSWORD});
+    let res: Value = server
+        .http
+        .post(format!("{}/api/login", server.url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Api {
+        base: server.url.clone(),
+        token: res["token"].as_str().expect("demo login").to_owned(),
+        http: server.http.clone(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_shows_money_in_every_state_on_sqlite() {
+    the_demo_shows_money_in_every_state(yingpan_tests::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_shows_money_in_every_state_on_postgres() {
+    the_demo_shows_money_in_every_state(yingpan_tests::Backend::Postgres).await;
+}
+
+async fn the_demo_shows_money_in_every_state(backend: yingpan_tests::Backend) {
+    let Some(server) = TestServer::start_empty(backend).await else {
+        return;
+    };
+    assert!(yingpan_server::demo::load_if_empty(server.store.as_ref())
+        .await
+        .unwrap());
+    let finance = demo_login(&server, "finance").await;
+    let cache = finance.cache().await;
+    let of = |kind: &str| {
+        cache
+            .iter()
+            .filter(|((k, _), _)| k == kind)
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+    };
+    let statuses = |kind: &str| {
+        let mut s: Vec<String> = of(kind)
+            .iter()
+            .map(|r| r["status"].as_str().unwrap_or("").to_owned())
+            .collect();
+        s.sort();
+        s.dedup();
+        s
+    };
+    assert_eq!(of("product").len(), 6);
+    assert_eq!(
+        statuses("quote"),
+        ["accepted", "draft", "rejected", "sent", "superseded"]
+    );
+    let expired = of("quote")
+        .into_iter()
+        .any(|q| q["status"] == "sent" && q["valid_until"].as_str().is_some_and(|d| d < today(&server).as_str()));
+    assert!(expired, "a sent quote past its validity");
+    assert_eq!(statuses("contract"), ["active", "cancelled"]);
+    assert!(of("delivery").len() >= 12);
+    let receipts = of("receipt");
+    assert!(
+        receipts.iter().any(|r| r["confirmed"] == false),
+        "one waits for finance"
+    );
+    assert!(!of("allocation").is_empty(), "confirmed receipts settled installments");
+    assert_eq!(of("credit").len(), 1, "a refund");
+    // Some installment is past due and still owed.
+    let installments: Vec<yingpan_shared::money::receivable::Installment> = of("installment")
+        .into_iter()
+        .map(|v| serde_json::from_value(v).unwrap())
+        .collect();
+    let confirmed: Vec<yingpan_shared::money::receivable::Receipt> = receipts
+        .into_iter()
+        .map(|v| serde_json::from_value(v).unwrap())
+        .filter(|r: &yingpan_shared::money::receivable::Receipt| r.confirmed)
+        .collect();
+    let allocations: Vec<yingpan_shared::money::receivable::Allocation> = of("allocation")
+        .into_iter()
+        .map(|v| serde_json::from_value(v).unwrap())
+        .collect();
+    let credits: Vec<yingpan_shared::money::receivable::Credit> = of("credit")
+        .into_iter()
+        .map(|v| serde_json::from_value(v).unwrap())
+        .collect();
+    let ledger = yingpan_shared::money::receivable::Ledger::new(&installments, &confirmed, &allocations, &credits);
+    let today = chrono::Utc::now().date_naive();
+    let states: std::collections::HashSet<_> = installments.iter().map(|i| ledger.status(i, today)).collect();
+    use yingpan_shared::money::receivable::Status;
+    assert!(states.contains(&Status::Overdue), "{states:?}");
+    assert!(states.contains(&Status::Settled), "{states:?}");
+}
+
 async fn the_whole_cycle_from_quote_to_refund(server: TestServer) {
     let rep = server.login("rep1").await;
     server.add_user("cashier", Role::Finance).await;
@@ -330,11 +429,9 @@ async fn each_role_sees_and_does_only_its_part_of_the_money(server: TestServer) 
     )
     .await;
     let first: Uuid = plan[0]["id"].as_str().unwrap().parse().unwrap();
-    assert!(
-        refused(&finance, update("installment", first, json!({"fen": 500_000})))
-            .await
-            .contains("received")
-    );
+    assert!(refused(&finance, update("installment", first, json!({"fen": 500_000})))
+        .await
+        .contains("received"));
     applied(&finance, update("installment", first, json!({"due": "2027-01-31"}))).await;
 
     // Another team's rep sees none of it and cannot add to it.
