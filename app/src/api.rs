@@ -325,6 +325,10 @@ pub async fn set_work_rules(token: &str, rules: &WorkRules) -> ApiResult<WorkRul
     put(token, "/work/rules", rules).await
 }
 
+pub async fn quote_xlsx(token: &str, id: uuid::Uuid) -> ApiResult<Vec<u8>> {
+    get_bytes(token, &format!("/money/quotes/{id}/xlsx")).await
+}
+
 pub async fn print_templates(token: &str) -> ApiResult<PrintTemplates> {
     get(token, "/print/templates").await
 }

@@ -134,6 +134,14 @@ messages! {
     ListPrice => "标准价（元）", "List price (yuan)";
     TaxRatePercent => "税率 %", "Tax rate %";
     PrintTemplates => "打印模板", "Print templates";
+    ExportXlsx => "导出 Excel", "Export XLSX";
+    FindInQuotes => "查找报价（产品、编号、备注）", "Find a quote (product, number, notes)";
+    RefundOrCreditNote => "退款或折让", "Refund or credit note";
+    Refund => "退款", "Refund";
+    CreditNote => "折让", "Credit note";
+    CreditReason => "原因", "Reason";
+    SetDueDate => "设定到期日", "Set the due date";
+    WriteOff => "作坏账", "Write off";
     CompanyName => "公司名称", "Company name";
     TaxId => "统一社会信用代码", "Tax id";
     BankAccount => "收款账户", "Bank account";

@@ -227,6 +227,30 @@ impl Browser {
         }
     }
 
+    /// Waits until the document in the frame matching `frame` (a printed
+    /// document, drawn in a frame of its own) shows `text`.
+    pub async fn wait_frame_contains(&self, frame: &str, text: &str) {
+        let script = "const f = document.querySelector(arguments[0]); \
+                      const d = f && f.contentDocument; return d && d.body ? d.body.innerText : '';";
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let shown: String = self
+                .driver
+                .execute(script, vec![json!(frame)])
+                .await
+                .and_then(|r| r.convert())
+                .unwrap_or_default();
+            if shown.contains(text) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{frame} never showed {text:?}; shows {shown:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The rendered texts of every element matching `css`, now.
     pub async fn texts(&self, css: &str) -> Vec<String> {
         let script = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText.trim());";

@@ -13,6 +13,7 @@ yingpan_tests::on_both_backends!(
     two_offline_receipts_never_over_settle_one_installment,
     each_role_sees_and_does_only_its_part_of_the_money,
     an_open_contract_keeps_its_customer_out_of_the_pool,
+    a_quote_exports_as_a_real_workbook_only_to_those_who_see_it,
 );
 
 fn create(entity: &str, id: Uuid, fields: Value) -> Value {
@@ -474,4 +475,35 @@ async fn an_open_contract_keeps_its_customer_out_of_the_pool(server: TestServer)
     applied(&rep, update("contract", contract, json!({"status": "cancelled"}))).await;
     assert_eq!(held_customer(held(&rep, "customer").await)["open_contract"], false);
     assert_eq!(yingpan_server::jobs::auto_return_once(&server.state).await.unwrap(), 1);
+}
+
+async fn a_quote_exports_as_a_real_workbook_only_to_those_who_see_it(server: TestServer) {
+    use calamine::Reader as _;
+    let rep = server.login("rep1").await;
+    let customer = rep.create_customer(Some(server.users.rep1.id.0), "华信机械").await;
+    let quote = Uuid::now_v7();
+    applied(
+        &rep,
+        create(
+            "quote",
+            quote,
+            json!({"customer_id": customer, "status": "sent", "date": today(&server),
+                   "lines": [line(Uuid::now_v7(), 1_500, 823_078), line(Uuid::now_v7(), 2_000, 100_000)]}),
+        ),
+    )
+    .await;
+    let (status, kind, bytes) = rep.get_bytes(&format!("/api/money/quotes/{quote}/xlsx")).await;
+    assert_eq!(status, 200);
+    assert!(kind.contains("spreadsheetml"), "{kind}");
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a real XLSX file");
+    let sheet = book.worksheet_range("报价单").expect("the quote's sheet");
+    let cells: Vec<String> = sheet.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(cells.iter().any(|c| c == "华信机械"), "{cells:?}");
+    assert!(cells.iter().any(|c| c == "液压阀 HV-200"));
+    // 1.5 × ¥8,230.78 + 2 × ¥1,000 = ¥14,346.17, in capitals too.
+    assert!(cells.iter().any(|c| c == "14346.17"), "{cells:?}");
+    assert!(cells.iter().any(|c| c == "壹万肆仟叁佰肆拾陆元壹角柒分"), "{cells:?}");
+    let other = server.login("outsider").await;
+    let (status, _, _) = other.get_bytes(&format!("/api/money/quotes/{quote}/xlsx")).await;
+    assert_eq!(status, 404, "another team's quote is not there for them");
 }

@@ -29,7 +29,7 @@ pub fn AuditPage() -> impl IntoView {
     let export = move |_| {
         spawn_local(async move {
             if let Ok(bytes) = api::audit_csv(&token()).await {
-                download(&bytes, "yingpan-audit.csv");
+                crate::device::download(&bytes, "text/csv", "yingpan-audit.csv");
             }
         });
     };
@@ -81,28 +81,4 @@ pub fn AuditPage() -> impl IntoView {
             </Transition>
         </section>
     }
-}
-
-/// Saves `bytes` as a file named `name` through a temporary link.
-fn download(bytes: &[u8], name: &str) {
-    use wasm_bindgen::JsCast;
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/csv");
-    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options) else {
-        return;
-    };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
-        return;
-    };
-    let link = document()
-        .create_element("a")
-        .ok()
-        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok());
-    if let Some(link) = link {
-        link.set_href(&url);
-        link.set_download(name);
-        link.click();
-    }
-    let _ = web_sys::Url::revoke_object_url(&url);
 }

@@ -3,6 +3,7 @@
 //! minijinja placeholders), each with a live preview of a sample document.
 //! The server checks a template prints before keeping it.
 
+use super::money::print::PrintFrame;
 use crate::api;
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
@@ -104,7 +105,7 @@ pub fn PrintTemplatesForm(templates: PrintTemplates) -> impl IntoView {
             </select>
             <textarea id="template-source" class="template-source" rows="12"
                 prop:value=move || source().get() on:input=move |ev| source().set(event_target_value(&ev))></textarea>
-            <div class="print-sheet preview" id="template-preview" inner_html=preview></div>
+            <PrintFrame html=Signal::derive(preview) id="template-preview" />
             {move || message.get().map(|(ok, text)| view! { <p class=if ok { "ok" } else { "error" } id="templates-message">{text}</p> })}
             <div class="actions">
                 <button type="submit" class="primary" id="save-templates">{i18n.label(Msg::Save)}</button>

@@ -7,6 +7,7 @@ mod customers;
 mod duplicates;
 mod import;
 mod metrics;
+mod money;
 mod people;
 mod photos;
 mod pool;
@@ -106,6 +107,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(pool::rules, pool::set_rules))
         .routes(routes!(rules::get, rules::set))
         .routes(routes!(print::get, print::set))
+        .routes(routes!(money::quote_xlsx))
         .routes(routes!(photos::get, photos::upload))
         .routes(routes!(photos::status))
         .routes(routes!(team::depart))

@@ -333,6 +333,12 @@ pub(super) const ZH: &[(&str, &str)] = &[
     // shared/src/money: quotes, contracts, deliveries, receivables, receipts
     ("{} is not a currency code: write three letters, like CNY", "{}不是有效的币种代码，请填写三个字母，例如 CNY"),
     ("this record does not read as it should", "该记录的数据格式不正确"),
+    ("{} is not an amount: write it like 12345.67", "{}不是有效金额，请写成 12345.67 这样的格式"),
+    ("{} is not a percentage: write it like 13 or 5.5", "{}不是有效的百分比，请写成 13 或 5.5 这样的格式"),
+    ("only an admin can change the print templates", "只有管理员可以修改打印模板"),
+    ("a template is at most {} KB", "模板最大为 {} KB"),
+    ("the {} template does not print: {}", "{}模板无法打印：{}"),
+    ("no quote with id {}", "找不到该报价单（编号{}）"),
     ("a new quote is a draft or sent", "新建的报价单只能是草稿或已发送状态"),
     ("the quote this revises does not exist at this customer", "要修订的报价单在该客户下不存在"),
     ("a revision of version {} is version {}", "第{}版的修订版应为第{}版"),

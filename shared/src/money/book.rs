@@ -554,7 +554,11 @@ mod tests {
     fn a_draft_makes_no_plan_and_signing_twice_makes_one() {
         let draft = contract(ContractStatus::Draft, thirds());
         let (follows, _) = run(&Book::default(), Role::Rep, EntityKind::Contract, None, &draft);
-        assert_eq!(follows.unwrap(), [Follow::OpenContract(true)]);
+        assert_eq!(
+            follows.unwrap(),
+            [Follow::OpenContract(false)],
+            "a draft keeps no one from the pool"
+        );
         let book = signed_book();
         let signed = &book.contracts[0];
         let mut renamed = signed.clone();

@@ -159,9 +159,11 @@ pub enum ContractStatus {
 }
 
 impl ContractStatus {
-    /// Open contracts keep their customer out of the pool.
+    /// Open contracts keep their customer out of the pool: signed and not
+    /// finished. A draft does not, or any rep could hold a customer with
+    /// one.
     pub fn is_open(self) -> bool {
-        matches!(self, ContractStatus::Draft | ContractStatus::Active)
+        self == ContractStatus::Active
     }
 
     /// Whether its lines, amount and terms are fixed.

@@ -6,6 +6,7 @@ use super::{book_of, contract_status, customer_name, fields_of, held, installmen
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
+use chrono::NaiveDate;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
@@ -14,8 +15,9 @@ use yingpan_shared::entity::EntityKind;
 use yingpan_shared::money::book::Book;
 use yingpan_shared::money::document::{totals, undelivered, Quantity};
 use yingpan_shared::money::print::quantity_text;
-use yingpan_shared::money::receivable::Ledger;
+use yingpan_shared::money::receivable::{Installment, Ledger, Status};
 use yingpan_shared::money::records::{Contract, ContractStatus, Delivery, DeliveryLine};
+use yingpan_shared::user::Role;
 
 #[component]
 pub fn ContractPage() -> impl IntoView {
@@ -66,6 +68,7 @@ fn ContractView(contract: Contract, book: Book) -> impl IntoView {
     plan.sort_by_key(|(i, _, _)| i.number);
     let open = contract.status == ContractStatus::Active && left.iter().any(|(_, q)| *q > 0);
     let customer = contract.customer_id;
+    let finance = matches!(super::role(app), Some(Role::Finance | Role::Admin));
     view! {
         <section class="page contract-view">
             <a class="back" href=format!("/customers/{customer}")>"‹ "{move || customer_name(app, customer)}</a>
@@ -87,13 +90,7 @@ fn ContractView(contract: Contract, book: Book) -> impl IntoView {
             <a class="button" id="print-contract" href=format!("/print/contract/{}", contract.id)>{i18n.label(Msg::Print)}</a>
             <h3>{i18n.label(Msg::PaymentPlan)}</h3>
             <ul class="list installments">
-                {plan.into_iter().map(|(i, status, owed)| view! {
-                    <li class="installment-row" data-status=format!("{status:?}")>
-                        <span class="name">{format!("#{} ", i.number)}{i.due.map(|d| d.to_string()).unwrap_or_else(|| i18n.t(Msg::NoDueDateYet).to_owned())}</span>
-                        <span class="status">{i18n.label(installment_status(status))}</span>
-                        <span class="amount">{yuan(owed)}" / "{yuan(i.fen)}</span>
-                    </li>
-                }).collect_view()}
+                {plan.into_iter().map(|(i, status, owed)| view! { <InstallmentRow installment=i status=status owed=owed finance=finance /> }).collect_view()}
             </ul>
             <h3>{i18n.label(Msg::Deliveries)}</h3>
             <ul class="list deliveries">
@@ -106,6 +103,49 @@ fn ContractView(contract: Contract, book: Book) -> impl IntoView {
             </ul>
             {open.then(|| view! { <RecordDelivery contract=contract.clone() left=left.clone() /> })}
         </section>
+    }
+}
+
+/// One installment of the plan. Finance dates one whose basis is not
+/// something the app records (acceptance, the invoice), and writes off one
+/// that will not be paid.
+#[component]
+fn InstallmentRow(installment: Installment, status: Status, owed: i64, finance: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let due = RwSignal::new(installment.due.map(|d| d.to_string()).unwrap_or_default());
+    let message = RwSignal::new(None::<String>);
+    let before = installment.clone();
+    let change = move |f: fn(&mut Installment, Option<NaiveDate>)| {
+        let before = before.clone();
+        move |_| {
+            let mut after = before.clone();
+            f(&mut after, due.get_untracked().parse().ok());
+            let before = before.clone();
+            spawn_local(async move {
+                if let Err(e) =
+                    edits::update(app, EntityKind::Installment, &fields_of(&before), fields_of(&after)).await
+                {
+                    message.set(Some(e));
+                }
+            });
+        }
+    };
+    let open = !matches!(status, Status::Settled | Status::WrittenOff);
+    view! {
+        <li class="installment-row" data-status=format!("{status:?}")>
+            <span class="name">{format!("#{} ", installment.number)}{installment.due.map(|d| d.to_string()).unwrap_or_else(|| i18n.t(Msg::NoDueDateYet).to_owned())}</span>
+            <span class="status">{i18n.label(installment_status(status))}</span>
+            <span class="amount">{yuan(owed)}" / "{yuan(installment.fen)}</span>
+            {(finance && open).then(|| view! {
+                <span class="finance-actions">
+                    <input type="date" class="installment-due" bind:value=due />
+                    <button type="button" class="set-due" on:click=change(|i, d| i.due = d)>{i18n.label(Msg::SetDueDate)}</button>
+                    <button type="button" class="write-off" on:click=change(|i, _| i.written_off = true)>{i18n.label(Msg::WriteOff)}</button>
+                </span>
+            })}
+            {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
+        </li>
     }
 }
 

@@ -31,18 +31,31 @@ pub fn CustomerMoney(customer_id: String) -> impl IntoView {
     });
     let today = crate::device::today();
     let new_quote = format!("/customers/{customer_id}/quote");
+    // Kept here, so a sync redrawing the lists keeps what was typed.
+    let find = RwSignal::new(String::new());
     view! {
         <section class="money" id="money">
             <h3>{i18n.label(Msg::Money)}</h3>
-            {move || book.get().map(|book| view! { <MoneyView book=book today=today /> })}
+            {move || book.get().map(|book| view! { <MoneyView book=book today=today find=find /> })}
             <a class="button" id="new-quote" href=new_quote>{i18n.label(Msg::NewQuote)}</a>
             <RecordReceipt customer_id=customer_id.clone() />
         </section>
     }
 }
 
+/// Whether a quote mentions `words` (its number, a line, its terms or
+/// notes), ignoring case.
+fn mentions(quote: &yingpan_shared::money::records::Quote, words: &str) -> bool {
+    let words = words.trim().to_lowercase();
+    words.is_empty()
+        || std::iter::once(&quote.number)
+            .chain(quote.lines.iter().map(|l| &l.description))
+            .chain([&quote.terms, &quote.notes])
+            .any(|text| text.to_lowercase().contains(&words))
+}
+
 #[component]
-fn MoneyView(book: Book, today: chrono::NaiveDate) -> impl IntoView {
+fn MoneyView(book: Book, today: chrono::NaiveDate, find: RwSignal<String>) -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let finance = matches!(role(app), Some(Role::Finance | Role::Admin));
@@ -69,6 +82,9 @@ fn MoneyView(book: Book, today: chrono::NaiveDate) -> impl IntoView {
     let mut receipts = book.receipts.clone();
     receipts.sort_by_key(|r| std::cmp::Reverse(r.date));
     let credits = book.credits.clone();
+    let corrections = (finance && customer.is_some()).then(|| {
+        view! { <super::credit::CreditForm book=book.clone() customer=customer.unwrap_or_default() /> }
+    });
     view! {
         <p class="balance" id="balance">
             <span>{i18n.label(Msg::Owed)}" "<b class="owed">{yuan(balance.owed)}</b></span>
@@ -77,8 +93,11 @@ fn MoneyView(book: Book, today: chrono::NaiveDate) -> impl IntoView {
             <span>{i18n.label(Msg::Advance)}" "<b class="advance">{yuan(balance.advance)}</b></span>
         </p>
         <h4>{i18n.label(Msg::Quotes)}</h4>
+        {(quotes.len() > 3).then(|| view! {
+            <input id="find-quote" type="search" placeholder=move || i18n.t(Msg::FindInQuotes) bind:value=find />
+        })}
         <ul class="list quotes">
-            {quotes.into_iter().map(|q| {
+            {move || quotes.iter().filter(|q| find.with(|f| mentions(q, f))).map(|q| {
                 let total = totals(&q.lines).map(|t| t.amount).unwrap_or_default();
                 let status = quote_status_on(q.status, q.valid_until, today);
                 view! {
@@ -127,6 +146,7 @@ fn MoneyView(book: Book, today: chrono::NaiveDate) -> impl IntoView {
                 </li>
             }).collect_view()}
         </ul>
+        {corrections}
     }
 }
 

@@ -3,6 +3,7 @@
 //! contract's page, printing, and finance's page.
 
 pub mod contract;
+mod credit;
 pub mod customer;
 pub mod finance;
 pub mod print;

@@ -1,6 +1,6 @@
 //! A document's print view: the company's template filled from the cached
-//! records, offline. Printing goes through the browser's dialog (A4, the
-//! app's chrome hidden by the print style sheet) and is recorded.
+//! records, offline, in a sandboxed frame. Printing prints that frame alone
+//! through the browser's dialog (A4) and is recorded.
 
 use super::{book_of, customer_name, fields_of, held};
 use crate::edits;
@@ -55,6 +55,54 @@ async fn prepared(app: crate::sync::AppCtx, kind: PrintKind, id: Uuid) -> Result
     Ok((customer, html))
 }
 
+/// The document style sheet, inside each frame.
+const DOCUMENT_CSS: &str = include_str!("../../../../style/document.css");
+
+/// A whole page around a filled-in template.
+fn page_of(html: &str) -> String {
+    format!("<!doctype html><html><head><meta charset=\"utf-8\"><style>{DOCUMENT_CSS}</style></head><body>{html}</body></html>")
+}
+
+/// A filled-in template, drawn in a sandboxed frame: the template is an
+/// admin's HTML, and nothing in it (a script, an `onerror`) may run in the
+/// app. The frame may only open the print dialog, for its own document.
+#[component]
+pub fn PrintFrame(
+    /// The filled-in template.
+    #[prop(into)]
+    html: Signal<String>,
+    /// The frame's id, for printing it and for tests.
+    id: &'static str,
+) -> impl IntoView {
+    let frame = NodeRef::<leptos::html::Iframe>::new();
+    // As tall as the document, so the page scrolls rather than the frame.
+    let fit = move |_| {
+        if let Some(f) = frame.get() {
+            let height = f
+                .content_document()
+                .and_then(|d| d.document_element())
+                .map_or(0, |e| e.scroll_height());
+            let _ = f.style(("height", format!("{}px", height.max(200) + 4)));
+        }
+    };
+    view! {
+        <iframe class="print-frame" id=id node_ref=frame sandbox="allow-same-origin allow-modals"
+            title="document" srcdoc=move || page_of(&html.get()) on:load=fit></iframe>
+    }
+}
+
+/// Opens the print dialog for the document in frame `id` alone.
+fn print_frame(id: &str) {
+    use wasm_bindgen::JsCast;
+    let frame = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlIFrameElement>().ok());
+    if let Some(w) = frame.and_then(|f| f.content_window()) {
+        let _ = w.print();
+    }
+}
+
 #[component]
 pub fn PrintPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -96,9 +144,7 @@ pub fn PrintPage() -> impl IntoView {
                                 if let Err(e) = edits::create(app, EntityKind::Print, fields_of(&record)).await {
                                     message.set(Some(e));
                                 }
-                                if let Some(w) = web_sys::window() {
-                                    let _ = w.print();
-                                }
+                                print_frame("print-sheet");
                             });
                         };
                         view! {
@@ -110,7 +156,7 @@ pub fn PrintPage() -> impl IntoView {
                                 }>"‹ "{i18n.label(Msg::Back)}</button>
                                 <button type="button" id="print-now" on:click=print>{i18n.label(Msg::Print)}</button>
                             </div>
-                            <div class="print-sheet" id="print-sheet" inner_html=html></div>
+                            <PrintFrame html=html id="print-sheet" />
                         }.into_any()
                     }
                 })}

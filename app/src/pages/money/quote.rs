@@ -134,6 +134,9 @@ fn QuoteEditor(customer: Uuid, before: Option<Quote>) -> impl IntoView {
     );
     let terms = RwSignal::new(start.as_ref().map(|q| q.terms.clone()).unwrap_or_default());
     let notes = RwSignal::new(start.as_ref().map(|q| q.notes.clone()).unwrap_or_default());
+    // The lines are redrawn only when one is added: typing into one must
+    // not replace the input under the finger.
+    let count = Memo::new(move |_| drafts.with(Vec::len));
     let message = RwSignal::new(None::<String>);
     let total = move || drafts.with(|d| lines_of(d).ok().and_then(|l| totals(&l).ok()).map(|t| yuan(t.amount)));
     let save = move |status: QuoteStatus| {
@@ -181,7 +184,7 @@ fn QuoteEditor(customer: Uuid, before: Option<Quote>) -> impl IntoView {
                 }).collect_view()}
             </datalist>
             <ol class="lines">
-                {move || (0..drafts.with(Vec::len)).map(|i| view! { <LineEditor drafts=drafts i=i products=products /> }).collect_view()}
+                {move || (0..count.get()).map(|i| view! { <LineEditor drafts=drafts i=i products=products /> }).collect_view()}
             </ol>
             <button type="button" id="add-line" on:click=move |_| drafts.update(|d| d.push(Draft { quantity: "1".into(), ..Draft::default() }))>
                 {i18n.label(Msg::AddLine)}
@@ -275,6 +278,25 @@ fn QuoteView(quote: Quote) -> impl IntoView {
             });
         }
     };
+    let export = move |id: Uuid| {
+        let token = app
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
+        spawn_local(async move {
+            match crate::api::quote_xlsx(&token, id).await {
+                Ok(bytes) => crate::device::download(
+                    &bytes,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    &format!("quote-{id}.xlsx"),
+                ),
+                Err(e) => message.set(
+                    Some(e.message().unwrap_or_default().to_owned())
+                        .filter(|m| !m.is_empty())
+                        .or_else(|| Some(i18n.t(Msg::NeedsConnection).to_owned())),
+                ),
+            }
+        });
+    };
     let old = quote.clone();
     let nav = navigate.clone();
     let revise = move |_| {
@@ -309,6 +331,7 @@ fn QuoteView(quote: Quote) -> impl IntoView {
             <p class="total">{i18n.label(Msg::Total)}" "<b id="quote-total">{yuan(figures.amount)}</b></p>
             <div class="actions">
                 <a class="button" id="print-quote" href=format!("/print/quote/{}", quote.id)>{i18n.label(Msg::Print)}</a>
+                <button type="button" id="export-quote" on:click=move |_| export(quote.id)>{i18n.label(Msg::ExportXlsx)}</button>
                 {(status == QuoteStatus::Sent).then(|| view! {
                     <button id="quote-accepted" on:click=moving(QuoteStatus::Accepted)>{i18n.label(Msg::MarkAccepted)}</button>
                     <button id="quote-rejected" on:click=moving(QuoteStatus::Rejected)>{i18n.label(Msg::MarkRejected)}</button>
