@@ -146,7 +146,7 @@ fn contract(
                "lines": [{"line_id": ids[0], "quantity": qty(0) / 2}]}),
         false,
     ));
-    let second = if i % 2 == 0 { 45 } else { 10 };
+    let second = if i.is_multiple_of(2) { 45 } else { 10 };
     out.push((
         EntityKind::Delivery,
         Uuid::now_v7(),
