@@ -14,6 +14,7 @@ yingpan_tests::on_both_backends!(
     each_role_sees_and_does_only_its_part_of_the_money,
     an_open_contract_keeps_its_customer_out_of_the_pool,
     a_quote_exports_as_a_real_workbook_only_to_those_who_see_it,
+    products_import_from_a_spreadsheet_after_a_preview,
 );
 
 fn create(entity: &str, id: Uuid, fields: Value) -> Value {
@@ -506,4 +507,50 @@ async fn a_quote_exports_as_a_real_workbook_only_to_those_who_see_it(server: Tes
     let other = server.login("outsider").await;
     let (status, _, _) = other.get_bytes(&format!("/api/money/quotes/{quote}/xlsx")).await;
     assert_eq!(status, 404, "another team's quote is not there for them");
+}
+
+async fn products_import_from_a_spreadsheet_after_a_preview(server: TestServer) {
+    server.add_user("cashier", Role::Finance).await;
+    let finance = server.login("cashier").await;
+    let existing = Uuid::now_v7();
+    applied(
+        &finance,
+        create(
+            "product",
+            existing,
+            json!({"code": "HV-200", "name": "旧名称", "list_fen": 1}),
+        ),
+    )
+    .await;
+    let csv = "编码,名称,规格型号,单位,含税单价,税率\n\
+               HV-200,液压阀,DN25,个,\"12,800\",13\n\
+               PU-75,柱塞泵,7.5kW,台,36500.50,\n\
+               SN-10,,,只,860,\n";
+    let rep = server.login("rep1").await;
+    let (status, _) = rep.post_bytes("/api/import/products", csv.as_bytes().to_vec()).await;
+    assert_eq!(status, 403, "reps do not keep the catalogue");
+    let (status, preview) = finance
+        .post_bytes("/api/import/products", csv.as_bytes().to_vec())
+        .await;
+    assert_eq!(status, 200, "{preview}");
+    let statuses: Vec<&str> = preview["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["update", "new", "invalid"]);
+    assert_eq!(held(&finance, "product").await.len(), 1, "a preview changes nothing");
+    let (status, done) = finance
+        .post_bytes("/api/import/products?confirm=true", csv.as_bytes().to_vec())
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!((done["created"].as_u64(), done["updated"].as_u64()), (Some(1), Some(1)));
+    let products = held(&rep, "product").await;
+    assert_eq!(products.len(), 2);
+    let valve = products.iter().find(|p| p["id"] == json!(existing)).unwrap();
+    assert_eq!(
+        (valve["name"].as_str(), valve["list_fen"].as_i64()),
+        (Some("液压阀"), Some(1_280_000))
+    );
 }

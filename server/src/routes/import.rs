@@ -213,3 +213,85 @@ async fn carry_out(
     );
     Ok(())
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductImportQuery {
+    #[serde(default)]
+    confirm: bool,
+}
+
+#[utoipa::path(post, path = "/import/products", tag = "money", request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "a CSV or XLSX file"), params(ProductImportQuery), responses((status = 200, body = yingpan_shared::money::catalogue::ProductReport), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
+pub async fn products(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    audit: Audit,
+    ApiQuery(q): ApiQuery<ProductImportQuery>,
+    body: Bytes,
+) -> Result<Json<yingpan_shared::money::catalogue::ProductReport>, ApiError> {
+    if !matches!(auth.user.role, Role::Finance | Role::Admin) {
+        return Err(ApiError::Forbidden("only an admin or finance manages products".into()));
+    }
+    st.limits.import(auth.user.id)?;
+    let table = parse(body).await?;
+    let existing = st.store.products().await?;
+    let (mut report, products) = yingpan_shared::money::catalogue::preview(&table, &existing, &mut Uuid::now_v7)
+        .map_err(ApiError::Validation)?;
+    if q.confirm {
+        let viewer = Viewer::from(&auth.user);
+        let mutations: Vec<Mutation> = products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let fields = match serde_json::to_value(p) {
+                    Ok(Value::Object(map)) => map,
+                    _ => FieldMap::new(),
+                };
+                let update = existing.iter().any(|e| e.id == p.id);
+                Mutation {
+                    seq: i as u64 + 1,
+                    entity: EntityKind::Product,
+                    id: p.id,
+                    op: if update {
+                        Op::Update {
+                            fields,
+                            base: FieldMap::new(),
+                        }
+                    } else {
+                        Op::Create { fields }
+                    },
+                }
+            })
+            .collect();
+        let client = ClientId(Uuid::now_v7());
+        for chunk in mutations.chunks(MAX_PUSH_BATCH) {
+            let req = PushRequest {
+                client_id: client,
+                mutations: chunk.to_vec(),
+            };
+            for (m, result) in chunk.iter().zip(st.store.push(&viewer, &req, st.now_ms()).await?) {
+                if result.status != MutationStatus::Rejected {
+                    match m.op {
+                        Op::Create { .. } => report.created += 1,
+                        _ => report.updated += 1,
+                    }
+                }
+            }
+        }
+        audit
+            .record(
+                &st,
+                Some(auth.user.id),
+                yingpan_shared::audit::Action::Import,
+                Some("products".into()),
+                json!({"rows": report.rows.len(), "created": report.created, "updated": report.updated}),
+            )
+            .await?;
+    }
+    for row in &mut report.rows {
+        if let Some(m) = &row.message {
+            row.message = Some(crate::i18n::tr(m));
+        }
+    }
+    Ok(Json(report))
+}

@@ -108,6 +108,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(rules::get, rules::set))
         .routes(routes!(print::get, print::set))
         .routes(routes!(money::quote_xlsx))
+        .routes(routes!(import::products))
         .routes(routes!(photos::get, photos::upload))
         .routes(routes!(photos::status))
         .routes(routes!(team::depart))

@@ -395,6 +395,8 @@ pub trait Console {
     /// The company's print templates and letterhead.
     async fn print_templates(&self) -> StoreResult<yingpan_shared::money::print::PrintTemplates>;
     async fn set_print_templates(&self, templates: &yingpan_shared::money::print::PrintTemplates) -> StoreResult<()>;
+    /// Every product (the catalogue is small: hundreds, a few thousand).
+    async fn products(&self) -> StoreResult<Vec<yingpan_shared::money::records::Product>>;
     /// Customers, recent activities and claims of each of `members`.
     async fn member_stats(&self, members: &[User], now: i64) -> StoreResult<Vec<MemberStats>>;
     /// The pool's size and its weekly in- and outflow for `weeks` weeks

@@ -66,6 +66,11 @@ impl Console for Backend {
         save_setting(&self.pool, "print_templates", templates).await
     }
 
+    async fn products(&self) -> StoreResult<Vec<yingpan_shared::money::records::Product>> {
+        let mut conn = self.pool.acquire().await?;
+        super::money::products(&mut conn).await
+    }
+
     async fn member_stats(&self, members: &[User], now: i64) -> StoreResult<Vec<MemberStats>> {
         let mut conn = self.pool.acquire().await?;
         let (week, month) = (now - 7 * DAY_MS, now - 30 * DAY_MS);

@@ -52,3 +52,16 @@ pub(super) async fn note_open_contract(conn: &mut Conn, customer: Uuid, open: bo
     }
     Ok(())
 }
+
+/// Every live product.
+pub(super) async fn products(conn: &mut Conn) -> StoreResult<Vec<yingpan_shared::money::records::Product>> {
+    let rows = sqlx::query("SELECT data FROM records WHERE entity = 'product' AND deleted = FALSE ORDER BY id")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut products = Vec::with_capacity(rows.len());
+    for row in rows {
+        let data: String = row.try_get("data")?;
+        products.push(serde_json::from_str(&data).map_err(corrupt)?);
+    }
+    Ok(products)
+}
