@@ -422,6 +422,20 @@ pub async fn ownership_history(token: &str, query: &str, limit: u32) -> ApiResul
     get(token, &format!("/ownership?limit={limit}&q={q}")).await
 }
 
+/// Checks a spreadsheet of products, or (`confirm`) imports it.
+pub async fn import_products(
+    token: &str,
+    file: &[u8],
+    confirm: bool,
+) -> ApiResult<yingpan_shared::money::catalogue::ProductReport> {
+    let path = if confirm {
+        "/import/products?confirm=true"
+    } else {
+        "/import/products"
+    };
+    post_bytes(token, path, file).await
+}
+
 /// Checks a spreadsheet of customers, or (`confirm`) imports it; an exact
 /// match is merged into the existing customer or skipped.
 pub async fn import_customers(token: &str, file: &[u8], confirm: Option<ExactRows>) -> ApiResult<ImportReport> {

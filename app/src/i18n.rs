@@ -135,6 +135,7 @@ messages! {
     TaxRatePercent => "税率 %", "Tax rate %";
     PrintTemplates => "打印模板", "Print templates";
     ExportXlsx => "导出 Excel", "Export XLSX";
+    ImportProducts => "从 CSV / Excel 导入产品", "Import products from CSV or XLSX";
     FindInQuotes => "查找报价（产品、编号、备注）", "Find a quote (product, number, notes)";
     RefundOrCreditNote => "退款或折让", "Refund or credit note";
     Refund => "退款", "Refund";
@@ -256,6 +257,7 @@ messages! {
     Created => "新建", "created";
     Merged => "补全", "filled in";
     Skipped => "跳过", "skipped";
+    Updated => "更新", "updated";
     DuplicateFlags => "疑似重复客户", "Possible duplicates";
     NoDuplicates => "没有疑似重复的客户", "No possible duplicates";
     MayDuplicate => "可能与以下客户重复：", "may be the same as";

@@ -74,6 +74,8 @@ pub fn may_not_write(role: Role, kind: EntityKind, op: &Op) -> Option<&'static s
             (!finance).then_some("only finance confirms or changes a receipt")
         }
         EntityKind::Receipt | EntityKind::Print => None,
+        // Finance approves (signs) contracts the rules say it may.
+        EntityKind::Contract if matches!(op, Op::Update { .. }) => None,
         EntityKind::Quote | EntityKind::Contract | EntityKind::Delivery => (role == Role::Finance)
             .then_some("finance reads quotes, contracts and deliveries; ask the customer's owner to change them"),
         _ => (role == Role::Finance).then_some(FINANCE_READS),
@@ -180,7 +182,8 @@ pub fn after_closing(m: &Mutation, closed_at: DateTime<Utc>) -> Result<(), Strin
     let Op::Create { fields } = &m.op else {
         return Err(refused());
     };
-    if !m.entity.is_fact() {
+    // Visits, calls and notes only: money was never the device's to keep.
+    if m.entity != crate::entity::EntityKind::Activity {
         return Err(refused());
     }
     match fields
@@ -423,6 +426,17 @@ mod tests {
         assert!(after_closing(&fact(EntityKind::Activity, "2026-06-01T11:00:00Z"), closed).is_ok());
         assert!(after_closing(&fact(EntityKind::Activity, "2026-06-01T13:00:00Z"), closed).is_err());
         assert!(after_closing(&fact(EntityKind::Customer, "2026-06-01T11:00:00Z"), closed).is_err());
+        for money in [
+            EntityKind::Credit,
+            EntityKind::Allocation,
+            EntityKind::Delivery,
+            EntityKind::Print,
+        ] {
+            assert!(
+                after_closing(&fact(money, "2026-06-01T11:00:00Z"), closed).is_err(),
+                "a closed account writes no {money}"
+            );
+        }
         let edit = Mutation {
             seq: 2,
             entity: EntityKind::Activity,

@@ -1,6 +1,6 @@
 //! The company's field-work settings, set by an admin in one place: check-in
 //! radius and accuracy, when a customer counts as gone quiet, and the
-//! pipeline's stages. Every device fetches them with each sync.
+//! pipeline's stages, whether contracts need approval. Every device fetches them with each sync.
 
 use crate::pipeline::Funnel;
 use crate::today::TodayRules;
@@ -14,6 +14,9 @@ pub struct WorkRules {
     pub visits: VisitRules,
     pub today: TodayRules,
     pub funnel: Funnel,
+    /// A rep's contract is signed only once a manager or finance approves
+    /// it (reps submit it).
+    pub contracts_need_approval: bool,
 }
 
 impl WorkRules {

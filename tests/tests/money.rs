@@ -15,6 +15,7 @@ yingpan_tests::on_both_backends!(
     an_open_contract_keeps_its_customer_out_of_the_pool,
     a_quote_exports_as_a_real_workbook_only_to_those_who_see_it,
     products_import_from_a_spreadsheet_after_a_preview,
+    with_approval_on_a_rep_submits_and_finance_signs,
 );
 
 fn create(entity: &str, id: Uuid, fields: Value) -> Value {
@@ -433,7 +434,7 @@ async fn each_role_sees_and_does_only_its_part_of_the_money(server: TestServer) 
     let first: Uuid = plan[0]["id"].as_str().unwrap().parse().unwrap();
     assert!(refused(&finance, update("installment", first, json!({"fen": 500_000})))
         .await
-        .contains("received"));
+        .contains("credit note"));
     applied(&finance, update("installment", first, json!({"due": "2027-01-31"}))).await;
 
     // Another team's rep sees none of it and cannot add to it.
@@ -473,7 +474,13 @@ async fn an_open_contract_keeps_its_customer_out_of_the_pool(server: TestServer)
         "neglected, but its contract is open"
     );
     let rep = server.login("rep1").await;
-    applied(&rep, update("contract", contract, json!({"status": "cancelled"}))).await;
+    assert!(
+        refused(&rep, update("contract", contract, json!({"status": "cancelled"})))
+            .await
+            .contains("manager")
+    );
+    let manager = server.login("manager").await;
+    applied(&manager, update("contract", contract, json!({"status": "cancelled"}))).await;
     assert_eq!(held_customer(held(&rep, "customer").await)["open_contract"], false);
     assert_eq!(yingpan_server::jobs::auto_return_once(&server.state).await.unwrap(), 1);
 }
@@ -553,4 +560,41 @@ async fn products_import_from_a_spreadsheet_after_a_preview(server: TestServer) 
         (valve["name"].as_str(), valve["list_fen"].as_i64()),
         (Some("液压阀"), Some(1_280_000))
     );
+}
+
+async fn with_approval_on_a_rep_submits_and_finance_signs(server: TestServer) {
+    let admin = server.login("admin").await;
+    let (status, mut rules) = admin.get("/api/work/rules").await;
+    assert_eq!(status, 200);
+    rules["contracts_need_approval"] = json!(true);
+    let (status, body) = admin.put("/api/work/rules", &rules).await;
+    assert_eq!(status, 200, "{body}");
+    let rep = server.login("rep1").await;
+    server.add_user("cashier", Role::Finance).await;
+    let finance = server.login("cashier").await;
+    let customer = rep.create_customer(Some(server.users.rep1.id.0), "华信机械").await;
+    let contract = Uuid::now_v7();
+    let fields = |status: &str| {
+        json!({"customer_id": customer, "title": "年度供货", "status": status, "signed_on": today(&server),
+               "lines": [line(Uuid::now_v7(), 1_000, 1_000_000)], "terms": terms()})
+    };
+    assert!(refused(&rep, create("contract", contract, fields("active")))
+        .await
+        .contains("approves"));
+    applied(&rep, create("contract", contract, fields("submitted"))).await;
+    assert!(
+        held(&rep, "installment").await.is_empty(),
+        "nothing owed before it is signed"
+    );
+    assert!(refused(&rep, update("contract", contract, json!({"status": "active"})))
+        .await
+        .contains("approves"));
+    assert!(refused(
+        &finance,
+        update("contract", contract, json!({"status": "active", "title": "改"}))
+    )
+    .await
+    .contains("finance approves"));
+    applied(&finance, update("contract", contract, json!({"status": "active"}))).await;
+    assert_eq!(held(&rep, "installment").await.len(), 3, "signing made the plan");
 }

@@ -20,7 +20,8 @@ fn status_label(status: RowStatus) -> Msg {
     }
 }
 
-async fn file_bytes(input: &web_sys::HtmlInputElement) -> Option<Vec<u8>> {
+/// The bytes of the file chosen in `input`.
+pub async fn file_bytes(input: &web_sys::HtmlInputElement) -> Option<Vec<u8>> {
     let file = input.files()?.get(0)?;
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok()?;
     Some(js_sys::Uint8Array::new(&buffer).to_vec())

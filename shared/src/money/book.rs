@@ -127,6 +127,8 @@ pub struct MoneyWrite<'a> {
     pub after: &'a mut FieldMap,
     pub deleted: bool,
     pub today: NaiveDate,
+    /// The company has reps submit contracts for approval.
+    pub approval: bool,
 }
 
 fn refuse<T>(why: impl Into<String>) -> Result<T, String> {
@@ -186,6 +188,7 @@ fn quote(book: &Book, w: &MoneyWrite<'_>) -> Result<Vec<Follow>, String> {
     let edited = before.lines != after.lines
         || before.currency != after.currency
         || before.valid_until != after.valid_until
+        || before.date != after.date
         || before.terms != after.terms
         || before.supersedes != after.supersedes
         || before.version != after.version;
@@ -198,32 +201,69 @@ fn quote(book: &Book, w: &MoneyWrite<'_>) -> Result<Vec<Follow>, String> {
     Ok(Vec::new())
 }
 
-fn may_become(from: ContractStatus, to: ContractStatus) -> Result<(), String> {
+/// Whether `role` may move a contract from `from` to `to`. With approval
+/// on, a rep submits and a manager or finance signs; cancelling a signed
+/// contract is theirs either way.
+fn may_become(role: Role, approval: bool, from: ContractStatus, to: ContractStatus) -> Result<(), String> {
     use ContractStatus::*;
+    let senior = matches!(role, Role::Manager | Role::Finance | Role::Admin);
     match (from, to) {
         _ if from == to => Ok(()),
-        (Draft, Active | Cancelled) | (Active, Completed | Cancelled) => Ok(()),
+        (Draft | Submitted, Active) if approval && !senior => {
+            Err("this company approves contracts: submit it, and a manager or finance signs it".into())
+        }
+        (Active, Cancelled) if !senior => Err("only a manager or finance cancels a signed contract".into()),
+        (Draft, Submitted | Active | Cancelled) | (Submitted, Draft | Active | Cancelled) => Ok(()),
+        (Active, Completed | Cancelled) => Ok(()),
         (from, to) => Err(format!("a {from:?} contract cannot become {to:?}").to_lowercase()),
     }
+}
+
+/// Whether a contract is delivered in full and nothing on its plan is
+/// still owed: only then is it completed.
+fn finished(book: &Book, contract: &Contract) -> bool {
+    let receipts = book.confirmed();
+    let ledger = Ledger::new(&book.installments, &receipts, &book.allocations, &book.credits);
+    fully_delivered(&contract.ordered(), &book.delivered(contract.id))
+        && book
+            .installments
+            .iter()
+            .filter(|i| i.contract_id == Some(contract.id) && !i.written_off)
+            .all(|i| ledger.outstanding(i) <= 0)
 }
 
 fn contract(book: &Book, w: &MoneyWrite<'_>, new_id: &mut dyn FnMut() -> Uuid) -> Result<Vec<Follow>, String> {
     let after: Contract = typed(w.after)?;
     let before = w.before.map(typed::<Contract>).transpose()?;
+    let from = before.as_ref().map_or(ContractStatus::Draft, |b| b.status);
     if let Some(before) = &before {
         if w.deleted && before.status != ContractStatus::Draft {
             return refuse("only a draft contract can be deleted; cancel a signed one");
         }
-        may_become(before.status, after.status)?;
         let changed = before.lines != after.lines
             || before.currency != after.currency
             || before.terms != after.terms
-            || before.signed_on != after.signed_on;
+            || before.signed_on != after.signed_on
+            || before.allow_over_delivery != after.allow_over_delivery;
         if before.status.is_signed() && changed {
             return refuse("a signed contract's lines, amount and terms are fixed; change its receivable plan instead");
         }
-    } else if !matches!(after.status, ContractStatus::Draft | ContractStatus::Active) {
-        return refuse("a new contract is a draft or signed");
+        // Finance approves: it changes a contract's status (and signing
+        // date), nothing a rep wrote.
+        let mut as_approved = before.clone();
+        (as_approved.status, as_approved.signed_on) = (after.status, after.signed_on);
+        if w.role == Role::Finance && as_approved != after {
+            return refuse("finance approves or cancels a contract; its owner changes the rest");
+        }
+    } else if !matches!(
+        after.status,
+        ContractStatus::Draft | ContractStatus::Submitted | ContractStatus::Active
+    ) {
+        return refuse("a new contract is a draft, submitted or signed");
+    }
+    may_become(w.role, w.approval, from, after.status)?;
+    if from == ContractStatus::Active && after.status == ContractStatus::Completed && !finished(book, &after) {
+        return refuse("a contract is completed once delivered in full and paid; cancel it otherwise");
     }
     if let Some(quote_id) = after
         .quote_id
@@ -310,15 +350,28 @@ fn installment(book: &Book, w: &MoneyWrite<'_>) -> Result<Vec<Follow>, String> {
     }
     let receipts = book.confirmed();
     let ledger = Ledger::new(&book.installments, &receipts, &book.allocations, &book.credits);
-    if let Some(before) = book.installments.iter().find(|i| i.id == after.id) {
-        let taken = before.fen - ledger.outstanding(before);
-        if after.fen < taken {
-            return refuse(format!(
-                "{taken} fen of this installment are already received or credited; it cannot be less"
-            ));
+    match book.installments.iter().find(|i| i.id == after.id) {
+        // A contract's plan adds up to its amount: its installments' amounts
+        // stay (a credit note lowers what is owed).
+        Some(before) if before.contract_id.is_some() && before.fen != after.fen => {
+            refuse("a contract's installments add up to its amount; record a credit note to owe less")
         }
+        Some(before) => {
+            let taken = before.fen - ledger.outstanding(before);
+            if after.fen < taken {
+                return refuse(format!(
+                    "{taken} fen of this installment are already received or credited; it cannot be less"
+                ));
+            }
+            Ok(Vec::new())
+        }
+        // Made by hand: a receivable of its own (a service fee, say), not
+        // part of a contract's plan, which signing makes.
+        None if after.contract_id.is_some() => {
+            refuse("a contract's plan is made when it is signed; add a receivable without a contract")
+        }
+        None => Ok(Vec::new()),
     }
-    Ok(Vec::new())
 }
 
 fn receipt(book: &Book, w: MoneyWrite<'_>, new_id: &mut dyn FnMut() -> Uuid) -> Result<Vec<Follow>, String> {
@@ -435,6 +488,17 @@ mod tests {
         before: Option<&T>,
         after: &T,
     ) -> (Result<Vec<Follow>, String>, T) {
+        run_with(book, role, false, entity, before, after)
+    }
+
+    fn run_with<T: Serialize + DeserializeOwned>(
+        book: &Book,
+        role: Role,
+        approval: bool,
+        entity: EntityKind,
+        before: Option<&T>,
+        after: &T,
+    ) -> (Result<Vec<Follow>, String>, T) {
         let before = before.map(write);
         let mut after = write(after);
         let result = follow(
@@ -447,6 +511,7 @@ mod tests {
                 after: &mut after,
                 deleted: false,
                 today: day(10),
+                approval,
             },
             &mut ids(),
         );
@@ -565,6 +630,110 @@ mod tests {
         renamed.title = "年度供货（二期）".into();
         let (follows, _) = run(&book, Role::Rep, EntityKind::Contract, Some(signed), &renamed);
         assert!(written::<Installment>(&follows.unwrap(), EntityKind::Installment).is_empty());
+    }
+
+    #[test]
+    fn with_approval_a_rep_submits_and_a_manager_or_finance_signs() {
+        let signed = contract(ContractStatus::Active, thirds());
+        let (refused, _) = run_with(&Book::default(), Role::Rep, true, EntityKind::Contract, None, &signed);
+        assert!(refused.unwrap_err().contains("approves"));
+        let submitted = Contract {
+            status: ContractStatus::Submitted,
+            ..signed.clone()
+        };
+        let (ok, _) = run_with(
+            &Book::default(),
+            Role::Rep,
+            true,
+            EntityKind::Contract,
+            None,
+            &submitted,
+        );
+        assert_eq!(
+            ok.unwrap(),
+            [Follow::OpenContract(false)],
+            "nothing owed, nothing held yet"
+        );
+        let book = Book {
+            contracts: vec![submitted.clone()],
+            ..Book::default()
+        };
+        let (approved, _) = run_with(
+            &book,
+            Role::Finance,
+            true,
+            EntityKind::Contract,
+            Some(&submitted),
+            &signed,
+        );
+        let plan: Vec<Installment> = written(&approved.unwrap(), EntityKind::Installment);
+        assert_eq!(plan.len(), 3, "signing made the plan");
+        let mut retitled = signed.clone();
+        retitled.title = "改个名".into();
+        let (meddling, _) = run_with(
+            &book,
+            Role::Finance,
+            true,
+            EntityKind::Contract,
+            Some(&submitted),
+            &retitled,
+        );
+        assert!(meddling.unwrap_err().contains("finance approves"));
+    }
+
+    #[test]
+    fn a_signed_contract_is_cancelled_by_a_manager_and_completed_only_when_done() {
+        let book = signed_book();
+        let signed = &book.contracts[0];
+        let cancelled = Contract {
+            status: ContractStatus::Cancelled,
+            ..signed.clone()
+        };
+        let (rep, _) = run(&book, Role::Rep, EntityKind::Contract, Some(signed), &cancelled);
+        assert!(rep.unwrap_err().contains("manager"));
+        let (manager, _) = run(&book, Role::Manager, EntityKind::Contract, Some(signed), &cancelled);
+        assert_eq!(manager.unwrap(), [Follow::OpenContract(false)]);
+        let completed = Contract {
+            status: ContractStatus::Completed,
+            ..signed.clone()
+        };
+        let (early, _) = run(&book, Role::Rep, EntityKind::Contract, Some(signed), &completed);
+        assert!(early.unwrap_err().contains("delivered in full and paid"));
+        let mut over = signed.clone();
+        over.allow_over_delivery = true;
+        let (loosened, _) = run(&book, Role::Rep, EntityKind::Contract, Some(signed), &over);
+        assert!(loosened.unwrap_err().contains("fixed"));
+    }
+
+    #[test]
+    fn a_contracts_plan_keeps_its_amounts_and_hand_receivables_stand_alone() {
+        let book = signed_book();
+        let first = book.installments[0].clone();
+        let smaller = Installment {
+            fen: 1,
+            ..first.clone()
+        };
+        let (cut, _) = run(&book, Role::Finance, EntityKind::Installment, Some(&first), &smaller);
+        assert!(cut.unwrap_err().contains("credit note"));
+        let dated = Installment {
+            due: Some(day(20)),
+            ..first.clone()
+        };
+        assert!(run(&book, Role::Finance, EntityKind::Installment, Some(&first), &dated)
+            .0
+            .is_ok());
+        let extra = Installment {
+            id: Uuid::from_u128(77),
+            number: 4,
+            ..first.clone()
+        };
+        let (sneaked, _) = run(&book, Role::Finance, EntityKind::Installment, None, &extra);
+        assert!(sneaked.unwrap_err().contains("signed"));
+        let fee = Installment {
+            contract_id: None,
+            ..extra
+        };
+        assert!(run(&book, Role::Finance, EntityKind::Installment, None, &fee).0.is_ok());
     }
 
     #[test]

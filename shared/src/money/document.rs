@@ -203,7 +203,8 @@ pub enum DeliveryError {
 pub fn undelivered(ordered: &[(Uuid, Quantity)], delivered: &[(Uuid, Quantity)]) -> Vec<(Uuid, i64)> {
     let mut done: HashMap<Uuid, i64> = HashMap::new();
     for (line, q) in delivered {
-        *done.entry(*line).or_default() += q.0;
+        let sum = done.entry(*line).or_default();
+        *sum = sum.saturating_add(q.0);
     }
     ordered
         .iter()

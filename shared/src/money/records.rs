@@ -87,6 +87,9 @@ impl Product {
     }
 }
 
+/// The most one line may order or deliver: a billion units.
+pub const MAX_QUANTITY: i64 = 1_000_000_000_000;
+
 fn check_lines(lines: &mut [Line]) -> Result<Totals, String> {
     if lines.is_empty() {
         return Err("add at least one line".into());
@@ -96,6 +99,9 @@ fn check_lines(lines: &mut [Line]) -> Result<Totals, String> {
     }
     for (i, line) in lines.iter_mut().enumerate() {
         required(&mut line.description, &format!("description of line {}", i + 1))?;
+        if line.quantity.0 > MAX_QUANTITY {
+            return Err("a line orders at most a billion units".into());
+        }
     }
     totals(lines).map_err(|e| e.to_string())
 }
@@ -151,6 +157,8 @@ pub enum ContractStatus {
     /// Being prepared: edited freely, owes nothing.
     #[default]
     Draft,
+    /// Submitted by a rep for approval (when the company asks for it).
+    Submitted,
     /// Signed: its receivable plan exists and its lines are fixed.
     Active,
     /// Delivered and settled.
@@ -255,6 +263,9 @@ impl Delivery {
         tidy(&mut self.notes, "notes", MAX_TEXT)?;
         if self.lines.is_empty() || self.lines.len() > MAX_LINES {
             return Err(format!("a delivery has between 1 and {MAX_LINES} lines"));
+        }
+        if self.lines.iter().any(|l| l.quantity.0 > MAX_QUANTITY) {
+            return Err("a line orders at most a billion units".into());
         }
         Ok(())
     }

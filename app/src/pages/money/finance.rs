@@ -47,6 +47,7 @@ pub fn FinancePage() -> impl IntoView {
                 }).collect_view())}
             </ul>
             <AddProduct />
+            <ImportProducts />
         </section>
     }
 }
@@ -136,5 +137,74 @@ fn AddProduct() -> impl IntoView {
             <button type="submit" id="save-product">{i18n.label(Msg::Save)}</button>
             {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
         </form>
+    }
+}
+
+/// Products from a CSV or XLSX file: a preview of what each row does, then
+/// the import.
+#[component]
+fn ImportProducts() -> impl IntoView {
+    use crate::api::{self, ApiError};
+    use wasm_bindgen::JsCast;
+    use yingpan_shared::money::catalogue::{ProductReport, ProductRowStatus};
+    let i18n = use_i18n();
+    let app = use_app();
+    let bytes = StoredValue::new(Vec::<u8>::new());
+    let report = RwSignal::new(None::<(ProductReport, bool)>);
+    let error = RwSignal::new(None::<String>);
+    let send = move |confirm: bool| {
+        let token = app
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
+        error.set(None);
+        spawn_local(async move {
+            match api::import_products(&token, &bytes.get_value(), confirm).await {
+                Ok(r) => {
+                    if confirm {
+                        app.request_sync();
+                    }
+                    report.set(Some((r, confirm)));
+                }
+                Err(ApiError::Unreachable) => error.set(Some(i18n.t(Msg::NeedsConnection).to_owned())),
+                Err(e) => error.set(Some(e.message().unwrap_or("error").to_owned())),
+            }
+        });
+    };
+    let chosen = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+            return;
+        };
+        report.set(None);
+        spawn_local(async move {
+            if let Some(file) = crate::pages::import::file_bytes(&input).await {
+                bytes.set_value(file);
+                send(false);
+            }
+        });
+    };
+    let label = |status: ProductRowStatus| match status {
+        ProductRowStatus::New => Msg::Created,
+        ProductRowStatus::Update => Msg::Updated,
+        ProductRowStatus::Invalid => Msg::Skipped,
+    };
+    view! {
+        <h4>{i18n.label(Msg::ImportProducts)}</h4>
+        <input id="import-products" type="file" accept=".csv,.xlsx,text/csv" on:change=chosen />
+        {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        {move || report.get().map(|(r, done)| view! {
+            {done.then(|| view! { <p class="ok" id="products-imported">{r.created}" "{i18n.label(Msg::Created)}" · "{r.updated}" "{i18n.label(Msg::Updated)}</p> })}
+            <ul class="list products" id="product-rows">
+                {r.rows.into_iter().map(|row| view! {
+                    <li class="product-row">
+                        <span class="name">{row.line}". "{row.code}" "{row.name}</span>
+                        <span class="status">{i18n.label(label(row.status))}</span>
+                        <span class="meta">{row.message.unwrap_or_default()}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+            {(!done).then(|| view! {
+                <button class="primary" id="import-products-confirm" on:click=move |_| send(true)>{i18n.label(Msg::ImportConfirm)}</button>
+            })}
+        })}
     }
 }

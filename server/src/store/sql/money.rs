@@ -14,10 +14,14 @@ use yingpan_shared::money::book::Book;
 /// Every live money record of `customer`. The caller holds the write lock
 /// and has written what the push decided before, so the book is current.
 pub(super) async fn load_book(conn: &mut Conn, customer: Uuid) -> StoreResult<Book> {
-    let rows = sqlx::query("SELECT entity, data FROM records WHERE parent_id = $1 AND deleted = FALSE")
-        .bind(customer.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
+    // Prints are kept for the record; the rules never read them.
+    let rows = sqlx::query(
+        "SELECT entity, data FROM records WHERE parent_id = $1 AND deleted = FALSE \
+         AND entity IN ('quote', 'contract', 'delivery', 'installment', 'receipt', 'allocation', 'credit')",
+    )
+    .bind(customer.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
     let mut records: Vec<(EntityKind, FieldMap)> = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(kind) = EntityKind::parse(&row.try_get::<String, _>("entity")?).filter(|k| k.is_money()) else {

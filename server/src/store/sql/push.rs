@@ -7,7 +7,7 @@ use super::dedup::{keys_of, merged_into, Verdict};
 use super::money::load_book;
 use super::pending::{Later, Loaded, Pending};
 use super::pool::{load_history, load_rules, pool_op};
-use super::{Conn, Db};
+use super::{load_setting, Conn, Db};
 use crate::store::columns::corrupt;
 use crate::store::{StoreError, StoreResult};
 use sqlx::Row as _;
@@ -18,6 +18,7 @@ use yingpan_shared::entity::EntityKind;
 use yingpan_shared::ids::{TeamId, UserId};
 use yingpan_shared::merge::FieldConflict;
 use yingpan_shared::money::book::{follow, Book, Follow, MoneyWrite};
+use yingpan_shared::rules::WorkRules;
 use yingpan_shared::sync::{
     decide, effects, needs_duplicate_check, needs_history, parent_of, Decision, Effect, Mutation, MutationResult,
     MutationStatus, Op, PushRequest, RecordWrite, StoredRecord,
@@ -128,6 +129,7 @@ pub(super) async fn push_in(
         teams: users.iter().map(|u| (u.id, u.team_id)).collect(),
         author: &author,
         now,
+        money_rules: tokio::sync::OnceCell::new(),
     };
     let mut results = Vec::with_capacity(req.mutations.len());
     let mut answers = earlier_answers(tx, &client, &author, &req.mutations).await?;
@@ -183,6 +185,9 @@ struct Push<'a> {
     teams: HashMap<UserId, Option<TeamId>>,
     author: &'a str,
     now: i64,
+    /// The company's date and whether contracts need approval, read at the
+    /// push's first money write.
+    money_rules: tokio::sync::OnceCell<(chrono::NaiveDate, bool)>,
 }
 
 /// A mutation with the records it is decided against, after following a
@@ -226,7 +231,8 @@ impl Push<'_> {
         // Money is decided against the customer's whole book as it stands
         // now, what this push decided before included.
         let book = match &target.parent {
-            Some((p, _)) if m.entity.is_money() => {
+            // A print or a product changes no one's money.
+            Some((p, _)) if m.entity.is_money() && m.entity != EntityKind::Print => {
                 pending.flush(tx, self.now).await?;
                 Some((p.clone(), load_book(tx, p.id).await?))
             }
@@ -336,8 +342,17 @@ impl Push<'_> {
         current: Option<&StoredRecord>,
         record: &mut RecordWrite,
     ) -> StoreResult<Result<Vec<Follow>, String>> {
-        let now = chrono::DateTime::from_timestamp_millis(self.now).unwrap_or_default();
-        let today = load_rules(tx).await?.local_date(now);
+        let (today, approval) = *self
+            .money_rules
+            .get_or_try_init(|| async {
+                let now = chrono::DateTime::from_timestamp_millis(self.now).unwrap_or_default();
+                let today = load_rules(&mut *tx).await?.local_date(now);
+                let approval = load_setting::<WorkRules>(&mut *tx, "work_rules")
+                    .await?
+                    .contracts_need_approval;
+                Ok::<_, StoreError>((today, approval))
+            })
+            .await?;
         let write = MoneyWrite {
             role: self.viewer.role,
             by: self.viewer.id,
@@ -346,6 +361,7 @@ impl Push<'_> {
             after: &mut record.data,
             deleted: record.deleted,
             today,
+            approval,
         };
         Ok(follow(book, write, &mut Uuid::now_v7))
     }
