@@ -16,6 +16,7 @@ yingpan_tests::on_both_backends!(
     a_quote_exports_as_a_real_workbook_only_to_those_who_see_it,
     products_import_from_a_spreadsheet_after_a_preview,
     with_approval_on_a_rep_submits_and_finance_signs,
+    a_customer_with_money_is_never_merged_away,
 );
 
 fn create(entity: &str, id: Uuid, fields: Value) -> Value {
@@ -597,4 +598,24 @@ async fn with_approval_on_a_rep_submits_and_finance_signs(server: TestServer) {
     .contains("finance approves"));
     applied(&finance, update("contract", contract, json!({"status": "active"}))).await;
     assert_eq!(held(&rep, "installment").await.len(), 3, "signing made the plan");
+}
+
+async fn a_customer_with_money_is_never_merged_away(server: TestServer) {
+    let rep = server.login("rep1").await;
+    let (with_money, _, _) = signed_contract(&server, &rep).await;
+    let other = rep
+        .create_customer(Some(server.users.rep1.id.0), "华信机械（重复）")
+        .await;
+    let manager = server.login("manager").await;
+    let (status, body) = manager
+        .post(&format!("/api/customers/{other}/merge"), &json!({"merged": with_money}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("money"), "{body}");
+    // The other way round keeps the book where it is.
+    let (status, body) = manager
+        .post(&format!("/api/customers/{with_money}/merge"), &json!({"merged": other}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(held(&rep, "installment").await.len(), 3);
 }
