@@ -135,6 +135,11 @@ messages! {
     TaxRatePercent => "税率 %", "Tax rate %";
     PrintTemplates => "打印模板", "Print templates";
     ExportXlsx => "导出 Excel", "Export XLSX";
+    StatusSubmitted => "待审批", "Awaiting approval";
+    SubmitForApproval => "提交审批", "Submit for approval";
+    MarkCompleted => "标记为已完成", "Mark completed";
+    CancelContract => "取消合同", "Cancel the contract";
+    ContractsNeedApproval => "合同须经经理或财务审批后生效", "Contracts need a manager's or finance's approval";
     ImportProducts => "从 CSV / Excel 导入产品", "Import products from CSV or XLSX";
     FindInQuotes => "查找报价（产品、编号、备注）", "Find a quote (product, number, notes)";
     RefundOrCreditNote => "退款或折让", "Refund or credit note";

@@ -1,5 +1,6 @@
 //! The field-work part of the admin settings: check-in radius and accuracy,
-//! days before a customer counts as quiet, and the pipeline's open stages.
+//! days before a customer counts as quiet, the pipeline's open stages, and
+//! whether contracts need approval.
 
 use crate::api;
 use crate::i18n::{use_i18n, Msg};
@@ -20,6 +21,7 @@ pub fn WorkRulesForm(rules: WorkRules) -> impl IntoView {
     let radius = text(rules.visits.radius_m);
     let accuracy = text(rules.visits.max_accuracy_m);
     let quiet = text(rules.today.quiet_days);
+    let approval = RwSignal::new(rules.contracts_need_approval);
     let row = |s: &Stage| -> StageRow {
         (
             s.key.clone(),
@@ -46,6 +48,7 @@ pub fn WorkRulesForm(rules: WorkRules) -> impl IntoView {
             rules.visits.max_accuracy_m,
             rules.today.quiet_days,
         ) = (r, a, q);
+        rules.contracts_need_approval = approval.get_untracked();
         let mut funnel = Vec::new();
         for (key, name, probability) in stages.get_untracked() {
             let Some(p) = number(probability).and_then(|p| u8::try_from(p).ok()) else {
@@ -84,6 +87,10 @@ pub fn WorkRulesForm(rules: WorkRules) -> impl IntoView {
             <input id="accuracy" type="number" min="10" inputmode="numeric" bind:value=accuracy />
             <label for="quiet-days">{i18n.label(Msg::QuietDays)}</label>
             <input id="quiet-days" type="number" min="1" inputmode="numeric" bind:value=quiet />
+            <label class="inline">
+                <input type="checkbox" id="contracts-need-approval" bind:checked=approval />
+                {i18n.label(Msg::ContractsNeedApproval)}
+            </label>
             <p class="label">{i18n.label(Msg::Stages)}</p>
             <div class="stages">
                 {move || stages.get().into_iter().enumerate().map(|(i, (_, name, probability))| view! {

@@ -67,6 +67,10 @@ fn ContractView(contract: Contract, book: Book) -> impl IntoView {
         .collect();
     plan.sort_by_key(|(i, _, _)| i.number);
     let open = contract.status == ContractStatus::Active && left.iter().any(|(_, q)| *q > 0);
+    let finished = left.iter().all(|(_, q)| *q == 0)
+        && plan
+            .iter()
+            .all(|(_, status, _)| matches!(status, Status::Settled | Status::WrittenOff));
     let customer = contract.customer_id;
     let finance = matches!(super::role(app), Some(Role::Finance | Role::Admin));
     view! {
@@ -88,6 +92,7 @@ fn ContractView(contract: Contract, book: Book) -> impl IntoView {
             </ol>
             <p class="total">{i18n.label(Msg::Total)}" "<b id="contract-total">{yuan(figures.amount)}</b></p>
             <a class="button" id="print-contract" href=format!("/print/contract/{}", contract.id)>{i18n.label(Msg::Print)}</a>
+            <ContractActions contract=contract.clone() finished=finished />
             <h3>{i18n.label(Msg::PaymentPlan)}</h3>
             <ul class="list installments">
                 {plan.into_iter().map(|(i, status, owed)| view! { <InstallmentRow installment=i status=status owed=owed finance=finance /> }).collect_view()}
@@ -103,6 +108,56 @@ fn ContractView(contract: Contract, book: Book) -> impl IntoView {
             </ul>
             {open.then(|| view! { <RecordDelivery contract=contract.clone() left=left.clone() /> })}
         </section>
+    }
+}
+
+/// What can happen to a contract next, for whoever may do it: a rep signs
+/// (or, where the company approves contracts, submits); a manager or
+/// finance signs a submitted one and cancels; anyone completes one
+/// delivered and paid. The server decides again.
+#[component]
+fn ContractActions(contract: Contract, finished: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let message = RwSignal::new(None::<String>);
+    let senior = matches!(super::role(app), Some(Role::Manager | Role::Finance | Role::Admin));
+    let approval = app.work_rules.with_untracked(|r| r.contracts_need_approval);
+    let before = contract.clone();
+    let to = move |status: ContractStatus| {
+        let before = before.clone();
+        move |_| {
+            let mut after = before.clone();
+            after.status = status;
+            if status == ContractStatus::Active && after.signed_on.is_none() {
+                after.signed_on = Some(crate::device::today());
+            }
+            let before = before.clone();
+            spawn_local(async move {
+                if let Err(e) = edits::update(app, EntityKind::Contract, &fields_of(&before), fields_of(&after)).await {
+                    message.set(Some(e));
+                }
+            });
+        }
+    };
+    use ContractStatus::*;
+    let status = contract.status;
+    let may_sign = matches!(status, Draft | Submitted) && (senior || !approval);
+    view! {
+        <div class="actions">
+            {(status == Draft && approval && !senior).then(|| view! {
+                <button type="button" id="contract-submit" on:click=to(Submitted)>{i18n.label(Msg::SubmitForApproval)}</button>
+            })}
+            {may_sign.then(|| view! {
+                <button type="button" class="primary" id="contract-sign" on:click=to(Active)>{i18n.label(Msg::SignContract)}</button>
+            })}
+            {(status == Active && finished).then(|| view! {
+                <button type="button" id="contract-complete" on:click=to(Completed)>{i18n.label(Msg::MarkCompleted)}</button>
+            })}
+            {(matches!(status, Draft | Submitted) || (status == Active && senior)).then(|| view! {
+                <button type="button" id="contract-cancel" on:click=to(Cancelled)>{i18n.label(Msg::CancelContract)}</button>
+            })}
+        </div>
+        {move || message.get().map(|m| view! { <p class="error" id="contract-error">{m}</p> })}
     }
 }
 

@@ -98,6 +98,7 @@ pub fn quote_status(status: QuoteStatus) -> Msg {
 pub fn contract_status(status: ContractStatus) -> Msg {
     match status {
         ContractStatus::Draft => Msg::StatusDraft,
+        ContractStatus::Submitted => Msg::StatusSubmitted,
         ContractStatus::Active => Msg::StatusActive,
         ContractStatus::Completed => Msg::StatusCompleted,
         ContractStatus::Cancelled => Msg::StatusCancelled,

@@ -367,13 +367,20 @@ fn MakeContract(quote: Quote) -> impl IntoView {
             .get(chosen.get_untracked())
             .map(|(_, t)| t.clone())
             .unwrap_or_default();
+        // Where the company approves contracts, a rep's waits for a manager
+        // or finance to sign it.
+        let approval = app.work_rules.with_untracked(|r| r.contracts_need_approval);
+        let status = match super::role(app) {
+            Some(yingpan_shared::user::Role::Rep) if approval => ContractStatus::Submitted,
+            _ => ContractStatus::Active,
+        };
         let contract = Contract {
             id: Uuid::nil(),
             customer_id: quote.customer_id,
             number: String::new(),
             title: title.get_untracked(),
             quote_id: Some(quote.id),
-            status: ContractStatus::Active,
+            status,
             currency: quote.currency,
             lines: quote
                 .lines
@@ -383,7 +390,7 @@ fn MakeContract(quote: Quote) -> impl IntoView {
                     ..l.clone()
                 })
                 .collect(),
-            signed_on: Some(crate::device::today()),
+            signed_on: (status == ContractStatus::Active).then(crate::device::today),
             terms,
             allow_over_delivery: false,
             notes: quote.notes.clone(),
