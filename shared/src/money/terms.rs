@@ -226,6 +226,16 @@ fn month_end(day: NaiveDate, months: u8) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_preset_plans_any_amount_to_the_fen() {
+        for (name, lines) in presets() {
+            for amount in [100_i64, 99, 3_000_001, 1_234_567_891] {
+                let plan = expand(&lines, amount).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(plan.iter().map(|p| p.fen).sum::<i64>(), amount, "{name}");
+            }
+        }
+    }
     use proptest::prelude::*;
 
     fn line(share: Share) -> TermLine {
