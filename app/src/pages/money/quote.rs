@@ -18,48 +18,65 @@ use yingpan_shared::money::records::{Contract, ContractStatus, Product, Quote};
 use yingpan_shared::money::terms::presets;
 use yingpan_shared::money::{parse_percent, parse_yuan};
 
-/// A line as typed.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// A line as typed: each field its own signal, so typing into one never
+/// redraws another under the finger.
+#[derive(Clone, Copy)]
 struct Draft {
-    product_id: Option<Uuid>,
-    description: String,
-    quantity: String,
-    price: String,
-    discount: String,
-    tax_bp: u32,
+    product_id: RwSignal<Option<Uuid>>,
+    description: RwSignal<String>,
+    quantity: RwSignal<String>,
+    price: RwSignal<String>,
+    discount: RwSignal<String>,
+    tax_bp: RwSignal<u32>,
+}
+
+/// Fen (or basis points) as typed: 12800.50.
+fn hundredths(n: i64) -> String {
+    format!("{}.{:02}", n / 100, n % 100)
 }
 
 impl Draft {
+    fn blank() -> Draft {
+        Draft {
+            product_id: RwSignal::new(None),
+            description: RwSignal::new(String::new()),
+            quantity: RwSignal::new("1".into()),
+            price: RwSignal::new(String::new()),
+            discount: RwSignal::new(String::new()),
+            tax_bp: RwSignal::new(0),
+        }
+    }
+
     fn of(line: &Line) -> Draft {
         Draft {
-            product_id: line.product_id,
-            description: line.description.clone(),
-            quantity: quantity_text(line.quantity),
-            price: format!("{}.{:02}", line.unit_fen / 100, line.unit_fen % 100),
-            discount: match line.discount_bp {
+            product_id: RwSignal::new(line.product_id),
+            description: RwSignal::new(line.description.clone()),
+            quantity: RwSignal::new(quantity_text(line.quantity)),
+            price: RwSignal::new(hundredths(line.unit_fen)),
+            discount: RwSignal::new(match line.discount_bp {
                 0 => String::new(),
-                bp => format!("{}.{:02}", bp / 100, bp % 100),
-            },
-            tax_bp: line.tax_bp,
+                bp => hundredths(i64::from(bp)),
+            }),
+            tax_bp: RwSignal::new(line.tax_bp),
         }
     }
 
     /// The line it makes, or what is wrong with it (`n` names it).
     fn line(&self, n: usize) -> Result<Line, String> {
-        let quantity = Quantity::parse(&self.quantity).map_err(|e| format!("{n}: {e}"))?;
-        let unit_fen = parse_yuan(&self.price).map_err(|e| format!("{n}: {e}"))?;
-        let discount_bp = match self.discount.trim() {
+        let quantity = Quantity::parse(&self.quantity.get()).map_err(|e| format!("{n}: {e}"))?;
+        let unit_fen = parse_yuan(&self.price.get()).map_err(|e| format!("{n}: {e}"))?;
+        let discount_bp = match self.discount.get().trim() {
             "" => 0,
             text => parse_percent(text).map_err(|e| format!("{n}: {e}"))?,
         };
         Ok(Line {
             id: None,
-            product_id: self.product_id,
-            description: self.description.clone(),
+            product_id: self.product_id.get(),
+            description: self.description.get(),
             quantity,
             unit_fen,
             discount_bp,
-            tax_bp: self.tax_bp,
+            tax_bp: self.tax_bp.get(),
             planned_delivery: None,
         })
     }
@@ -120,10 +137,7 @@ fn QuoteEditor(customer: Uuid, before: Option<Quote>) -> impl IntoView {
     let start = before.clone();
     let drafts = RwSignal::new(match &start {
         Some(q) => q.lines.iter().map(Draft::of).collect(),
-        None => vec![Draft {
-            quantity: "1".into(),
-            ..Draft::default()
-        }],
+        None => vec![Draft::blank()],
     });
     let valid_until = RwSignal::new(
         start
@@ -134,13 +148,11 @@ fn QuoteEditor(customer: Uuid, before: Option<Quote>) -> impl IntoView {
     );
     let terms = RwSignal::new(start.as_ref().map(|q| q.terms.clone()).unwrap_or_default());
     let notes = RwSignal::new(start.as_ref().map(|q| q.notes.clone()).unwrap_or_default());
-    // The lines are redrawn only when one is added: typing into one must
-    // not replace the input under the finger.
-    let count = Memo::new(move |_| drafts.with(Vec::len));
     let message = RwSignal::new(None::<String>);
     let total = move || drafts.with(|d| lines_of(d).ok().and_then(|l| totals(&l).ok()).map(|t| yuan(t.amount)));
+    let count = Memo::new(move |_| drafts.with(Vec::len));
     let save = move |status: QuoteStatus| {
-        let lines = match drafts.with_untracked(|d| lines_of(d)) {
+        let lines = match lines_of(&drafts.get_untracked()) {
             Ok(lines) => lines,
             Err(e) => return message.set(Some(e)),
         };
@@ -184,9 +196,12 @@ fn QuoteEditor(customer: Uuid, before: Option<Quote>) -> impl IntoView {
                 }).collect_view()}
             </datalist>
             <ol class="lines">
-                {move || (0..count.get()).map(|i| view! { <LineEditor drafts=drafts i=i products=products /> }).collect_view()}
+                {move || {
+                    count.track();
+                    drafts.get_untracked().into_iter().map(|d| view! { <LineEditor draft=d products=products /> }).collect_view()
+                }}
             </ol>
-            <button type="button" id="add-line" on:click=move |_| drafts.update(|d| d.push(Draft { quantity: "1".into(), ..Draft::default() }))>
+            <button type="button" id="add-line" on:click=move |_| drafts.update(|d| d.push(Draft::blank()))>
                 {i18n.label(Msg::AddLine)}
             </button>
             <p class="total">{i18n.label(Msg::Total)}" "<b id="quote-total">{total}</b></p>
@@ -205,19 +220,8 @@ fn QuoteEditor(customer: Uuid, before: Option<Quote>) -> impl IntoView {
 /// One line's inputs; choosing a product fills its description, price and
 /// tax rate.
 #[component]
-fn LineEditor(drafts: RwSignal<Vec<Draft>>, i: usize, products: LocalResource<Vec<Product>>) -> impl IntoView {
+fn LineEditor(draft: Draft, products: LocalResource<Vec<Product>>) -> impl IntoView {
     let i18n = use_i18n();
-    let get = move |f: fn(&Draft) -> String| move || drafts.with(|d| d.get(i).map(f).unwrap_or_default());
-    let set = move |f: fn(&mut Draft, String)| {
-        move |ev: leptos::ev::Event| {
-            let value = event_target_value(&ev);
-            drafts.update(|d| {
-                if let Some(line) = d.get_mut(i) {
-                    f(line, value);
-                }
-            });
-        }
-    };
     let choose = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
         let chosen = products
@@ -225,32 +229,31 @@ fn LineEditor(drafts: RwSignal<Vec<Draft>>, i: usize, products: LocalResource<Ve
             .unwrap_or_default()
             .into_iter()
             .find(|p| format!("{} {}", p.code, p.name) == value);
-        drafts.update(|d| {
-            let Some(line) = d.get_mut(i) else { return };
-            match chosen {
-                Some(p) => {
-                    line.product_id = Some(p.id);
-                    line.description = [p.name.as_str(), p.spec.as_str()].join(" ").trim().to_owned();
-                    line.price = format!("{}.{:02}", p.list_fen / 100, p.list_fen % 100);
-                    line.tax_bp = p.tax_bp;
-                }
-                None => {
-                    line.product_id = None;
-                    line.description = value;
-                }
+        match chosen {
+            Some(p) => {
+                draft.product_id.set(Some(p.id));
+                draft
+                    .description
+                    .set([p.name.as_str(), p.spec.as_str()].join(" ").trim().to_owned());
+                draft.price.set(hundredths(p.list_fen));
+                draft.tax_bp.set(p.tax_bp);
             }
-        });
+            None => {
+                draft.product_id.set(None);
+                draft.description.set(value);
+            }
+        }
     };
     view! {
         <li class="line-editor">
             <input class="line-description" list="products" placeholder=move || i18n.t(Msg::ProductOrText)
-                prop:value=get(|d| d.description.clone()) on:change=choose />
+                prop:value=draft.description on:change=choose />
             <input class="line-quantity" inputmode="decimal" placeholder=move || i18n.t(Msg::Quantity)
-                prop:value=get(|d| d.quantity.clone()) on:input=set(|d, v| d.quantity = v) />
+                bind:value=draft.quantity />
             <input class="line-price" inputmode="decimal" placeholder=move || i18n.t(Msg::UnitPrice)
-                prop:value=get(|d| d.price.clone()) on:input=set(|d, v| d.price = v) />
+                bind:value=draft.price />
             <input class="line-discount" inputmode="decimal" placeholder=move || i18n.t(Msg::DiscountPercent)
-                prop:value=get(|d| d.discount.clone()) on:input=set(|d, v| d.discount = v) />
+                bind:value=draft.discount />
         </li>
     }
 }
