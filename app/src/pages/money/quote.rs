@@ -197,8 +197,8 @@ fn QuoteEditor(customer: Uuid, before: Option<Quote>) -> impl IntoView {
             </datalist>
             <ol class="lines">
                 {move || {
-                    count.track();
-                    drafts.get_untracked().into_iter().map(|d| view! { <LineEditor draft=d products=products /> }).collect_view()
+                    let lines = count.get();
+                    drafts.get_untracked().into_iter().take(lines).map(|d| view! { <LineEditor draft=d products=products /> }).collect_view()
                 }}
             </ol>
             <button type="button" id="add-line" on:click=move |_| drafts.update(|d| d.push(Draft::blank()))>
