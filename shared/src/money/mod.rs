@@ -14,11 +14,13 @@
 //!   installment's status;
 //! - [`records`]: the money records that sync (products, quotes,
 //!   contracts, deliveries, prints) and their checks;
+//! - [`aging`]: receivables by days past due, as of any date;
 //! - [`catalogue`]: products imported from a spreadsheet;
 //! - [`print`]: the company's print templates and what fills them;
 //! - [`book`]: what a pushed money record does beyond itself, decided
 //!   against the customer's whole book.
 
+pub mod aging;
 pub mod book;
 pub mod capitals;
 pub mod catalogue;
