@@ -123,7 +123,7 @@ pub fn age(facts: &Facts<'_>, as_of: NaiveDate, boundaries: &Boundaries) -> Vec<
         }
     }
     let mut rows: BTreeMap<Uuid, AgingRow> = BTreeMap::new();
-    fn row<'r>(rows: &'r mut BTreeMap<Uuid, AgingRow>, customer: Uuid, buckets: usize) -> &'r mut AgingRow {
+    fn row(rows: &mut BTreeMap<Uuid, AgingRow>, customer: Uuid, buckets: usize) -> &mut AgingRow {
         rows.entry(customer).or_insert_with(|| AgingRow {
             customer_id: customer,
             buckets: vec![0; buckets],
