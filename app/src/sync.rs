@@ -316,7 +316,10 @@ impl AppCtx {
                 Some(fields) => Record::from_fields(kind, fields).and_then(Result::ok),
                 None => None,
             };
-            if local.is_none() || record.is_some() {
+            // A kept record that does not decode is not taken for gone;
+            // a kind not kept in memory (history, money) is only announced,
+            // for the pages that read it from IndexedDB.
+            if local.is_none() || record.is_some() || !crate::memory::KEPT.contains(&kind) {
                 self.remember(recorded.generation, vec![Update { kind, id: uuid, record }]);
             }
         }

@@ -40,7 +40,7 @@ async fn a_quote_made_offline_is_printed_signed_and_paid() {
 
     // Printed offline from the company's template, amounts in capitals.
     phone.click("#print-quote").await;
-    phone.wait_frame_contains("#print-sheet", "伍万肆仟贰佰元伍角").await;
+    phone.wait_frame_contains("#print-sheet", "伍万肆仟贰佰元零伍角").await;
     phone.wait_frame_contains("#print-sheet", "苏州恒达机械有限公司").await;
     phone.wait_frame_contains("#print-sheet", "¥54,200.50").await;
     assert_eq!(phone.overflow_x().await, 0, "the print view at 360 px");
