@@ -102,26 +102,33 @@ pub struct Facts<'a> {
     pub credits: &'a [Credit],
 }
 
-/// Every customer's aging as of `as_of`, by customer id. A customer with
-/// nothing owed, no advance and nothing received after is left out.
-pub fn age(facts: &Facts<'_>, as_of: NaiveDate, boundaries: &Boundaries) -> Vec<AgingRow> {
-    let by_then = |date: NaiveDate| date <= as_of;
-    // Money settles nothing before it arrives: an allocation counts from
-    // its receipt's date if that is later.
+/// What was taken off each installment (allocations and credit notes) and
+/// out of each receipt (allocations and refunds) by `as_of`. Money settles
+/// nothing before it arrives: an allocation counts from its own date, or
+/// its receipt's if later.
+pub(super) fn taken_by(facts: &Facts<'_>, as_of: NaiveDate) -> (HashMap<Uuid, i64>, HashMap<Uuid, i64>) {
     let arrived: HashMap<Uuid, NaiveDate> = facts.receipts.iter().map(|r| (r.id, r.date)).collect();
     let effective = |a: &Allocation| arrived.get(&a.receipt_id).map_or(a.date, |r| a.date.max(*r));
     let mut settled: HashMap<Uuid, i64> = HashMap::new();
     let mut spent: HashMap<Uuid, i64> = HashMap::new();
-    for a in facts.allocations.iter().filter(|a| by_then(effective(a))) {
+    for a in facts.allocations.iter().filter(|a| effective(a) <= as_of) {
         *settled.entry(a.installment_id).or_default() += a.fen;
         *spent.entry(a.receipt_id).or_default() += a.fen;
     }
-    for c in facts.credits.iter().filter(|c| by_then(c.date)) {
+    for c in facts.credits.iter().filter(|c| c.date <= as_of) {
         match c.against {
             Credited::Installment(id) => *settled.entry(id).or_default() += c.fen,
             Credited::Receipt(id) => *spent.entry(id).or_default() += c.fen,
         }
     }
+    (settled, spent)
+}
+
+/// Every customer's aging as of `as_of`, by customer id. A customer with
+/// nothing owed, no advance and nothing received after is left out.
+pub fn age(facts: &Facts<'_>, as_of: NaiveDate, boundaries: &Boundaries) -> Vec<AgingRow> {
+    let by_then = |date: NaiveDate| date <= as_of;
+    let (settled, spent) = taken_by(facts, as_of);
     let mut rows: BTreeMap<Uuid, AgingRow> = BTreeMap::new();
     fn row(rows: &mut BTreeMap<Uuid, AgingRow>, customer: Uuid, buckets: usize) -> &mut AgingRow {
         rows.entry(customer).or_insert_with(|| AgingRow {

@@ -297,6 +297,7 @@ fn contract(book: &Book, w: &MoneyWrite<'_>, new_id: &mut dyn FnMut() -> Uuid) -
                 basis: Some(p.basis),
                 offset: Some(p.offset),
                 remind_days: 3,
+                expected: None,
             };
             follows.push(Follow::of(EntityKind::Installment, id, &installment));
         }

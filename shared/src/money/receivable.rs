@@ -54,6 +54,10 @@ pub struct Installment {
     /// Remind the customer this many days before the due date.
     #[serde(default = "default_remind_days")]
     pub remind_days: u16,
+    /// When a collector expects the money (forecasts use it over the due
+    /// date).
+    #[serde(default)]
+    pub expected: Option<NaiveDate>,
 }
 
 fn default_remind_days() -> u16 {
