@@ -15,6 +15,7 @@
 //! - [`records`]: the money records that sync (products, quotes,
 //!   contracts, deliveries, prints) and their checks;
 //! - [`aging`]: receivables by days past due, as of any date;
+//! - [`dunning`]: dunning levels, the next one due, resolved letters;
 //! - [`forecast`]: what customers are expected to pay, month by month;
 //! - [`catalogue`]: products imported from a spreadsheet;
 //! - [`print`]: the company's print templates and what fills them;
@@ -26,6 +27,7 @@ pub mod book;
 pub mod capitals;
 pub mod catalogue;
 pub mod document;
+pub mod dunning;
 pub mod forecast;
 pub mod print;
 pub mod receivable;

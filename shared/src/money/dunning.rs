@@ -1,0 +1,213 @@
+//! Dunning (催款): the levels a company sets by days past due, which level
+//! a customer is at next, and when a dunning letter is resolved.
+//!
+//! Levels run in order and are never skipped: a customer gets level `n+1`
+//! only after level `n`, and only once its oldest open installment is at
+//! least that level's days past due (a negative number of days is a
+//! courteous reminder before the due date). A letter lists every overdue
+//! installment of the customer when it was made, and is resolved only when
+//! all of them are paid (or written off); once every letter is resolved,
+//! a new arrear starts again at the first level. A letter postponed (with
+//! a reason) holds the next level back until its date.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The most levels a company may set.
+pub const MAX_LEVELS: usize = 8;
+
+/// How a letter reaches the customer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Channel {
+    /// Printed and handed over or posted.
+    #[default]
+    Print,
+    Email,
+}
+
+/// Who acts on a level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Actor {
+    #[default]
+    Rep,
+    Manager,
+    Finance,
+}
+
+/// One level of dunning.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Level {
+    pub name: String,
+    /// Days past due of the oldest open installment (negative: before it
+    /// falls due).
+    pub days: i32,
+    #[serde(default)]
+    pub channel: Channel,
+    #[serde(default)]
+    pub actor: Actor,
+    /// The letter's template; empty prints the built-in one.
+    #[serde(default)]
+    pub template: String,
+}
+
+/// The company's levels, checked: one to [`MAX_LEVELS`], days rising.
+pub fn check_levels(levels: &[Level]) -> Result<(), String> {
+    if levels.is_empty() || levels.len() > MAX_LEVELS {
+        return Err(format!("set between 1 and {MAX_LEVELS} dunning levels"));
+    }
+    if levels.windows(2).any(|w| w[0].days >= w[1].days) {
+        return Err("each dunning level comes more days past due than the one before".into());
+    }
+    if levels
+        .iter()
+        .any(|l| l.name.trim().is_empty() || !(-90..=3650).contains(&l.days))
+    {
+        return Err("each dunning level needs a name, and days between -90 and 3650".into());
+    }
+    Ok(())
+}
+
+/// The built-in levels: a reminder a week before, then 1, 30 and 60 days
+/// past due.
+pub fn default_levels() -> Vec<Level> {
+    let level = |name: &str, days, actor| Level {
+        name: name.into(),
+        days,
+        channel: Channel::Print,
+        actor,
+        template: String::new(),
+    };
+    vec![
+        level("付款提醒", -7, Actor::Rep),
+        level("逾期通知", 1, Actor::Rep),
+        level("催款函", 30, Actor::Finance),
+        level("律师函预告", 60, Actor::Manager),
+    ]
+}
+
+/// A dunning letter sent to a customer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Letter {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    /// Its level's place in the company's levels, from 0.
+    pub level: usize,
+    /// The installments it asks to be paid.
+    pub installments: Vec<Uuid>,
+    pub date: NaiveDate,
+    /// Held until this date, for `reason`.
+    #[serde(default)]
+    pub postponed_until: Option<NaiveDate>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Whether `letter` is resolved: everything it lists is paid, by
+/// `outstanding` (what an installment still owes; nothing once written
+/// off).
+pub fn resolved(letter: &Letter, outstanding: &dyn Fn(Uuid) -> i64) -> bool {
+    letter.installments.iter().all(|i| outstanding(*i) <= 0)
+}
+
+/// The level a customer is due for on `today`, if any: the one after the
+/// last unresolved letter's (the first when none is open), once the oldest
+/// open installment is that many days past due, and not while a letter is
+/// postponed. `oldest_days`: days past due of the customer's oldest open
+/// installment (`None`: nothing owed).
+pub fn next_level(
+    levels: &[Level],
+    open_letters: &[&Letter],
+    oldest_days: Option<i64>,
+    today: NaiveDate,
+) -> Option<usize> {
+    let days = oldest_days?;
+    if open_letters
+        .iter()
+        .any(|l| l.postponed_until.is_some_and(|until| until > today))
+    {
+        return None;
+    }
+    let next = open_letters.iter().map(|l| l.level + 1).max().unwrap_or(0);
+    let level = levels.get(next)?;
+    (days >= i64::from(level.days)).then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, d).unwrap()
+    }
+
+    fn letter(level: usize, installments: &[u128]) -> Letter {
+        Letter {
+            id: Uuid::from_u128(level as u128 + 100),
+            customer_id: Uuid::from_u128(1),
+            level,
+            installments: installments.iter().map(|n| Uuid::from_u128(*n)).collect(),
+            date: day(1),
+            postponed_until: None,
+            reason: String::new(),
+        }
+    }
+
+    #[test]
+    fn levels_run_in_order_and_are_never_skipped() {
+        let levels = default_levels();
+        assert_eq!(check_levels(&levels), Ok(()));
+        // A week before the due date: the courteous reminder.
+        assert_eq!(next_level(&levels, &[], Some(-7), day(7)), Some(0));
+        assert_eq!(next_level(&levels, &[], Some(-8), day(7)), None);
+        // 45 days past due with nothing sent yet: still the first level,
+        // never straight to the third.
+        assert_eq!(next_level(&levels, &[], Some(45), day(7)), Some(0));
+        let first = letter(0, &[1]);
+        assert_eq!(next_level(&levels, &[&first], Some(45), day(7)), Some(1));
+        let second = letter(1, &[1]);
+        assert_eq!(next_level(&levels, &[&first, &second], Some(45), day(7)), Some(2));
+        assert_eq!(next_level(&levels, &[&first, &second], Some(29), day(7)), None);
+        // After the last level there is no further one.
+        let all: Vec<Letter> = (0..4).map(|l| letter(l, &[1])).collect();
+        let open: Vec<&Letter> = all.iter().collect();
+        assert_eq!(next_level(&levels, &open, Some(400), day(7)), None);
+        assert_eq!(next_level(&levels, &[], None, day(7)), None, "nothing owed");
+    }
+
+    #[test]
+    fn a_postponed_letter_holds_the_next_level_until_its_date() {
+        let levels = default_levels();
+        let held = Letter {
+            postponed_until: Some(day(20)),
+            reason: "客户承诺月底付款".into(),
+            ..letter(0, &[1])
+        };
+        assert_eq!(next_level(&levels, &[&held], Some(45), day(7)), None);
+        assert_eq!(next_level(&levels, &[&held], Some(45), day(20)), Some(1));
+    }
+
+    #[test]
+    fn a_letter_is_resolved_only_when_everything_it_lists_is_paid() {
+        let l = letter(1, &[1, 2]);
+        assert!(!resolved(&l, &|i| if i == Uuid::from_u128(1) { 0 } else { 500 }));
+        assert!(resolved(&l, &|_| 0));
+    }
+
+    #[test]
+    fn levels_must_rise_and_be_named() {
+        let mut levels = default_levels();
+        levels[2].days = 1;
+        assert!(check_levels(&levels).is_err());
+        assert!(check_levels(&[]).is_err());
+        let mut unnamed = default_levels();
+        unnamed[0].name = " ".into();
+        assert!(check_levels(&unnamed).is_err());
+    }
+}
