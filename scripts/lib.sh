@@ -58,13 +58,15 @@ build_app() {
   TRUNK_SKIP_VERSION_CHECK=true trunk build --release --offline
 }
 
+# Chromium, its driver, and a Chinese font so pages and printed documents
+# in screenshots are readable.
 ensure_browser() {
-  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
     return
   fi
-  say "installing Chromium and ChromeDriver from the OS packages"
+  say "installing Chromium, ChromeDriver and the Noto CJK font from the OS packages"
   local sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
 }

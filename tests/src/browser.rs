@@ -278,6 +278,23 @@ impl Browser {
             .expect("count cached records")
     }
 
+    /// Waits until the app's IndexedDB holds `count` records in `store` (a
+    /// sync has brought them).
+    pub async fn wait_cached(&self, store: &str, count: i64) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let held = self.cached_count(store).await;
+            if held == count {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{store} never held {count} records; holds {held}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits until a service worker controls the page: it has installed, so
     /// the app shell is cached.
     pub async fn wait_for_service_worker(&self) {

@@ -72,11 +72,12 @@ async fn a_quote_made_offline_is_printed_signed_and_paid() {
     assert!(quotes.keys().any(|(kind, _)| kind == "print"), "the print was recorded");
     phone.choose("#contract-terms", "1").await;
     phone.click("#make-contract").await;
-    phone.wait_text("#contract-status", "Active").await;
+    phone.wait_contains("#contract-status", "Active").await;
     phone.wait_text("#contract-total", "¥54,200.50").await;
     phone.click("#sync-badge").await;
-    phone.wait_text("#sync-badge", "Synced").await;
-    // 30 % on signing, the rest 30 days after delivery.
+    // 30 % on signing, the rest 30 days after delivery: the plan the
+    // server made comes back.
+    phone.wait_cached("installment", 2).await;
     phone.wait_for(".installment-row:nth-child(2)").await;
 
     // Finance records ¥20,000 at its desk: the deposit (¥16,260.15) and
@@ -103,7 +104,7 @@ async fn a_quote_made_offline_is_printed_signed_and_paid() {
 
     // The rep, offline again, sees the balance on the customer's page.
     phone.click("#sync-badge").await;
-    phone.wait_text("#sync-badge", "Synced").await;
+    phone.wait_cached("allocation", 2).await;
     phone.set_offline(true).await;
     phone.click("#nav-customers").await;
     phone.fill("#search", "恒达").await;
