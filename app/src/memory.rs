@@ -66,17 +66,7 @@ impl Record {
             EntityKind::Conflict => as_(json, Record::Conflict),
             EntityKind::Duplicate => as_(json, Record::Duplicate),
             // History and money are read by customer from IndexedDB.
-            EntityKind::Ownership
-            | EntityKind::Merge
-            | EntityKind::Product
-            | EntityKind::Quote
-            | EntityKind::Contract
-            | EntityKind::Delivery
-            | EntityKind::Installment
-            | EntityKind::Receipt
-            | EntityKind::Allocation
-            | EntityKind::Credit
-            | EntityKind::Print => return None,
+            _ => return None,
         })
     }
 
@@ -336,17 +326,8 @@ impl Memory {
                 self.pool.remove(&id);
                 None
             }
-            EntityKind::Ownership
-            | EntityKind::Merge
-            | EntityKind::Product
-            | EntityKind::Quote
-            | EntityKind::Contract
-            | EntityKind::Delivery
-            | EntityKind::Installment
-            | EntityKind::Receipt
-            | EntityKind::Allocation
-            | EntityKind::Credit
-            | EntityKind::Print => None,
+            // Not kept here (see `KEPT`).
+            _ => None,
         };
         if let Some(parent) = parent {
             if let Some(set) = self.children.get_mut(&parent) {

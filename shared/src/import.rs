@@ -37,19 +37,26 @@ const COLUMNS: [(&str, &[&str]); 7] = [
     ("notes", &["备注", "说明", "notes", "remark", "remarks"]),
 ];
 
-/// Which customer field each column fills (`None`: ignored). A file without
-/// a name column cannot be imported; the message says which titles work.
-pub fn map_header(header: &[String]) -> Result<Vec<Option<&'static str>>, String> {
-    let mapping: Vec<Option<&'static str>> = header
+/// Which of `columns` (a field and the titles that name it) each title of
+/// `header` names, matched as the search box folds text (case, width,
+/// traditional characters).
+pub fn columns_named(header: &[String], columns: &[(&'static str, &[&str])]) -> Vec<Option<&'static str>> {
+    header
         .iter()
         .map(|title| {
             let title = crate::search::fold(title);
-            COLUMNS
+            columns
                 .iter()
                 .find(|(_, names)| names.iter().any(|n| crate::search::fold(n) == title))
                 .map(|(field, _)| *field)
         })
-        .collect();
+        .collect()
+}
+
+/// Which customer field each column fills (`None`: ignored). A file without
+/// a name column cannot be imported; the message says which titles work.
+pub fn map_header(header: &[String]) -> Result<Vec<Option<&'static str>>, String> {
+    let mapping = columns_named(header, &COLUMNS);
     if !mapping.contains(&Some("name")) {
         return Err("the first row must name the columns, with one called 名称 (or 客户名称, name)".into());
     }

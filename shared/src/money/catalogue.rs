@@ -22,16 +22,7 @@ const COLUMNS: [(&str, &[&str]); 7] = [
 /// Which field each column fills (`None`: ignored). Code, name and price
 /// are needed; the message says which titles work.
 pub fn map_header(header: &[String]) -> Result<Vec<Option<&'static str>>, String> {
-    let mapping: Vec<Option<&'static str>> = header
-        .iter()
-        .map(|title| {
-            let title = crate::search::fold(title);
-            COLUMNS
-                .iter()
-                .find(|(_, names)| names.iter().any(|n| crate::search::fold(n) == title))
-                .map(|(field, _)| *field)
-        })
-        .collect();
+    let mapping = crate::import::columns_named(header, &COLUMNS);
     for needed in ["code", "name", "price"] {
         if !mapping.contains(&Some(needed)) {
             return Err(

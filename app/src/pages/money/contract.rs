@@ -131,12 +131,7 @@ fn ContractActions(contract: Contract, finished: bool) -> impl IntoView {
             if status == ContractStatus::Active && after.signed_on.is_none() {
                 after.signed_on = Some(crate::device::today());
             }
-            let before = before.clone();
-            spawn_local(async move {
-                if let Err(e) = edits::update(app, EntityKind::Contract, &fields_of(&before), fields_of(&after)).await {
-                    message.set(Some(e));
-                }
-            });
+            super::save_edit(app, EntityKind::Contract, &before, &after, message);
         }
     };
     use ContractStatus::*;
@@ -176,14 +171,7 @@ fn InstallmentRow(installment: Installment, status: Status, owed: i64, finance: 
         move |_| {
             let mut after = before.clone();
             f(&mut after, due.get_untracked().parse().ok());
-            let before = before.clone();
-            spawn_local(async move {
-                if let Err(e) =
-                    edits::update(app, EntityKind::Installment, &fields_of(&before), fields_of(&after)).await
-                {
-                    message.set(Some(e));
-                }
-            });
+            super::save_edit(app, EntityKind::Installment, &before, &after, message);
         }
     };
     let open = !matches!(status, Status::Settled | Status::WrittenOff);

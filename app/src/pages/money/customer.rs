@@ -157,17 +157,8 @@ fn ReceiptRow(receipt: Receipt, finance: bool) -> impl IntoView {
     let app = use_app();
     let message = RwSignal::new(None::<String>);
     let waiting = !receipt.confirmed;
-    let before = super::fields_of(&receipt);
-    let confirm = move |_| {
-        let before = before.clone();
-        spawn_local(async move {
-            let mut after = before.clone();
-            after.insert("confirmed".into(), true.into());
-            if let Err(e) = edits::update(app, EntityKind::Receipt, &before, after).await {
-                message.set(Some(e));
-            }
-        });
-    };
+    let held = receipt.clone();
+    let confirm = move |_| super::confirm_receipt(app, &held, message);
     view! {
         <li class="receipt-row" class:waiting=waiting>
             <span class="name">{receipt.date.to_string()}" "{move || i18n.t(method_label(receipt.method))}" "{receipt.payer.clone()}</span>

@@ -57,17 +57,8 @@ fn Waiting(receipt: Receipt) -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let message = RwSignal::new(None::<String>);
-    let before = fields_of(&receipt);
-    let confirm = move |_| {
-        let before = before.clone();
-        spawn_local(async move {
-            let mut after = before.clone();
-            after.insert("confirmed".into(), true.into());
-            if let Err(e) = edits::update(app, EntityKind::Receipt, &before, after).await {
-                message.set(Some(e));
-            }
-        });
-    };
+    let held = receipt.clone();
+    let confirm = move |_| super::confirm_receipt(app, &held, message);
     let customer = receipt.customer_id;
     view! {
         <li class="receipt-row waiting">

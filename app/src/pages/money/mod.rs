@@ -17,7 +17,7 @@ use uuid::Uuid;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::money::book::Book;
 use yingpan_shared::money::document::QuoteStatus;
-use yingpan_shared::money::receivable::{Method, Status};
+use yingpan_shared::money::receivable::{Method, Receipt, Status};
 use yingpan_shared::money::records::ContractStatus;
 use yingpan_shared::pipeline::Money;
 use yingpan_shared::user::Role;
@@ -61,6 +61,32 @@ pub fn track_money(app: AppCtx) {
 pub async fn held<T: DeserializeOwned>(app: AppCtx, kind: EntityKind, id: Uuid) -> Option<T> {
     let record = app.db.get_value().get(kind, &id.to_string()).await.ok().flatten()?;
     serde_json::from_value(serde_json::Value::Object(record)).ok()
+}
+
+/// Saves an edit of `before` into `after` in the background; a refusal
+/// shows in `message`.
+pub fn save_edit<T: serde::Serialize>(
+    app: AppCtx,
+    kind: EntityKind,
+    before: &T,
+    after: &T,
+    message: RwSignal<Option<String>>,
+) {
+    let (before, after) = (fields_of(before), fields_of(after));
+    leptos::task::spawn_local(async move {
+        if let Err(e) = crate::edits::update(app, kind, &before, after).await {
+            message.set(Some(e));
+        }
+    });
+}
+
+/// Finance confirms a receipt a rep recorded.
+pub fn confirm_receipt(app: AppCtx, receipt: &Receipt, message: RwSignal<Option<String>>) {
+    let confirmed = Receipt {
+        confirmed: true,
+        ..receipt.clone()
+    };
+    save_edit(app, EntityKind::Receipt, receipt, &confirmed, message);
 }
 
 /// The signed-in user's role.

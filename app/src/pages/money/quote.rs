@@ -271,14 +271,11 @@ fn QuoteView(quote: Quote) -> impl IntoView {
     let moving = move |to: QuoteStatus| {
         let before = before.clone();
         move |_| {
-            let before = before.clone();
-            spawn_local(async move {
-                let mut after = before.clone();
-                after.status = to;
-                if let Err(e) = edits::update(app, EntityKind::Quote, &fields_of(&before), fields_of(&after)).await {
-                    message.set(Some(e));
-                }
-            });
+            let after = Quote {
+                status: to,
+                ..before.clone()
+            };
+            super::save_edit(app, EntityKind::Quote, &before, &after, message);
         }
     };
     let export = move |id: Uuid| {
