@@ -17,6 +17,7 @@
 //! - [`aging`]: receivables by days past due, as of any date;
 //! - [`dunning`]: dunning levels, the next one due, resolved letters;
 //! - [`forecast`]: what customers are expected to pay, month by month;
+//! - [`statement`]: a customer's open items and expected payments;
 //! - [`catalogue`]: products imported from a spreadsheet;
 //! - [`print`]: the company's print templates and what fills them;
 //! - [`book`]: what a pushed money record does beyond itself, decided
@@ -32,6 +33,7 @@ pub mod forecast;
 pub mod print;
 pub mod receivable;
 pub mod records;
+pub mod statement;
 pub mod terms;
 
 use serde::{Deserialize, Serialize};
