@@ -136,6 +136,9 @@ messages! {
     PrintTemplates => "打印模板", "Print templates";
     ExportXlsx => "导出 Excel", "Export XLSX";
     StatusSubmitted => "待审批", "Awaiting approval";
+    ReceivedOn => "收款日期", "Received on";
+    Reference => "流水号 / 票号", "Reference";
+    DeliveredOn => "发货日期", "Delivered on";
     SubmitForApproval => "提交审批", "Submit for approval";
     MarkCompleted => "标记为已完成", "Mark completed";
     CancelContract => "取消合同", "Cancel the contract";

@@ -212,6 +212,7 @@ fn RecordDelivery(contract: Contract, left: Vec<(Uuid, i64)>) -> impl IntoView {
         })
         .collect();
     let warehouse = RwSignal::new(String::new());
+    let date = RwSignal::new(crate::device::today().to_string());
     let message = RwSignal::new(None::<String>);
     let inputs = quantities.clone();
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -231,7 +232,7 @@ fn RecordDelivery(contract: Contract, left: Vec<(Uuid, i64)>) -> impl IntoView {
             id: Uuid::nil(),
             customer_id: contract.customer_id,
             contract_id: contract.id,
-            date: crate::device::today(),
+            date: date.get_untracked().parse().unwrap_or_else(|_| crate::device::today()),
             warehouse: warehouse.get_untracked(),
             lines,
             notes: String::new(),
@@ -250,6 +251,7 @@ fn RecordDelivery(contract: Contract, left: Vec<(Uuid, i64)>) -> impl IntoView {
             {quantities.into_iter().map(|(_, name, typed)| view! {
                 <label>{name}<input class="delivery-quantity" inputmode="decimal" bind:value=typed /></label>
             }).collect_view()}
+            <label>{i18n.label(Msg::DeliveredOn)}<input id="delivery-date" type="date" bind:value=date /></label>
             <label>{i18n.label(Msg::Warehouse)}<input id="delivery-warehouse" bind:value=warehouse /></label>
             <button type="submit" id="save-delivery">{i18n.label(Msg::Save)}</button>
             {move || message.get().map(|m| view! { <p class="message">{m}</p> })}

@@ -178,6 +178,8 @@ fn RecordReceipt(customer_id: String) -> impl IntoView {
     let app = use_app();
     let amount = RwSignal::new(String::new());
     let payer = RwSignal::new(String::new());
+    let reference = RwSignal::new(String::new());
+    let date = RwSignal::new(crate::device::today().to_string());
     let method = RwSignal::new("bank_transfer".to_owned());
     let message = RwSignal::new(None::<String>);
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -193,13 +195,13 @@ fn RecordReceipt(customer_id: String) -> impl IntoView {
             customer_id: customer_id.parse().unwrap_or_default(),
             currency: Currency::CNY,
             fen,
-            date: crate::device::today(),
+            date: date.get_untracked().parse().unwrap_or_else(|_| crate::device::today()),
             method: METHODS
                 .iter()
                 .find(|(_, code, _)| *code == chosen)
                 .map_or(Method::BankTransfer, |(m, _, _)| *m),
             payer: payer.get_untracked(),
-            reference: String::new(),
+            reference: reference.get_untracked(),
             confirmed: matches!(role(app), Some(Role::Finance | Role::Admin)),
             by: None,
         };
@@ -209,6 +211,7 @@ fn RecordReceipt(customer_id: String) -> impl IntoView {
                 Ok(_) => {
                     amount.set(String::new());
                     payer.set(String::new());
+                    reference.set(String::new());
                     message.set(Some(i18n.t(Msg::ReceiptRecorded).to_owned()));
                 }
                 Err(e) => message.set(Some(e)),
@@ -223,6 +226,12 @@ fn RecordReceipt(customer_id: String) -> impl IntoView {
             </label>
             <label>{i18n.label(Msg::Payer)}
                 <input id="receipt-payer" bind:value=payer />
+            </label>
+            <label>{i18n.label(Msg::ReceivedOn)}
+                <input id="receipt-date" type="date" bind:value=date />
+            </label>
+            <label>{i18n.label(Msg::Reference)}
+                <input id="receipt-reference" bind:value=reference />
             </label>
             <label>{i18n.label(Msg::Method)}
                 <select id="receipt-method" on:change=move |ev| method.set(event_target_value(&ev))>
