@@ -17,6 +17,7 @@ yingpan_tests::on_both_backends!(
     products_import_from_a_spreadsheet_after_a_preview,
     with_approval_on_a_rep_submits_and_finance_signs,
     a_customer_with_money_is_never_merged_away,
+    a_replayed_receipt_push_settles_nothing_twice,
 );
 
 fn create(entity: &str, id: Uuid, fields: Value) -> Value {
@@ -618,4 +619,31 @@ async fn a_customer_with_money_is_never_merged_away(server: TestServer) {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(held(&rep, "installment").await.len(), 3);
+}
+
+async fn a_replayed_receipt_push_settles_nothing_twice(server: TestServer) {
+    let rep = server.login("rep1").await;
+    server.add_user("cashier", Role::Finance).await;
+    let finance = server.login("cashier").await;
+    let (customer, _, _) = signed_contract(&server, &rep).await;
+    // A phone that lost the answer sends the same push again, and again
+    // from a second connection at once.
+    let body = json!({"client_id": Uuid::now_v7(), "mutations": [{
+        "seq": 7, "entity": "receipt", "id": Uuid::now_v7(), "op": "create",
+        "fields": {"customer_id": customer, "fen": 1_000_000, "date": today(&server), "confirmed": true}}]});
+    let (first, again) = tokio::join!(
+        finance.post("/api/sync/push", &body),
+        finance.post("/api/sync/push", &body)
+    );
+    assert_eq!((first.0, again.0), (200, 200));
+    assert_eq!(first.1["results"], again.1["results"], "the same answer");
+    let (status, third) = finance.post("/api/sync/push", &body).await;
+    assert_eq!((status, &third["results"]), (200, &first.1["results"]));
+    let settled: i64 = held(&finance, "allocation")
+        .await
+        .iter()
+        .map(|a| a["fen"].as_i64().unwrap())
+        .sum();
+    assert_eq!(settled, 1_000_000, "allocated once");
+    assert_eq!(held(&finance, "receipt").await.len(), 1);
 }
