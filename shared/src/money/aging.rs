@@ -169,6 +169,46 @@ pub fn age(facts: &Facts<'_>, as_of: NaiveDate, boundaries: &Boundaries) -> Vec<
         .collect()
 }
 
+/// One customer's place among those owing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Concentration {
+    pub customer_id: Uuid,
+    /// What it owes, net of advances.
+    pub total: i64,
+    /// Its share of everything owed, in hundredths of a percent (rounded).
+    pub share_bp: u32,
+    /// What it owes past due.
+    pub overdue: i64,
+    pub oldest_days: i64,
+}
+
+/// Which customers hold the largest share of what is owed, largest first
+/// (ties: the older debt first); customers owing nothing net are left out.
+pub fn concentration(rows: &[AgingRow]) -> Vec<Concentration> {
+    let owed: i128 = rows.iter().map(|r| i128::from(r.total.max(0))).sum();
+    let mut ranked: Vec<Concentration> = rows
+        .iter()
+        .filter(|r| r.total > 0)
+        .map(|r| Concentration {
+            customer_id: r.customer_id,
+            total: r.total,
+            // To the nearest hundredth of a percent.
+            share_bp: u32::try_from((i128::from(r.total) * 20_000 + owed) / (2 * owed.max(1))).unwrap_or(10_000),
+            overdue: r.buckets.iter().skip(1).sum(),
+            oldest_days: r.oldest_days,
+        })
+        .collect();
+    ranked.sort_by_key(|c| {
+        (
+            std::cmp::Reverse(c.total),
+            std::cmp::Reverse(c.oldest_days),
+            c.customer_id,
+        )
+    });
+    ranked
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +255,28 @@ mod tests {
             date: day(date),
             reverses: None,
         }
+    }
+
+    #[test]
+    fn the_largest_and_oldest_debts_rank_first_with_their_share() {
+        let row = |n: u128, buckets: Vec<i64>, oldest| AgingRow {
+            customer_id: id(n),
+            total: buckets.iter().sum(),
+            buckets,
+            received_after: 0,
+            oldest_days: oldest,
+        };
+        let rows = [
+            row(1, vec![100, 0, 0, 0, 0, 0], 0),
+            row(2, vec![0, 0, 0, 0, 0, 300], 200),
+            row(3, vec![0, 300, 0, 0, 0, 0], 10),
+            row(4, vec![0, -50, 0, 0, 0, 0], 0),
+        ];
+        let ranked = concentration(&rows);
+        let order: Vec<Uuid> = ranked.iter().map(|c| c.customer_id).collect();
+        assert_eq!(order, [id(2), id(3), id(1)], "an advance owes nothing");
+        assert_eq!(ranked[0].share_bp, 4286, "300 of 700");
+        assert_eq!((ranked[0].overdue, ranked[2].overdue), (300, 0));
     }
 
     #[test]
