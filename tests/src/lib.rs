@@ -227,10 +227,15 @@ impl TestServer {
 
     /// Signs in and returns an API client for `username`.
     pub async fn login(&self, username: &str) -> Api {
+        self.login_with(username, PASSWORD).await
+    }
+
+    /// Signs in with `password` (the demo's accounts have their own).
+    pub async fn login_with(&self, username: &str, password: &str) -> Api {
         let res: LoginResponse = self
             .http
             .post(format!("{}/api/login", self.url))
-            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .json(&serde_json::json!({"username": username, "password": password}))
             .send()
             .await
             .expect("login request")

@@ -92,26 +92,6 @@ async fn signed_contract(server: &TestServer, rep: &Api) -> (Uuid, Uuid, [Uuid; 
     (customer, contract, [a, b])
 }
 
-/// Signs in as a demo account (the demo has its own password).
-async fn demo_login(server: &TestServer, username: &str) -> Api {
-    let body = json!({"username": username, "password": yingpan_server::demo::PASSWORD});
-    let res: Value = server
-        .http
-        .post(format!("{}/api/login", server.url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    Api {
-        base: server.url.clone(),
-        token: res["token"].as_str().expect("demo login").to_owned(),
-        http: server.http.clone(),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_shows_money_in_every_state_on_sqlite() {
     the_demo_shows_money_in_every_state(yingpan_tests::Backend::Sqlite).await;
@@ -129,7 +109,7 @@ async fn the_demo_shows_money_in_every_state(backend: yingpan_tests::Backend) {
     assert!(yingpan_server::demo::load_if_empty(server.store.as_ref())
         .await
         .unwrap());
-    let finance = demo_login(&server, "finance").await;
+    let finance = server.login_with("finance", yingpan_server::demo::PASSWORD).await;
     let cache = finance.cache().await;
     let of = |kind: &str| {
         cache

@@ -73,8 +73,13 @@ impl Book {
     }
 
     /// Receipts that count: those finance confirmed.
-    pub fn confirmed(&self) -> Vec<Receipt> {
-        self.receipts.iter().filter(|r| r.confirmed).cloned().collect()
+    pub fn confirmed(&self) -> impl Iterator<Item = &Receipt> {
+        self.receipts.iter().filter(|r| r.confirmed)
+    }
+
+    /// The customer's ledger (unconfirmed receipts count for nothing).
+    pub fn ledger(&self) -> Ledger<'_> {
+        Ledger::new(&self.installments, &self.receipts, &self.allocations, &self.credits)
     }
 
     /// Whether any contract but `except` is still open.
@@ -222,8 +227,7 @@ fn may_become(role: Role, approval: bool, from: ContractStatus, to: ContractStat
 /// Whether a contract is delivered in full and nothing on its plan is
 /// still owed: only then is it completed.
 fn finished(book: &Book, contract: &Contract) -> bool {
-    let receipts = book.confirmed();
-    let ledger = Ledger::new(&book.installments, &receipts, &book.allocations, &book.credits);
+    let ledger = book.ledger();
     fully_delivered(&contract.ordered(), &book.delivered(contract.id))
         && book
             .installments
@@ -349,8 +353,7 @@ fn installment(book: &Book, w: &MoneyWrite<'_>) -> Result<Vec<Follow>, String> {
     if !(1..=MAX_FEN).contains(&after.fen) {
         return refuse("an installment's amount must be between one fen and ¥10 trillion");
     }
-    let receipts = book.confirmed();
-    let ledger = Ledger::new(&book.installments, &receipts, &book.allocations, &book.credits);
+    let ledger = book.ledger();
     match book.installments.iter().find(|i| i.id == after.id) {
         // A contract's plan adds up to its amount: its installments' amounts
         // stay (a credit note lowers what is owed).
@@ -400,7 +403,7 @@ fn receipt(book: &Book, w: MoneyWrite<'_>, new_id: &mut dyn FnMut() -> Uuid) -> 
     if w.deleted || !after.confirmed || before.as_ref().is_some_and(|b| b.confirmed) {
         return Ok(Vec::new());
     }
-    let mut receipts = book.confirmed();
+    let mut receipts = book.receipts.clone();
     receipts.retain(|r| r.id != after.id);
     receipts.push(after.clone());
     let ledger = Ledger::new(&book.installments, &receipts, &book.allocations, &book.credits);
@@ -425,8 +428,7 @@ fn receipt(book: &Book, w: MoneyWrite<'_>, new_id: &mut dyn FnMut() -> Uuid) -> 
 
 fn allocation(book: &Book, w: MoneyWrite<'_>) -> Result<Vec<Follow>, String> {
     let asked: Allocation = typed(w.after)?;
-    let receipts = book.confirmed();
-    let ledger = Ledger::new(&book.installments, &receipts, &book.allocations, &book.credits);
+    let ledger = book.ledger();
     let row = match asked.reverses {
         Some(undone) => reversal(
             ledger.may_reverse(undone).map_err(|e| e.to_string())?,
@@ -449,8 +451,7 @@ fn credit(book: &Book, w: &MoneyWrite<'_>) -> Result<Vec<Follow>, String> {
     if credit.reason.trim().is_empty() {
         return refuse("give the reason for a refund or a credit note");
     }
-    let receipts = book.confirmed();
-    let ledger = Ledger::new(&book.installments, &receipts, &book.allocations, &book.credits);
+    let ledger = book.ledger();
     match credit.against {
         Credited::Receipt(id) => ledger.check_refund(id, credit.fen),
         Credited::Installment(id) => ledger.check_credit_note(id, credit.fen),

@@ -220,7 +220,8 @@ impl<'a> Ledger<'a> {
     ) -> Ledger<'a> {
         let mut ledger = Ledger {
             installments: installments.iter().map(|i| (i.id, i)).collect(),
-            receipts: receipts.iter().map(|r| (r.id, r)).collect(),
+            // A receipt finance has not confirmed settles nothing yet.
+            receipts: receipts.iter().filter(|r| r.confirmed).map(|r| (r.id, r)).collect(),
             allocations: allocations.iter().map(|a| (a.id, a)).collect(),
             settled: HashMap::new(),
             spent: HashMap::new(),
@@ -484,6 +485,22 @@ mod tests {
             confirmed: true,
             ..Receipt::default()
         }
+    }
+
+    #[test]
+    fn a_receipt_not_confirmed_settles_and_counts_for_nothing() {
+        let plan = [installment(1, 10_000, Some(0))];
+        let waiting = Receipt {
+            confirmed: false,
+            ..receipt(2, 10_000)
+        };
+        let ledger = Ledger::new(&plan, std::slice::from_ref(&waiting), &[], &[]);
+        assert_eq!(
+            ledger.check(waiting.id, &[(plan[0].id, 1)]),
+            Err(MoneyError::UnknownReceipt)
+        );
+        let balance = ledger.balance(id(CUSTOMER), Currency::CNY, day(1));
+        assert_eq!((balance.received, balance.advance, balance.owed), (0, 0, 10_000));
     }
 
     /// Books `plan` of `receipt` as allocation rows numbered from `next`.

@@ -15,7 +15,7 @@ use yingpan_shared::entity::EntityKind;
 use yingpan_shared::money::book::Book;
 use yingpan_shared::money::document::{totals, undelivered, Quantity};
 use yingpan_shared::money::print::quantity_text;
-use yingpan_shared::money::receivable::{Installment, Ledger, Status};
+use yingpan_shared::money::receivable::{Installment, Status};
 use yingpan_shared::money::records::{Contract, ContractStatus, Delivery, DeliveryLine};
 use yingpan_shared::user::Role;
 
@@ -57,8 +57,7 @@ fn ContractView(contract: Contract, book: Book) -> impl IntoView {
         .collect();
     let delivered: Vec<(Uuid, Quantity)> = deliveries.iter().flat_map(Delivery::quantities).collect();
     let left = undelivered(&contract.ordered(), &delivered);
-    let confirmed = book.confirmed();
-    let ledger = Ledger::new(&book.installments, &confirmed, &book.allocations, &book.credits);
+    let ledger = book.ledger();
     let mut plan: Vec<_> = book
         .installments
         .iter()

@@ -12,14 +12,13 @@ use uuid::Uuid;
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::money::book::Book;
 use yingpan_shared::money::parse_yuan;
-use yingpan_shared::money::receivable::{Credit, Credited, Ledger};
+use yingpan_shared::money::receivable::{Credit, Credited};
 
 /// What can be credited, as (value of the option, label, target, at most).
 fn targets(book: &Book, i18n: crate::i18n::I18n) -> Vec<(String, String, Credited, i64)> {
-    let confirmed = book.confirmed();
-    let ledger = Ledger::new(&book.installments, &confirmed, &book.allocations, &book.credits);
+    let ledger = book.ledger();
     let mut out = Vec::new();
-    for r in &confirmed {
+    for r in book.confirmed() {
         let left = ledger.unallocated(r);
         if left > 0 {
             let label = format!(

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use yingpan_shared::entity::EntityKind;
 use yingpan_shared::money::book::Book;
 use yingpan_shared::money::document::{quote_status as quote_status_on, totals};
-use yingpan_shared::money::receivable::{Ledger, Method, Receipt};
+use yingpan_shared::money::receivable::{Method, Receipt};
 use yingpan_shared::money::{parse_yuan, Currency};
 use yingpan_shared::user::Role;
 
@@ -59,8 +59,7 @@ fn MoneyView(book: Book, today: chrono::NaiveDate, find: RwSignal<String>) -> im
     let i18n = use_i18n();
     let app = use_app();
     let finance = matches!(role(app), Some(Role::Finance | Role::Admin));
-    let confirmed = book.confirmed();
-    let ledger = Ledger::new(&book.installments, &confirmed, &book.allocations, &book.credits);
+    let ledger = book.ledger();
     let customer = book
         .installments
         .first()
