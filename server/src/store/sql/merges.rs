@@ -48,15 +48,7 @@ pub(super) async fn merge_in(
     // A customer's money is its own book, settled against itself: moving
     // part of it under another customer (and back, on undo) could split a
     // contract from its plan or settle an installment twice.
-    let money: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM records WHERE parent_id = $1 AND deleted = FALSE \
-         AND entity IN ('quote', 'contract', 'delivery', 'installment', 'receipt', 'allocation', 'credit')",
-    )
-    .bind(merged.to_string())
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get("n")?;
-    if money > 0 {
+    if super::money::has_book(&mut *conn, merged).await? {
         return Ok(Err(Refusal::Invalid(
             "only a customer without quotes, contracts or money can be merged away; keep the one that has them".into(),
         )));

@@ -11,17 +11,29 @@ use uuid::Uuid;
 use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::money::book::Book;
 
+/// The kinds of a customer's book: its money records but prints, which
+/// are kept for the record and read by no rule.
+pub(super) const BOOK_KINDS: &str =
+    "entity IN ('quote', 'contract', 'delivery', 'installment', 'receipt', 'allocation', 'credit')";
+
+/// Whether `customer` has any money record.
+pub(super) async fn has_book(conn: &mut Conn, customer: Uuid) -> StoreResult<bool> {
+    let sql = format!("SELECT 1 AS x FROM records WHERE parent_id = $1 AND deleted = FALSE AND {BOOK_KINDS} LIMIT 1");
+    Ok(sqlx::query(&sql)
+        .bind(customer.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some())
+}
+
 /// Every live money record of `customer`. The caller holds the write lock
 /// and has written what the push decided before, so the book is current.
 pub(super) async fn load_book(conn: &mut Conn, customer: Uuid) -> StoreResult<Book> {
-    // Prints are kept for the record; the rules never read them.
-    let rows = sqlx::query(
-        "SELECT entity, data FROM records WHERE parent_id = $1 AND deleted = FALSE \
-         AND entity IN ('quote', 'contract', 'delivery', 'installment', 'receipt', 'allocation', 'credit')",
-    )
-    .bind(customer.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
+    let sql = format!("SELECT entity, data FROM records WHERE parent_id = $1 AND deleted = FALSE AND {BOOK_KINDS}");
+    let rows = sqlx::query(&sql)
+        .bind(customer.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
     let mut records: Vec<(EntityKind, FieldMap)> = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(kind) = EntityKind::parse(&row.try_get::<String, _>("entity")?).filter(|k| k.is_money()) else {
