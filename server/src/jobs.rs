@@ -58,3 +58,18 @@ pub fn spawn_purge(state: AppState) {
         }
     });
 }
+
+/// Reads the receivables into memory once, in the background, so the
+/// first money report after start is as quick as the next
+/// (`crate::money_view`).
+pub fn spawn_money_warmup(state: AppState) {
+    tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        match state.money.warm(state.store.as_ref()).await {
+            Ok(()) => tracing::info!(took = ?started.elapsed(), "receivables read for the money reports"),
+            Err(e) => {
+                tracing::error!(error = ?e, "reading the receivables for the money reports failed; the first report reads them")
+            }
+        }
+    });
+}

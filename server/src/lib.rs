@@ -13,6 +13,7 @@ pub mod import;
 pub mod jobs;
 pub mod limits;
 pub mod load;
+pub mod money_view;
 pub mod precompress;
 pub mod routes;
 pub mod settings;

@@ -62,6 +62,7 @@ async fn run_server(settings: Settings) -> anyhow::Result<()> {
     let state = AppState::new(store, settings);
     jobs::spawn_auto_return(state.clone());
     jobs::spawn_purge(state.clone());
+    jobs::spawn_money_warmup(state.clone());
     serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })

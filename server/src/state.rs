@@ -16,6 +16,8 @@ pub struct AppState {
     pub limits: Arc<crate::limits::Limits>,
     /// Turns at the database for sync, and the figures `/metrics` shows.
     pub load: Arc<crate::load::Load>,
+    /// The receivables in memory, for the money reports.
+    pub money: Arc<crate::money_view::MoneyView>,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             settings: Arc::new(settings),
             clock: Arc::new(|| chrono::Utc::now().timestamp_millis()),
             limits: Arc::default(),
+            money: Arc::default(),
         }
     }
 

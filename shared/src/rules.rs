@@ -17,12 +17,35 @@ pub struct WorkRules {
     /// A rep's contract is signed only once a manager or finance approves
     /// it (reps submit it).
     pub contracts_need_approval: bool,
+    pub money: MoneyRules,
+}
+
+/// How receivables are aged and chased.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct MoneyRules {
+    /// Where the aging buckets end, in days past due.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<u32>))]
+    pub aging: crate::money::aging::Boundaries,
+    /// The dunning levels, in order.
+    pub dunning: Vec<crate::money::dunning::Level>,
+}
+
+impl Default for MoneyRules {
+    fn default() -> MoneyRules {
+        MoneyRules {
+            aging: Default::default(),
+            dunning: crate::money::dunning::default_levels(),
+        }
+    }
 }
 
 impl WorkRules {
     pub fn check(&self) -> Result<(), String> {
         self.visits.check()?;
         self.today.check()?;
+        crate::money::dunning::check_levels(&self.money.dunning)?;
         self.funnel.check()
     }
 }

@@ -13,6 +13,7 @@ mod photos;
 mod pool;
 mod print;
 mod records;
+mod reports;
 mod rules;
 mod security;
 mod sync;
@@ -108,6 +109,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(rules::get, rules::set))
         .routes(routes!(print::get, print::set))
         .routes(routes!(money::quote_xlsx))
+        .routes(routes!(reports::aging))
+        .routes(routes!(reports::aging_xlsx))
+        .routes(routes!(reports::forecast))
+        .routes(routes!(reports::customer))
         .routes(routes!(import::products))
         .routes(routes!(photos::get, photos::upload))
         .routes(routes!(photos::status))

@@ -386,6 +386,19 @@ pub trait Photos {
     async fn photo_bytes(&self, activity: uuid::Uuid) -> StoreResult<Option<Vec<u8>>>;
 }
 
+/// A change to a record the money reports read: a customer (its name and
+/// owner), a contract, an installment, a receipt, an allocation or a
+/// credit.
+pub struct MoneyChange {
+    pub kind: EntityKind,
+    pub id: uuid::Uuid,
+    pub owner_id: Option<UserId>,
+    pub deleted: bool,
+    pub seq: i64,
+    /// The record's fields as stored (JSON).
+    pub data: String,
+}
+
 /// The manager console: work rules, team numbers, pool flow, ownership
 /// history.
 #[async_trait]
@@ -397,6 +410,9 @@ pub trait Console {
     async fn set_print_templates(&self, templates: &yingpan_shared::money::print::PrintTemplates) -> StoreResult<()>;
     /// Every product (the catalogue is small: hundreds, a few thousand).
     async fn products(&self) -> StoreResult<Vec<yingpan_shared::money::records::Product>>;
+    /// Up to `limit` changes after position `after`, in order, to the
+    /// records the money reports read (`crate::money_view`).
+    async fn money_changes(&self, after: i64, limit: u32) -> StoreResult<Vec<MoneyChange>>;
     /// Customers, recent activities and claims of each of `members`.
     async fn member_stats(&self, members: &[User], now: i64) -> StoreResult<Vec<MemberStats>>;
     /// The pool's size and its weekly in- and outflow for `weeks` weeks

@@ -370,6 +370,7 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("the first row must name the columns: 编码 (code), 名称 (name) and 单价 (price) at least", "第一行须为列名，至少包括：编码、名称、单价"),
     ("the code {} is already on an earlier row", "编码 {} 已在前面的行中出现"),
     ("the file is empty", "文件是空的"),
+    ("a forecast looks ahead 1 to {} months", "预测期为 1 到 {} 个月"),
     ("give between 1 and {} aging boundaries", "账龄分段须为 1 到 {} 个"),
     ("aging boundaries are days past due, rising, between 1 and 3650", "账龄分段为逾期天数，须递增，介于 1 到 3650 之间"),
     ("set between 1 and {} dunning levels", "催款级别须为 1 到 {} 个"),

@@ -209,6 +209,100 @@ pub fn concentration(rows: &[AgingRow]) -> Vec<Concentration> {
     ranked
 }
 
+/// What makes up one cell of a customer's aging: an installment still
+/// owed, or money received and not allocated (negative).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Behind {
+    /// The installment, or the receipt of an advance.
+    pub id: Uuid,
+    pub advance: bool,
+    /// Its due date, or the receipt's date.
+    pub date: Option<NaiveDate>,
+    /// What it counts in the cell: owed, or minus the advance.
+    pub fen: i64,
+    pub days: i64,
+    pub bucket: usize,
+}
+
+/// The installments and advances behind a customer's aging as of
+/// `as_of`, each with its bucket: they add up to [`age`]'s row, bucket by
+/// bucket. `facts` are one customer's.
+pub fn behind(facts: &Facts<'_>, as_of: NaiveDate, boundaries: &Boundaries) -> Vec<Behind> {
+    let (settled, spent) = taken_by(facts, as_of);
+    let owed = facts.installments.iter().filter(|i| !i.written_off).filter_map(|i| {
+        let fen = i.fen - settled.get(&i.id).copied().unwrap_or(0);
+        let days = i.due.map_or(0, |due| (as_of - due).num_days());
+        (fen != 0).then(|| Behind {
+            id: i.id,
+            advance: false,
+            date: i.due,
+            fen,
+            days,
+            bucket: boundaries.bucket(days),
+        })
+    });
+    let advances = facts.receipts.iter().filter(|r| r.date <= as_of).filter_map(|r| {
+        let fen = r.fen - spent.get(&r.id).copied().unwrap_or(0);
+        let days = (as_of - r.date).num_days();
+        (fen != 0).then(|| Behind {
+            id: r.id,
+            advance: true,
+            date: Some(r.date),
+            fen: -fen,
+            days,
+            bucket: boundaries.bucket(days),
+        })
+    });
+    let mut items: Vec<Behind> = owed.chain(advances).collect();
+    items.sort_by_key(|b| (b.bucket, std::cmp::Reverse(b.days), b.id));
+    items
+}
+
+/// Aging added up over a group of customers (a rep's, a team's, the
+/// company's).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Subtotal {
+    /// The rep or the team (none: the pool's customers, or the company).
+    pub id: Option<Uuid>,
+    pub customers: u32,
+    pub buckets: Vec<i64>,
+    pub total: i64,
+    pub received_after: i64,
+    pub oldest_days: i64,
+}
+
+impl Subtotal {
+    pub fn add(&mut self, row: &AgingRow) {
+        if self.buckets.len() < row.buckets.len() {
+            self.buckets.resize(row.buckets.len(), 0);
+        }
+        for (sum, fen) in self.buckets.iter_mut().zip(&row.buckets) {
+            *sum += fen;
+        }
+        self.customers += 1;
+        self.total += row.total;
+        self.received_after += row.received_after;
+        self.oldest_days = self.oldest_days.max(row.oldest_days);
+    }
+}
+
+/// Rows added up by `key` (rep, team), in key order.
+pub fn subtotals<'a>(rows: impl IntoIterator<Item = (Option<Uuid>, &'a AgingRow)>) -> Vec<Subtotal> {
+    let mut groups: BTreeMap<Option<Uuid>, Subtotal> = BTreeMap::new();
+    for (key, row) in rows {
+        groups
+            .entry(key)
+            .or_insert_with(|| Subtotal {
+                id: key,
+                ..Subtotal::default()
+            })
+            .add(row);
+    }
+    groups.into_values().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,6 +510,15 @@ mod tests {
             prop_assert_eq!(total, planned - received);
             let after: i64 = receipts.iter().filter(|r| r.date > at).map(|r| r.fen).sum();
             prop_assert_eq!(rows.iter().map(|r| r.received_after).sum::<i64>(), after);
+            // Every cell is what the drill-down lists behind it.
+            let mut cells = vec![0i64; Boundaries::default().buckets()];
+            for b in behind(&facts, at, &Boundaries::default()) {
+                cells[b.bucket] += b.fen;
+            }
+            let row_cells = rows.first().map_or(vec![0; cells.len()], |r| r.buckets.clone());
+            prop_assert_eq!(cells, row_cells);
+            let company = subtotals(rows.iter().map(|r| (None, r)));
+            prop_assert_eq!(company.first().map_or(0, |s| s.total), total);
         }
     }
 }

@@ -18,6 +18,8 @@
 //! - [`dunning`]: dunning levels, the next one due, resolved letters;
 //! - [`forecast`]: what customers are expected to pay, month by month;
 //! - [`statement`]: a customer's open items and expected payments;
+//! - [`report`]: aging and forecasts named and summed per rep, team and
+//!   company;
 //! - [`catalogue`]: products imported from a spreadsheet;
 //! - [`print`]: the company's print templates and what fills them;
 //! - [`book`]: what a pushed money record does beyond itself, decided
@@ -33,6 +35,7 @@ pub mod forecast;
 pub mod print;
 pub mod receivable;
 pub mod records;
+pub mod report;
 pub mod statement;
 pub mod terms;
 

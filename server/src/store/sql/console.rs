@@ -71,6 +71,11 @@ impl Console for Backend {
         super::money::products(&mut conn).await
     }
 
+    async fn money_changes(&self, after: i64, limit: u32) -> StoreResult<Vec<crate::store::MoneyChange>> {
+        let mut conn = self.pool.acquire().await?;
+        super::money::changes(&mut conn, after, limit).await
+    }
+
     async fn member_stats(&self, members: &[User], now: i64) -> StoreResult<Vec<MemberStats>> {
         let mut conn = self.pool.acquire().await?;
         let (week, month) = (now - 7 * DAY_MS, now - 30 * DAY_MS);

@@ -5,7 +5,7 @@
 use super::records::next_seq;
 use super::Conn;
 use crate::store::columns::corrupt;
-use crate::store::StoreResult;
+use crate::store::{MoneyChange, StoreResult};
 use sqlx::Row as _;
 use uuid::Uuid;
 use yingpan_shared::entity::{EntityKind, FieldMap};
@@ -80,4 +80,33 @@ pub(super) async fn products(conn: &mut Conn) -> StoreResult<Vec<yingpan_shared:
         products.push(serde_json::from_str(&data).map_err(corrupt)?);
     }
     Ok(products)
+}
+
+/// Up to `limit` changes after position `after` to the records the money
+/// reports read, in order (`crate::money_view`).
+pub(super) async fn changes(conn: &mut Conn, after: i64, limit: u32) -> StoreResult<Vec<MoneyChange>> {
+    let rows = sqlx::query(
+        "SELECT entity, id, owner_id, deleted, seq, data FROM records WHERE seq > $1 \
+         AND entity IN ('customer', 'contract', 'installment', 'receipt', 'allocation', 'credit') \
+         ORDER BY seq LIMIT $2",
+    )
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let entity: String = row.try_get("entity")?;
+            let id: String = row.try_get("id")?;
+            let owner: Option<String> = row.try_get("owner_id")?;
+            Ok(MoneyChange {
+                kind: EntityKind::parse(&entity).ok_or_else(|| corrupt(format!("unknown entity {entity}")))?,
+                id: Uuid::parse_str(&id).map_err(corrupt)?,
+                owner_id: owner.map(|o| o.parse().map_err(corrupt)).transpose()?,
+                deleted: row.try_get("deleted")?,
+                seq: row.try_get("seq")?,
+                data: row.try_get("data")?,
+            })
+        })
+        .collect()
 }
