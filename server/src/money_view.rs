@@ -155,12 +155,18 @@ impl Held {
     }
 
     /// The books of the customers `viewer` sees, with whose they are.
-    fn visible<'a>(&'a self, viewer: &'a Viewer, users: &'a [User]) -> impl Iterator<Item = (Whose, &'a Book)> + 'a {
+    fn visible<'a>(&'a self, asker: &'a Asker<'a>) -> impl Iterator<Item = (Whose, &'a Book)> + 'a {
         self.books.iter().filter_map(move |(customer, book)| {
-            let whose = self.whose(*customer, users);
-            can_see(viewer, whose.owner_id, whose.team_id).then_some((whose, book))
+            let whose = self.whose(*customer, asker.users);
+            can_see(&asker.viewer, whose.owner_id, whose.team_id).then_some((whose, book))
         })
     }
+}
+
+/// Who asks for a report, and the users (whose customers are whose).
+pub struct Asker<'a> {
+    pub viewer: Viewer,
+    pub users: &'a [User],
 }
 
 /// The receivables held in memory; see the module docs.
@@ -201,14 +207,13 @@ impl MoneyView {
     pub async fn aging(
         &self,
         store: &dyn Store,
-        viewer: &Viewer,
-        users: &[User],
+        asker: &Asker<'_>,
         as_of: NaiveDate,
         boundaries: Boundaries,
     ) -> StoreResult<AgingReport> {
         let held = self.current(store).await?;
         let lines = held
-            .visible(viewer, users)
+            .visible(asker)
             .flat_map(|(whose, book)| {
                 age(&book.facts(), as_of, &boundaries)
                     .into_iter()
@@ -226,8 +231,7 @@ impl MoneyView {
     pub async fn forecast(
         &self,
         store: &dyn Store,
-        viewer: &Viewer,
-        users: &[User],
+        asker: &Asker<'_>,
         as_of: NaiveDate,
         months: u32,
     ) -> StoreResult<ForecastReport> {
@@ -235,7 +239,7 @@ impl MoneyView {
         let held = self.current(store).await?;
         let mut starts = Vec::new();
         let mut lines = Vec::new();
-        for (whose, book) in held.visible(viewer, users) {
+        for (whose, book) in held.visible(asker) {
             let table = forecast(&book.facts(), &book.contracts, as_of, months);
             starts = table.months;
             lines.extend(table.rows.into_iter().map(|row| ForecastLine {
@@ -253,16 +257,15 @@ impl MoneyView {
     pub async fn customer(
         &self,
         store: &dyn Store,
-        viewer: &Viewer,
-        users: &[User],
+        asker: &Asker<'_>,
         customer: Uuid,
         as_of: NaiveDate,
         boundaries: Boundaries,
         months: u32,
     ) -> StoreResult<Option<CustomerAging>> {
         let held = self.current(store).await?;
-        let whose = held.whose(customer, users);
-        if !held.customers.contains_key(&customer) || !can_see(viewer, whose.owner_id, whose.team_id) {
+        let whose = held.whose(customer, asker.users);
+        if !held.customers.contains_key(&customer) || !can_see(&asker.viewer, whose.owner_id, whose.team_id) {
             return Ok(None);
         }
         let empty = Book::default();

@@ -7,6 +7,7 @@
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
+use crate::money_view::Asker;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -52,6 +53,13 @@ impl AsOf {
     }
 }
 
+fn asker<'a>(auth: &AuthUser, users: &'a [yingpan_shared::user::User]) -> Asker<'a> {
+    Asker {
+        viewer: Viewer::from(&auth.user),
+        users,
+    }
+}
+
 async fn boundaries(st: &AppState) -> Result<Boundaries, ApiError> {
     Ok(st.store.work_rules().await?.money.aging)
 }
@@ -61,13 +69,7 @@ async fn aging_report(st: &AppState, auth: &AuthUser, q: &AsOf) -> Result<AgingR
     let users = st.store.users().await?;
     Ok(st
         .money
-        .aging(
-            st.store.as_ref(),
-            &Viewer::from(&auth.user),
-            &users,
-            as_of,
-            boundaries(st).await?,
-        )
+        .aging(st.store.as_ref(), &asker(auth, &users), as_of, boundaries(st).await?)
         .await?)
 }
 
@@ -90,7 +92,7 @@ pub async fn forecast(
     let users = st.store.users().await?;
     Ok(Json(
         st.money
-            .forecast(st.store.as_ref(), &Viewer::from(&auth.user), &users, as_of, months)
+            .forecast(st.store.as_ref(), &asker(&auth, &users), as_of, months)
             .await?,
     ))
 }
@@ -108,8 +110,7 @@ pub async fn customer(
     st.money
         .customer(
             st.store.as_ref(),
-            &Viewer::from(&auth.user),
-            &users,
+            &asker(&auth, &users),
             customer,
             as_of,
             boundaries(&st).await?,
