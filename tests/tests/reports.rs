@@ -67,7 +67,7 @@ async fn receive(finance: &Api, customer: Uuid, fen: i64, date: String) {
     .await;
 }
 
-fn line<'a>(report: &'a Value, customer: Uuid) -> Option<&'a Value> {
+fn line(report: &Value, customer: Uuid) -> Option<&Value> {
     report["customers"]
         .as_array()
         .unwrap()
