@@ -70,7 +70,11 @@ impl Rows {
 /// each with its installments (due over the last and the next year),
 /// receipts and their allocations.
 fn book(server: &TestServer, installments: usize) -> Vec<String> {
-    let owners = [server.users.rep1.id.0, server.users.rep2.id.0, server.users.outsider.id.0];
+    let owners = [
+        server.users.rep1.id.0,
+        server.users.rep2.id.0,
+        server.users.outsider.id.0,
+    ];
     let customers = (installments / 10).max(1);
     let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     let mut d = Dice(20261207);
@@ -82,24 +86,48 @@ fn book(server: &TestServer, installments: usize) -> Vec<String> {
     for c in 0..customers {
         let customer = Uuid::now_v7();
         let owner = owners[c % owners.len()];
-        rows.add("customer", customer, owner, None, json!({"id": customer, "name": format!("客户{c:05}有限公司"), "owner_id": owner}));
+        rows.add(
+            "customer",
+            customer,
+            owner,
+            None,
+            json!({"id": customer, "name": format!("客户{c:05}有限公司"), "owner_id": owner}),
+        );
         for n in 0..10 {
             let installment = Uuid::now_v7();
             let fen = 100_000 + d.next(5_000_000) as i64;
             let due = start + chrono::Duration::days(d.next(700) as i64);
-            rows.add("installment", installment, owner, Some(customer), json!({
-                "id": installment, "customer_id": customer, "fen": fen, "due": due, "number": n + 1}));
+            rows.add(
+                "installment",
+                installment,
+                owner,
+                Some(customer),
+                json!({
+                "id": installment, "customer_id": customer, "fen": fen, "due": due, "number": n + 1}),
+            );
             // Three receipts toward it, each allocated to it in part.
             for _ in 0..3 {
                 let receipt = Uuid::now_v7();
                 let paid = fen / 4;
                 let date = due + chrono::Duration::days(d.next(90) as i64 - 30);
-                rows.add("receipt", receipt, owner, Some(customer), json!({
-                    "id": receipt, "customer_id": customer, "fen": paid, "date": date, "confirmed": true}));
+                rows.add(
+                    "receipt",
+                    receipt,
+                    owner,
+                    Some(customer),
+                    json!({
+                    "id": receipt, "customer_id": customer, "fen": paid, "date": date, "confirmed": true}),
+                );
                 let allocation = Uuid::now_v7();
-                rows.add("allocation", allocation, owner, Some(customer), json!({
+                rows.add(
+                    "allocation",
+                    allocation,
+                    owner,
+                    Some(customer),
+                    json!({
                     "id": allocation, "customer_id": customer, "receipt_id": receipt, "installment_id": installment,
-                    "fen": paid - d.next(2) as i64 * paid / 3, "date": date}));
+                    "fen": paid - d.next(2) as i64 * paid / 3, "date": date}),
+                );
             }
         }
     }
@@ -147,7 +175,11 @@ async fn run(backend: Backend, installments: usize) {
         let started = Instant::now();
         let (mut after, mut read) = (0, 0);
         loop {
-            let page = server.store.money_changes(after, 20_000).await.expect("the baseline read");
+            let page = server
+                .store
+                .money_changes(after, 20_000)
+                .await
+                .expect("the baseline read");
             for change in &page {
                 let _: serde_json::Value = serde_json::from_str(&change.data).expect("stored JSON");
                 after = change.seq;
@@ -177,8 +209,10 @@ async fn run(backend: Backend, installments: usize) {
     let mut caught_up = Vec::new();
     for i in 0..10 {
         let result = finance
-            .push_one(json!({"seq": i + 1, "entity": "receipt", "id": Uuid::now_v7(), "op": "create",
-                             "fields": {"customer_id": customer, "fen": 100, "date": "2026-12-01", "confirmed": true}}))
+            .push_one(
+                json!({"seq": i + 1, "entity": "receipt", "id": Uuid::now_v7(), "op": "create",
+                             "fields": {"customer_id": customer, "fen": 100, "date": "2026-12-01", "confirmed": true}}),
+            )
             .await;
         assert_eq!(result["status"], "applied", "{result}");
         let started = Instant::now();
@@ -193,7 +227,11 @@ async fn run(backend: Backend, installments: usize) {
         "{backend:?}: baseline, reading and parsing the money records once: {base:.0} ms; first report after start (reads them all): {:.0} ms",
         first.as_secs_f64() * 1000.0
     );
-    for (what, times) in [("aging", &aging), ("forecast (12 months)", &forecast), ("aging after a new receipt", &caught_up)] {
+    for (what, times) in [
+        ("aging", &aging),
+        ("forecast (12 months)", &forecast),
+        ("aging after a new receipt", &caught_up),
+    ] {
         println!(
             "{backend:?}: {what} over {customers} customers: p50 {:.0} ms, p95 {:.0} ms ({:.2} of the baseline)",
             percentile(times, 0.5),

@@ -8,7 +8,9 @@ use super::capitals::capitals;
 use super::document::{totals, Line, Quantity};
 use super::receivable::{Installment, Method, Receipt};
 use super::records::{Contract, Delivery, PrintKind, Quote};
+use super::statement::{OpenItem, Statement};
 use crate::pipeline::Money;
+use chrono::NaiveDate;
 use minijinja::{AutoEscape, Environment};
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +53,10 @@ pub struct PrintTemplates {
     pub delivery: String,
     #[serde(default)]
     pub receipt: String,
+    #[serde(default)]
+    pub statement: String,
+    #[serde(default)]
+    pub dunning: String,
 }
 
 const BUILT_IN: &str = include_str!("print_template.html");
@@ -63,6 +69,8 @@ impl PrintTemplates {
             PrintKind::Contract => &self.contract,
             PrintKind::Delivery => &self.delivery,
             PrintKind::Receipt => &self.receipt,
+            PrintKind::Statement => &self.statement,
+            PrintKind::Dunning => &self.dunning,
         };
         if own.trim().is_empty() {
             BUILT_IN
@@ -79,12 +87,7 @@ impl PrintTemplates {
     /// Refuses a template too large, or one that does not render the
     /// sample document of its kind.
     pub fn check(&self) -> Result<(), String> {
-        for kind in [
-            PrintKind::Quote,
-            PrintKind::Contract,
-            PrintKind::Delivery,
-            PrintKind::Receipt,
-        ] {
+        for kind in PrintKind::ALL {
             let template = self.template(kind);
             if template.len() > MAX_TEMPLATE {
                 return Err(format!("a template is at most {} KB", MAX_TEMPLATE / 1024));
@@ -97,24 +100,28 @@ impl PrintTemplates {
 }
 
 impl PrintKind {
+    pub const ALL: [PrintKind; 6] = [
+        PrintKind::Quote,
+        PrintKind::Contract,
+        PrintKind::Delivery,
+        PrintKind::Receipt,
+        PrintKind::Statement,
+        PrintKind::Dunning,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PrintKind::Quote => "quote",
             PrintKind::Contract => "contract",
             PrintKind::Delivery => "delivery",
             PrintKind::Receipt => "receipt",
+            PrintKind::Statement => "statement",
+            PrintKind::Dunning => "dunning",
         }
     }
 
     pub fn parse(s: &str) -> Option<PrintKind> {
-        [
-            PrintKind::Quote,
-            PrintKind::Contract,
-            PrintKind::Delivery,
-            PrintKind::Receipt,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        PrintKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// The document's printed title.
@@ -124,6 +131,8 @@ impl PrintKind {
             PrintKind::Contract => "销售合同",
             PrintKind::Delivery => "发货单",
             PrintKind::Receipt => "收款收据",
+            PrintKind::Statement => "对账单",
+            PrintKind::Dunning => "催款函",
         }
     }
 }
@@ -150,6 +159,29 @@ pub struct PrintInstallment {
     pub due: String,
 }
 
+/// One open installment on a statement or a dunning letter.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PrintItem {
+    pub contract: String,
+    pub no: u16,
+    pub due: String,
+    pub planned: String,
+    pub received: String,
+    pub owed: String,
+    /// Days past due, or empty when not yet due.
+    pub days_overdue: String,
+}
+
+/// One month of a statement's expected payments.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PrintMonth {
+    /// "2027-01".
+    pub month: String,
+    pub amount: String,
+    /// The part projected from a planned delivery, or empty.
+    pub projected: String,
+}
+
 /// What a template is filled with. Amounts are written out (¥12,345.67)
 /// and in capitals (壹万贰仟叁佰肆拾伍元陆角柒分).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -174,6 +206,17 @@ pub struct PrintDoc {
     pub payer: String,
     pub method: String,
     pub reference: String,
+    /// A statement's or a dunning letter's open installments.
+    pub items: Vec<PrintItem>,
+    /// What is owed, past due, and paid ahead (a statement).
+    pub owed: String,
+    pub overdue: String,
+    pub advance: String,
+    /// Expected payments month by month (a statement), and after them.
+    pub months: Vec<PrintMonth>,
+    pub later: String,
+    /// A dunning letter's level, as the company named it.
+    pub level: String,
 }
 
 /// A quantity as printed: 3, 1.5, 0.125.
@@ -206,6 +249,24 @@ fn method_text(m: Method) -> &'static str {
         Method::WechatPay => "微信支付",
         Method::Alipay => "支付宝",
     }
+}
+
+fn items_of(items: &[OpenItem], as_of: NaiveDate) -> Vec<PrintItem> {
+    items
+        .iter()
+        .map(|i| PrintItem {
+            contract: i.contract.clone(),
+            no: i.number,
+            due: i.due.map(|d| d.to_string()).unwrap_or_else(|| "待定".into()),
+            planned: yuan(i.planned),
+            received: yuan(i.taken),
+            owed: yuan(i.owed),
+            days_overdue: match i.due.map(|d| (as_of - d).num_days()) {
+                Some(days) if days > 0 => days.to_string(),
+                _ => String::new(),
+            },
+        })
+        .collect()
 }
 
 fn lines_of(lines: &[Line]) -> (Vec<PrintLine>, i64, i64) {
@@ -326,6 +387,49 @@ impl PrintDoc {
         .with_total(receipt.fen, 0)
     }
 
+    /// A customer statement as of its date: open items, totals, and
+    /// what is expected month by month.
+    pub fn statement(st: &Statement, customer: &str, company: &Letterhead) -> PrintDoc {
+        let months = st
+            .months
+            .iter()
+            .enumerate()
+            .map(|(m, start)| PrintMonth {
+                month: start.format("%Y-%m").to_string(),
+                amount: yuan(st.expected.months.get(m).copied().unwrap_or(0)),
+                projected: match st.expected.projected.get(m).copied().unwrap_or(0) {
+                    0 => String::new(),
+                    fen => yuan(fen),
+                },
+            })
+            .collect();
+        PrintDoc {
+            date: st.as_of.to_string(),
+            items: items_of(&st.items, st.as_of),
+            owed: yuan(st.owed),
+            overdue: yuan(st.overdue),
+            advance: yuan(st.advance),
+            months,
+            later: yuan(st.expected.later + st.expected.undated),
+            ..PrintDoc::new(PrintKind::Statement, company, customer)
+        }
+        .with_total(st.owed - st.advance, 0)
+    }
+
+    /// A dunning letter: the overdue installments it lists, and their sum
+    /// in capitals.
+    pub fn dunning(level: &str, date: NaiveDate, items: &[OpenItem], customer: &str, company: &Letterhead) -> PrintDoc {
+        let owed: i64 = items.iter().map(|i| i.owed).sum();
+        PrintDoc {
+            date: date.to_string(),
+            items: items_of(items, date),
+            overdue: yuan(owed),
+            level: level.to_owned(),
+            ..PrintDoc::new(PrintKind::Dunning, company, customer)
+        }
+        .with_total(owed, 0)
+    }
+
     /// A made-up document of `kind`, for a template's preview and check.
     pub fn sample(kind: PrintKind, company: &Letterhead) -> PrintDoc {
         let line = PrintLine {
@@ -355,6 +459,25 @@ impl PrintDoc {
             payer: "华信机械".into(),
             method: method_text(Method::BankTransfer).into(),
             reference: "BK-0001".into(),
+            items: vec![PrintItem {
+                contract: "HT-2026-018".into(),
+                no: 1,
+                due: "2026-11-07".into(),
+                planned: yuan(11_728_387),
+                received: yuan(1_728_387),
+                owed: yuan(10_000_000),
+                days_overdue: "30".into(),
+            }],
+            owed: yuan(10_000_000),
+            overdue: yuan(10_000_000),
+            advance: yuan(0),
+            months: vec![PrintMonth {
+                month: "2027-01".into(),
+                amount: yuan(5_000_000),
+                projected: yuan(5_000_000),
+            }],
+            later: yuan(0),
+            level: "催款函".into(),
             ..PrintDoc::new(kind, company, "华信机械有限公司")
         }
         .with_total(11_728_387, 1_349_301)
@@ -419,6 +542,54 @@ mod tests {
         assert!(html.contains("¥12,346.17"), "1.5 × ¥8,230.78 to the fen");
         assert!(html.contains("壹万贰仟叁佰肆拾陆元壹角柒分"));
         assert!(html.contains("液压阀 &lt;HV&gt;"), "what people typed is escaped");
+    }
+
+    #[test]
+    fn a_statement_and_a_dunning_letter_print_their_items_and_sums() {
+        use crate::money::forecast::ForecastRow;
+        use crate::money::statement::{OpenItem, Statement};
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        let item = OpenItem {
+            installment_id: Uuid::nil(),
+            contract: "HT-7".into(),
+            number: 2,
+            due: Some(day(1)),
+            planned: 3_000_000,
+            taken: 1_000_000,
+            owed: 2_000_000,
+            overdue: true,
+        };
+        let st = Statement {
+            customer_id: Uuid::nil(),
+            as_of: day(7),
+            items: vec![item.clone()],
+            owed: 2_000_000,
+            overdue: 2_000_000,
+            advance: 50_000,
+            months: vec![day(1), NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()],
+            expected: ForecastRow {
+                overdue: 2_000_000,
+                months: vec![0, 700_000],
+                projected: vec![0, 700_000],
+                ..ForecastRow::default()
+            },
+        };
+        let html = render(
+            PrintTemplates::built_in(),
+            &PrintDoc::statement(&st, "华信机械", &company()),
+        )
+        .unwrap();
+        assert!(html.contains("对账单"));
+        assert!(
+            html.contains("HT-7") && html.contains("¥20,000") && html.contains(">6</td>"),
+            "{html}"
+        );
+        // Owed less the advance: ¥19,500.
+        assert!(html.contains("¥19,500") && html.contains("壹万玖仟伍佰元整"), "{html}");
+        assert!(html.contains("2027-01") && html.contains("¥7,000"));
+        let letter = PrintDoc::dunning("逾期通知", day(7), &[item], "华信机械", &company());
+        let html = render(PrintTemplates::built_in(), &letter).unwrap();
+        assert!(html.contains("逾期通知") && html.contains("贰万元整"), "{html}");
     }
 
     #[test]

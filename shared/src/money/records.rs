@@ -283,6 +283,10 @@ pub enum PrintKind {
     Contract,
     Delivery,
     Receipt,
+    /// A customer statement (对账单); its document is the customer.
+    Statement,
+    /// A dunning letter (催款函).
+    Dunning,
 }
 
 /// A document printed: who printed what, when (kept for the record).
