@@ -25,7 +25,7 @@ use yingpan_shared::sync::{Cursor, Mutation, Op};
 use yingpan_shared::user::User;
 
 pub const DB_NAME: &str = "yingpan";
-const DB_VERSION: u32 = 6;
+const DB_VERSION: u32 = 7;
 const OUTBOX: &str = "outbox";
 const META: &str = "meta";
 /// Visit photos waiting to be uploaded.
@@ -61,7 +61,18 @@ const STORES_V2: [EntityKind; 2] = [EntityKind::Ownership, EntityKind::PoolEntry
 const STORES_V3: [EntityKind; 1] = [EntityKind::Duplicate];
 const STORES_V4: [EntityKind; 1] = [EntityKind::Merge];
 const STORES_V5: [EntityKind; 2] = [EntityKind::Opportunity, EntityKind::Lead];
-const STORES_V6: [EntityKind; 9] = EntityKind::MONEY;
+const STORES_V6: [EntityKind; 9] = [
+    EntityKind::Product,
+    EntityKind::Quote,
+    EntityKind::Contract,
+    EntityKind::Delivery,
+    EntityKind::Installment,
+    EntityKind::Receipt,
+    EntityKind::Allocation,
+    EntityKind::Credit,
+    EntityKind::Print,
+];
+const STORES_V7: [EntityKind; 1] = [EntityKind::Dunning];
 
 /// A local change recorded: its place in the outbox, and the cache's write
 /// count after it.
@@ -224,6 +235,9 @@ impl LocalDb {
                 }
                 if step(6) {
                     add_stores(&STORES_V6)?;
+                }
+                if step(7) {
+                    add_stores(&STORES_V7)?;
                 }
                 Ok(())
             })

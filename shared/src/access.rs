@@ -73,7 +73,7 @@ pub fn may_not_write(role: Role, kind: EntityKind, op: &Op) -> Option<&'static s
         EntityKind::Receipt if !matches!(op, Op::Create { .. }) => {
             (!finance).then_some("only finance confirms or changes a receipt")
         }
-        EntityKind::Receipt | EntityKind::Print => None,
+        EntityKind::Receipt | EntityKind::Print | EntityKind::Dunning => None,
         // Finance approves (signs) contracts the rules say it may.
         EntityKind::Contract if matches!(op, Op::Update { .. }) => None,
         EntityKind::Quote | EntityKind::Contract | EntityKind::Delivery => (role == Role::Finance)

@@ -6,6 +6,7 @@ use crate::conflict::Conflict;
 use crate::contact::Contact;
 use crate::customer::Customer;
 use crate::dedup::{DuplicateFlag, MergeRecord};
+use crate::money::dunning::Letter;
 use crate::money::receivable::{Allocation, Credit, Installment, Receipt};
 use crate::money::records::{Contract, Delivery, Print, Product, Quote};
 use crate::ownership::OwnershipChange;
@@ -59,10 +60,12 @@ pub enum EntityKind {
     Credit,
     /// A document printed (kept for the record).
     Print,
+    /// A dunning letter (催款函) to a customer.
+    Dunning,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 19] = [
+    pub const ALL: [EntityKind; 20] = [
         EntityKind::Customer,
         EntityKind::Contact,
         EntityKind::Activity,
@@ -82,11 +85,12 @@ impl EntityKind {
         EntityKind::Allocation,
         EntityKind::Credit,
         EntityKind::Print,
+        EntityKind::Dunning,
     ];
 
     /// The money kinds: finance changes them, and they hang under a
     /// customer (all but products).
-    pub const MONEY: [EntityKind; 9] = [
+    pub const MONEY: [EntityKind; 10] = [
         EntityKind::Product,
         EntityKind::Quote,
         EntityKind::Contract,
@@ -96,6 +100,7 @@ impl EntityKind {
         EntityKind::Allocation,
         EntityKind::Credit,
         EntityKind::Print,
+        EntityKind::Dunning,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -119,6 +124,7 @@ impl EntityKind {
             EntityKind::Allocation => "allocation",
             EntityKind::Credit => "credit",
             EntityKind::Print => "print",
+            EntityKind::Dunning => "dunning",
         }
     }
 
@@ -143,6 +149,7 @@ impl EntityKind {
             | EntityKind::Allocation
             | EntityKind::Credit
             | EntityKind::Print
+            | EntityKind::Dunning
             | EntityKind::Contact
             | EntityKind::Activity
             | EntityKind::Conflict
@@ -165,6 +172,7 @@ impl EntityKind {
             EntityKind::Contract => &["id", "customer_id", "quote_id"],
             EntityKind::Installment => &["id", "customer_id", "contract_id", "currency", "number"],
             EntityKind::Receipt => &["id", "customer_id", "by"],
+            EntityKind::Dunning => &["id", "customer_id", "level", "installments", "date", "by"],
             EntityKind::Delivery | EntityKind::Allocation | EntityKind::Credit | EntityKind::Print => {
                 &["id", "customer_id"]
             }
@@ -256,6 +264,13 @@ impl EntityKind {
                 }
             }),
             EntityKind::Print => roundtrip::<Print>(fields),
+            EntityKind::Dunning => checked::<Letter>(fields, |l| {
+                l.reason = l.reason.trim().to_owned();
+                match (l.reason.chars().count(), l.installments.len()) {
+                    (0..=500, 0..=1000) => Ok(()),
+                    _ => Err("a reason is at most 500 characters".into()),
+                }
+            }),
         }
     }
 }

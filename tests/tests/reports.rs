@@ -12,6 +12,7 @@ yingpan_tests::on_both_backends!(
     aging_adds_up_drills_down_and_shows_each_only_their_customers,
     the_forecast_puts_overdue_apart_and_projects_what_waits,
     every_server_reports_what_any_server_wrote,
+    the_server_decides_each_dunning_letter_and_keeps_it,
 );
 
 fn create(entity: &str, id: Uuid, fields: Value) -> Value {
@@ -241,4 +242,77 @@ async fn every_server_reports_what_any_server_wrote(server: TestServer) {
         None,
         "settled: nothing owed"
     );
+}
+
+async fn the_server_decides_each_dunning_letter_and_keeps_it(server: TestServer) {
+    let rep = server.login("rep1").await;
+    server.add_user("cashier", Role::Finance).await;
+    let finance = server.login("cashier").await;
+    let customer = signed_contract(&server, &rep, "华信机械", None).await;
+    let letter = |id: Uuid, level: u32| {
+        create(
+            "dunning",
+            id,
+            json!({"customer_id": customer, "level": level, "installments": [], "date": "2020-01-01"}),
+        )
+    };
+    // ¥30,000 due today: the courteous reminder first, whatever the
+    // device asked for.
+    let first = Uuid::now_v7();
+    applied(&rep, letter(first, 3)).await;
+    let held = |api: &Api| {
+        let api = api.clone();
+        async move {
+            api.cache()
+                .await
+                .into_iter()
+                .filter(|((kind, _), _)| kind == "dunning")
+                .map(|(_, v)| v)
+                .collect::<Vec<Value>>()
+        }
+    };
+    let letters = held(&rep).await;
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0]["level"], 0);
+    assert_eq!(letters[0]["date"], json!(day(&server, 0)));
+    assert_eq!(letters[0]["installments"].as_array().unwrap().len(), 1);
+    assert_eq!(letters[0]["by"], json!(server.users.rep1.id));
+    // The next level only once it is reached: two days on, the overdue
+    // notice.
+    let refused = rep.push_one(letter(Uuid::now_v7(), 1)).await;
+    assert_eq!(refused["status"], "rejected", "{refused}");
+    server.advance_days(2);
+    applied(&rep, letter(Uuid::now_v7(), 0)).await;
+    let mut levels: Vec<i64> = held(&rep).await.iter().map(|l| l["level"].as_i64().unwrap()).collect();
+    levels.sort();
+    assert_eq!(levels, [0, 1]);
+    // A letter is kept: never deleted, and what it says never changes;
+    // postponing it needs a reason.
+    let gone = rep
+        .push_one(json!({"seq": 1, "entity": "dunning", "id": first, "op": "delete"}))
+        .await;
+    assert_eq!(gone["status"], "rejected", "{gone}");
+    let relevel = json!({"seq": 1, "entity": "dunning", "id": first, "op": "update", "fields": {"level": 3}});
+    assert!(rep.push_one(relevel).await["message"]
+        .as_str()
+        .unwrap()
+        .contains("level"));
+    let postpone = |reason: &str| {
+        json!({"seq": 1, "entity": "dunning", "id": first, "op": "update",
+               "fields": {"postponed_until": day(&server, 10), "reason": reason}})
+    };
+    assert_eq!(rep.push_one(postpone("")).await["status"], "rejected");
+    applied(&rep, postpone("客户承诺月底付款")).await;
+    let kept = held(&rep).await.into_iter().find(|l| l["id"] == json!(first)).unwrap();
+    assert_eq!(
+        (kept["level"].clone(), kept["reason"].clone()),
+        (json!(0), json!("客户承诺月底付款"))
+    );
+    // Paid in full: nothing is due for another letter.
+    receive(&finance, customer, 3_000_000, day(&server, 0)).await;
+    let refused = rep.push_one(letter(Uuid::now_v7(), 0)).await;
+    assert_eq!(refused["status"], "rejected", "{refused}");
+    // Another team's rep cannot write letters to this customer.
+    let outsider = server.login("outsider").await;
+    assert_ne!(outsider.push_one(letter(Uuid::now_v7(), 0)).await["status"], "applied");
 }

@@ -17,6 +17,7 @@
 //! figures from its cache.
 
 use super::document::{check_delivery, fully_delivered, may_move, may_revise, quote_status, QuoteStatus};
+use super::dunning::{letter_due, Letter, Level};
 use super::receivable::{reversal, Allocation, Credit, Credited, Installment, Ledger, Receipt};
 use super::records::{Contract, ContractStatus, Delivery, Quote};
 use super::terms::{due_date, expand, DateBasis, MAX_FEN};
@@ -39,6 +40,7 @@ pub struct Book {
     pub receipts: Vec<Receipt>,
     pub allocations: Vec<Allocation>,
     pub credits: Vec<Credit>,
+    pub letters: Vec<Letter>,
 }
 
 fn read<T: DeserializeOwned>(data: &FieldMap) -> Option<T> {
@@ -66,6 +68,7 @@ impl Book {
                 EntityKind::Receipt => book.receipts.extend(read(data)),
                 EntityKind::Allocation => book.allocations.extend(read(data)),
                 EntityKind::Credit => book.credits.extend(read(data)),
+                EntityKind::Dunning => book.letters.extend(read(data)),
                 _ => {}
             }
         }
@@ -134,6 +137,8 @@ pub struct MoneyWrite<'a> {
     pub today: NaiveDate,
     /// The company has reps submit contracts for approval.
     pub approval: bool,
+    /// The company's dunning levels.
+    pub levels: &'a [Level],
 }
 
 fn refuse<T>(why: impl Into<String>) -> Result<T, String> {
@@ -151,6 +156,7 @@ pub fn follow(book: &Book, w: MoneyWrite<'_>, new_id: &mut dyn FnMut() -> Uuid) 
         EntityKind::Receipt => receipt(book, w, new_id),
         EntityKind::Allocation => allocation(book, w),
         EntityKind::Credit => credit(book, &w),
+        EntityKind::Dunning => dunning(book, w),
         _ => Ok(Vec::new()),
     }
 }
@@ -460,6 +466,33 @@ fn credit(book: &Book, w: &MoneyWrite<'_>) -> Result<Vec<Follow>, String> {
     Ok(Vec::new())
 }
 
+/// A dunning letter: the server decides its level, what it lists and its
+/// date; afterwards only its postponement (with a reason) changes, and it
+/// is never deleted.
+fn dunning(book: &Book, w: MoneyWrite<'_>) -> Result<Vec<Follow>, String> {
+    if w.deleted {
+        return refuse("a dunning letter is kept for the record; postpone it instead");
+    }
+    let mut letter: Letter = typed(w.after)?;
+    if w.before.is_none() {
+        let ledger = book.ledger();
+        let others: Vec<Letter> = book.letters.iter().filter(|l| l.id != letter.id).cloned().collect();
+        let owed = |i: &Installment| ledger.outstanding(i);
+        let Some((level, listed)) = letter_due(w.levels, &others, &book.installments, &owed, w.today) else {
+            return refuse("no dunning letter is due for this customer now");
+        };
+        letter.level = level;
+        letter.installments = listed;
+        letter.date = w.today;
+        letter.by = Some(w.by);
+    }
+    if letter.postponed_until.is_some() && letter.reason.is_empty() {
+        return refuse("give the reason for postponing a dunning letter");
+    }
+    *w.after = write(&letter);
+    Ok(Vec::new())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,6 +547,7 @@ mod tests {
                 deleted: false,
                 today: day(10),
                 approval,
+                levels: &crate::money::dunning::default_levels(),
             },
             &mut ids(),
         );
@@ -590,6 +624,65 @@ mod tests {
             confirmed,
             ..Receipt::default()
         }
+    }
+
+    #[test]
+    fn the_server_decides_a_dunning_letters_level_and_items_and_keeps_it() {
+        let overdue = Installment {
+            id: Uuid::from_u128(50),
+            customer_id: CUSTOMER,
+            fen: 100_000,
+            due: Some(day(1)),
+            ..Installment::default()
+        };
+        let book = Book {
+            installments: vec![overdue.clone()],
+            ..Book::default()
+        };
+        // A forged level and list are replaced by what the rules decide.
+        let forged = Letter {
+            id: Uuid::from_u128(60),
+            customer_id: CUSTOMER,
+            level: 3,
+            installments: vec![],
+            date: day(1),
+            postponed_until: None,
+            reason: String::new(),
+            by: None,
+        };
+        let (result, stored) = run(&book, Role::Rep, EntityKind::Dunning, None, &forged);
+        assert_eq!(result, Ok(vec![]));
+        assert_eq!(
+            (stored.level, stored.installments.clone(), stored.date),
+            (0, vec![overdue.id], day(10))
+        );
+        assert_eq!(stored.by, Some(UserId(Uuid::from_u128(9))));
+        // The next letter is the next level; with it open, none is due after.
+        let book = Book {
+            letters: vec![stored.clone()],
+            ..book
+        };
+        let second = Letter {
+            id: Uuid::from_u128(61),
+            ..forged.clone()
+        };
+        let (_, next) = run(&book, Role::Rep, EntityKind::Dunning, None, &second);
+        assert_eq!(next.level, 1);
+        let paid_up = Book {
+            installments: vec![],
+            ..book.clone()
+        };
+        assert!(run(&paid_up, Role::Rep, EntityKind::Dunning, None, &second)
+            .0
+            .unwrap_err()
+            .contains("no dunning letter"));
+        // Postponing needs a reason.
+        let postponed = Letter {
+            postponed_until: Some(day(20)),
+            ..stored.clone()
+        };
+        let (result, _) = run(&book, Role::Rep, EntityKind::Dunning, Some(&stored), &postponed);
+        assert!(result.unwrap_err().contains("reason"));
     }
 
     #[test]

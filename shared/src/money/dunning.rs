@@ -107,6 +107,9 @@ pub struct Letter {
     pub postponed_until: Option<NaiveDate>,
     #[serde(default)]
     pub reason: String,
+    /// Who made it (set by the server).
+    #[serde(default)]
+    pub by: Option<crate::ids::UserId>,
 }
 
 /// Whether `letter` is resolved: everything it lists is paid, by
@@ -139,6 +142,37 @@ pub fn next_level(
     (days >= i64::from(level.days)).then_some(next)
 }
 
+/// The letter a customer is due for on `today`, if any: its level, and
+/// the installments it lists (every one still owed that is past due, or
+/// for a reminder before the due date, falls due within the reminder's
+/// days). `owed` tells what an installment still owes (nothing once
+/// written off). The server decides it when a letter is made; the app
+/// shows the same answer offline.
+pub fn letter_due(
+    levels: &[Level],
+    letters: &[Letter],
+    installments: &[super::receivable::Installment],
+    owed: &dyn Fn(&super::receivable::Installment) -> i64,
+    today: NaiveDate,
+) -> Option<(usize, Vec<Uuid>)> {
+    let open: Vec<(&super::receivable::Installment, i64)> = installments
+        .iter()
+        .filter(|i| !i.written_off && owed(i) > 0)
+        .filter_map(|i| Some((i, (today - i.due?).num_days())))
+        .collect();
+    let oldest = open.iter().map(|(_, days)| *days).max();
+    let by_id = |id: Uuid| installments.iter().find(|i| i.id == id).map_or(0, owed);
+    let unresolved: Vec<&Letter> = letters.iter().filter(|l| !resolved(l, &by_id)).collect();
+    let level = next_level(levels, &unresolved, oldest, today)?;
+    let from = i64::from(levels[level].days.min(1));
+    let listed = open
+        .iter()
+        .filter(|(_, days)| *days >= from)
+        .map(|(i, _)| i.id)
+        .collect();
+    Some((level, listed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,7 +190,43 @@ mod tests {
             date: day(1),
             postponed_until: None,
             reason: String::new(),
+            by: None,
         }
+    }
+
+    #[test]
+    fn the_letter_due_lists_what_is_past_due_and_resolves_once_paid() {
+        use crate::money::receivable::Installment;
+        let levels = default_levels();
+        let due = |n: u128, day_of_month: u32, fen: i64| Installment {
+            id: Uuid::from_u128(n),
+            customer_id: Uuid::from_u128(1),
+            fen,
+            due: Some(day(day_of_month)),
+            ..Installment::default()
+        };
+        // One due on the 1st, one on the 12th, one on the 30th.
+        let plan = [due(1, 1, 500), due(2, 12, 300), due(3, 30, 200)];
+        let all_owed = |i: &Installment| i.fen;
+        // On the 7th: six days past due, but the reminder comes first; it
+        // lists what is due within its seven days.
+        let (level, listed) = letter_due(&levels, &[], &plan, &all_owed, day(7)).unwrap();
+        assert_eq!((level, listed), (0, vec![Uuid::from_u128(1), Uuid::from_u128(2)]));
+        let reminder = Letter {
+            installments: vec![Uuid::from_u128(1), Uuid::from_u128(2)],
+            ..letter(0, &[])
+        };
+        // The overdue notice lists only what is past due.
+        let (level, listed) = letter_due(&levels, &[reminder.clone()], &plan, &all_owed, day(7)).unwrap();
+        assert_eq!((level, listed), (1, vec![Uuid::from_u128(1)]));
+        // Once everything the reminder listed is paid, dunning starts over.
+        let paid_first_two = |i: &Installment| if i.id == Uuid::from_u128(3) { i.fen } else { 0 };
+        assert_eq!(
+            letter_due(&levels, &[reminder], &plan, &paid_first_two, day(25)),
+            Some((0, vec![Uuid::from_u128(3)]))
+        );
+        // Nothing owed: no letter.
+        assert_eq!(letter_due(&levels, &[], &plan, &|_| 0, day(7)), None);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use yingpan_shared::money::book::Book;
 /// The kinds of a customer's book: its money records but prints, which
 /// are kept for the record and read by no rule.
 pub(super) const BOOK_KINDS: &str =
-    "entity IN ('quote', 'contract', 'delivery', 'installment', 'receipt', 'allocation', 'credit')";
+    "entity IN ('quote', 'contract', 'delivery', 'installment', 'receipt', 'allocation', 'credit', 'dunning')";
 
 /// Whether `customer` has any money record.
 pub(super) async fn has_book(conn: &mut Conn, customer: Uuid) -> StoreResult<bool> {

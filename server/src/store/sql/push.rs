@@ -185,9 +185,9 @@ struct Push<'a> {
     teams: HashMap<UserId, Option<TeamId>>,
     author: &'a str,
     now: i64,
-    /// The company's date and whether contracts need approval, read at the
-    /// push's first money write.
-    money_rules: tokio::sync::OnceCell<(chrono::NaiveDate, bool)>,
+    /// The company's date and its work rules (contract approval, dunning
+    /// levels), read at the push's first money write.
+    money_rules: tokio::sync::OnceCell<(chrono::NaiveDate, WorkRules)>,
 }
 
 /// A mutation with the records it is decided against, after following a
@@ -342,15 +342,13 @@ impl Push<'_> {
         current: Option<&StoredRecord>,
         record: &mut RecordWrite,
     ) -> StoreResult<Result<Vec<Follow>, String>> {
-        let (today, approval) = *self
+        let (today, rules) = self
             .money_rules
             .get_or_try_init(|| async {
                 let now = chrono::DateTime::from_timestamp_millis(self.now).unwrap_or_default();
                 let today = load_rules(&mut *tx).await?.local_date(now);
-                let approval = load_setting::<WorkRules>(&mut *tx, "work_rules")
-                    .await?
-                    .contracts_need_approval;
-                Ok::<_, StoreError>((today, approval))
+                let rules = load_setting::<WorkRules>(&mut *tx, "work_rules").await?;
+                Ok::<_, StoreError>((today, rules))
             })
             .await?;
         let write = MoneyWrite {
@@ -360,8 +358,9 @@ impl Push<'_> {
             before: current.filter(|c| !c.deleted).map(|c| &c.data),
             after: &mut record.data,
             deleted: record.deleted,
-            today,
-            approval,
+            today: *today,
+            approval: rules.contracts_need_approval,
+            levels: &rules.money.dunning,
         };
         Ok(follow(book, write, &mut Uuid::now_v7))
     }
