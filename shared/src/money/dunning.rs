@@ -217,7 +217,7 @@ mod tests {
             ..letter(0, &[])
         };
         // The overdue notice lists only what is past due.
-        let (level, listed) = letter_due(&levels, &[reminder.clone()], &plan, &all_owed, day(7)).unwrap();
+        let (level, listed) = letter_due(&levels, std::slice::from_ref(&reminder), &plan, &all_owed, day(7)).unwrap();
         assert_eq!((level, listed), (1, vec![Uuid::from_u128(1)]));
         // Once everything the reminder listed is paid, dunning starts over.
         let paid_first_two = |i: &Installment| if i.id == Uuid::from_u128(3) { i.fen } else { 0 };
