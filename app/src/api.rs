@@ -445,3 +445,11 @@ pub async fn import_customers(token: &str, file: &[u8], confirm: Option<ExactRow
     };
     post_bytes(token, &path, file).await
 }
+
+pub async fn aging(token: &str, as_of: chrono::NaiveDate) -> ApiResult<yingpan_shared::money::report::AgingReport> {
+    get(token, &format!("/money/aging?as_of={as_of}")).await
+}
+
+pub async fn aging_xlsx(token: &str, as_of: chrono::NaiveDate) -> ApiResult<Vec<u8>> {
+    get_bytes(token, &format!("/money/aging/xlsx?as_of={as_of}")).await
+}

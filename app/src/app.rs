@@ -12,6 +12,7 @@ use crate::pages::{
     import::ImportPage,
     login::{ForcedPasswordChange, LoginPage},
     money::{
+        aging::AgingPage,
         contract::ContractPage,
         finance::FinancePage,
         print::PrintPage,
@@ -133,6 +134,7 @@ fn Shell(db: LocalDb) -> impl IntoView {
                             <Route path=path!("/contracts/:id") view={Lazy::<ContractRoute>::new()} />
                             <Route path=path!("/print/:kind/:id") view={Lazy::<PrintRoute>::new()} />
                             <Route path=path!("/money") view={Lazy::<FinanceRoute>::new()} />
+                            <Route path=path!("/aging") view={Lazy::<AgingRoute>::new()} />
                         </Routes>
                     </main>
                     <BottomNav />
@@ -189,6 +191,7 @@ lazy_page!(QuoteRoute => view! { <Ready><QuotePage /></Ready> });
 lazy_page!(ContractRoute => view! { <Ready><ContractPage /></Ready> });
 lazy_page!(PrintRoute => view! { <Ready><PrintPage /></Ready> });
 lazy_page!(FinanceRoute => view! { <Ready><Gate allow=&[Role::Finance, Role::Admin]><FinancePage /></Gate></Ready> });
+lazy_page!(AgingRoute => view! { <Ready><AgingPage /></Ready> });
 
 /// Loads every page's chunk in the background once the app has started (its
 /// records in memory), so a page opened later, offline included, is

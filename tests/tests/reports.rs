@@ -170,7 +170,11 @@ async fn aging_adds_up_drills_down_and_shows_each_only_their_customers(server: T
         .collect();
     let ours = rows.iter().find(|r| r[0] == "华信机械").expect("the customer's row");
     assert_eq!(ours[2..5], ["65000", "0", "5000"], "{ours:?}");
-    assert!(rows[2].iter().any(|c| c == "31–60 天"), "{:?}", rows[2]);
+    assert!(
+        rows[2].iter().any(|c| c == "31–60 天") && rows[2].iter().any(|c| c == "181+ 天"),
+        "{:?}",
+        rows[2]
+    );
 
     // Bad dates and ranges are refused with a reason.
     let (status, body) = finance.get("/api/money/aging?as_of=2026-02-30").await;

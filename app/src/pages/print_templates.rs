@@ -12,11 +12,13 @@ use leptos::task::spawn_local;
 use yingpan_shared::money::print::{render, Letterhead, PrintDoc, PrintTemplates};
 use yingpan_shared::money::records::PrintKind;
 
-const KINDS: [(PrintKind, Msg); 4] = [
+const KINDS: [(PrintKind, Msg); 6] = [
     (PrintKind::Quote, Msg::Quote),
     (PrintKind::Contract, Msg::Contracts),
     (PrintKind::Delivery, Msg::Deliveries),
     (PrintKind::Receipt, Msg::Receipts),
+    (PrintKind::Statement, Msg::Statement),
+    (PrintKind::Dunning, Msg::Dunning),
 ];
 
 #[component]
@@ -58,6 +60,8 @@ pub fn PrintTemplatesForm(templates: PrintTemplates) -> impl IntoView {
             contract: own(1),
             delivery: own(2),
             receipt: own(3),
+            statement: own(4),
+            dunning: own(5),
         }
     };
     let preview = move || {

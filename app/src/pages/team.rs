@@ -39,6 +39,7 @@ pub fn TeamPage() -> impl IntoView {
     view! {
         <section class="page wide">
             <h2>{i18n.label(Msg::TeamConsole)}</h2>
+            <a class="button" id="open-aging" href="/aging">{i18n.label(Msg::Aging)}</a>
             <Transition fallback=move || view! { <p>{i18n.label(Msg::Loading)}</p> }>
                 {move || data.get().map(|result| match result {
                     Err(ApiError::Unreachable) => view! { <p class="empty">{i18n.label(Msg::NeedsConnection)}</p> }.into_any(),

@@ -153,17 +153,14 @@ pub async fn aging_xlsx(
     ))
 }
 
-/// The buckets' headings: 未到期, 1–30 天, …, 180 天以上.
-pub fn bucket_titles(boundaries: &Boundaries) -> Vec<String> {
-    let days = boundaries.days();
-    let mut titles = vec!["未到期".to_owned()];
-    let mut from = 1;
-    for b in days {
-        titles.push(format!("{from}–{b} 天"));
-        from = b + 1;
-    }
-    titles.push(format!("{} 天以上", days.last().copied().unwrap_or(0)));
-    titles
+/// The buckets' headings: 未到期, 1–30 天, …, 181+ 天.
+fn bucket_titles(boundaries: &Boundaries) -> Vec<String> {
+    (0..boundaries.buckets())
+        .map(|i| match i {
+            0 => "未到期".to_owned(),
+            i => format!("{} 天", boundaries.range(i)),
+        })
+        .collect()
 }
 
 fn aging_workbook(report: &AgingReport, users: &std::collections::HashMap<Uuid, String>) -> Result<Vec<u8>, XlsxError> {

@@ -67,6 +67,19 @@ impl Boundaries {
         self.0.len() + 2
     }
 
+    /// Bucket `i`'s range of days past due: "1–30", "181+"; empty for the
+    /// first, not yet due.
+    pub fn range(&self, i: usize) -> String {
+        match i {
+            0 => String::new(),
+            i if i <= self.0.len() => {
+                let from = if i == 1 { 1 } else { self.0[i - 2] + 1 };
+                format!("{from}–{}", self.0[i - 1])
+            }
+            _ => format!("{}+", self.0.last().map_or(1, |b| b + 1)),
+        }
+    }
+
     /// The bucket of an amount `d` days past due.
     pub fn bucket(&self, d: i64) -> usize {
         if d <= 0 {
@@ -371,6 +384,13 @@ mod tests {
         assert_eq!(order, [id(2), id(3), id(1)], "an advance owes nothing");
         assert_eq!(ranked[0].share_bp, 4286, "300 of 700");
         assert_eq!((ranked[0].overdue, ranked[2].overdue), (300, 0));
+    }
+
+    #[test]
+    fn buckets_are_named_by_their_days() {
+        let b = Boundaries::default();
+        let names: Vec<String> = (0..b.buckets()).map(|i| b.range(i)).collect();
+        assert_eq!(names, ["", "1–30", "31–60", "61–90", "91–180", "181+"]);
     }
 
     #[test]

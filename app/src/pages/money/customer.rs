@@ -81,6 +81,13 @@ fn MoneyView(book: Book, today: chrono::NaiveDate, find: RwSignal<String>) -> im
     let mut receipts = book.receipts.clone();
     receipts.sort_by_key(|r| std::cmp::Reverse(r.date));
     let credits = book.credits.clone();
+    let dunning =
+        customer.map(|c| view! { <super::dunning::CustomerDunning book=book.clone() customer=c today=today /> });
+    let statement = customer.map(|c| {
+        view! {
+            <a class="button" id="print-statement" href=format!("/print/statement/{c}")>{i18n.label(Msg::Statement)}</a>
+        }
+    });
     let corrections = (finance && customer.is_some()).then(|| {
         view! { <super::credit::CreditForm book=book.clone() customer=customer.unwrap_or_default() /> }
     });
@@ -145,6 +152,8 @@ fn MoneyView(book: Book, today: chrono::NaiveDate, find: RwSignal<String>) -> im
                 </li>
             }).collect_view()}
         </ul>
+        {statement}
+        {dunning}
         {corrections}
     }
 }

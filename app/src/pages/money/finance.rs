@@ -33,6 +33,7 @@ pub fn FinancePage() -> impl IntoView {
     view! {
         <section class="page finance">
             <h2>{i18n.label(Msg::Finance)}</h2>
+            <a class="button" id="open-aging" href="/aging">{i18n.label(Msg::Aging)}</a>
             <h3>{i18n.label(Msg::ReceiptsToConfirm)}</h3>
             <ul class="list receipts" id="receipts-to-confirm">
                 {move || data.get().map(|(waiting, _)| waiting.into_iter().map(|r| view! { <Waiting receipt=r /> }).collect_view())}

@@ -2,9 +2,11 @@
 //! and receipts (read by customer from IndexedDB, offline), a quote's and a
 //! contract's page, printing, and finance's page.
 
+pub mod aging;
 pub mod contract;
 mod credit;
 pub mod customer;
+mod dunning;
 pub mod finance;
 pub mod print;
 pub mod quote;

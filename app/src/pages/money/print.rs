@@ -11,12 +11,30 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 use yingpan_shared::entity::EntityKind;
+use yingpan_shared::money::aging::Facts;
+use yingpan_shared::money::book::Book;
+use yingpan_shared::money::dunning::Letter;
 use yingpan_shared::money::print::{render, PrintDoc, PrintTemplates};
 use yingpan_shared::money::receivable::Receipt;
 use yingpan_shared::money::records::{Contract, Delivery, Print, PrintKind, Quote};
+use yingpan_shared::money::statement::{statement, Statement};
 
-/// The document to print, filled in: (customer, html).
-async fn prepared(app: crate::sync::AppCtx, kind: PrintKind, id: Uuid) -> Result<(Uuid, String), Msg> {
+/// A customer's statement as of today, from this device's copy of its
+/// book.
+fn statement_of(book: &Book, customer: Uuid, months: u32) -> Statement {
+    let receipts: Vec<Receipt> = book.confirmed().cloned().collect();
+    let facts = Facts {
+        installments: &book.installments,
+        receipts: &receipts,
+        allocations: &book.allocations,
+        credits: &book.credits,
+    };
+    statement(&facts, &book.contracts, customer, crate::device::today(), months)
+}
+
+/// The document to print, filled in: (customer, html). A statement looks
+/// `months` ahead.
+async fn prepared(app: crate::sync::AppCtx, kind: PrintKind, id: Uuid, months: u32) -> Result<(Uuid, String), Msg> {
     let templates: PrintTemplates = app.db.get_value().print_templates().await.unwrap_or_default();
     let company = &templates.letterhead;
     let (customer, doc) = match kind {
@@ -49,6 +67,34 @@ async fn prepared(app: crate::sync::AppCtx, kind: PrintKind, id: Uuid) -> Result
             let receipt: Receipt = held(app, EntityKind::Receipt, id).await.ok_or(Msg::NotFound)?;
             let name = customer_name(app, receipt.customer_id);
             (receipt.customer_id, PrintDoc::receipt(&receipt, &name, company))
+        }
+        PrintKind::Statement => {
+            let book = book_of(app, &id.to_string()).await;
+            let name = customer_name(app, id);
+            (
+                id,
+                PrintDoc::statement(&statement_of(&book, id, months), &name, company),
+            )
+        }
+        PrintKind::Dunning => {
+            let letter: Letter = held(app, EntityKind::Dunning, id).await.ok_or(Msg::NotFound)?;
+            let book = book_of(app, &letter.customer_id.to_string()).await;
+            let name = customer_name(app, letter.customer_id);
+            let level = app
+                .work_rules
+                .get_untracked()
+                .money
+                .dunning
+                .get(letter.level)
+                .map(|l| l.name.clone())
+                .unwrap_or_default();
+            // What it lists, as still owed on its date.
+            let mut items = statement_of(&book, letter.customer_id, 1).items;
+            items.retain(|i| letter.installments.contains(&i.installment_id));
+            (
+                letter.customer_id,
+                PrintDoc::dunning(&level, letter.date, &items, &name, company),
+            )
         }
     };
     let html = render(templates.template(kind), &doc).map_err(|_| Msg::TemplateBroken)?;
@@ -115,11 +161,14 @@ pub fn PrintPage() -> impl IntoView {
             Some((kind, id))
         })
     };
+    // A statement looks ahead three months unless asked for more.
+    let months = RwSignal::new(3u32);
     let doc = LocalResource::new(move || {
         let target = target();
+        months.track();
         async move {
             let (kind, id) = target.ok_or(Msg::NotFound)?;
-            prepared(app, kind, id)
+            prepared(app, kind, id, months.get())
                 .await
                 .map(|(customer, html)| (kind, id, customer, html))
         }
@@ -154,6 +203,17 @@ pub fn PrintPage() -> impl IntoView {
                                         let _ = h.back();
                                     }
                                 }>"‹ "{i18n.label(Msg::Back)}</button>
+                                {(kind == PrintKind::Statement).then(|| view! {
+                                    <select id="statement-months" on:change=move |ev| {
+                                        if let Ok(m) = event_target_value(&ev).parse() {
+                                            months.set(m);
+                                        }
+                                    }>
+                                        {[3u32, 6, 12].into_iter().map(|m| view! {
+                                            <option value=m.to_string() selected=move || months.get() == m>{m}" 月"</option>
+                                        }).collect_view()}
+                                    </select>
+                                })}
                                 <button type="button" id="print-now" on:click=print>{i18n.label(Msg::Print)}</button>
                             </div>
                             <PrintFrame html=html id="print-sheet" />
