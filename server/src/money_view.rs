@@ -157,6 +157,8 @@ impl Held {
     /// The books of the customers `viewer` sees, with whose they are.
     fn visible<'a>(&'a self, asker: &'a Asker<'a>) -> impl Iterator<Item = (Whose, &'a Book)> + 'a {
         self.books.iter().filter_map(move |(customer, book)| {
+            // Money of a customer not read (yet) is nobody's to see.
+            self.customers.get(customer)?;
             let whose = self.whose(*customer, asker.users);
             can_see(&asker.viewer, whose.owner_id, whose.team_id).then_some((whose, book))
         })

@@ -266,8 +266,11 @@ impl EntityKind {
             EntityKind::Print => roundtrip::<Print>(fields),
             EntityKind::Dunning => checked::<Letter>(fields, |l| {
                 l.reason = l.reason.trim().to_owned();
-                match (l.reason.chars().count(), l.installments.len()) {
-                    (0..=500, 0..=1000) => Ok(()),
+                if l.installments.len() > crate::money::dunning::MAX_LISTED {
+                    return Err("a dunning letter lists at most 1000 installments".into());
+                }
+                match l.reason.chars().count() {
+                    0..=500 => Ok(()),
                     _ => Err("a reason is at most 500 characters".into()),
                 }
             }),

@@ -292,11 +292,11 @@ impl Subtotal {
             self.buckets.resize(row.buckets.len(), 0);
         }
         for (sum, fen) in self.buckets.iter_mut().zip(&row.buckets) {
-            *sum += fen;
+            *sum = sum.saturating_add(*fen);
         }
         self.customers += 1;
-        self.total += row.total;
-        self.received_after += row.received_after;
+        self.total = self.total.saturating_add(row.total);
+        self.received_after = self.received_after.saturating_add(row.received_after);
         self.oldest_days = self.oldest_days.max(row.oldest_days);
     }
 }

@@ -17,7 +17,7 @@
 //! figures from its cache.
 
 use super::document::{check_delivery, fully_delivered, may_move, may_revise, quote_status, QuoteStatus};
-use super::dunning::{letter_due, Letter, Level};
+use super::dunning::{letter_due, Actor, Letter, Level};
 use super::receivable::{reversal, Allocation, Credit, Credited, Installment, Ledger, Receipt};
 use super::records::{Contract, ContractStatus, Delivery, Quote};
 use super::terms::{due_date, expand, DateBasis, MAX_FEN};
@@ -466,6 +466,9 @@ fn credit(book: &Book, w: &MoneyWrite<'_>) -> Result<Vec<Follow>, String> {
     Ok(Vec::new())
 }
 
+/// The longest a dunning letter may be held back at a time.
+const MAX_POSTPONE_DAYS: i64 = 90;
+
 /// A dunning letter: the server decides its level, what it lists and its
 /// date; afterwards only its postponement (with a reason) changes, and it
 /// is never deleted.
@@ -481,13 +484,27 @@ fn dunning(book: &Book, w: MoneyWrite<'_>) -> Result<Vec<Follow>, String> {
         let Some((level, listed)) = letter_due(w.levels, &others, &book.installments, &owed, w.today) else {
             return refuse("no dunning letter is due for this customer now");
         };
-        letter.level = level;
-        letter.installments = listed;
-        letter.date = w.today;
-        letter.by = Some(w.by);
+        let acts = w.levels.get(level).map_or(Actor::Rep, |l| l.actor);
+        if !acts.may(w.role) {
+            return refuse("this dunning level is sent by someone else: the manager or finance");
+        }
+        letter = Letter {
+            level,
+            installments: listed,
+            date: w.today,
+            by: Some(w.by),
+            postponed_until: None,
+            reason: String::new(),
+            ..letter
+        };
     }
-    if letter.postponed_until.is_some() && letter.reason.is_empty() {
-        return refuse("give the reason for postponing a dunning letter");
+    if let Some(until) = letter.postponed_until {
+        if letter.reason.is_empty() {
+            return refuse("give the reason for postponing a dunning letter");
+        }
+        if until < w.today || (until - w.today).num_days() > MAX_POSTPONE_DAYS {
+            return refuse("a dunning letter is postponed by at most 90 days from today");
+        }
     }
     *w.after = write(&letter);
     Ok(Vec::new())
@@ -683,6 +700,14 @@ mod tests {
         };
         let (result, _) = run(&book, Role::Rep, EntityKind::Dunning, Some(&stored), &postponed);
         assert!(result.unwrap_err().contains("reason"));
+        // Not for ever: at most 90 days.
+        let for_ever = Letter {
+            postponed_until: NaiveDate::from_ymd_opt(9999, 12, 31),
+            reason: "x".into(),
+            ..stored.clone()
+        };
+        let (result, _) = run(&book, Role::Rep, EntityKind::Dunning, Some(&stored), &for_ever);
+        assert!(result.unwrap_err().contains("90 days"));
     }
 
     #[test]

@@ -39,6 +39,23 @@ pub enum Actor {
     Finance,
 }
 
+impl Actor {
+    /// Whether someone of `role` may send a letter of this level: a rep's
+    /// level anyone who sees the customer; a manager's level managers; a
+    /// finance level finance; admins any.
+    pub fn may(self, role: crate::user::Role) -> bool {
+        use crate::user::Role;
+        match self {
+            Actor::Rep => true,
+            Actor::Manager => matches!(role, Role::Manager | Role::Admin),
+            Actor::Finance => matches!(role, Role::Finance | Role::Admin),
+        }
+    }
+}
+
+/// The most installments one letter lists (the oldest first).
+pub const MAX_LISTED: usize = 1_000;
+
 /// One level of dunning.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -268,6 +285,15 @@ mod tests {
         let l = letter(1, &[1, 2]);
         assert!(!resolved(&l, &|i| if i == Uuid::from_u128(1) { 0 } else { 500 }));
         assert!(resolved(&l, &|_| 0));
+    }
+
+    #[test]
+    fn a_level_is_sent_by_its_actor() {
+        use crate::user::Role;
+        assert!(Actor::Rep.may(Role::Rep));
+        assert!(!Actor::Finance.may(Role::Rep) && !Actor::Finance.may(Role::Manager));
+        assert!(Actor::Finance.may(Role::Finance) && Actor::Manager.may(Role::Admin));
+        assert!(!Actor::Manager.may(Role::Finance));
     }
 
     #[test]

@@ -477,7 +477,11 @@ impl PrintDoc {
                 projected: yuan(5_000_000),
             }],
             later: yuan(0),
-            level: "催款函".into(),
+            level: if kind == PrintKind::Dunning {
+                "催款函".into()
+            } else {
+                String::new()
+            },
             ..PrintDoc::new(kind, company, "华信机械有限公司")
         }
         .with_total(11_728_387, 1_349_301)

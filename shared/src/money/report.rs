@@ -107,14 +107,14 @@ impl ForecastReport {
         };
         for line in &lines {
             let row = &line.row;
-            total.overdue += row.overdue;
-            total.later += row.later;
-            total.undated += row.undated;
+            total.overdue = total.overdue.saturating_add(row.overdue);
+            total.later = total.later.saturating_add(row.later);
+            total.undated = total.undated.saturating_add(row.undated);
             for (sum, fen) in total.months.iter_mut().zip(&row.months) {
-                *sum += fen;
+                *sum = sum.saturating_add(*fen);
             }
             for (sum, fen) in total.projected.iter_mut().zip(&row.projected) {
-                *sum += fen;
+                *sum = sum.saturating_add(*fen);
             }
         }
         ForecastReport {
