@@ -78,6 +78,8 @@ messages! {
     Aging => "账龄", "Aging";
     AsOf => "截至", "As of";
     Days => "天", "days";
+    ToRemind => "待提醒付款", "Payments to remind";
+    OverdueReceivables => "逾期应收", "Overdue receivables";
     FromThisDevice => "离线：按本机数据计算", "Offline: from this device's copy";
     Confirm => "确认", "Confirm";
     AmountAboveZero => "金额必须大于零", "The amount must be above zero";

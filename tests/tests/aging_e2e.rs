@@ -1,5 +1,6 @@
-//! End-to-end, money part 2: a rep prints a customer's statement offline
-//! at the smallest phone size, and makes a dunning letter there; finance
+//! End-to-end, money part 2: a rep sees the receivable past due on Today,
+//! prints the customer's statement offline at the smallest phone size, and
+//! makes a dunning letter there; finance
 //! opens the aging and drills into a bucket; the letter is resolved once
 //! the customer pays.
 
@@ -49,6 +50,11 @@ async fn a_statement_printed_offline_aging_drilled_and_a_letter_resolved() {
     // The rep, offline at the customer's office, prints the statement.
     let phone = Browser::start_sized(&server.url, 360, 800).await;
     phone.login("rep1", PASSWORD).await;
+    // Today lists the receivable past due, with what is owed.
+    phone
+        .wait_contains("#money-overdue", "苏州恒达机械有限公司 · ¥20,000")
+        .await;
+    phone.wait_contains("#money-overdue", "40").await;
     phone.open(&format!("/customers/{customer}")).await;
     phone.wait_text("#balance .overdue", "¥20,000").await;
     phone.set_offline(true).await;

@@ -210,6 +210,12 @@ pub fn TodayPage() -> impl IntoView {
         app.version.track();
         async move { app.db.get_value().open_visit().await.ok().flatten() }
     });
+    // Receivables to remind of and past due, computed in the money pages'
+    // chunk once Today is drawn.
+    let money = LocalResource::new(move || {
+        crate::pages::money::track_money(app);
+        async move { crate::pages::money::chase::money_lists(app).await }
+    });
     let more = move || {
         // Once live: the lists can grow past what was saved.
         (app.loaded.get()).then(|| {
@@ -271,6 +277,10 @@ pub fn TodayPage() -> impl IntoView {
                     }.into_any()
                 }
             }}
+            {move || money.get().map(|(remind, overdue)| view! {
+                <DueList id="money-overdue" title=Msg::OverdueReceivables part=Part::of(&overdue, ROWS) />
+                <DueList id="money-remind" title=Msg::ToRemind part=Part::of(&remind, ROWS) />
+            })}
             <Show when=move || app.loaded.get()>
                 <ReturningSoon />
             </Show>

@@ -190,6 +190,53 @@ pub fn letter_due(
     Some((level, listed))
 }
 
+/// An installment to act on today.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chase {
+    pub installment_id: Uuid,
+    pub customer_id: Uuid,
+    pub due: NaiveDate,
+    /// What it still owes.
+    pub owed: i64,
+    /// Days past due (negative: due in that many days).
+    pub days: i64,
+}
+
+/// Today's receivables to act on: those to remind the customer of (not
+/// yet due, and on or past the reminder day its `remind_days` set), the
+/// soonest first; and those past due, the oldest first. `owed` tells what
+/// an installment still owes.
+pub fn to_chase(
+    installments: &[super::receivable::Installment],
+    owed: &dyn Fn(&super::receivable::Installment) -> i64,
+    today: NaiveDate,
+) -> (Vec<Chase>, Vec<Chase>) {
+    let (mut remind, mut overdue) = (Vec::new(), Vec::new());
+    for i in installments.iter().filter(|i| !i.written_off) {
+        let (Some(due), left) = (i.due, owed(i)) else {
+            continue;
+        };
+        if left <= 0 {
+            continue;
+        }
+        let chase = Chase {
+            installment_id: i.id,
+            customer_id: i.customer_id,
+            due,
+            owed: left,
+            days: (today - due).num_days(),
+        };
+        if chase.days > 0 {
+            overdue.push(chase);
+        } else if super::receivable::remind_on(i, i.remind_days).is_some_and(|on| on <= today) {
+            remind.push(chase);
+        }
+    }
+    remind.sort_by_key(|c| (c.due, c.installment_id));
+    overdue.sort_by_key(|c| (c.due, c.installment_id));
+    (remind, overdue)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +332,29 @@ mod tests {
         let l = letter(1, &[1, 2]);
         assert!(!resolved(&l, &|i| if i == Uuid::from_u128(1) { 0 } else { 500 }));
         assert!(resolved(&l, &|_| 0));
+    }
+
+    #[test]
+    fn today_lists_what_to_remind_and_what_is_overdue() {
+        use crate::money::receivable::Installment;
+        let due = |n: u128, d: u32, remind_days: u16| Installment {
+            id: Uuid::from_u128(n),
+            customer_id: Uuid::from_u128(1),
+            fen: 100,
+            due: Some(day(d)),
+            remind_days,
+            ..Installment::default()
+        };
+        // Today is the 7th: due on the 10th with 3 days' notice (remind),
+        // on the 11th with 3 (not yet), on the 7th (today: remind), on the
+        // 2nd (overdue), on the 5th but paid (nothing).
+        let plan = [due(1, 10, 3), due(2, 11, 3), due(3, 7, 0), due(4, 2, 3), due(5, 5, 3)];
+        let owed = |i: &Installment| if i.id == Uuid::from_u128(5) { 0 } else { i.fen };
+        let (remind, overdue) = to_chase(&plan, &owed, day(7));
+        let ids = |l: &[Chase]| l.iter().map(|c| c.installment_id.as_u128()).collect::<Vec<_>>();
+        assert_eq!(ids(&remind), [3, 1]);
+        assert_eq!(ids(&overdue), [4]);
+        assert_eq!(overdue[0].days, 5);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use super::capitals::capitals;
 use super::document::{totals, Line, Quantity};
+use super::dunning::Level;
 use super::receivable::{Installment, Method, Receipt};
 use super::records::{Contract, Delivery, PrintKind, Quote};
 use super::statement::{OpenItem, Statement};
@@ -217,6 +218,8 @@ pub struct PrintDoc {
     pub later: String,
     /// A dunning letter's level, as the company named it.
     pub level: String,
+    /// The letter is a courteous reminder before the due date.
+    pub reminder: bool,
 }
 
 /// A quantity as printed: 3, 1.5, 0.125.
@@ -416,15 +419,23 @@ impl PrintDoc {
         .with_total(st.owed - st.advance, 0)
     }
 
-    /// A dunning letter: the overdue installments it lists, and their sum
-    /// in capitals.
-    pub fn dunning(level: &str, date: NaiveDate, items: &[OpenItem], customer: &str, company: &Letterhead) -> PrintDoc {
+    /// A dunning letter: the installments it lists, and their sum in
+    /// capitals. Its level's days tell a reminder (before the due date)
+    /// from a demand.
+    pub fn dunning(
+        level: &Level,
+        date: NaiveDate,
+        items: &[OpenItem],
+        customer: &str,
+        company: &Letterhead,
+    ) -> PrintDoc {
         let owed: i64 = items.iter().map(|i| i.owed).sum();
         PrintDoc {
             date: date.to_string(),
             items: items_of(items, date),
             overdue: yuan(owed),
-            level: level.to_owned(),
+            level: level.name.clone(),
+            reminder: level.days < 0,
             ..PrintDoc::new(PrintKind::Dunning, company, customer)
         }
         .with_total(owed, 0)
@@ -591,9 +602,17 @@ mod tests {
         // Owed less the advance: ¥19,500.
         assert!(html.contains("¥19,500") && html.contains("壹万玖仟伍佰元整"), "{html}");
         assert!(html.contains("2027-01") && html.contains("¥7,000"));
-        let letter = PrintDoc::dunning("逾期通知", day(7), &[item], "华信机械", &company());
+        let levels = crate::money::dunning::default_levels();
+        let letter = PrintDoc::dunning(&levels[1], day(7), std::slice::from_ref(&item), "华信机械", &company());
         let html = render(PrintTemplates::built_in(), &letter).unwrap();
         assert!(html.contains("逾期通知") && html.contains("贰万元整"), "{html}");
+        assert!(html.contains("已逾期未付"));
+        let reminder = PrintDoc::dunning(&levels[0], day(7), &[item], "华信机械", &company());
+        let html = render(PrintTemplates::built_in(), &reminder).unwrap();
+        assert!(
+            html.contains("付款提醒") && html.contains("即将到期") && !html.contains("已逾期未付"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! contract's page, printing, and finance's page.
 
 pub mod aging;
+pub mod chase;
 pub mod contract;
 mod credit;
 pub mod customer;

@@ -86,8 +86,8 @@ async fn prepared(app: crate::sync::AppCtx, kind: PrintKind, id: Uuid, months: u
                 .money
                 .dunning
                 .get(letter.level)
-                .map(|l| l.name.clone())
-                .unwrap_or_default();
+                .cloned()
+                .ok_or(Msg::NotFound)?;
             // What it lists, as still owed on its date.
             let mut items = statement_of(&book, letter.customer_id, 1).items;
             items.retain(|i| letter.installments.contains(&i.installment_id));
