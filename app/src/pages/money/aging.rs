@@ -199,3 +199,110 @@ fn Behind(customer: Uuid, as_of: chrono::NaiveDate, bucket: Option<usize>) -> im
         </ul>
     }
 }
+
+#[cfg(all(test, feature = "bench"))]
+mod bench {
+    //! A rep's receivables aged on the phone, in the browser: 200
+    //! customers with 2,000 installments, 6,000 receipts and 6,000
+    //! allocations in IndexedDB. `scripts/bench money` runs it and prints
+    //! the figures beside the browser's own `JSON.parse` of the same
+    //! records.
+    use super::*;
+    use crate::db::{Incoming, LocalDb};
+    use crate::device::steady_ms as now;
+    use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
+    use yingpan_shared::money::aging::Boundaries;
+    use yingpan_shared::money::forecast::forecast;
+    use yingpan_shared::sync::Change;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn change(kind: EntityKind, seq: i64, value: serde_json::Value) -> Change {
+        Change {
+            entity: kind,
+            id: value["id"].as_str().unwrap().parse().unwrap(),
+            seq,
+            data: value.as_object().cloned(),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_reps_2000_installments_aged_on_the_phone() {
+        let db = LocalDb::open(&format!("bench-{}", crate::ids::new_id())).await.unwrap();
+        let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let mut changes = Vec::new();
+        let mut seq = 0;
+        let mut next = |kind, value| {
+            seq += 1;
+            changes.push(change(kind, seq, value));
+        };
+        for c in 0..200u64 {
+            let customer = crate::ids::new_id().parse::<uuid::Uuid>().unwrap();
+            for n in 0..10u64 {
+                let installment = crate::ids::new_id().parse::<uuid::Uuid>().unwrap();
+                let fen = 100_000 + ((c * 7919 + n * 104_729) % 5_000_000) as i64;
+                let due = start + chrono::Duration::days(((c * 31 + n * 67) % 700) as i64);
+                next(
+                    EntityKind::Installment,
+                    serde_json::json!({"id": installment, "customer_id": customer, "fen": fen, "due": due, "number": n + 1}),
+                );
+                for k in 0..3i64 {
+                    let receipt = crate::ids::new_id().parse::<uuid::Uuid>().unwrap();
+                    let date = due + chrono::Duration::days(k * 20 - 30);
+                    next(
+                        EntityKind::Receipt,
+                        serde_json::json!({"id": receipt, "customer_id": customer, "fen": fen / 4, "date": date, "confirmed": true}),
+                    );
+                    next(
+                        EntityKind::Allocation,
+                        serde_json::json!({"id": crate::ids::new_id().parse::<uuid::Uuid>().unwrap(), "customer_id": customer, "receipt_id": receipt, "installment_id": installment, "fen": fen / 4, "date": date}),
+                    );
+                }
+            }
+        }
+        let text = serde_json::to_string(&changes.iter().map(|c| &c.data).collect::<Vec<_>>()).unwrap();
+        for page in changes.chunks(1000) {
+            db.apply_pull(&Incoming::all(page), page.last().unwrap().seq)
+                .await
+                .unwrap();
+        }
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let (mut read, mut compute, mut parse) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..10 {
+            let started = now();
+            let parsed = js_sys::JSON::parse(&text).unwrap();
+            parse.push(now() - started);
+            assert!(js_sys::Array::from(&parsed).length() > 14_000);
+            let started = now();
+            let installments: Vec<Installment> = db.all(EntityKind::Installment).await.unwrap();
+            let receipts: Vec<Receipt> = db.all(EntityKind::Receipt).await.unwrap();
+            let allocations: Vec<Allocation> = db.all(EntityKind::Allocation).await.unwrap();
+            read.push(now() - started);
+            let started = now();
+            let facts = Facts {
+                installments: &installments,
+                receipts: &receipts,
+                allocations: &allocations,
+                credits: &[],
+            };
+            let rows = age(&facts, as_of, &Boundaries::default());
+            let table = forecast(&facts, &[], as_of, 12);
+            compute.push(now() - started);
+            assert_eq!(rows.len(), 200);
+            assert!(!table.rows.is_empty());
+        }
+        for times in [&mut read, &mut compute, &mut parse] {
+            times.sort_by(f64::total_cmp);
+        }
+        let pct = |t: &[f64], p: f64| t[((t.len() - 1) as f64 * p).round() as usize];
+        console_log!(
+            "a rep's 2000 installments, 6000 receipts and 6000 allocations on the phone: aging and a 12-month forecast p50 {:.1} ms, p95 {:.1} ms; read from IndexedDB p50 {:.0} ms; the browser's JSON.parse of the same records p50 {:.1} ms (computing is {:.2} of it)",
+            pct(&compute, 0.5),
+            pct(&compute, 0.95),
+            pct(&read, 0.5),
+            pct(&parse, 0.5),
+            pct(&compute, 0.95) / pct(&parse, 0.5)
+        );
+        db.delete().await.unwrap();
+    }
+}
