@@ -78,6 +78,9 @@ messages! {
     Aging => "账龄", "Aging";
     AsOf => "截至", "As of";
     Days => "天", "days";
+    AgingBoundaries => "账龄分段（逾期天数，逗号分隔）", "Aging buckets (days past due, comma-separated)";
+    DunningLevels => "催款级别（逾期天数，负数为到期前提醒；发出人）", "Dunning levels (days past due, negative before the due date; who sends)";
+    AddLevel => "添加级别", "Add a level";
     ToRemind => "待提醒付款", "Payments to remind";
     OverdueReceivables => "逾期应收", "Overdue receivables";
     FromThisDevice => "离线：按本机数据计算", "Offline: from this device's copy";

@@ -13,6 +13,7 @@ yingpan_tests::on_both_backends!(
     the_forecast_puts_overdue_apart_and_projects_what_waits,
     every_server_reports_what_any_server_wrote,
     the_server_decides_each_dunning_letter_and_keeps_it,
+    an_admin_sets_the_buckets_and_levels_and_bad_ones_are_refused,
 );
 
 fn create(entity: &str, id: Uuid, fields: Value) -> Value {
@@ -319,4 +320,41 @@ async fn the_server_decides_each_dunning_letter_and_keeps_it(server: TestServer)
     // Another team's rep cannot write letters to this customer.
     let outsider = server.login("outsider").await;
     assert_ne!(outsider.push_one(letter(Uuid::now_v7(), 0)).await["status"], "applied");
+}
+
+async fn an_admin_sets_the_buckets_and_levels_and_bad_ones_are_refused(server: TestServer) {
+    let admin = server.login("admin").await;
+    let rep = server.login("rep1").await;
+    let customer = signed_contract(&server, &rep, "华信机械", None).await;
+    let (_, mut rules) = admin.get("/api/work/rules").await;
+    assert_eq!(rules["money"]["aging"], json!([30, 60, 90, 180]), "the defaults");
+    rules["money"]["aging"] = json!([15, 45]);
+    let (status, body) = admin.put("/api/work/rules", &rules).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, report) = rep.get(&format!("/api/money/aging?as_of={}", day(&server, 20))).await;
+    assert_eq!(report["boundaries"], json!([15, 45]));
+    let row = &line(&report, customer).unwrap()["row"];
+    assert_eq!(fens(&row["buckets"]), [7_000_000, 0, 3_000_000, 0], "20 days: 16–45");
+
+    // Boundaries that do not rise, and levels that go back, are refused
+    // with the reason, in the asker's language.
+    let mut bad = rules.clone();
+    bad["money"]["aging"] = json!([60, 30]);
+    let (status, body) = admin.put("/api/work/rules", &bad).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("rising"), "{body}");
+    let mut bad = rules.clone();
+    bad["money"]["dunning"][1]["days"] = json!(-30);
+    let (status, body) = admin.put("/api/work/rules", &bad).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more days past due"),
+        "{body}"
+    );
+    // Only an admin sets them.
+    let (status, _) = rep.put("/api/work/rules", &rules).await;
+    assert_eq!(status, 403);
 }

@@ -1,17 +1,31 @@
 //! The field-work part of the admin settings: check-in radius and accuracy,
-//! days before a customer counts as quiet, the pipeline's open stages, and
-//! whether contracts need approval.
+//! days before a customer counts as quiet, the pipeline's open stages,
+//! whether contracts need approval, the aging buckets and the dunning
+//! levels.
 
 use crate::api;
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::use_app;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use yingpan_shared::money::aging::Boundaries;
+use yingpan_shared::money::dunning::{Actor, Level};
 use yingpan_shared::pipeline::Stage;
 use yingpan_shared::rules::WorkRules;
 
 /// One editable stage row: its stable key, name and probability.
 type StageRow = (String, RwSignal<String>, RwSignal<String>);
+
+/// One editable dunning level: its name, days past due and who sends it.
+type LevelRow = (RwSignal<String>, RwSignal<String>, RwSignal<String>);
+
+fn actor_key(actor: Actor) -> &'static str {
+    match actor {
+        Actor::Rep => "rep",
+        Actor::Manager => "manager",
+        Actor::Finance => "finance",
+    }
+}
 
 #[component]
 pub fn WorkRulesForm(rules: WorkRules) -> impl IntoView {
@@ -30,6 +44,33 @@ pub fn WorkRulesForm(rules: WorkRules) -> impl IntoView {
         )
     };
     let stages = RwSignal::new(rules.funnel.stages.iter().map(row).collect::<Vec<StageRow>>());
+    let boundaries = RwSignal::new(
+        rules
+            .money
+            .aging
+            .days()
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let level_row = |l: &Level| -> LevelRow {
+        (
+            RwSignal::new(l.name.clone()),
+            RwSignal::new(l.days.to_string()),
+            RwSignal::new(actor_key(l.actor).to_owned()),
+        )
+    };
+    let levels = RwSignal::new(rules.money.dunning.iter().map(level_row).collect::<Vec<LevelRow>>());
+    let add_level = move |_| {
+        levels.update(|l| {
+            l.push((
+                RwSignal::new(String::new()),
+                RwSignal::new("90".into()),
+                RwSignal::new("finance".into()),
+            ))
+        })
+    };
     let message = RwSignal::new(None::<(bool, String)>);
     let base = StoredValue::new(rules);
     let add = move |_| {
@@ -61,6 +102,38 @@ pub fn WorkRulesForm(rules: WorkRules) -> impl IntoView {
             });
         }
         rules.funnel.stages = funnel;
+        let days: Option<Vec<u32>> = boundaries
+            .get_untracked()
+            .split([',', '，', ' '])
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| d.trim().parse().ok())
+            .collect();
+        match days.map(Boundaries::try_from) {
+            Some(Ok(b)) => rules.money.aging = b,
+            Some(Err(why)) => return message.set(Some((false, why))),
+            None => return message.set(Some((false, i18n.t(Msg::WholeNumbers).to_owned()))),
+        }
+        let mut dunning = Vec::new();
+        for (name, days, actor) in levels.get_untracked() {
+            let Ok(days) = days.get_untracked().trim().parse::<i32>() else {
+                return message.set(Some((false, i18n.t(Msg::WholeNumbers).to_owned())));
+            };
+            // What an earlier level had beyond these (its channel, its own
+            // template) is kept by position.
+            let kept = rules.money.dunning.get(dunning.len()).cloned();
+            dunning.push(Level {
+                name: name.get_untracked().trim().to_owned(),
+                days,
+                actor: match actor.get_untracked().as_str() {
+                    "manager" => Actor::Manager,
+                    "finance" => Actor::Finance,
+                    _ => Actor::Rep,
+                },
+                channel: kept.as_ref().map(|k| k.channel).unwrap_or_default(),
+                template: kept.map(|k| k.template).unwrap_or_default(),
+            });
+        }
+        rules.money.dunning = dunning;
         if let Err(why) = rules.check() {
             return message.set(Some((false, why)));
         }
@@ -102,6 +175,24 @@ pub fn WorkRulesForm(rules: WorkRules) -> impl IntoView {
                 }).collect_view()}
             </div>
             <button type="button" class="secondary" id="add-stage" on:click=add>"+ "{i18n.label(Msg::AddStage)}</button>
+            <label for="aging-boundaries">{i18n.label(Msg::AgingBoundaries)}</label>
+            <input id="aging-boundaries" type="text" inputmode="numeric" bind:value=boundaries />
+            <p class="label">{i18n.label(Msg::DunningLevels)}</p>
+            <div class="levels">
+                {move || levels.get().into_iter().enumerate().map(|(i, (name, days, actor))| view! {
+                    <div class="grade-row level-row">
+                        <input type="text" class="level-name" bind:value=name />
+                        <input type="number" min="-90" max="3650" class="level-days" bind:value=days />
+                        <select class="level-actor" on:change=move |ev| actor.set(event_target_value(&ev))>
+                            {[("rep", Msg::RoleRep), ("manager", Msg::RoleManager), ("finance", Msg::RoleFinance)].into_iter().map(|(key, label)| view! {
+                                <option value=key selected=move || actor.get() == key>{i18n.label(label)}</option>
+                            }).collect_view()}
+                        </select>
+                        <button type="button" class="link" on:click=move |_| levels.update(|l| { l.remove(i); })>"×"</button>
+                    </div>
+                }).collect_view()}
+            </div>
+            <button type="button" class="secondary" id="add-level" on:click=add_level>"+ "{i18n.label(Msg::AddLevel)}</button>
             {move || message.get().map(|(ok, text)| view! { <p class=if ok { "ok" } else { "error" } id="work-rules-message">{text}</p> })}
             <div class="actions">
                 <button type="submit" class="primary" id="save-work-rules">{i18n.label(Msg::Save)}</button>

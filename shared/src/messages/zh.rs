@@ -370,6 +370,7 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("the first row must name the columns: 编码 (code), 名称 (name) and 单价 (price) at least", "第一行须为列名，至少包括：编码、名称、单价"),
     ("the code {} is already on an earlier row", "编码 {} 已在前面的行中出现"),
     ("the file is empty", "文件是空的"),
+    ("a dunning level's name is at most 60 characters, its template at most 64 KB", "催款级别名称最多 60 个字，模板最多 64 KB"),
     ("no dunning letter is due for this customer now", "该客户目前无需发送催款函"),
     ("give the reason for postponing a dunning letter", "请填写暂缓催款的原因"),
     ("a dunning letter is postponed by at most 90 days from today", "催款函最多暂缓 90 天"),

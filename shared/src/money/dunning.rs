@@ -87,6 +87,12 @@ pub fn check_levels(levels: &[Level]) -> Result<(), String> {
     {
         return Err("each dunning level needs a name, and days between -90 and 3650".into());
     }
+    if levels
+        .iter()
+        .any(|l| l.name.chars().count() > 60 || l.template.len() > super::print::MAX_TEMPLATE)
+    {
+        return Err("a dunning level's name is at most 60 characters, its template at most 64 KB".into());
+    }
     Ok(())
 }
 
