@@ -453,3 +453,11 @@ pub async fn aging(token: &str, as_of: chrono::NaiveDate) -> ApiResult<yingpan_s
 pub async fn aging_xlsx(token: &str, as_of: chrono::NaiveDate) -> ApiResult<Vec<u8>> {
     get_bytes(token, &format!("/money/aging/xlsx?as_of={as_of}")).await
 }
+
+pub async fn forecast(
+    token: &str,
+    as_of: chrono::NaiveDate,
+    months: u32,
+) -> ApiResult<yingpan_shared::money::report::ForecastReport> {
+    get(token, &format!("/money/forecast?as_of={as_of}&months={months}")).await
+}

@@ -15,6 +15,7 @@ use crate::pages::{
         aging::AgingPage,
         contract::ContractPage,
         finance::FinancePage,
+        forecast::ForecastPage,
         print::PrintPage,
         quote::{NewQuotePage, QuotePage},
     },
@@ -135,6 +136,7 @@ fn Shell(db: LocalDb) -> impl IntoView {
                             <Route path=path!("/print/:kind/:id") view={Lazy::<PrintRoute>::new()} />
                             <Route path=path!("/money") view={Lazy::<FinanceRoute>::new()} />
                             <Route path=path!("/aging") view={Lazy::<AgingRoute>::new()} />
+                            <Route path=path!("/forecast") view={Lazy::<ForecastRoute>::new()} />
                         </Routes>
                     </main>
                     <BottomNav />
@@ -192,6 +194,7 @@ lazy_page!(ContractRoute => view! { <Ready><ContractPage /></Ready> });
 lazy_page!(PrintRoute => view! { <Ready><PrintPage /></Ready> });
 lazy_page!(FinanceRoute => view! { <Ready><Gate allow=&[Role::Finance, Role::Admin]><FinancePage /></Gate></Ready> });
 lazy_page!(AgingRoute => view! { <Ready><AgingPage /></Ready> });
+lazy_page!(ForecastRoute => view! { <Ready><ForecastPage /></Ready> });
 
 /// Loads every page's chunk in the background once the app has started (its
 /// records in memory), so a page opened later, offline included, is

@@ -78,6 +78,9 @@ messages! {
     Aging => "账龄", "Aging";
     AsOf => "截至", "As of";
     Days => "天", "days";
+    Forecast => "回款预测", "Forecast";
+    Later => "以后 / 待定", "Later or undated";
+    Projected => "其中预估", "projected";
     AgingBoundaries => "账龄分段（逾期天数，逗号分隔）", "Aging buckets (days past due, comma-separated)";
     DunningLevels => "催款级别（逾期天数，负数为到期前提醒；发出人）", "Dunning levels (days past due, negative before the due date; who sends)";
     AddLevel => "添加级别", "Add a level";

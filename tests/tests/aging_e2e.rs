@@ -110,6 +110,9 @@ async fn a_statement_printed_offline_aging_drilled_and_a_letter_resolved() {
     desk.click("#aging-customers .row-button").await;
     desk.wait_contains(".behind-row", "#1").await;
     desk.wait_contains(".behind-row .amount", "¥20,000").await;
+    // The forecast keeps the ¥20,000 past due on its own line.
+    desk.click("#open-forecast").await;
+    desk.wait_text("#forecast-overdue", "¥20,000").await;
     desk.quit().await;
 
     // The customer pays the rest that is due: the letter is resolved.

@@ -90,6 +90,7 @@ pub fn AgingPage() -> impl IntoView {
                         on:change=move |ev| if let Ok(d) = event_target_value(&ev).parse() { as_of.set(d) } />
                 </label>
                 <button type="button" id="aging-xlsx" on:click=export>"XLSX"</button>
+                <a class="button" id="open-forecast" href="/forecast">{i18n.label(Msg::Forecast)}</a>
             </div>
             {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
             {move || report.get().map(|(report, local)| view! {
