@@ -461,3 +461,7 @@ pub async fn forecast(
 ) -> ApiResult<yingpan_shared::money::report::ForecastReport> {
     get(token, &format!("/money/forecast?as_of={as_of}&months={months}")).await
 }
+
+pub async fn money_stats(token: &str, year: i32) -> ApiResult<yingpan_shared::money::stats::Stats> {
+    get(token, &format!("/money/stats?year={year}")).await
+}

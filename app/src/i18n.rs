@@ -78,6 +78,12 @@ messages! {
     Aging => "账龄", "Aging";
     AsOf => "截至", "As of";
     Days => "天", "days";
+    MoneyStats => "收款统计", "Money statistics";
+    Raised => "应收", "Raised";
+    SettledMonth => "核销", "Settled";
+    Refunded => "退款", "Refunded";
+    ByMethod => "按收款方式", "By payment method";
+    ByRep => "按负责人", "By rep";
     Forecast => "回款预测", "Forecast";
     Later => "以后 / 待定", "Later or undated";
     Projected => "其中预估", "projected";

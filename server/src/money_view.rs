@@ -28,6 +28,7 @@ use yingpan_shared::money::receivable::{Allocation, Credit, Installment, Receipt
 use yingpan_shared::money::records::Contract;
 use yingpan_shared::money::report::{AgingLine, AgingReport, CustomerAging, ForecastLine, ForecastReport, Whose};
 use yingpan_shared::money::statement::statement;
+use yingpan_shared::money::stats::{add, Stats};
 use yingpan_shared::user::User;
 
 /// Changes read per query while catching up.
@@ -253,6 +254,22 @@ impl MoneyView {
             starts = forecast(&Book::default().facts(), &[], as_of, months).months;
         }
         Ok(ForecastReport::of(as_of, starts, lines))
+    }
+
+    /// The year's money statistics over every customer the asker sees.
+    pub async fn stats(&self, store: &dyn Store, asker: &Asker<'_>, year: i32) -> StoreResult<Stats> {
+        let held = self.current(store).await?;
+        let mut stats = Stats {
+            year,
+            ..Stats::default()
+        };
+        for (whose, book) in held.visible(asker) {
+            add(&mut stats, &book.facts(), whose.owner_id.map(|o| o.0));
+        }
+        if stats.months.is_empty() {
+            stats.months = vec![Default::default(); 12];
+        }
+        Ok(stats)
     }
 
     /// One customer's aging opened up, if `viewer` sees it.

@@ -113,6 +113,11 @@ async fn a_statement_printed_offline_aging_drilled_and_a_letter_resolved() {
     // The forecast keeps the ¥20,000 past due on its own line.
     desk.click("#open-forecast").await;
     desk.wait_text("#forecast-overdue", "¥20,000").await;
+    // This year's receipts, charted with their figures beside.
+    desk.open("/money-stats").await;
+    desk.wait_text("#stats-received", "¥10,000").await;
+    desk.wait_for("#chart-months rect.received").await;
+    desk.wait_contains("#stats-methods", "¥10,000").await;
     desk.quit().await;
 
     // The customer pays the rest that is due: the letter is resolved.

@@ -14,6 +14,7 @@ yingpan_tests::on_both_backends!(
     every_server_reports_what_any_server_wrote,
     the_server_decides_each_dunning_letter_and_keeps_it,
     an_admin_sets_the_buckets_and_levels_and_bad_ones_are_refused,
+    a_years_statistics_add_up_by_month_method_and_rep,
 );
 
 fn create(entity: &str, id: Uuid, fields: Value) -> Value {
@@ -357,4 +358,36 @@ async fn an_admin_sets_the_buckets_and_levels_and_bad_ones_are_refused(server: T
     // Only an admin sets them.
     let (status, _) = rep.put("/api/work/rules", &rules).await;
     assert_eq!(status, 403);
+}
+
+async fn a_years_statistics_add_up_by_month_method_and_rep(server: TestServer) {
+    let rep = server.login("rep1").await;
+    server.add_user("cashier", Role::Finance).await;
+    let finance = server.login("cashier").await;
+    let customer = signed_contract(&server, &rep, "华信机械", None).await;
+    receive(&finance, customer, 1_000_000, "2026-03-05".into()).await;
+    applied(
+        &finance,
+        create(
+            "receipt",
+            Uuid::now_v7(),
+            json!({"customer_id": customer, "fen": 250_000, "date": "2026-04-01", "method": "cash", "confirmed": true}),
+        ),
+    )
+    .await;
+    let (status, stats) = finance.get("/api/money/stats?year=2026").await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["months"].as_array().unwrap().len(), 12);
+    assert_eq!(stats["months"][2]["received"], 1_000_000);
+    assert_eq!(stats["months"][3]["received"], 250_000);
+    assert_eq!(
+        stats["by_method"],
+        json!([["bank_transfer", 1_000_000], ["cash", 250_000]])
+    );
+    assert_eq!(stats["by_rep"], json!([[server.users.rep1.id, 1_250_000]]));
+    // Another team's rep sees none of it; a year out of range is refused.
+    let (_, theirs) = server.login("outsider").await.get("/api/money/stats?year=2026").await;
+    assert_eq!(theirs["total"]["received"], 0);
+    let (status, _) = finance.get("/api/money/stats?year=99999").await;
+    assert_eq!(status, 400);
 }

@@ -113,6 +113,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::aging_xlsx))
         .routes(routes!(reports::forecast))
         .routes(routes!(reports::customer))
+        .routes(routes!(reports::stats))
         .routes(routes!(import::products))
         .routes(routes!(photos::get, photos::upload))
         .routes(routes!(photos::status))

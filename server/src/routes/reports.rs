@@ -13,7 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -23,6 +23,7 @@ use yingpan_shared::api::ErrorBody;
 use yingpan_shared::money::aging::Boundaries;
 use yingpan_shared::money::forecast::MAX_MONTHS;
 use yingpan_shared::money::report::{AgingReport, CustomerAging, ForecastReport};
+use yingpan_shared::money::stats::Stats;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -230,4 +231,34 @@ fn aging_workbook(report: &AgingReport, users: &std::collections::HashMap<Uuid, 
     }
     reps.set_column_width(0, 20)?;
     book.save_to_buffer()
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Year {
+    /// The year (this year if left out).
+    year: Option<i32>,
+}
+
+#[utoipa::path(get, path = "/money/stats", tag = "money", params(Year), responses((status = 200, description = "a year's receipts, receivables raised and settled, and refunds by month, method and rep, over the customers the asker sees", body = Stats), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
+pub async fn stats(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    ApiQuery(q): ApiQuery<Year>,
+) -> Result<Json<Stats>, ApiError> {
+    let year = match q.year {
+        Some(y @ 2000..=2100) => y,
+        Some(_) => return Err(ApiError::BadRequest("give a year between 2000 and 2100".into())),
+        None => AsOf {
+            as_of: None,
+            months: None,
+        }
+        .date(&st)
+        .await?
+        .year(),
+    };
+    let users = st.store.users().await?;
+    Ok(Json(
+        st.money.stats(st.store.as_ref(), &asker(&auth, &users), year).await?,
+    ))
 }

@@ -377,6 +377,7 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("this dunning level is sent by someone else: the manager or finance", "该级别的催款函须由经理或财务发出"),
     ("a dunning letter lists at most 1000 installments", "一封催款函最多列出 1000 期款项"),
     ("a dunning letter is kept for the record; postpone it instead", "催款函须留档，不能删除；如需暂缓，请设置暂缓日期"),
+    ("give a year between 2000 and 2100", "请填写 2000 到 2100 之间的年份"),
     ("a forecast looks ahead 1 to {} months", "预测期为 1 到 {} 个月"),
     ("give between 1 and {} aging boundaries", "账龄分段须为 1 到 {} 个"),
     ("aging boundaries are days past due, rising, between 1 and 3650", "账龄分段为逾期天数，须递增，介于 1 到 3650 之间"),

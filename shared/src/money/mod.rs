@@ -18,6 +18,8 @@
 //! - [`dunning`]: dunning levels, the next one due, resolved letters;
 //! - [`forecast`]: what customers are expected to pay, month by month;
 //! - [`statement`]: a customer's open items and expected payments;
+//! - [`stats`]: a year's receipts, receivables and refunds by month,
+//!   method and rep;
 //! - [`report`]: aging and forecasts named and summed per rep, team and
 //!   company;
 //! - [`catalogue`]: products imported from a spreadsheet;
@@ -37,6 +39,7 @@ pub mod receivable;
 pub mod records;
 pub mod report;
 pub mod statement;
+pub mod stats;
 pub mod terms;
 
 use serde::{Deserialize, Serialize};

@@ -91,6 +91,7 @@ pub fn AgingPage() -> impl IntoView {
                 </label>
                 <button type="button" id="aging-xlsx" on:click=export>"XLSX"</button>
                 <a class="button" id="open-forecast" href="/forecast">{i18n.label(Msg::Forecast)}</a>
+                <a class="button" id="open-stats" href="/money-stats">{i18n.label(Msg::MoneyStats)}</a>
             </div>
             {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
             {move || report.get().map(|(report, local)| view! {

@@ -12,6 +12,7 @@ pub mod finance;
 pub mod forecast;
 pub mod print;
 pub mod quote;
+pub mod stats;
 
 use crate::i18n::Msg;
 use crate::sync::AppCtx;
