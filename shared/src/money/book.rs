@@ -80,6 +80,18 @@ impl Book {
         self.receipts.iter().filter(|r| r.confirmed)
     }
 
+    /// Calls `f` with the book's facts as aging, forecasts and statements
+    /// read them: confirmed receipts only.
+    pub fn with_facts<R>(&self, f: impl FnOnce(&super::aging::Facts<'_>) -> R) -> R {
+        let receipts: Vec<Receipt> = self.confirmed().cloned().collect();
+        f(&super::aging::Facts {
+            installments: &self.installments,
+            receipts: &receipts,
+            allocations: &self.allocations,
+            credits: &self.credits,
+        })
+    }
+
     /// The customer's ledger (unconfirmed receipts count for nothing).
     pub fn ledger(&self) -> Ledger<'_> {
         Ledger::new(&self.installments, &self.receipts, &self.allocations, &self.credits)

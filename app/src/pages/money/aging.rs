@@ -10,27 +10,14 @@ use crate::sync::{use_app, AppCtx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
-use yingpan_shared::entity::EntityKind;
-use yingpan_shared::money::aging::{age, behind, Behind, Facts};
-use yingpan_shared::money::receivable::{Allocation, Credit, Installment, Receipt};
+use yingpan_shared::money::aging::{age, behind, Behind};
 use yingpan_shared::money::report::{AgingLine, AgingReport, Whose};
 
 /// The report from this device's copy, as the server would make it.
 async fn local_report(app: AppCtx, as_of: chrono::NaiveDate) -> AgingReport {
-    let db = app.db.get_value();
-    let installments: Vec<Installment> = db.all(EntityKind::Installment).await.unwrap_or_default();
-    let mut receipts: Vec<Receipt> = db.all(EntityKind::Receipt).await.unwrap_or_default();
-    receipts.retain(|r| r.confirmed);
-    let allocations: Vec<Allocation> = db.all(EntityKind::Allocation).await.unwrap_or_default();
-    let credits: Vec<Credit> = db.all(EntityKind::Credit).await.unwrap_or_default();
-    let facts = Facts {
-        installments: &installments,
-        receipts: &receipts,
-        allocations: &allocations,
-        credits: &credits,
-    };
+    let held = super::DeviceMoney::read(app).await;
     let boundaries = app.work_rules.get_untracked().money.aging;
-    let lines = age(&facts, as_of, &boundaries)
+    let lines = age(&held.facts(), as_of, &boundaries)
         .into_iter()
         .map(|row| AgingLine {
             whose: Whose {
@@ -172,17 +159,10 @@ fn Behind(customer: Uuid, as_of: chrono::NaiveDate, bucket: Option<usize>) -> im
     let app = use_app();
     let items = LocalResource::new(move || async move {
         let book = book_of(app, &customer.to_string()).await;
-        let receipts: Vec<Receipt> = book.confirmed().cloned().collect();
-        let facts = Facts {
-            installments: &book.installments,
-            receipts: &receipts,
-            allocations: &book.allocations,
-            credits: &book.credits,
-        };
         let boundaries = app.work_rules.get_untracked().money.aging;
         let numbers: std::collections::HashMap<Uuid, u16> =
             book.installments.iter().map(|i| (i.id, i.number)).collect();
-        behind(&facts, as_of, &boundaries)
+        book.with_facts(|facts| behind(facts, as_of, &boundaries))
             .into_iter()
             .filter(|b| bucket.is_none_or(|k| b.bucket == k))
             .map(|b| (numbers.get(&b.id).copied(), b))
@@ -213,8 +193,10 @@ mod bench {
     use crate::db::{Incoming, LocalDb};
     use crate::device::steady_ms as now;
     use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
-    use yingpan_shared::money::aging::Boundaries;
+    use yingpan_shared::entity::EntityKind;
+    use yingpan_shared::money::aging::{Boundaries, Facts};
     use yingpan_shared::money::forecast::forecast;
+    use yingpan_shared::money::receivable::{Allocation, Installment, Receipt};
     use yingpan_shared::sync::Change;
 
     wasm_bindgen_test_configure!(run_in_browser);

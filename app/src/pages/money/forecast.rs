@@ -7,29 +7,13 @@ use super::{customer_name, yuan};
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::{use_app, AppCtx};
 use leptos::prelude::*;
-use yingpan_shared::entity::EntityKind;
-use yingpan_shared::money::aging::Facts;
 use yingpan_shared::money::forecast::forecast;
-use yingpan_shared::money::receivable::{Allocation, Credit, Installment, Receipt};
-use yingpan_shared::money::records::Contract;
 use yingpan_shared::money::report::{ForecastLine, ForecastReport, Whose};
 
 /// The forecast from this device's copy, as the server would make it.
 async fn local_forecast(app: AppCtx, as_of: chrono::NaiveDate, months: u32) -> ForecastReport {
-    let db = app.db.get_value();
-    let installments: Vec<Installment> = db.all(EntityKind::Installment).await.unwrap_or_default();
-    let mut receipts: Vec<Receipt> = db.all(EntityKind::Receipt).await.unwrap_or_default();
-    receipts.retain(|r| r.confirmed);
-    let allocations: Vec<Allocation> = db.all(EntityKind::Allocation).await.unwrap_or_default();
-    let credits: Vec<Credit> = db.all(EntityKind::Credit).await.unwrap_or_default();
-    let contracts: Vec<Contract> = db.all(EntityKind::Contract).await.unwrap_or_default();
-    let facts = Facts {
-        installments: &installments,
-        receipts: &receipts,
-        allocations: &allocations,
-        credits: &credits,
-    };
-    let table = forecast(&facts, &contracts, as_of, months);
+    let held = super::DeviceMoney::read(app).await;
+    let table = forecast(&held.facts(), &held.contracts, as_of, months);
     let lines = table
         .rows
         .into_iter()

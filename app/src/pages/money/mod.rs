@@ -56,6 +56,40 @@ pub async fn book_of(app: AppCtx, customer: &str) -> Book {
     Book::of(all.iter().map(|(k, r)| (*k, r)))
 }
 
+/// Every customer's receivables this device holds, as the aging and the
+/// forecast read them (confirmed receipts only).
+pub struct DeviceMoney {
+    pub installments: Vec<yingpan_shared::money::receivable::Installment>,
+    pub receipts: Vec<Receipt>,
+    pub allocations: Vec<yingpan_shared::money::receivable::Allocation>,
+    pub credits: Vec<yingpan_shared::money::receivable::Credit>,
+    pub contracts: Vec<yingpan_shared::money::records::Contract>,
+}
+
+impl DeviceMoney {
+    pub async fn read(app: AppCtx) -> DeviceMoney {
+        let db = app.db.get_value();
+        let mut receipts: Vec<Receipt> = db.all(EntityKind::Receipt).await.unwrap_or_default();
+        receipts.retain(|r| r.confirmed);
+        DeviceMoney {
+            installments: db.all(EntityKind::Installment).await.unwrap_or_default(),
+            receipts,
+            allocations: db.all(EntityKind::Allocation).await.unwrap_or_default(),
+            credits: db.all(EntityKind::Credit).await.unwrap_or_default(),
+            contracts: db.all(EntityKind::Contract).await.unwrap_or_default(),
+        }
+    }
+
+    pub fn facts(&self) -> yingpan_shared::money::aging::Facts<'_> {
+        yingpan_shared::money::aging::Facts {
+            installments: &self.installments,
+            receipts: &self.receipts,
+            allocations: &self.allocations,
+            credits: &self.credits,
+        }
+    }
+}
+
 /// Re-runs the caller when any money record changes.
 pub fn track_money(app: AppCtx) {
     for kind in EntityKind::MONEY {

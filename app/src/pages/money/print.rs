@@ -11,7 +11,6 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 use yingpan_shared::entity::EntityKind;
-use yingpan_shared::money::aging::Facts;
 use yingpan_shared::money::book::Book;
 use yingpan_shared::money::dunning::Letter;
 use yingpan_shared::money::print::{render, PrintDoc, PrintTemplates};
@@ -22,14 +21,7 @@ use yingpan_shared::money::statement::{statement, Statement};
 /// A customer's statement as of today, from this device's copy of its
 /// book.
 fn statement_of(book: &Book, customer: Uuid, months: u32) -> Statement {
-    let receipts: Vec<Receipt> = book.confirmed().cloned().collect();
-    let facts = Facts {
-        installments: &book.installments,
-        receipts: &receipts,
-        allocations: &book.allocations,
-        credits: &book.credits,
-    };
-    statement(&facts, &book.contracts, customer, crate::device::today(), months)
+    book.with_facts(|facts| statement(facts, &book.contracts, customer, crate::device::today(), months))
 }
 
 /// The document to print, filled in: (customer, html). A statement looks
