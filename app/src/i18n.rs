@@ -78,6 +78,9 @@ messages! {
     Aging => "账龄", "Aging";
     AsOf => "截至", "As of";
     Days => "天", "days";
+    PlannedDelivery => "计划交付", "Planned delivery";
+    SetExpected => "设为预计回款日", "Set as expected payment";
+    ExpectedOn => "预计回款", "Expected";
     MoneyStats => "收款统计", "Money statistics";
     Raised => "应收", "Raised";
     SettledMonth => "核销", "Settled";

@@ -262,7 +262,18 @@ fn contract(book: &Book, w: &MoneyWrite<'_>, new_id: &mut dyn FnMut() -> Uuid) -
         if w.deleted && before.status != ContractStatus::Draft {
             return refuse("only a draft contract can be deleted; cancel a signed one");
         }
-        let changed = before.lines != after.lines
+        // The planned delivery dates stay open: they move as the
+        // customer's schedule does, and forecasts read them.
+        let unplanned = |c: &Contract| {
+            c.lines
+                .iter()
+                .map(|l| super::document::Line {
+                    planned_delivery: None,
+                    ..l.clone()
+                })
+                .collect::<Vec<_>>()
+        };
+        let changed = unplanned(before) != unplanned(&after)
             || before.currency != after.currency
             || before.terms != after.terms
             || before.signed_on != after.signed_on
@@ -874,6 +885,14 @@ mod tests {
         let signed = &book.contracts[0];
         let mut cheaper = signed.clone();
         cheaper.lines[0].unit_fen = 1;
+        let mut replanned = signed.clone();
+        replanned.lines[0].planned_delivery = Some(day(28));
+        assert!(
+            run(&book, Role::Rep, EntityKind::Contract, Some(signed), &replanned)
+                .0
+                .is_ok(),
+            "a planned delivery date moves"
+        );
         let (result, _) = run(&book, Role::Rep, EntityKind::Contract, Some(signed), &cheaper);
         assert!(result.unwrap_err().contains("fixed"));
     }

@@ -79,13 +79,17 @@ fn ContractView(contract: Contract, book: Book) -> impl IntoView {
             <p class="status" id="contract-status">{i18n.label(contract_status(contract.status))}
                 {contract.signed_on.map(|d| format!(" · {d}"))}</p>
             <ol class="lines">
-                {contract.lines.iter().zip(figures.lines.iter()).map(|(l, amount)| {
+                {contract.lines.iter().zip(figures.lines.iter()).enumerate().map(|(n, (l, amount))| {
                     let rest = left.iter().find(|(id, _)| Some(*id) == l.id).map_or(0, |(_, q)| *q);
+                    let planning = (!finance && rest > 0 && contract.status.is_open()).then(|| view! {
+                        <PlannedDelivery contract=contract.clone() line=n />
+                    });
                     view! {
                         <li><span class="name">{l.description.clone()}</span>
                             <span>{quantity_text(l.quantity)}" × "{yuan(l.unit_fen)}</span>
                             <span class="amount">{yuan(*amount)}</span>
-                            <span class="left">{i18n.label(Msg::LeftToDeliver)}" "{quantity_text(Quantity(rest))}</span></li>
+                            <span class="left">{i18n.label(Msg::LeftToDeliver)}" "{quantity_text(Quantity(rest))}</span>
+                            {planning}</li>
                     }
                 }).collect_view()}
             </ol>
@@ -179,15 +183,40 @@ fn InstallmentRow(installment: Installment, status: Status, owed: i64, finance: 
             <span class="name">{format!("#{} ", installment.number)}{installment.due.map(|d| d.to_string()).unwrap_or_else(|| i18n.t(Msg::NoDueDateYet).to_owned())}</span>
             <span class="status">{i18n.label(installment_status(status))}</span>
             <span class="amount">{yuan(owed)}" / "{yuan(installment.fen)}</span>
+            {installment.expected.map(|d| view! { <span class="meta expected">{i18n.label(Msg::ExpectedOn)}" "{d.to_string()}</span> })}
             {(finance && open).then(|| view! {
                 <span class="finance-actions">
                     <input type="date" class="installment-due" bind:value=due />
                     <button type="button" class="set-due" on:click=change(|i, d| i.due = d)>{i18n.label(Msg::SetDueDate)}</button>
+                    <button type="button" class="set-expected" on:click=change(|i, d| i.expected = d)>{i18n.label(Msg::SetExpected)}</button>
                     <button type="button" class="write-off" on:click=change(|i, _| i.written_off = true)>{i18n.label(Msg::WriteOff)}</button>
                 </span>
             })}
             {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
         </li>
+    }
+}
+
+/// When a line is planned to be delivered: the forecast projects what
+/// waits for delivery from it. It may move after signing.
+#[component]
+fn PlannedDelivery(contract: Contract, line: usize) -> impl IntoView {
+    let i18n = use_i18n();
+    let app = use_app();
+    let planned = contract.lines[line].planned_delivery;
+    let date = RwSignal::new(planned.map(|d| d.to_string()).unwrap_or_default());
+    let message = RwSignal::new(None::<String>);
+    let save = move |_| {
+        let mut after = contract.clone();
+        after.lines[line].planned_delivery = date.get_untracked().parse().ok();
+        super::save_edit(app, EntityKind::Contract, &contract, &after, message);
+    };
+    view! {
+        <span class="planned-delivery">
+            <label>{i18n.label(Msg::PlannedDelivery)}<input type="date" class="line-planned" bind:value=date /></label>
+            <button type="button" class="set-planned" on:click=save>{i18n.label(Msg::Save)}</button>
+            {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
+        </span>
     }
 }
 
