@@ -81,7 +81,7 @@ fn ContractView(contract: Contract, book: Book) -> impl IntoView {
             <ol class="lines">
                 {contract.lines.iter().zip(figures.lines.iter()).enumerate().map(|(n, (l, amount))| {
                     let rest = left.iter().find(|(id, _)| Some(*id) == l.id).map_or(0, |(_, q)| *q);
-                    let planning = (!finance && rest > 0 && contract.status.is_open()).then(|| view! {
+                    let planning = (!finance && rest > 0 && !matches!(contract.status, ContractStatus::Completed | ContractStatus::Cancelled)).then(|| view! {
                         <PlannedDelivery contract=contract.clone() line=n />
                     });
                     view! {
