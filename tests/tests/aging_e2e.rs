@@ -51,6 +51,7 @@ async fn a_statement_printed_offline_aging_drilled_and_a_letter_resolved() {
     let phone = Browser::start_sized(&server.url, 360, 800).await;
     phone.login("rep1", PASSWORD).await;
     // Today lists the receivable past due, with what is owed.
+    phone.open("/").await;
     phone
         .wait_contains("#money-overdue", "苏州恒达机械有限公司 · ¥20,000")
         .await;
