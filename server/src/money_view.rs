@@ -180,12 +180,22 @@ pub struct MoneyView {
 
 impl MoneyView {
     /// Reads the changes since the position held, then lends what is held.
+    /// With nothing new (the usual case) reports share the view; only
+    /// catching up takes it alone.
     async fn current(&self, store: &dyn Store) -> StoreResult<tokio::sync::RwLockReadGuard<'_, Held>> {
+        let seen = self.held.read().await.seq;
+        let mut changes = store.money_changes(seen, PAGE).await?;
+        if changes.is_empty() {
+            return Ok(self.held.read().await);
+        }
         let mut held = self.held.write().await;
         loop {
-            let changes = store.money_changes(held.seq, PAGE).await?;
             let full = changes.len() == PAGE as usize;
             for change in changes {
+                // Another report may have caught up with these meanwhile.
+                if change.seq <= held.seq {
+                    continue;
+                }
                 let (kind, id) = (change.kind, change.id);
                 // Records are checked when written; one that does not read
                 // was changed by hand. The reports go on without it, and
@@ -197,6 +207,7 @@ impl MoneyView {
             if !full {
                 break;
             }
+            changes = store.money_changes(held.seq, PAGE).await?;
         }
         Ok(held.downgrade())
     }
