@@ -120,6 +120,8 @@ fn AgingView(
         .collect();
     let customers = report.customers.clone();
     let as_of = report.as_of;
+    let shown = RwSignal::new(ROWS);
+    let more = report.customers.len() > ROWS;
     view! {
         {local.then(|| view! { <p class="hint" id="aging-local">{i18n.label(Msg::FromThisDevice)}</p> })}
         <p class="aging-total">{i18n.label(Msg::Total)}" "<b id="aging-total">{yuan(report.company.total)}</b></p>
@@ -133,6 +135,8 @@ fn AgingView(
                     .filter(|(_, fen)| *fen != 0)
                     .collect();
                 rows.sort_by_key(|(l, fen)| (std::cmp::Reverse(*fen), l.whose.customer_id));
+                // The largest first; a company's thousands are in the workbook.
+                rows.truncate(shown.get());
                 rows.into_iter().map(|(line, fen)| {
                     let id = line.whose.customer_id;
                     view! {
@@ -148,8 +152,14 @@ fn AgingView(
                 }).collect_view()
             }}
         </ul>
+        {more.then(|| view! {
+            <button type="button" class="secondary more" on:click=move |_| shown.update(|n| *n += ROWS)>{i18n.label(Msg::ShowMore)}</button>
+        })}
     }
 }
+
+/// Customers the list shows at first; "show more" adds as many again.
+const ROWS: usize = 100;
 
 /// What is behind a customer's cell: its installments still owed and its
 /// advances, in `bucket` (all when none is chosen).
