@@ -8,16 +8,6 @@ use yingpan_shared::entity::{EntityKind, FieldMap};
 use yingpan_shared::merge::edit_between;
 use yingpan_shared::sync::Op;
 
-/// `fields` checked by the shared rules, in canonical form. The money
-/// kinds' checks load with the money pages, not at start.
-async fn canonical(kind: EntityKind, id: Uuid, fields: FieldMap) -> Result<FieldMap, String> {
-    if kind.is_money() {
-        crate::pages::money::canonical(kind, id, fields).await
-    } else {
-        kind.canonicalize_field(id, &fields).map_err(|e| e.to_string())
-    }
-}
-
 /// Creates a record from `fields`; returns its new id, or a message.
 pub async fn create(app: AppCtx, kind: EntityKind, fields: FieldMap) -> Result<String, String> {
     create_as(app, kind, new_id(), fields).await
@@ -27,7 +17,7 @@ pub async fn create(app: AppCtx, kind: EntityKind, fields: FieldMap) -> Result<S
 /// already names it).
 pub async fn create_as(app: AppCtx, kind: EntityKind, id: String, fields: FieldMap) -> Result<String, String> {
     let uuid: Uuid = id.parse().map_err(|_| "bad id".to_owned())?;
-    let record = canonical(kind, uuid, fields).await?;
+    let record = kind.canonicalize(uuid, &fields).map_err(|e| e.to_string())?;
     app.record(kind, &id, Op::Create { fields: record.clone() }, Some(&record))
         .await
         .map_err(|e| e.to_string())?;
@@ -40,7 +30,7 @@ pub async fn update(app: AppCtx, kind: EntityKind, before: &FieldMap, after: Fie
     let uuid: Uuid = id.parse().map_err(|_| "bad id".to_owned())?;
     let mut merged = before.clone();
     merged.extend(after);
-    let record = canonical(kind, uuid, merged).await?;
+    let record = kind.canonicalize(uuid, &merged).map_err(|e| e.to_string())?;
     let Some((fields, base)) = edit_between(before, &record) else {
         return Ok(());
     };

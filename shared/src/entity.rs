@@ -224,17 +224,6 @@ impl EntityKind {
     /// Checks a record's fields and returns them in canonical form (trimmed,
     /// unknown fields dropped), or says what is wrong.
     pub fn canonicalize(self, id: Uuid, fields: &FieldMap) -> Result<FieldMap, ValidationError> {
-        if self.is_money() {
-            self.canonicalize_money(id, fields)
-        } else {
-            self.canonicalize_field(id, fields)
-        }
-    }
-
-    /// [`EntityKind::canonicalize`] for the field kinds (customers, their
-    /// contacts and activities, leads...). The app's start files hold only
-    /// these; the money kinds' checks load with the money pages.
-    pub fn canonicalize_field(self, id: Uuid, fields: &FieldMap) -> Result<FieldMap, ValidationError> {
         let mut fields = fields.clone();
         fields.insert("id".into(), Value::String(id.to_string()));
         match self {
@@ -252,15 +241,6 @@ impl EntityKind {
             EntityKind::Merge => roundtrip::<MergeRecord>(fields),
             EntityKind::Opportunity => roundtrip::<Opportunity>(fields),
             EntityKind::Lead => roundtrip::<Lead>(fields),
-            money => Err(ValidationError::Record(format!("{money} is a money record"))),
-        }
-    }
-
-    /// [`EntityKind::canonicalize`] for the money kinds.
-    pub fn canonicalize_money(self, id: Uuid, fields: &FieldMap) -> Result<FieldMap, ValidationError> {
-        let mut fields = fields.clone();
-        fields.insert("id".into(), Value::String(id.to_string()));
-        match self {
             EntityKind::Product => checked::<Product>(fields, Product::check),
             EntityKind::Quote => checked::<Quote>(fields, |q| q.check().map(drop)),
             EntityKind::Contract => checked::<Contract>(fields, |c| c.check().map(drop)),
@@ -294,7 +274,6 @@ impl EntityKind {
                     _ => Err("a reason is at most 500 characters".into()),
                 }
             }),
-            field => Err(ValidationError::Record(format!("{field} is not a money record"))),
         }
     }
 }

@@ -56,13 +56,6 @@ pub async fn book_of(app: AppCtx, customer: &str) -> Book {
     Book::of(all.iter().map(|(k, r)| (*k, r)))
 }
 
-/// A money record checked by the shared rules, in canonical form (see
-/// `crate::edits`).
-#[cfg_attr(feature = "split", leptos::lazy)]
-pub async fn canonical(kind: EntityKind, id: Uuid, fields: FieldMap) -> Result<FieldMap, String> {
-    kind.canonicalize_money(id, &fields).map_err(|e| e.to_string())
-}
-
 /// Every customer's receivables this device holds, as the aging and the
 /// forecast read them (confirmed receipts only).
 pub struct DeviceMoney {
