@@ -57,52 +57,16 @@ macro_rules! messages {
 
 messages! {
     AppName => "营盘", "Yingpan";
-    Money => "往来款项", "Money";
-    NewQuote => "新建报价", "New quote";
-    Owed => "应收", "Owed";
-    Received => "已收", "Received";
-    Advance => "预收", "Advance";
-    Quotes => "报价", "Quotes";
     Contracts => "合同", "Contracts";
-    Receivables => "应收款", "Receivables";
     Receipts => "收款", "Receipts";
-    ToBeConfirmed => "待财务确认", "To be confirmed";
     Statement => "对账单", "Statement";
     Dunning => "催款", "Dunning";
-    MakeLetter => "生成催款函", "Make the letter";
-    NoLetterDue => "目前无需催款", "No letter is due now";
-    LetterResolved => "已结清", "Resolved";
-    LetterOpen => "待付款", "Awaiting payment";
-    PostponedUntil => "暂缓至", "Postponed until";
-    Postpone => "暂缓", "Postpone";
     Aging => "账龄", "Aging";
-    AsOf => "截至", "As of";
-    Days => "天", "days";
-    PlannedDelivery => "计划交付", "Planned delivery";
-    SetExpected => "设为预计回款日", "Set as expected payment";
-    ExpectedOn => "预计回款", "Expected";
-    MoneyStats => "收款统计", "Money statistics";
-    Raised => "应收", "Raised";
-    SettledMonth => "核销", "Settled";
-    Refunded => "退款", "Refunded";
-    ByMethod => "按收款方式", "By payment method";
-    ByRep => "按负责人", "By rep";
-    Forecast => "回款预测", "Forecast";
-    Later => "以后 / 待定", "Later or undated";
-    Projected => "其中预估", "projected";
     AgingBoundaries => "账龄分段（逾期天数，逗号分隔）", "Aging buckets (days past due, comma-separated)";
     DunningLevels => "催款级别（逾期天数，负数为到期前提醒；发出人）", "Dunning levels (days past due, negative before the due date; who sends)";
     AddLevel => "添加级别", "Add a level";
     ToRemind => "待提醒付款", "Payments to remind";
     OverdueReceivables => "逾期应收", "Overdue receivables";
-    FromThisDevice => "离线：按本机数据计算", "Offline: from this device's copy";
-    Confirm => "确认", "Confirm";
-    AmountAboveZero => "金额必须大于零", "The amount must be above zero";
-    ReceiptRecorded => "收款已记录", "Receipt recorded";
-    RecordReceipt => "记录收款", "Record a receipt";
-    AmountYuan => "金额（元）", "Amount (yuan)";
-    Payer => "付款人", "Payer";
-    Method => "方式", "Method";
     MethodBank => "银行转账", "Bank transfer";
     MethodCash => "现金", "Cash";
     MethodCheque => "支票", "Cheque";
@@ -125,61 +89,12 @@ messages! {
     Settled => "已结清", "Settled";
     WrittenOff => "已作坏账", "Written off";
     Quote => "报价单", "Quote";
-    AddLine => "添加一行", "Add a line";
-    Total => "合计", "Total";
-    ValidUntil => "有效期至", "Valid until";
-    Terms => "条款", "Terms";
-    SaveDraft => "存为草稿", "Save draft";
-    SaveAndSend => "保存并标记为已发送", "Save and mark sent";
-    ProductOrText => "产品或自由填写", "Product, or any text";
-    Quantity => "数量", "Quantity";
-    UnitPrice => "含税单价", "Unit price";
-    DiscountPercent => "折扣 %", "Discount %";
-    Print => "打印", "Print";
-    MarkAccepted => "客户已接受", "Accepted";
-    MarkRejected => "客户已拒绝", "Rejected";
-    Revise => "修订为新版本", "Revise";
-    MakeContract => "转为合同", "Make a contract";
-    ContractTitle => "合同名称", "Contract title";
-    PaymentTerms => "付款条件", "Payment terms";
-    SignContract => "签订合同", "Sign the contract";
-    LeftToDeliver => "未发", "Left to deliver";
-    PaymentPlan => "付款计划", "Payment plan";
-    NoDueDateYet => "日期待定", "No date yet";
     Deliveries => "发货", "Deliveries";
-    PrintDeliveryNote => "打印发货单", "Print delivery note";
-    DeliveryRecorded => "发货已记录", "Delivery recorded";
-    RecordDelivery => "记录发货", "Record a delivery";
-    Warehouse => "仓库", "Warehouse";
     TemplateBroken => "打印模板有误，请管理员检查", "The print template is broken; ask an admin";
     Finance => "财务", "Finance";
-    ReceiptsToConfirm => "待确认的收款", "Receipts to confirm";
-    Products => "产品", "Products";
-    AddProduct => "新增产品", "Add a product";
-    ProductCode => "产品编码", "Code";
-    ProductName => "产品名称", "Name";
-    Spec => "规格型号", "Model / spec";
-    Unit => "单位", "Unit";
-    ListPrice => "标准价（元）", "List price (yuan)";
-    TaxRatePercent => "税率 %", "Tax rate %";
     PrintTemplates => "打印模板", "Print templates";
-    ExportXlsx => "导出 Excel", "Export XLSX";
     StatusSubmitted => "待审批", "Awaiting approval";
-    ReceivedOn => "收款日期", "Received on";
-    Reference => "流水号 / 票号", "Reference";
-    DeliveredOn => "发货日期", "Delivered on";
-    SubmitForApproval => "提交审批", "Submit for approval";
-    MarkCompleted => "标记为已完成", "Mark completed";
-    CancelContract => "取消合同", "Cancel the contract";
     ContractsNeedApproval => "合同须经经理或财务审批后生效", "Contracts need a manager's or finance's approval";
-    ImportProducts => "从 CSV / Excel 导入产品", "Import products from CSV or XLSX";
-    FindInQuotes => "查找报价（产品、编号、备注）", "Find a quote (product, number, notes)";
-    RefundOrCreditNote => "退款或折让", "Refund or credit note";
-    Refund => "退款", "Refund";
-    CreditNote => "折让", "Credit note";
-    CreditReason => "原因", "Reason";
-    SetDueDate => "设定到期日", "Set the due date";
-    WriteOff => "作坏账", "Write off";
     CompanyName => "公司名称", "Company name";
     TaxId => "统一社会信用代码", "Tax id";
     BankAccount => "收款账户", "Bank account";
@@ -472,9 +387,30 @@ pub struct I18n {
     pub lang: RwSignal<Lang>,
 }
 
+/// Words a page keeps with itself, so they load with it (see
+/// `crate::pages::money::words`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Words {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
 impl I18n {
     pub fn t(self, msg: Msg) -> &'static str {
         msg.text(self.lang.get())
+    }
+
+    /// A page's own words in the language chosen.
+    pub fn tr(self, words: Words) -> &'static str {
+        match self.lang.get() {
+            Lang::Zh => words.zh,
+            Lang::En => words.en,
+        }
+    }
+
+    /// A page's own words as a view that follows the language.
+    pub fn say(self, words: Words) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || self.tr(words)
     }
 
     /// A message as a view that follows the language. Every label is this

@@ -4,6 +4,7 @@
 //! lists the customers with money in it; opening a customer lists the
 //! installments and advances behind that bucket, from the device's copy.
 
+use super::words;
 use super::{book_of, customer_name, yuan};
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::{use_app, AppCtx};
@@ -72,13 +73,13 @@ pub fn AgingPage() -> impl IntoView {
         <section class="page aging">
             <h2>{i18n.label(Msg::Aging)}</h2>
             <div class="aging-controls">
-                <label>{i18n.label(Msg::AsOf)}
+                <label>{i18n.say(words::AsOf)}
                     <input type="date" id="aging-as-of" prop:value=move || as_of.get().to_string()
                         on:change=move |ev| if let Ok(d) = event_target_value(&ev).parse() { as_of.set(d) } />
                 </label>
                 <button type="button" id="aging-xlsx" on:click=export>"XLSX"</button>
-                <a class="button" id="open-forecast" href="/forecast">{i18n.label(Msg::Forecast)}</a>
-                <a class="button" id="open-stats" href="/money-stats">{i18n.label(Msg::MoneyStats)}</a>
+                <a class="button" id="open-forecast" href="/forecast">{i18n.say(words::Forecast)}</a>
+                <a class="button" id="open-stats" href="/money-stats">{i18n.say(words::MoneyStats)}</a>
             </div>
             {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
             {move || report.get().map(|(report, local)| view! {
@@ -99,7 +100,7 @@ fn AgingView(
     let boundaries = report.boundaries.clone();
     let name_of = move |i: usize| match i {
         0 => i18n.t(Msg::NotYetDue).to_owned(),
-        i => format!("{} {}", boundaries.range(i), i18n.t(Msg::Days)),
+        i => format!("{} {}", boundaries.range(i), i18n.tr(words::Days)),
     };
     let chips: Vec<_> = report
         .company
@@ -123,8 +124,8 @@ fn AgingView(
     let shown = RwSignal::new(ROWS);
     let more = report.customers.len() > ROWS;
     view! {
-        {local.then(|| view! { <p class="hint" id="aging-local">{i18n.label(Msg::FromThisDevice)}</p> })}
-        <p class="aging-total">{i18n.label(Msg::Total)}" "<b id="aging-total">{yuan(report.company.total)}</b></p>
+        {local.then(|| view! { <p class="hint" id="aging-local">{i18n.say(words::FromThisDevice)}</p> })}
+        <p class="aging-total">{i18n.say(words::Total)}" "<b id="aging-total">{yuan(report.company.total)}</b></p>
         <div class="buckets">{chips}</div>
         <ul class="list aging-customers" id="aging-customers">
             {move || {
@@ -144,7 +145,7 @@ fn AgingView(
                             <button type="button" class="row-button" on:click=move |_| opened.update(|o| *o = if *o == Some(id) { None } else { Some(id) })>
                                 <span class="name">{line.whose.name.clone()}</span>
                                 <span class="amount">{yuan(fen)}</span>
-                                {(line.row.oldest_days > 0).then(|| view! { <span class="status">{line.row.oldest_days}" "{i18n.label(Msg::Days)}</span> })}
+                                {(line.row.oldest_days > 0).then(|| view! { <span class="status">{line.row.oldest_days}" "{i18n.say(words::Days)}</span> })}
                             </button>
                             {move || (opened.get() == Some(id)).then(|| view! { <Behind customer=id as_of=as_of bucket=chosen /> })}
                         </li>
@@ -183,7 +184,7 @@ fn Behind(customer: Uuid, as_of: chrono::NaiveDate, bucket: Option<usize>) -> im
             {move || items.get().map(|items| items.into_iter().map(|(number, b)| view! {
                 <li class="behind-row">
                     <a href=format!("/customers/{customer}")>
-                        <span class="name">{if b.advance { i18n.t(Msg::Advance).to_owned() } else { format!("#{}", number.unwrap_or(0)) }}" "{b.date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</span>
+                        <span class="name">{if b.advance { i18n.tr(words::Advance).to_owned() } else { format!("#{}", number.unwrap_or(0)) }}" "{b.date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</span>
                         <span class="amount">{yuan(b.fen)}</span>
                     </a>
                 </li>

@@ -2,6 +2,7 @@
 //! with each installment's status, its deliveries (each printable as a
 //! delivery note), and recording a delivery from the undelivered lines.
 
+use super::words;
 use super::{book_of, contract_status, customer_name, fields_of, held, installment_status, track_money, yuan};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
@@ -88,15 +89,15 @@ fn ContractView(contract: Contract, book: Book) -> impl IntoView {
                         <li><span class="name">{l.description.clone()}</span>
                             <span>{quantity_text(l.quantity)}" × "{yuan(l.unit_fen)}</span>
                             <span class="amount">{yuan(*amount)}</span>
-                            <span class="left">{i18n.label(Msg::LeftToDeliver)}" "{quantity_text(Quantity(rest))}</span>
+                            <span class="left">{i18n.say(words::LeftToDeliver)}" "{quantity_text(Quantity(rest))}</span>
                             {planning}</li>
                     }
                 }).collect_view()}
             </ol>
-            <p class="total">{i18n.label(Msg::Total)}" "<b id="contract-total">{yuan(figures.amount)}</b></p>
-            <a class="button" id="print-contract" href=format!("/print/contract/{}", contract.id)>{i18n.label(Msg::Print)}</a>
+            <p class="total">{i18n.say(words::Total)}" "<b id="contract-total">{yuan(figures.amount)}</b></p>
+            <a class="button" id="print-contract" href=format!("/print/contract/{}", contract.id)>{i18n.say(words::Print)}</a>
             <ContractActions contract=contract.clone() finished=finished />
-            <h3>{i18n.label(Msg::PaymentPlan)}</h3>
+            <h3>{i18n.say(words::PaymentPlan)}</h3>
             <ul class="list installments">
                 {plan.into_iter().map(|(i, status, owed)| view! { <InstallmentRow installment=i status=status owed=owed finance=finance /> }).collect_view()}
             </ul>
@@ -105,7 +106,7 @@ fn ContractView(contract: Contract, book: Book) -> impl IntoView {
                 {deliveries.into_iter().map(|d| view! {
                     <li class="delivery-row">
                         <span class="name">{d.date.to_string()}" "{d.warehouse.clone()}</span>
-                        <a href=format!("/print/delivery/{}", d.id)>{i18n.label(Msg::PrintDeliveryNote)}</a>
+                        <a href=format!("/print/delivery/{}", d.id)>{i18n.say(words::PrintDeliveryNote)}</a>
                     </li>
                 }).collect_view()}
             </ul>
@@ -143,16 +144,16 @@ fn ContractActions(contract: Contract, finished: bool) -> impl IntoView {
     view! {
         <div class="actions">
             {(status == Draft && approval && !senior).then(|| view! {
-                <button type="button" id="contract-submit" on:click=to(Submitted)>{i18n.label(Msg::SubmitForApproval)}</button>
+                <button type="button" id="contract-submit" on:click=to(Submitted)>{i18n.say(words::SubmitForApproval)}</button>
             })}
             {may_sign.then(|| view! {
-                <button type="button" class="primary" id="contract-sign" on:click=to(Active)>{i18n.label(Msg::SignContract)}</button>
+                <button type="button" class="primary" id="contract-sign" on:click=to(Active)>{i18n.say(words::SignContract)}</button>
             })}
             {(status == Active && finished).then(|| view! {
-                <button type="button" id="contract-complete" on:click=to(Completed)>{i18n.label(Msg::MarkCompleted)}</button>
+                <button type="button" id="contract-complete" on:click=to(Completed)>{i18n.say(words::MarkCompleted)}</button>
             })}
             {(matches!(status, Draft | Submitted) || (status == Active && senior)).then(|| view! {
-                <button type="button" id="contract-cancel" on:click=to(Cancelled)>{i18n.label(Msg::CancelContract)}</button>
+                <button type="button" id="contract-cancel" on:click=to(Cancelled)>{i18n.say(words::CancelContract)}</button>
             })}
         </div>
         {move || message.get().map(|m| view! { <p class="error" id="contract-error">{m}</p> })}
@@ -180,16 +181,16 @@ fn InstallmentRow(installment: Installment, status: Status, owed: i64, finance: 
     let open = !matches!(status, Status::Settled | Status::WrittenOff);
     view! {
         <li class="installment-row" data-status=format!("{status:?}")>
-            <span class="name">{format!("#{} ", installment.number)}{installment.due.map(|d| d.to_string()).unwrap_or_else(|| i18n.t(Msg::NoDueDateYet).to_owned())}</span>
+            <span class="name">{format!("#{} ", installment.number)}{installment.due.map(|d| d.to_string()).unwrap_or_else(|| i18n.tr(words::NoDueDateYet).to_owned())}</span>
             <span class="status">{i18n.label(installment_status(status))}</span>
             <span class="amount">{yuan(owed)}" / "{yuan(installment.fen)}</span>
-            {installment.expected.map(|d| view! { <span class="meta expected">{i18n.label(Msg::ExpectedOn)}" "{d.to_string()}</span> })}
+            {installment.expected.map(|d| view! { <span class="meta expected">{i18n.say(words::ExpectedOn)}" "{d.to_string()}</span> })}
             {(finance && open).then(|| view! {
                 <span class="finance-actions">
                     <input type="date" class="installment-due" bind:value=due />
-                    <button type="button" class="set-due" on:click=change(|i, d| i.due = d)>{i18n.label(Msg::SetDueDate)}</button>
-                    <button type="button" class="set-expected" on:click=change(|i, d| i.expected = d)>{i18n.label(Msg::SetExpected)}</button>
-                    <button type="button" class="write-off" on:click=change(|i, _| i.written_off = true)>{i18n.label(Msg::WriteOff)}</button>
+                    <button type="button" class="set-due" on:click=change(|i, d| i.due = d)>{i18n.say(words::SetDueDate)}</button>
+                    <button type="button" class="set-expected" on:click=change(|i, d| i.expected = d)>{i18n.say(words::SetExpected)}</button>
+                    <button type="button" class="write-off" on:click=change(|i, _| i.written_off = true)>{i18n.say(words::WriteOff)}</button>
                 </span>
             })}
             {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
@@ -213,7 +214,7 @@ fn PlannedDelivery(contract: Contract, line: usize) -> impl IntoView {
     };
     view! {
         <span class="planned-delivery">
-            <label>{i18n.label(Msg::PlannedDelivery)}<input type="date" class="line-planned" bind:value=date /></label>
+            <label>{i18n.say(words::PlannedDelivery)}<input type="date" class="line-planned" bind:value=date /></label>
             <button type="button" class="set-planned" on:click=save>{i18n.label(Msg::Save)}</button>
             {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
         </span>
@@ -268,19 +269,19 @@ fn RecordDelivery(contract: Contract, left: Vec<(Uuid, i64)>) -> impl IntoView {
         };
         spawn_local(async move {
             match edits::create(app, EntityKind::Delivery, fields_of(&delivery)).await {
-                Ok(_) => message.set(Some(i18n.t(Msg::DeliveryRecorded).to_owned())),
+                Ok(_) => message.set(Some(i18n.tr(words::DeliveryRecorded).to_owned())),
                 Err(e) => message.set(Some(e)),
             }
         });
     };
     view! {
         <form class="record-delivery" on:submit=save>
-            <h3>{i18n.label(Msg::RecordDelivery)}</h3>
+            <h3>{i18n.say(words::RecordDelivery)}</h3>
             {quantities.into_iter().map(|(_, name, typed)| view! {
                 <label>{name}<input class="delivery-quantity" inputmode="decimal" bind:value=typed /></label>
             }).collect_view()}
-            <label>{i18n.label(Msg::DeliveredOn)}<input id="delivery-date" type="date" bind:value=date /></label>
-            <label>{i18n.label(Msg::Warehouse)}<input id="delivery-warehouse" bind:value=warehouse /></label>
+            <label>{i18n.say(words::DeliveredOn)}<input id="delivery-date" type="date" bind:value=date /></label>
+            <label>{i18n.say(words::Warehouse)}<input id="delivery-warehouse" bind:value=warehouse /></label>
             <button type="submit" id="save-delivery">{i18n.label(Msg::Save)}</button>
             {move || message.get().map(|m| view! { <p class="message">{m}</p> })}
         </form>

@@ -2,6 +2,7 @@
 //! unallocated money, or a credit note (折让) off an installment, each
 //! with its reason. The server checks both against the whole book again.
 
+use super::words;
 use super::{fields_of, yuan};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
@@ -23,7 +24,7 @@ fn targets(book: &Book, i18n: crate::i18n::I18n) -> Vec<(String, String, Credite
         if left > 0 {
             let label = format!(
                 "{} · {} {} · ≤ {}",
-                i18n.t(Msg::Refund),
+                i18n.tr(words::Refund),
                 r.date,
                 yuan(r.fen),
                 yuan(left)
@@ -34,7 +35,7 @@ fn targets(book: &Book, i18n: crate::i18n::I18n) -> Vec<(String, String, Credite
     for i in book.installments.iter().filter(|i| !i.written_off) {
         let owed = ledger.outstanding(i);
         if owed > 0 {
-            let label = format!("{} · #{} · ≤ {}", i18n.t(Msg::CreditNote), i.number, yuan(owed));
+            let label = format!("{} · #{} · ≤ {}", i18n.tr(words::CreditNote), i.number, yuan(owed));
             out.push((format!("i{}", i.id), label, Credited::Installment(i.id), owed));
         }
     }
@@ -58,7 +59,7 @@ pub fn CreditForm(book: Book, customer: Uuid) -> impl IntoView {
         };
         let fen = match parse_yuan(&amount.get_untracked()) {
             Ok(fen) if fen > 0 => fen,
-            Ok(_) => return message.set(Some(i18n.t(Msg::AmountAboveZero).to_owned())),
+            Ok(_) => return message.set(Some(i18n.tr(words::AmountAboveZero).to_owned())),
             Err(e) => return message.set(Some(e)),
         };
         let credit = Credit {
@@ -84,12 +85,12 @@ pub fn CreditForm(book: Book, customer: Uuid) -> impl IntoView {
     (!choices.is_empty()).then(|| {
         view! {
             <form class="record-receipt credit-form" on:submit=save>
-                <h4>{i18n.label(Msg::RefundOrCreditNote)}</h4>
+                <h4>{i18n.say(words::RefundOrCreditNote)}</h4>
                 <select id="credit-target" on:change=move |ev| chosen.set(event_target_value(&ev))>
                     {choices.into_iter().map(|(value, label, _, _)| view! { <option value=value>{label}</option> }).collect_view()}
                 </select>
-                <label>{i18n.label(Msg::AmountYuan)}<input id="credit-amount" inputmode="decimal" bind:value=amount /></label>
-                <label>{i18n.label(Msg::CreditReason)}<input id="credit-reason" bind:value=reason /></label>
+                <label>{i18n.say(words::AmountYuan)}<input id="credit-amount" inputmode="decimal" bind:value=amount /></label>
+                <label>{i18n.say(words::CreditReason)}<input id="credit-reason" bind:value=reason /></label>
                 <button type="submit" id="save-credit">{i18n.label(Msg::Save)}</button>
                 {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
             </form>

@@ -3,6 +3,7 @@
 //! receivables and receipts, and recording a receipt (a rep's waits for
 //! finance to confirm it).
 
+use super::words;
 use super::{
     book_of, contract_status, installment_status, method_label, quote_status, role, track_money, yuan, METHODS,
 };
@@ -35,9 +36,9 @@ pub fn CustomerMoney(customer_id: String) -> impl IntoView {
     let find = RwSignal::new(String::new());
     view! {
         <section class="money" id="money">
-            <h3>{i18n.label(Msg::Money)}</h3>
+            <h3>{i18n.say(words::Money)}</h3>
             {move || book.get().map(|book| view! { <MoneyView book=book today=today find=find /> })}
-            <a class="button" id="new-quote" href=new_quote>{i18n.label(Msg::NewQuote)}</a>
+            <a class="button" id="new-quote" href=new_quote>{i18n.say(words::NewQuote)}</a>
             <RecordReceipt customer_id=customer_id.clone() />
         </section>
     }
@@ -93,14 +94,14 @@ fn MoneyView(book: Book, today: chrono::NaiveDate, find: RwSignal<String>) -> im
     });
     view! {
         <p class="balance" id="balance">
-            <span>{i18n.label(Msg::Owed)}" "<b class="owed">{yuan(balance.owed)}</b></span>
+            <span>{i18n.say(words::Owed)}" "<b class="owed">{yuan(balance.owed)}</b></span>
             <span class:alert=move || balance.overdue.gt(&0)>{i18n.label(Msg::PastDue)}" "<b class="overdue">{yuan(balance.overdue)}</b></span>
-            <span>{i18n.label(Msg::Received)}" "<b class="received">{yuan(balance.received)}</b></span>
-            <span>{i18n.label(Msg::Advance)}" "<b class="advance">{yuan(balance.advance)}</b></span>
+            <span>{i18n.say(words::Received)}" "<b class="received">{yuan(balance.received)}</b></span>
+            <span>{i18n.say(words::Advance)}" "<b class="advance">{yuan(balance.advance)}</b></span>
         </p>
-        <h4>{i18n.label(Msg::Quotes)}</h4>
+        <h4>{i18n.say(words::Quotes)}</h4>
         {(quotes.len() > 3).then(|| view! {
-            <input id="find-quote" type="search" placeholder=move || i18n.t(Msg::FindInQuotes) bind:value=find />
+            <input id="find-quote" type="search" placeholder=move || i18n.tr(words::FindInQuotes) bind:value=find />
         })}
         <ul class="list quotes">
             {move || quotes.iter().filter(|q| find.with(|f| mentions(q, f))).map(|q| {
@@ -132,7 +133,7 @@ fn MoneyView(book: Book, today: chrono::NaiveDate, find: RwSignal<String>) -> im
                 }
             }).collect_view()}
         </ul>
-        <h4>{i18n.label(Msg::Receivables)}</h4>
+        <h4>{i18n.say(words::Receivables)}</h4>
         <ul class="list installments">
             {rows.into_iter().map(|(i, status, left)| view! {
                 <li class="installment-row" data-status=format!("{status:?}")>
@@ -171,8 +172,8 @@ fn ReceiptRow(receipt: Receipt, finance: bool) -> impl IntoView {
         <li class="receipt-row" class:waiting=waiting>
             <span class="name">{receipt.date.to_string()}" "{move || i18n.t(method_label(receipt.method))}" "{receipt.payer.clone()}</span>
             <span class="amount">{yuan(receipt.fen)}</span>
-            {waiting.then(|| view! { <span class="status">{i18n.label(Msg::ToBeConfirmed)}</span> })}
-            {(waiting && finance).then(|| view! { <button class="confirm-receipt" on:click=confirm.clone()>{i18n.label(Msg::Confirm)}</button> })}
+            {waiting.then(|| view! { <span class="status">{i18n.say(words::ToBeConfirmed)}</span> })}
+            {(waiting && finance).then(|| view! { <button class="confirm-receipt" on:click=confirm.clone()>{i18n.say(words::Confirm)}</button> })}
             {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
         </li>
     }
@@ -194,7 +195,7 @@ fn RecordReceipt(customer_id: String) -> impl IntoView {
         ev.prevent_default();
         let fen = match parse_yuan(&amount.get_untracked()) {
             Ok(fen) if fen > 0 => fen,
-            Ok(_) => return message.set(Some(i18n.t(Msg::AmountAboveZero).to_owned())),
+            Ok(_) => return message.set(Some(i18n.tr(words::AmountAboveZero).to_owned())),
             Err(e) => return message.set(Some(e)),
         };
         let chosen = method.get_untracked();
@@ -220,7 +221,7 @@ fn RecordReceipt(customer_id: String) -> impl IntoView {
                     amount.set(String::new());
                     payer.set(String::new());
                     reference.set(String::new());
-                    message.set(Some(i18n.t(Msg::ReceiptRecorded).to_owned()));
+                    message.set(Some(i18n.tr(words::ReceiptRecorded).to_owned()));
                 }
                 Err(e) => message.set(Some(e)),
             }
@@ -228,20 +229,20 @@ fn RecordReceipt(customer_id: String) -> impl IntoView {
     };
     view! {
         <form class="record-receipt" on:submit=save>
-            <h4>{i18n.label(Msg::RecordReceipt)}</h4>
-            <label>{i18n.label(Msg::AmountYuan)}
+            <h4>{i18n.say(words::RecordReceipt)}</h4>
+            <label>{i18n.say(words::AmountYuan)}
                 <input id="receipt-amount" inputmode="decimal" bind:value=amount />
             </label>
-            <label>{i18n.label(Msg::Payer)}
+            <label>{i18n.say(words::Payer)}
                 <input id="receipt-payer" bind:value=payer />
             </label>
-            <label>{i18n.label(Msg::ReceivedOn)}
+            <label>{i18n.say(words::ReceivedOn)}
                 <input id="receipt-date" type="date" bind:value=date />
             </label>
-            <label>{i18n.label(Msg::Reference)}
+            <label>{i18n.say(words::Reference)}
                 <input id="receipt-reference" bind:value=reference />
             </label>
-            <label>{i18n.label(Msg::Method)}
+            <label>{i18n.say(words::Method)}
                 <select id="receipt-method" on:change=move |ev| method.set(event_target_value(&ev))>
                     {METHODS.iter().map(|(_, code, label)| view! { <option value=*code>{i18n.label(*label)}</option> }).collect_view()}
                 </select>

@@ -4,6 +4,7 @@
 //! decides the letter's level and what it lists when it syncs; the phone
 //! shows the same rule's answer before.
 
+use super::words;
 use super::{fields_of, yuan};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
@@ -65,11 +66,11 @@ pub fn CustomerDunning(book: Book, customer: Uuid, today: chrono::NaiveDate) -> 
         <ul class="list letters" id="letters">
             {letters.into_iter().map(|(l, done, left)| {
                 let state = if done {
-                    i18n.t(Msg::LetterResolved).to_owned()
+                    i18n.tr(words::LetterResolved).to_owned()
                 } else if let Some(until) = l.postponed_until.filter(|u| *u > today) {
-                    format!("{} {until}", i18n.t(Msg::PostponedUntil))
+                    format!("{} {until}", i18n.tr(words::PostponedUntil))
                 } else {
-                    i18n.t(Msg::LetterOpen).to_owned()
+                    i18n.tr(words::LetterOpen).to_owned()
                 };
                 view! {
                     <li class="letter-row" class:resolved=done>
@@ -85,9 +86,9 @@ pub fn CustomerDunning(book: Book, customer: Uuid, today: chrono::NaiveDate) -> 
         </ul>
         {match next {
             Some(name) => view! {
-                <button type="button" id="make-letter" on:click=make>{i18n.label(Msg::MakeLetter)}"："{name}</button>
+                <button type="button" id="make-letter" on:click=make>{i18n.say(words::MakeLetter)}"："{name}</button>
             }.into_any(),
-            None => view! { <p class="hint" id="no-letter-due">{i18n.label(Msg::NoLetterDue)}</p> }.into_any(),
+            None => view! { <p class="hint" id="no-letter-due">{i18n.say(words::NoLetterDue)}</p> }.into_any(),
         }}
         {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
     }
@@ -104,7 +105,7 @@ fn Postpone(letter: Letter) -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let save = move |_| {
         let Ok(date) = until.get_untracked().parse::<chrono::NaiveDate>() else {
-            message.set(Some(i18n.t(Msg::PostponedUntil).to_owned()));
+            message.set(Some(i18n.tr(words::PostponedUntil).to_owned()));
             return;
         };
         let after = Letter {
@@ -116,11 +117,11 @@ fn Postpone(letter: Letter) -> impl IntoView {
         open.set(false);
     };
     view! {
-        <button type="button" class="postpone" on:click=move |_| open.update(|o| *o = !*o)>{i18n.label(Msg::Postpone)}</button>
+        <button type="button" class="postpone" on:click=move |_| open.update(|o| *o = !*o)>{i18n.say(words::Postpone)}</button>
         {move || open.get().then(|| view! {
             <div class="postpone-form">
-                <label>{i18n.label(Msg::PostponedUntil)}<input type="date" bind:value=until /></label>
-                <label>{i18n.label(Msg::CreditReason)}<input type="text" bind:value=reason /></label>
+                <label>{i18n.say(words::PostponedUntil)}<input type="date" bind:value=until /></label>
+                <label>{i18n.say(words::CreditReason)}<input type="text" bind:value=reason /></label>
                 <button type="button" on:click=save.clone()>{i18n.label(Msg::Save)}</button>
             </div>
         })}

@@ -2,6 +2,7 @@
 //! (confirming one settles the customer's installments, oldest due first),
 //! and the products quotes are made from.
 
+use super::words;
 use super::{customer_name, fields_of, track_money, yuan};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
@@ -34,11 +35,11 @@ pub fn FinancePage() -> impl IntoView {
         <section class="page finance">
             <h2>{i18n.label(Msg::Finance)}</h2>
             <a class="button" id="open-aging" href="/aging">{i18n.label(Msg::Aging)}</a>
-            <h3>{i18n.label(Msg::ReceiptsToConfirm)}</h3>
+            <h3>{i18n.say(words::ReceiptsToConfirm)}</h3>
             <ul class="list receipts" id="receipts-to-confirm">
                 {move || data.get().map(|(waiting, _)| waiting.into_iter().map(|r| view! { <Waiting receipt=r /> }).collect_view())}
             </ul>
-            <h3>{i18n.label(Msg::Products)}</h3>
+            <h3>{i18n.say(words::Products)}</h3>
             <ul class="list products">
                 {move || data.get().map(|(_, products)| products.into_iter().map(|p| view! {
                     <li class="product-row">
@@ -66,7 +67,7 @@ fn Waiting(receipt: Receipt) -> impl IntoView {
             <a class="name" href=format!("/customers/{customer}")>{move || customer_name(app, customer)}</a>
             <span>{receipt.date.to_string()}" "{receipt.payer.clone()}</span>
             <span class="amount">{yuan(receipt.fen)}</span>
-            <button class="confirm-receipt" on:click=confirm>{i18n.label(Msg::Confirm)}</button>
+            <button class="confirm-receipt" on:click=confirm>{i18n.say(words::Confirm)}</button>
             {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
         </li>
     }
@@ -119,13 +120,13 @@ fn AddProduct() -> impl IntoView {
     };
     view! {
         <form class="add-product" on:submit=save>
-            <h4>{i18n.label(Msg::AddProduct)}</h4>
-            <label>{i18n.label(Msg::ProductCode)}<input id="product-code" bind:value=code /></label>
-            <label>{i18n.label(Msg::ProductName)}<input id="product-name" bind:value=name /></label>
-            <label>{i18n.label(Msg::Spec)}<input id="product-spec" bind:value=spec /></label>
-            <label>{i18n.label(Msg::Unit)}<input id="product-unit" bind:value=unit /></label>
-            <label>{i18n.label(Msg::ListPrice)}<input id="product-price" inputmode="decimal" bind:value=price /></label>
-            <label>{i18n.label(Msg::TaxRatePercent)}<input id="product-tax" inputmode="decimal" bind:value=tax /></label>
+            <h4>{i18n.say(words::AddProduct)}</h4>
+            <label>{i18n.say(words::ProductCode)}<input id="product-code" bind:value=code /></label>
+            <label>{i18n.say(words::ProductName)}<input id="product-name" bind:value=name /></label>
+            <label>{i18n.say(words::Spec)}<input id="product-spec" bind:value=spec /></label>
+            <label>{i18n.say(words::Unit)}<input id="product-unit" bind:value=unit /></label>
+            <label>{i18n.say(words::ListPrice)}<input id="product-price" inputmode="decimal" bind:value=price /></label>
+            <label>{i18n.say(words::TaxRatePercent)}<input id="product-tax" inputmode="decimal" bind:value=tax /></label>
             <button type="submit" id="save-product">{i18n.label(Msg::Save)}</button>
             {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
         </form>
@@ -180,7 +181,7 @@ fn ImportProducts() -> impl IntoView {
         ProductRowStatus::Invalid => Msg::Skipped,
     };
     view! {
-        <h4>{i18n.label(Msg::ImportProducts)}</h4>
+        <h4>{i18n.say(words::ImportProducts)}</h4>
         <input id="import-products" type="file" accept=".csv,.xlsx,text/csv" on:change=chosen />
         {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         {move || report.get().map(|(r, done)| view! {

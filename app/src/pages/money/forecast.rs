@@ -3,6 +3,7 @@
 //! everyone the user sees; offline, the same rule runs over this device's
 //! copy. Opening a month lists its customers.
 
+use super::words;
 use super::{customer_name, yuan};
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::{use_app, AppCtx};
@@ -50,7 +51,7 @@ pub fn ForecastPage() -> impl IntoView {
     let opened = RwSignal::new(None::<usize>);
     view! {
         <section class="page forecast">
-            <h2>{i18n.label(Msg::Forecast)}</h2>
+            <h2>{i18n.say(words::Forecast)}</h2>
             <select id="forecast-months" on:change=move |ev| {
                 if let Ok(m) = event_target_value(&ev).parse() {
                     months.set(m);
@@ -62,7 +63,7 @@ pub fn ForecastPage() -> impl IntoView {
                 let total = report.total.clone();
                 let customers = report.customers.clone();
                 view! {
-                    {local.then(|| view! { <p class="hint">{i18n.label(Msg::FromThisDevice)}</p> })}
+                    {local.then(|| view! { <p class="hint">{i18n.say(words::FromThisDevice)}</p> })}
                     <ul class="list months" id="forecast">
                         <li class="month-row overdue"><span class="name">{i18n.label(Msg::PastDue)}</span><span class="amount" id="forecast-overdue">{yuan(total.overdue)}</span></li>
                         {report.months.iter().enumerate().map(|(m, start)| {
@@ -73,7 +74,7 @@ pub fn ForecastPage() -> impl IntoView {
                                     <button type="button" class="row-button" on:click=move |_| opened.update(|o| *o = if *o == Some(m) { None } else { Some(m) })>
                                         <span class="name">{start.format("%Y-%m").to_string()}</span>
                                         <span class="amount">{yuan(total.months.get(m).copied().unwrap_or(0))}</span>
-                                        {(projected > 0).then(|| view! { <span class="status">{i18n.label(Msg::Projected)}" "{yuan(projected)}</span> })}
+                                        {(projected > 0).then(|| view! { <span class="status">{i18n.say(words::Projected)}" "{yuan(projected)}</span> })}
                                     </button>
                                     {move || (opened.get() == Some(m)).then(|| view! {
                                         <ul class="list behind">
@@ -88,7 +89,7 @@ pub fn ForecastPage() -> impl IntoView {
                                 </li>
                             }
                         }).collect_view()}
-                        <li class="month-row"><span class="name">{i18n.label(Msg::Later)}</span><span class="amount">{yuan(total.later + total.undated)}</span></li>
+                        <li class="month-row"><span class="name">{i18n.say(words::Later)}</span><span class="amount">{yuan(total.later + total.undated)}</span></li>
                     </ul>
                 }
             })}

@@ -13,6 +13,7 @@ pub mod forecast;
 pub mod print;
 pub mod quote;
 pub mod stats;
+pub mod words;
 
 use crate::i18n::Msg;
 use crate::sync::AppCtx;

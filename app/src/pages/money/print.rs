@@ -2,6 +2,7 @@
 //! records, offline, in a sandboxed frame. Printing prints that frame alone
 //! through the browser's dialog (A4) and is recorded.
 
+use super::words;
 use super::{book_of, customer_name, fields_of, held};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
@@ -206,7 +207,7 @@ pub fn PrintPage() -> impl IntoView {
                                         }).collect_view()}
                                     </select>
                                 })}
-                                <button type="button" id="print-now" on:click=print>{i18n.label(Msg::Print)}</button>
+                                <button type="button" id="print-now" on:click=print>{i18n.say(words::Print)}</button>
                             </div>
                             <PrintFrame html=html id="print-sheet" />
                         }.into_any()

@@ -2,6 +2,7 @@
 //! freely), sent, accepted or rejected, revised into a new version, printed,
 //! and made into a contract once accepted, all offline.
 
+use super::words;
 use super::{customer_name, fields_of, held, quote_status, track_money, yuan};
 use crate::edits;
 use crate::i18n::{use_i18n, Msg};
@@ -202,15 +203,15 @@ fn QuoteEditor(customer: Uuid, before: Option<Quote>) -> impl IntoView {
                 }}
             </ol>
             <button type="button" id="add-line" on:click=move |_| drafts.update(|d| d.push(Draft::blank()))>
-                {i18n.label(Msg::AddLine)}
+                {i18n.say(words::AddLine)}
             </button>
-            <p class="total">{i18n.label(Msg::Total)}" "<b id="quote-total">{total}</b></p>
-            <label>{i18n.label(Msg::ValidUntil)}<input type="date" id="valid-until" bind:value=valid_until /></label>
-            <label>{i18n.label(Msg::Terms)}<textarea id="quote-terms" bind:value=terms></textarea></label>
+            <p class="total">{i18n.say(words::Total)}" "<b id="quote-total">{total}</b></p>
+            <label>{i18n.say(words::ValidUntil)}<input type="date" id="valid-until" bind:value=valid_until /></label>
+            <label>{i18n.say(words::Terms)}<textarea id="quote-terms" bind:value=terms></textarea></label>
             <label>{i18n.label(Msg::Notes)}<textarea id="quote-notes" bind:value=notes></textarea></label>
             <div class="actions">
-                <button type="button" id="save-draft" on:click=move |_| save_draft(QuoteStatus::Draft)>{i18n.label(Msg::SaveDraft)}</button>
-                <button type="button" id="save-sent" on:click=move |_| save(QuoteStatus::Sent)>{i18n.label(Msg::SaveAndSend)}</button>
+                <button type="button" id="save-draft" on:click=move |_| save_draft(QuoteStatus::Draft)>{i18n.say(words::SaveDraft)}</button>
+                <button type="button" id="save-sent" on:click=move |_| save(QuoteStatus::Sent)>{i18n.say(words::SaveAndSend)}</button>
             </div>
             {move || message.get().map(|m| view! { <p class="error" id="quote-error">{m}</p> })}
         </section>
@@ -246,13 +247,13 @@ fn LineEditor(draft: Draft, products: LocalResource<Vec<Product>>) -> impl IntoV
     };
     view! {
         <li class="line-editor">
-            <input class="line-description" list="products" placeholder=move || i18n.t(Msg::ProductOrText)
+            <input class="line-description" list="products" placeholder=move || i18n.tr(words::ProductOrText)
                 prop:value=draft.description on:change=choose />
-            <input class="line-quantity" inputmode="decimal" placeholder=move || i18n.t(Msg::Quantity)
+            <input class="line-quantity" inputmode="decimal" placeholder=move || i18n.tr(words::Quantity)
                 bind:value=draft.quantity />
-            <input class="line-price" inputmode="decimal" placeholder=move || i18n.t(Msg::UnitPrice)
+            <input class="line-price" inputmode="decimal" placeholder=move || i18n.tr(words::UnitPrice)
                 bind:value=draft.price />
-            <input class="line-discount" inputmode="decimal" placeholder=move || i18n.t(Msg::DiscountPercent)
+            <input class="line-discount" inputmode="decimal" placeholder=move || i18n.tr(words::DiscountPercent)
                 bind:value=draft.discount />
         </li>
     }
@@ -328,16 +329,16 @@ fn QuoteView(quote: Quote) -> impl IntoView {
                         <span class="amount">{yuan(*amount)}</span></li>
                 }).collect_view()}
             </ol>
-            <p class="total">{i18n.label(Msg::Total)}" "<b id="quote-total">{yuan(figures.amount)}</b></p>
+            <p class="total">{i18n.say(words::Total)}" "<b id="quote-total">{yuan(figures.amount)}</b></p>
             <div class="actions">
-                <a class="button" id="print-quote" href=format!("/print/quote/{}", quote.id)>{i18n.label(Msg::Print)}</a>
-                <button type="button" id="export-quote" on:click=move |_| export(quote.id)>{i18n.label(Msg::ExportXlsx)}</button>
+                <a class="button" id="print-quote" href=format!("/print/quote/{}", quote.id)>{i18n.say(words::Print)}</a>
+                <button type="button" id="export-quote" on:click=move |_| export(quote.id)>{i18n.say(words::ExportXlsx)}</button>
                 {(status == QuoteStatus::Sent).then(|| view! {
-                    <button id="quote-accepted" on:click=moving(QuoteStatus::Accepted)>{i18n.label(Msg::MarkAccepted)}</button>
-                    <button id="quote-rejected" on:click=moving(QuoteStatus::Rejected)>{i18n.label(Msg::MarkRejected)}</button>
+                    <button id="quote-accepted" on:click=moving(QuoteStatus::Accepted)>{i18n.say(words::MarkAccepted)}</button>
+                    <button id="quote-rejected" on:click=moving(QuoteStatus::Rejected)>{i18n.say(words::MarkRejected)}</button>
                 })}
                 {matches!(status, QuoteStatus::Sent | QuoteStatus::Rejected | QuoteStatus::Expired).then(|| view! {
-                    <button id="quote-revise" on:click=revise.clone()>{i18n.label(Msg::Revise)}</button>
+                    <button id="quote-revise" on:click=revise.clone()>{i18n.say(words::Revise)}</button>
                 })}
             </div>
             {(status == QuoteStatus::Accepted).then(|| view! { <MakeContract quote=quote.clone() /> })}
@@ -405,14 +406,14 @@ fn MakeContract(quote: Quote) -> impl IntoView {
     };
     view! {
         <form class="make-contract" on:submit=|ev| ev.prevent_default()>
-            <h3>{i18n.label(Msg::MakeContract)}</h3>
-            <label>{i18n.label(Msg::ContractTitle)}<input id="contract-title" bind:value=title /></label>
-            <label>{i18n.label(Msg::PaymentTerms)}
+            <h3>{i18n.say(words::MakeContract)}</h3>
+            <label>{i18n.say(words::ContractTitle)}<input id="contract-title" bind:value=title /></label>
+            <label>{i18n.say(words::PaymentTerms)}
                 <select id="contract-terms" on:change=move |ev| chosen.set(event_target_value(&ev).parse().unwrap_or(0))>
                     {names.into_iter().map(|(i, name)| view! { <option value=i.to_string()>{name}</option> }).collect_view()}
                 </select>
             </label>
-            <button type="button" id="make-contract" on:click=make>{i18n.label(Msg::SignContract)}</button>
+            <button type="button" id="make-contract" on:click=make>{i18n.say(words::SignContract)}</button>
             {move || message.get().map(|m| view! { <p class="error" id="contract-error">{m}</p> })}
         </form>
     }

@@ -4,6 +4,7 @@
 //! table beside it. The server's figures cover everyone the user sees;
 //! they need a connection.
 
+use super::words;
 use super::{method_label, yuan};
 use crate::i18n::{use_i18n, Msg};
 use crate::pages::user_name;
@@ -30,7 +31,7 @@ pub fn StatsPage() -> impl IntoView {
     });
     view! {
         <section class="page stats">
-            <h2>{i18n.label(Msg::MoneyStats)}</h2>
+            <h2>{i18n.say(words::MoneyStats)}</h2>
             <div class="aging-controls">
                 <button type="button" on:click=move |_| year.update(|y| *y -= 1)>"‹"</button>
                 <b id="stats-year">{move || year.get()}</b>
@@ -68,25 +69,25 @@ fn StatsView(stats: Stats) -> impl IntoView {
     };
     view! {
         <figure class="chart" id="chart-months">
-            <svg viewBox=format!("0 0 {WIDTH} {}", HEIGHT + 18) role="img" aria-label=i18n.t(Msg::MoneyStats)>{bars}</svg>
-            <figcaption><span class="legend raised"></span>{i18n.label(Msg::Raised)}" "<span class="legend received"></span>{i18n.label(Msg::Received)}</figcaption>
+            <svg viewBox=format!("0 0 {WIDTH} {}", HEIGHT + 18) role="img" aria-label=i18n.tr(words::MoneyStats)>{bars}</svg>
+            <figcaption><span class="legend raised"></span>{i18n.say(words::Raised)}" "<span class="legend received"></span>{i18n.say(words::Received)}</figcaption>
         </figure>
         <table class="figures" id="stats-months">
-            <thead><tr><th></th><th>{i18n.label(Msg::Received)}</th><th>{i18n.label(Msg::Raised)}</th><th>{i18n.label(Msg::SettledMonth)}</th><th>{i18n.label(Msg::Refunded)}</th></tr></thead>
+            <thead><tr><th></th><th>{i18n.say(words::Received)}</th><th>{i18n.say(words::Raised)}</th><th>{i18n.say(words::SettledMonth)}</th><th>{i18n.say(words::Refunded)}</th></tr></thead>
             <tbody>
                 {stats.months.iter().enumerate().map(|(m, f)| view! {
                     <tr><th>{m + 1}</th><td>{yuan(f.received)}</td><td>{yuan(f.raised)}</td><td>{yuan(f.settled)}</td><td>{yuan(f.refunded)}</td></tr>
                 }).collect_view()}
-                <tr class="total"><th>{i18n.label(Msg::Total)}</th><td id="stats-received">{yuan(stats.total.received)}</td><td>{yuan(stats.total.raised)}</td><td>{yuan(stats.total.settled)}</td><td>{yuan(stats.total.refunded)}</td></tr>
+                <tr class="total"><th>{i18n.say(words::Total)}</th><td id="stats-received">{yuan(stats.total.received)}</td><td>{yuan(stats.total.raised)}</td><td>{yuan(stats.total.settled)}</td><td>{yuan(stats.total.refunded)}</td></tr>
             </tbody>
         </table>
-        <h3>{i18n.label(Msg::ByMethod)}</h3>
+        <h3>{i18n.say(words::ByMethod)}</h3>
         <ul class="list bars" id="stats-methods">
             {stats.by_method.iter().map(|(method, fen)| view! {
                 <li class="bar-row"><span class="name">{i18n.label(method_label(*method))}</span>{hbar(*fen, method_max)}<span class="amount">{yuan(*fen)}</span></li>
             }).collect_view()}
         </ul>
-        <h3>{i18n.label(Msg::ByRep)}</h3>
+        <h3>{i18n.say(words::ByRep)}</h3>
         <ul class="list bars" id="stats-reps">
             {stats.by_rep.iter().map(|(rep, fen)| view! {
                 <li class="bar-row">
