@@ -15,10 +15,8 @@ use crate::pages::{
         aging::AgingPage,
         contract::ContractPage,
         finance::FinancePage,
-        forecast::ForecastPage,
         print::PrintPage,
         quote::{NewQuotePage, QuotePage},
-        stats::StatsPage,
     },
     new_customer::NewCustomerPage,
     people::PeoplePage,
@@ -137,8 +135,6 @@ fn Shell(db: LocalDb) -> impl IntoView {
                             <Route path=path!("/print/:kind/:id") view={Lazy::<PrintRoute>::new()} />
                             <Route path=path!("/money") view={Lazy::<FinanceRoute>::new()} />
                             <Route path=path!("/aging") view={Lazy::<AgingRoute>::new()} />
-                            <Route path=path!("/forecast") view={Lazy::<ForecastRoute>::new()} />
-                            <Route path=path!("/money-stats") view={Lazy::<StatsRoute>::new()} />
                         </Routes>
                     </main>
                     <BottomNav />
@@ -196,8 +192,6 @@ lazy_page!(ContractRoute => view! { <Ready><ContractPage /></Ready> });
 lazy_page!(PrintRoute => view! { <Ready><PrintPage /></Ready> });
 lazy_page!(FinanceRoute => view! { <Ready><Gate allow=&[Role::Finance, Role::Admin]><FinancePage /></Gate></Ready> });
 lazy_page!(AgingRoute => view! { <Ready><AgingPage /></Ready> });
-lazy_page!(ForecastRoute => view! { <Ready><ForecastPage /></Ready> });
-lazy_page!(StatsRoute => view! { <Ready><StatsPage /></Ready> });
 
 /// Loads every page's chunk in the background once the app has started (its
 /// records in memory), so a page opened later, offline included, is

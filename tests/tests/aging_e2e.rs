@@ -115,7 +115,7 @@ async fn a_statement_printed_offline_aging_drilled_and_a_letter_resolved() {
     desk.click("#open-forecast").await;
     desk.wait_text("#forecast-overdue", "¥20,000").await;
     // This year's receipts, charted with their figures beside.
-    desk.open("/money-stats").await;
+    desk.click("#open-stats").await;
     desk.wait_text("#stats-received", "¥10,000").await;
     desk.wait_for("#chart-months rect.received").await;
     desk.wait_contains("#stats-methods", "¥10,000").await;

@@ -35,6 +35,31 @@ async fn local_report(app: AppCtx, as_of: chrono::NaiveDate) -> AgingReport {
 #[component]
 pub fn AgingPage() -> impl IntoView {
     let i18n = use_i18n();
+    // One page, three views: the aging, the forecast and the statistics.
+    let tab = RwSignal::new(0u8);
+    let chip = move |n: u8, id: &'static str, words: crate::i18n::Words| {
+        view! {
+            <button type="button" class="chip bucket" id=id class:selected=move || tab.get() == n
+                on:click=move |_| tab.set(n)>{i18n.say(words)}</button>
+        }
+    };
+    view! {
+        <div class="buckets tabs">
+            {chip(0, "open-aging", words::Aging)}
+            {chip(1, "open-forecast", words::Forecast)}
+            {chip(2, "open-stats", words::MoneyStats)}
+        </div>
+        {move || match tab.get() {
+            0 => view! { <AgingTab /> }.into_any(),
+            1 => view! { <super::forecast::ForecastPage /> }.into_any(),
+            _ => view! { <super::stats::StatsPage /> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn AgingTab() -> impl IntoView {
+    let i18n = use_i18n();
     let app = use_app();
     let as_of = RwSignal::new(crate::device::today());
     let token = move || {
@@ -71,15 +96,13 @@ pub fn AgingPage() -> impl IntoView {
     };
     view! {
         <section class="page aging">
-            <h2>{i18n.label(Msg::Aging)}</h2>
+            <h2>{i18n.say(words::Aging)}</h2>
             <div class="aging-controls">
                 <label>{i18n.say(words::AsOf)}
                     <input type="date" id="aging-as-of" prop:value=move || as_of.get().to_string()
                         on:change=move |ev| if let Ok(d) = event_target_value(&ev).parse() { as_of.set(d) } />
                 </label>
                 <button type="button" id="aging-xlsx" on:click=export>"XLSX"</button>
-                <a class="button" id="open-forecast" href="/forecast">{i18n.say(words::Forecast)}</a>
-                <a class="button" id="open-stats" href="/money-stats">{i18n.say(words::MoneyStats)}</a>
             </div>
             {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
             {move || report.get().map(|(report, local)| view! {

@@ -341,3 +341,7 @@ pub const WriteOff: Words = Words {
     zh: "作坏账",
     en: "Write off",
 };
+pub const Aging: Words = Words {
+    zh: "账龄",
+    en: "Aging",
+};
