@@ -333,6 +333,11 @@ pub async fn print_templates(token: &str) -> ApiResult<PrintTemplates> {
     get(token, "/print/templates").await
 }
 
+/// The templates as the server sent them, for keeping offline.
+pub async fn print_templates_as_sent(token: &str) -> ApiResult<serde_json::Value> {
+    get(token, "/print/templates").await
+}
+
 pub async fn set_print_templates(token: &str, templates: &PrintTemplates) -> ApiResult<PrintTemplates> {
     put(token, "/print/templates", templates).await
 }

@@ -388,7 +388,9 @@ impl LocalDb {
         Ok(self.meta(META_PRINT_TEMPLATES).await?.unwrap_or_default())
     }
 
-    pub async fn set_print_templates(&self, templates: &PrintTemplates) -> DbResult<()> {
+    /// Keeps the templates as the server sent them: the sync loop does not
+    /// read them (their type loads with the pages that print).
+    pub async fn set_print_templates(&self, templates: &serde_json::Value) -> DbResult<()> {
         self.set_meta(META_PRINT_TEMPLATES, templates).await
     }
 

@@ -530,7 +530,7 @@ impl AppCtx {
             self.work_rules.set(rules);
         }
         // Kept for printing offline.
-        if let Ok(templates) = api::print_templates(token).await {
+        if let Ok(templates) = api::print_templates_as_sent(token).await {
             db.set_print_templates(&templates).await?;
         }
         Ok(changed)

@@ -264,16 +264,9 @@ impl EntityKind {
                 }
             }),
             EntityKind::Print => roundtrip::<Print>(fields),
-            EntityKind::Dunning => checked::<Letter>(fields, |l| {
-                l.reason = l.reason.trim().to_owned();
-                if l.installments.len() > crate::money::dunning::MAX_LISTED {
-                    return Err("a dunning letter lists at most 1000 installments".into());
-                }
-                match l.reason.chars().count() {
-                    0..=500 => Ok(()),
-                    _ => Err("a reason is at most 500 characters".into()),
-                }
-            }),
+            // Its checks are the server's decision (`money::book`): it sets
+            // nearly every field itself.
+            EntityKind::Dunning => roundtrip::<Letter>(fields),
         }
     }
 }

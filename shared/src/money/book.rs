@@ -521,6 +521,13 @@ fn dunning(book: &Book, w: MoneyWrite<'_>) -> Result<Vec<Follow>, String> {
             ..letter
         };
     }
+    letter.reason = letter.reason.trim().to_owned();
+    if letter.reason.chars().count() > 500 {
+        return refuse("a reason is at most 500 characters");
+    }
+    if letter.installments.len() > super::dunning::MAX_LISTED {
+        return refuse("a dunning letter lists at most 1000 installments");
+    }
     if let Some(until) = letter.postponed_until {
         if letter.reason.is_empty() {
             return refuse("give the reason for postponing a dunning letter");
