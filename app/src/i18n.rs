@@ -62,9 +62,6 @@ messages! {
     Statement => "对账单", "Statement";
     Dunning => "催款", "Dunning";
     Aging => "账龄", "Aging";
-    AgingBoundaries => "账龄分段（逾期天数，逗号分隔）", "Aging buckets (days past due, comma-separated)";
-    DunningLevels => "催款级别（逾期天数，负数为到期前提醒；发出人）", "Dunning levels (days past due, negative before the due date; who sends)";
-    AddLevel => "添加级别", "Add a level";
     ToRemind => "待提醒付款", "Payments to remind";
     OverdueReceivables => "逾期应收", "Overdue receivables";
     MethodBank => "银行转账", "Bank transfer";

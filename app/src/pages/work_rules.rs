@@ -5,6 +5,7 @@
 
 use crate::api;
 use crate::i18n::{use_i18n, Msg};
+use crate::pages::money::words;
 use crate::sync::use_app;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -175,9 +176,9 @@ pub fn WorkRulesForm(rules: WorkRules) -> impl IntoView {
                 }).collect_view()}
             </div>
             <button type="button" class="secondary" id="add-stage" on:click=add>"+ "{i18n.label(Msg::AddStage)}</button>
-            <label for="aging-boundaries">{i18n.label(Msg::AgingBoundaries)}</label>
+            <label for="aging-boundaries">{i18n.say(words::AgingBoundaries)}</label>
             <input id="aging-boundaries" type="text" inputmode="numeric" bind:value=boundaries />
-            <p class="label">{i18n.label(Msg::DunningLevels)}</p>
+            <p class="label">{i18n.say(words::DunningLevels)}</p>
             <div class="levels">
                 {move || levels.get().into_iter().enumerate().map(|(i, (name, days, actor))| view! {
                     <div class="grade-row level-row">
@@ -192,7 +193,7 @@ pub fn WorkRulesForm(rules: WorkRules) -> impl IntoView {
                     </div>
                 }).collect_view()}
             </div>
-            <button type="button" class="secondary" id="add-level" on:click=add_level>"+ "{i18n.label(Msg::AddLevel)}</button>
+            <button type="button" class="secondary" id="add-level" on:click=add_level>"+ "{i18n.say(words::AddLevel)}</button>
             {move || message.get().map(|(ok, text)| view! { <p class=if ok { "ok" } else { "error" } id="work-rules-message">{text}</p> })}
             <div class="actions">
                 <button type="submit" class="primary" id="save-work-rules">{i18n.label(Msg::Save)}</button>

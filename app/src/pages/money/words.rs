@@ -345,3 +345,15 @@ pub const Aging: Words = Words {
     zh: "账龄",
     en: "Aging",
 };
+pub const AgingBoundaries: Words = Words {
+    zh: "账龄分段（逾期天数，逗号分隔）",
+    en: "Aging buckets (days past due, comma-separated)",
+};
+pub const DunningLevels: Words = Words {
+    zh: "催款级别（逾期天数，负数为到期前提醒；发出人）",
+    en: "Dunning levels (days past due, negative before the due date; who sends)",
+};
+pub const AddLevel: Words = Words {
+    zh: "添加级别",
+    en: "Add a level",
+};
