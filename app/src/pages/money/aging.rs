@@ -5,14 +5,14 @@
 //! installments and advances behind that bucket, from the device's copy.
 
 use super::words;
-use super::{book_of, customer_name, yuan};
+use super::{book_of, yuan};
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::{use_app, AppCtx};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 use yingpan_shared::money::aging::{age, behind, Behind};
-use yingpan_shared::money::report::{AgingLine, AgingReport, Whose};
+use yingpan_shared::money::report::{AgingLine, AgingReport};
 
 /// The report from this device's copy, as the server would make it.
 async fn local_report(app: AppCtx, as_of: chrono::NaiveDate) -> AgingReport {
@@ -21,11 +21,7 @@ async fn local_report(app: AppCtx, as_of: chrono::NaiveDate) -> AgingReport {
     let lines = age(&held.facts(), as_of, &boundaries)
         .into_iter()
         .map(|row| AgingLine {
-            whose: Whose {
-                customer_id: row.customer_id,
-                name: customer_name(app, row.customer_id),
-                ..Whose::default()
-            },
+            whose: super::whose(app, row.customer_id),
             row,
         })
         .collect();

@@ -4,12 +4,12 @@
 //! copy. Opening a month lists its customers.
 
 use super::words;
-use super::{customer_name, yuan};
+use super::yuan;
 use crate::i18n::{use_i18n, Msg};
 use crate::sync::{use_app, AppCtx};
 use leptos::prelude::*;
 use yingpan_shared::money::forecast::forecast;
-use yingpan_shared::money::report::{ForecastLine, ForecastReport, Whose};
+use yingpan_shared::money::report::{ForecastLine, ForecastReport};
 
 /// The forecast from this device's copy, as the server would make it.
 async fn local_forecast(app: AppCtx, as_of: chrono::NaiveDate, months: u32) -> ForecastReport {
@@ -19,11 +19,7 @@ async fn local_forecast(app: AppCtx, as_of: chrono::NaiveDate, months: u32) -> F
         .rows
         .into_iter()
         .map(|row| ForecastLine {
-            whose: Whose {
-                customer_id: row.customer_id,
-                name: customer_name(app, row.customer_id),
-                ..Whose::default()
-            },
+            whose: super::whose(app, row.customer_id),
             row,
         })
         .collect();

@@ -143,6 +143,16 @@ pub fn customer_name(app: AppCtx, id: Uuid) -> String {
     .unwrap_or_default()
 }
 
+/// A customer of this device's reports: its name from memory (the owner
+/// is the device's own view).
+pub fn whose(app: AppCtx, customer: Uuid) -> yingpan_shared::money::report::Whose {
+    yingpan_shared::money::report::Whose {
+        customer_id: customer,
+        name: customer_name(app, customer),
+        ..Default::default()
+    }
+}
+
 /// A record as fields, for saving.
 pub fn fields_of<T: serde::Serialize>(record: &T) -> FieldMap {
     match serde_json::to_value(record) {
