@@ -339,6 +339,7 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("a template is at most {} KB", "模板最大为 {} KB"),
     ("the {} template does not print: {}", "{}模板无法打印：{}"),
     ("no quote with id {}", "找不到该报价单（编号{}）"),
+    ("no customer with id {}", "找不到该客户（编号{}）"),
     ("a new quote is a draft or sent", "新建的报价单只能是草稿或已发送状态"),
     ("the quote this revises does not exist at this customer", "要修订的报价单在该客户下不存在"),
     ("a revision of version {} is version {}", "第{}版的修订版应为第{}版"),
