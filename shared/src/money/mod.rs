@@ -20,6 +20,8 @@
 //! - [`statement`]: a customer's open items and expected payments;
 //! - [`stats`]: a year's receipts, receivables and refunds by month,
 //!   method and rep;
+//! - [`payable`]: what the company owes its suppliers, the receivable
+//!   rules read the other way round;
 //! - [`report`]: aging and forecasts named and summed per rep, team and
 //!   company;
 //! - [`catalogue`]: products imported from a spreadsheet;
@@ -34,6 +36,7 @@ pub mod catalogue;
 pub mod document;
 pub mod dunning;
 pub mod forecast;
+pub mod payable;
 pub mod print;
 pub mod receivable;
 pub mod records;

@@ -7,9 +7,11 @@
 //!   raised);
 //! - *settled*: allocations, by the date they count from (their own, or
 //!   their receipt's if later), reversals counting negative;
-//! - *refunded*: refunds (credits against a receipt), by their date.
+//! - *refunded*: refunds (credits against a receipt), by their date;
+//! - *paid*: payments to suppliers ([`super::payable`]), by their date.
 
 use super::aging::Facts;
+use super::payable::Payment;
 use super::receivable::{Credited, Method};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -24,6 +26,9 @@ pub struct MonthFigures {
     pub raised: i64,
     pub settled: i64,
     pub refunded: i64,
+    /// Paid to suppliers.
+    #[serde(default)]
+    pub paid: i64,
 }
 
 /// A year's money statistics.
@@ -38,6 +43,9 @@ pub struct Stats {
     /// Received in the year by the customer's rep (none: the pool's),
     /// largest first.
     pub by_rep: Vec<(Option<Uuid>, i64)>,
+    /// Paid to suppliers in the year by payment method, largest first.
+    #[serde(default)]
+    pub paid_by_method: Vec<(Method, i64)>,
     /// The year's totals.
     pub total: MonthFigures,
 }
@@ -80,11 +88,32 @@ pub fn add(stats: &mut Stats, facts: &Facts<'_>, rep: Option<Uuid>) {
     }
     stats.by_method = ranked(by_method);
     stats.by_rep = ranked(by_rep);
+    total(stats);
+}
+
+/// Adds payments to suppliers for `stats`' year.
+pub fn add_payments(stats: &mut Stats, payments: &[Payment]) {
+    if stats.months.len() != 12 {
+        stats.months = vec![MonthFigures::default(); 12];
+    }
+    let mut by_method: HashMap<Method, i64> = stats.paid_by_method.iter().copied().collect();
+    for p in payments.iter().filter(|p| p.date.year() == stats.year) {
+        let m = p.date.month0() as usize;
+        stats.months[m].paid = stats.months[m].paid.saturating_add(p.fen);
+        let slot = by_method.entry(p.method).or_default();
+        *slot = slot.saturating_add(p.fen);
+    }
+    stats.paid_by_method = ranked(by_method);
+    total(stats);
+}
+
+fn total(stats: &mut Stats) {
     stats.total = stats.months.iter().fold(MonthFigures::default(), |t, m| MonthFigures {
         received: t.received.saturating_add(m.received),
         raised: t.raised.saturating_add(m.raised),
         settled: t.settled.saturating_add(m.settled),
         refunded: t.refunded.saturating_add(m.refunded),
+        paid: t.paid.saturating_add(m.paid),
     });
 }
 
@@ -182,7 +211,8 @@ mod tests {
                 received: 30_000,
                 raised: 50_000,
                 settled: 30_000,
-                refunded: 0
+                refunded: 0,
+                paid: 0
             }
         );
         assert_eq!(
@@ -191,7 +221,8 @@ mod tests {
                 received: 25_000,
                 raised: 0,
                 settled: 0,
-                refunded: 5_000
+                refunded: 5_000,
+                paid: 0
             }
         );
         assert_eq!(
@@ -200,6 +231,38 @@ mod tests {
         );
         assert_eq!(stats.by_rep, [(rep, 55_000)]);
         assert_eq!(stats.total.received, 55_000, "unconfirmed and last year's left out");
+    }
+
+    #[test]
+    fn payments_to_suppliers_count_by_month_and_method() {
+        let pay = |fen: i64, m: u32, method: Method| Payment {
+            id: Uuid::now_v7(),
+            supplier_id: Uuid::from_u128(3),
+            currency: crate::money::Currency::CNY,
+            fen,
+            date: day(m, 15),
+            method,
+            reference: String::new(),
+            notes: String::new(),
+            by: None,
+        };
+        let mut stats = Stats {
+            year: 2026,
+            ..Stats::default()
+        };
+        let last_year = Payment {
+            date: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+            ..pay(1, 1, Method::Cash)
+        };
+        add_payments(
+            &mut stats,
+            &[pay(40_000, 2, Method::BankTransfer), pay(10_000, 2, Method::Cheque), pay(5_000, 9, Method::BankTransfer), last_year],
+        );
+        assert_eq!(stats.months[1].paid, 50_000);
+        assert_eq!(stats.months[8].paid, 5_000);
+        assert_eq!(stats.total.paid, 55_000, "last year's left out");
+        assert_eq!(stats.paid_by_method, [(Method::BankTransfer, 45_000), (Method::Cheque, 10_000)]);
+        assert_eq!(stats.total.received, 0, "payments are not receipts");
     }
 
     proptest! {
