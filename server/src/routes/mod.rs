@@ -8,6 +8,7 @@ mod duplicates;
 mod import;
 mod metrics;
 mod money;
+mod payables;
 mod people;
 mod photos;
 mod pool;
@@ -115,6 +116,15 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::customer))
         .routes(routes!(reports::stats))
         .routes(routes!(import::products))
+        .routes(routes!(payables::suppliers, payables::save_supplier))
+        .routes(routes!(payables::book))
+        .routes(routes!(payables::sign))
+        .routes(routes!(payables::received))
+        .routes(routes!(payables::pay))
+        .routes(routes!(payables::undo))
+        .routes(routes!(payables::allocate))
+        .routes(routes!(payables::aging))
+        .routes(routes!(payables::aging_xlsx))
         .routes(routes!(photos::get, photos::upload))
         .routes(routes!(photos::status))
         .routes(routes!(team::depart))

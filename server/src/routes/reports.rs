@@ -24,6 +24,7 @@ use yingpan_shared::money::aging::Boundaries;
 use yingpan_shared::money::forecast::MAX_MONTHS;
 use yingpan_shared::money::report::{AgingReport, CustomerAging, ForecastReport};
 use yingpan_shared::money::stats::Stats;
+use yingpan_shared::user::Role;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -137,7 +138,7 @@ pub async fn aging_xlsx(
         .iter()
         .map(|u| (u.id.0, u.display_name.clone()))
         .collect();
-    let bytes = aging_workbook(&report, &names)
+    let bytes = aging_workbook(&report, &names, Side::Receivables)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("writing the aging workbook: {e}")))?;
     Ok((
         [
@@ -164,7 +165,20 @@ fn bucket_titles(boundaries: &Boundaries) -> Vec<String> {
         .collect()
 }
 
-fn aging_workbook(report: &AgingReport, users: &std::collections::HashMap<Uuid, String>) -> Result<Vec<u8>, XlsxError> {
+/// Whose aging a workbook holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// Customers, then reps.
+    Receivables,
+    /// Suppliers.
+    Payables,
+}
+
+pub(crate) fn aging_workbook(
+    report: &AgingReport,
+    users: &std::collections::HashMap<Uuid, String>,
+    side: Side,
+) -> Result<Vec<u8>, XlsxError> {
     let yuan = |fen: i64| fen as f64 / 100.0;
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
@@ -172,9 +186,13 @@ fn aging_workbook(report: &AgingReport, users: &std::collections::HashMap<Uuid, 
     let titles = bucket_titles(&report.boundaries);
     let owner = |id: Option<Uuid>| id.and_then(|i| users.get(&i).cloned()).unwrap_or_else(|| "公海".into());
     let sheet = book.add_worksheet();
-    sheet.set_name("客户账龄")?;
-    sheet.write_string_with_format(0, 0, format!("账龄分析（截至 {}）", report.as_of), &bold)?;
-    let head: Vec<String> = ["客户", "负责人"]
+    let (sheet_name, title, whose) = match side {
+        Side::Receivables => ("客户账龄", "账龄分析", "客户"),
+        Side::Payables => ("供应商账龄", "应付账龄分析", "供应商"),
+    };
+    sheet.set_name(sheet_name)?;
+    sheet.write_string_with_format(0, 0, format!("{title}（截至 {}）", report.as_of), &bold)?;
+    let head: Vec<String> = [whose, "负责人"]
         .into_iter()
         .map(str::to_owned)
         .chain(titles.iter().cloned())
@@ -206,6 +224,9 @@ fn aging_workbook(report: &AgingReport, users: &std::collections::HashMap<Uuid, 
     sheet.write_number_with_format(row, col, yuan(report.company.total), &money)?;
     sheet.write_number_with_format(row, col + 1, yuan(report.company.received_after), &money)?;
     sheet.set_column_width(0, 30)?;
+    if side == Side::Payables {
+        return book.save_to_buffer();
+    }
 
     let reps = book.add_worksheet();
     reps.set_name("按负责人")?;
@@ -259,6 +280,26 @@ pub async fn stats(
     };
     let users = st.store.users().await?;
     Ok(Json(
-        st.money.stats(st.store.as_ref(), &asker(&auth, &users), year).await?,
+        stats_with_payments(
+            &st,
+            &auth,
+            st.money.stats(st.store.as_ref(), &asker(&auth, &users), year).await?,
+        )
+        .await?,
     ))
+}
+
+/// Finance and admins also see the year's payments to suppliers.
+async fn stats_with_payments(st: &AppState, auth: &AuthUser, mut stats: Stats) -> Result<Stats, ApiError> {
+    if matches!(auth.user.role, Role::Finance | Role::Admin) {
+        let payments: Vec<_> = st
+            .store
+            .payable_books()
+            .await?
+            .into_iter()
+            .flat_map(|book| book.payments)
+            .collect();
+        yingpan_shared::money::stats::add_payments(&mut stats, &payments);
+    }
+    Ok(stats)
 }

@@ -431,11 +431,48 @@ pub trait Console {
     ) -> StoreResult<Vec<OwnershipEntry>>;
 }
 
+/// How a write to a supplier's payables went.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    /// Someone wrote to the supplier after the version the write was
+    /// decided against (or, for a new supplier, it exists): read it again.
+    Stale,
+    /// A record's id is another supplier's, or another kind's.
+    IdTaken(uuid::Uuid),
+}
+
+/// Payables (应付): suppliers and their books, kept for finance beside the
+/// synced records.
+#[async_trait]
+pub trait Payables {
+    /// Every supplier and its version, by name.
+    async fn suppliers(&self) -> StoreResult<Vec<(yingpan_shared::money::payable::Supplier, i64)>>;
+    /// A supplier's book and its version.
+    async fn payable_book(
+        &self,
+        supplier: uuid::Uuid,
+    ) -> StoreResult<Option<(yingpan_shared::money::payable::PayableBook, i64)>>;
+    /// Every supplier's book (suppliers are hundreds, their records
+    /// thousands: aging and statistics read them whole).
+    async fn payable_books(&self) -> StoreResult<Vec<yingpan_shared::money::payable::PayableBook>>;
+    /// Writes `supplier` and what `write` adds or changes, if the supplier
+    /// is still at `version` (`None`: a new supplier).
+    async fn write_payables(
+        &self,
+        supplier: &yingpan_shared::money::payable::Supplier,
+        version: Option<i64>,
+        write: &yingpan_shared::money::payable::PayableWrite,
+        by: UserId,
+        now: i64,
+    ) -> StoreResult<Written>;
+}
+
 /// The whole store, one concern per trait; the SQLite and PostgreSQL stores
 /// implement each.
 #[async_trait]
 pub trait Store:
-    Records + Accounts + People + CustomerPool + Dedup + Archive + Photos + Console + Send + Sync + 'static
+    Records + Accounts + People + CustomerPool + Dedup + Archive + Photos + Console + Payables + Send + Sync + 'static
 {
     /// Brings the schema up to date.
     async fn migrate(&self) -> StoreResult<()>;

@@ -295,7 +295,12 @@ impl PayableBook {
     }
 
     fn room(&self) -> Result<(), PayableError> {
-        let most = [self.purchases.len(), self.installments.len(), self.payments.len(), self.allocations.len()];
+        let most = [
+            self.purchases.len(),
+            self.installments.len(),
+            self.payments.len(),
+            self.allocations.len(),
+        ];
         if most.into_iter().any(|n| n >= MAX_BOOK) {
             return Err(PayableError::Full);
         }
@@ -526,7 +531,10 @@ mod tests {
     fn a_purchase_makes_its_plan_due_from_signing_and_from_receipt_of_goods() {
         let mut book = supplier();
         let signed = book.sign(purchase(1_000_000), ids()).unwrap();
-        assert_eq!(signed.purchases[0].supplier_id, book.supplier.id, "the server's supplier, not the body's");
+        assert_eq!(
+            signed.purchases[0].supplier_id, book.supplier.id,
+            "the server's supplier, not the body's"
+        );
         assert_eq!(signed.purchases[0].number, "P-1");
         let dues: Vec<(i64, Option<NaiveDate>)> = signed.installments.iter().map(|i| (i.fen, i.due)).collect();
         assert_eq!(dues, [(300_000, Some(day(3, 1))), (700_000, None)]);
@@ -551,7 +559,10 @@ mod tests {
     fn goods_are_not_received_before_signing() {
         let mut book = supplier();
         book.apply(&book.sign(purchase(100), ids()).unwrap());
-        assert!(matches!(book.receive(Uuid::from_u128(2), day(2, 1)), Err(PayableError::Invalid(_))));
+        assert!(matches!(
+            book.receive(Uuid::from_u128(2), day(2, 1)),
+            Err(PayableError::Invalid(_))
+        ));
     }
 
     #[test]
@@ -580,7 +591,9 @@ mod tests {
                 asked: 400_000
             }))
         );
-        let paid = book.pay(payment(50, 500_000, day(3, 2)), Some(vec![(first, 100_000)]), ids()).unwrap();
+        let paid = book
+            .pay(payment(50, 500_000, day(3, 2)), Some(vec![(first, 100_000)]), ids())
+            .unwrap();
         assert_eq!(paid.allocations.len(), 1);
         book.apply(&paid);
         assert_eq!(book.balance(Currency::CNY, day(3, 2)).advance, 400_000);
@@ -607,7 +620,10 @@ mod tests {
     fn bad_amounts_and_names_are_refused() {
         let book = supplier();
         assert!(matches!(book.sign(purchase(0), ids()), Err(PayableError::Invalid(_))));
-        assert!(matches!(book.pay(payment(50, -5, day(3, 1)), None, ids()), Err(PayableError::Invalid(_))));
+        assert!(matches!(
+            book.pay(payment(50, -5, day(3, 1)), None, ids()),
+            Err(PayableError::Invalid(_))
+        ));
         let mut nameless = Supplier {
             name: "  ".into(),
             ..Supplier::default()

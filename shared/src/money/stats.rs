@@ -256,12 +256,20 @@ mod tests {
         };
         add_payments(
             &mut stats,
-            &[pay(40_000, 2, Method::BankTransfer), pay(10_000, 2, Method::Cheque), pay(5_000, 9, Method::BankTransfer), last_year],
+            &[
+                pay(40_000, 2, Method::BankTransfer),
+                pay(10_000, 2, Method::Cheque),
+                pay(5_000, 9, Method::BankTransfer),
+                last_year,
+            ],
         );
         assert_eq!(stats.months[1].paid, 50_000);
         assert_eq!(stats.months[8].paid, 5_000);
         assert_eq!(stats.total.paid, 55_000, "last year's left out");
-        assert_eq!(stats.paid_by_method, [(Method::BankTransfer, 45_000), (Method::Cheque, 10_000)]);
+        assert_eq!(
+            stats.paid_by_method,
+            [(Method::BankTransfer, 45_000), (Method::Cheque, 10_000)]
+        );
         assert_eq!(stats.total.received, 0, "payments are not receipts");
     }
 

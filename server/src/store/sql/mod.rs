@@ -37,6 +37,7 @@ mod handover;
 mod merges;
 mod money;
 mod moves;
+mod payables;
 mod pending;
 mod people;
 mod photos;
