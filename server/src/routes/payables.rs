@@ -20,16 +20,17 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 #[allow(unused_imports)]
 use yingpan_shared::api::ErrorBody;
 use yingpan_shared::money::aging::{age, Boundaries};
-use yingpan_shared::money::payable::{PayableBook, PayableError, PayableWrite, Payment, Purchase, Supplier};
-use yingpan_shared::money::receivable::{Balance, Installment, Method, MoneyError, Status};
+use yingpan_shared::money::payable::{
+    PayableBook, PayableError, PayableWrite, Payment, PaymentBody, Purchase, PurchaseBody, ReceivedBody, Supplier,
+    SupplierBody, SupplierBook, SupplierLine,
+};
+use yingpan_shared::money::receivable::MoneyError;
 use yingpan_shared::money::report::{AgingLine, AgingReport, Whose};
-use yingpan_shared::money::terms::TermLine;
-use yingpan_shared::money::Currency;
 use yingpan_shared::user::Role;
 
 /// How many times a write is decided again when others keep writing to
@@ -55,44 +56,6 @@ async fn today(st: &AppState) -> Result<NaiveDate, ApiError> {
     Ok(st.store.pool_rules().await?.local_date(now))
 }
 
-/// One currency of a supplier's balance.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Owed {
-    #[schema(value_type = String)]
-    pub currency: Currency,
-    /// Still owed on the supplier's installments, in fen.
-    pub owed: i64,
-    /// The part of `owed` past its due date.
-    pub overdue: i64,
-    /// Paid and not yet allocated (预付).
-    pub advance: i64,
-}
-
-fn owed(book: &PayableBook, today: NaiveDate) -> Vec<Owed> {
-    book.currencies()
-        .into_iter()
-        .map(|currency| {
-            let Balance {
-                owed, overdue, advance, ..
-            } = book.balance(currency, today);
-            Owed {
-                currency,
-                owed,
-                overdue,
-                advance,
-            }
-        })
-        .collect()
-}
-
-/// A supplier in the list, with what is owed to it.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct SupplierLine {
-    pub supplier: Supplier,
-    pub version: i64,
-    pub owed: Vec<Owed>,
-}
-
 #[utoipa::path(get, path = "/payables", tag = "payables", responses((status = 200, description = "every supplier with what the company owes it today", body = Vec<SupplierLine>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn suppliers(State(st): State<AppState>, auth: AuthUser) -> Result<Json<Vec<SupplierLine>>, ApiError> {
     finance(&auth)?;
@@ -110,74 +73,12 @@ pub async fn suppliers(State(st): State<AppState>, auth: AuthUser) -> Result<Jso
             .await?
             .into_iter()
             .map(|book| SupplierLine {
-                owed: owed(&book, today),
+                owed: book.owed(today),
                 version: versions.get(&book.supplier.id).copied().unwrap_or(0),
                 supplier: book.supplier,
             })
             .collect(),
     ))
-}
-
-/// An installment of a purchase's plan, with what it still owes.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct PayableLine {
-    #[schema(value_type = Object)]
-    pub installment: Installment,
-    pub outstanding: i64,
-    #[schema(value_type = String)]
-    pub status: Status,
-}
-
-/// A payment, with what it has not settled.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct PaymentLine {
-    pub payment: Payment,
-    pub unallocated: i64,
-}
-
-/// A supplier's whole book, as finance reads it.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct SupplierBook {
-    pub supplier: Supplier,
-    /// Send it back with a change to the supplier's details.
-    pub version: i64,
-    pub owed: Vec<Owed>,
-    pub purchases: Vec<Purchase>,
-    pub installments: Vec<PayableLine>,
-    pub payments: Vec<PaymentLine>,
-    #[schema(value_type = Vec<Object>)]
-    pub allocations: Vec<yingpan_shared::money::receivable::Allocation>,
-}
-
-fn read_book(book: PayableBook, version: i64, today: NaiveDate) -> SupplierBook {
-    let (installments, payments) = book.with_ledger(|ledger| {
-        (
-            book.installments
-                .iter()
-                .map(|i| PayableLine {
-                    installment: i.clone(),
-                    outstanding: ledger.outstanding(i),
-                    status: ledger.status(i, today),
-                })
-                .collect(),
-            book.payments
-                .iter()
-                .map(|p| PaymentLine {
-                    unallocated: ledger.unallocated(&p.as_receipt()),
-                    payment: p.clone(),
-                })
-                .collect(),
-        )
-    });
-    SupplierBook {
-        owed: owed(&book, today),
-        version,
-        supplier: book.supplier,
-        purchases: book.purchases,
-        installments,
-        payments,
-        allocations: book.allocations,
-    }
 }
 
 async fn load(st: &AppState, id: Uuid) -> Result<(PayableBook, i64), ApiError> {
@@ -189,7 +90,7 @@ async fn load(st: &AppState, id: Uuid) -> Result<(PayableBook, i64), ApiError> {
 
 async fn answer(st: &AppState, id: Uuid) -> Result<Json<SupplierBook>, ApiError> {
     let (book, version) = load(st, id).await?;
-    Ok(Json(read_book(book, version, today(st).await?)))
+    Ok(Json(book.read(version, today(st).await?)))
 }
 
 #[utoipa::path(get, path = "/payables/{id}", tag = "payables", params(("id" = String, Path, description = "the supplier")), responses((status = 200, description = "the supplier's purchases, plan, payments and allocations", body = SupplierBook), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
@@ -242,7 +143,7 @@ async fn decide_and_write(
     for _ in 0..TRIES {
         let (book, version) = load(st, supplier).await?;
         let (supplier, write) = match decide(&book, today)? {
-            Decision::AlreadyDone => return Ok(Json(read_book(book, version, today))),
+            Decision::AlreadyDone => return Ok(Json(book.read(version, today))),
             Decision::Write(supplier, write) => (supplier, write),
         };
         match st
@@ -260,15 +161,6 @@ async fn decide_and_write(
     Err(ApiError::Conflict(
         "others kept changing this supplier's payables at the same time; try again".into(),
     ))
-}
-
-/// A new supplier, or new details of one.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct SupplierBody {
-    pub supplier: Supplier,
-    /// The version read with the supplier; left out for a new one.
-    #[serde(default)]
-    pub version: Option<i64>,
 }
 
 #[utoipa::path(post, path = "/payables", tag = "payables", request_body = SupplierBody, responses((status = 200, description = "the supplier's book after the change", body = SupplierBook), (status = "4XX", description = "refused, with a reason: 409 when someone changed the supplier since it was read", body = ErrorBody)))]
@@ -299,7 +191,7 @@ pub async fn save_supplier(
         Written::Stale => match st.store.payable_book(supplier.id).await? {
             // The same supplier sent twice.
             Some((book, version)) if body.version.is_none() && book.supplier == supplier => {
-                Ok(Json(read_book(book, version, today(&st).await?)))
+                Ok(Json(book.read(version, today(&st).await?)))
             }
             Some(_) if body.version.is_none() => Err(ApiError::Conflict(format!(
                 "a supplier with id {} already exists",
@@ -311,26 +203,6 @@ pub async fn save_supplier(
             None => Err(ApiError::NotFound(format!("no supplier with id {}", supplier.id))),
         },
     }
-}
-
-/// A purchase contract to sign.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct PurchaseBody {
-    pub id: Uuid,
-    #[serde(default)]
-    pub number: String,
-    pub title: String,
-    #[serde(default)]
-    #[schema(value_type = String)]
-    pub currency: Currency,
-    /// The amount, tax included, in fen.
-    pub fen: i64,
-    pub signed_on: NaiveDate,
-    /// The payment terms the plan is made from (as a sales contract's).
-    #[schema(value_type = Vec<Object>)]
-    pub terms: Vec<TermLine>,
-    #[serde(default)]
-    pub notes: String,
 }
 
 #[utoipa::path(post, path = "/payables/{id}/purchases", tag = "payables", params(("id" = String, Path, description = "the supplier")), request_body = PurchaseBody, responses((status = 200, description = "the book with the purchase and its plan", body = SupplierBook), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
@@ -374,12 +246,6 @@ pub async fn sign(
     .await
 }
 
-/// The day a purchase's goods were received.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ReceivedBody {
-    pub date: NaiveDate,
-}
-
 #[utoipa::path(post, path = "/payables/{id}/purchases/{purchase}/received", tag = "payables", params(("id" = String, Path, description = "the supplier"), ("purchase" = String, Path, description = "the purchase")), request_body = ReceivedBody, responses((status = 200, description = "the book with the installments that waited for the goods now dated", body = SupplierBook), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn received(
     State(st): State<AppState>,
@@ -401,36 +267,6 @@ pub async fn received(
         Ok(Decision::Write(Box::new(book.supplier.clone()), write))
     })
     .await
-}
-
-/// A payment to record.
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct PaymentBody {
-    pub id: Uuid,
-    /// In fen.
-    pub fen: i64,
-    #[serde(default)]
-    #[schema(value_type = String)]
-    pub currency: Currency,
-    pub date: NaiveDate,
-    #[serde(default)]
-    pub method: Method,
-    #[serde(default)]
-    pub reference: String,
-    #[serde(default)]
-    pub notes: String,
-    /// What it settles, chosen by hand; left out, the payment settles the
-    /// oldest due first.
-    #[serde(default)]
-    pub allocations: Option<Vec<Settle>>,
-}
-
-/// Part of a payment settling part of an installment.
-#[derive(Clone, Deserialize, utoipa::ToSchema)]
-pub struct Settle {
-    pub installment: Uuid,
-    /// In fen.
-    pub fen: i64,
 }
 
 /// The most allocations a payment may be given by hand.

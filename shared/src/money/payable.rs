@@ -17,7 +17,7 @@
 //! Payables are office work for finance: the server keeps them and they do
 //! not sync to phones.
 
-use super::receivable::{reversal, Allocation, Balance, Installment, Ledger, Method, MoneyError, Receipt};
+use super::receivable::{reversal, Allocation, Balance, Installment, Ledger, Method, MoneyError, Receipt, Status};
 use super::terms::{due_date, expand, DateBasis, TermLine, MAX_FEN};
 use super::Currency;
 use crate::ids::UserId;
@@ -294,6 +294,57 @@ impl PayableBook {
         all
     }
 
+    /// What is owed to the supplier today, per currency.
+    pub fn owed(&self, today: NaiveDate) -> Vec<Owed> {
+        self.currencies()
+            .into_iter()
+            .map(|currency| {
+                let Balance {
+                    owed, overdue, advance, ..
+                } = self.balance(currency, today);
+                Owed {
+                    currency,
+                    owed,
+                    overdue,
+                    advance,
+                }
+            })
+            .collect()
+    }
+
+    /// The book as finance reads it on `today`: each installment with what
+    /// it still owes, each payment with what it has not settled.
+    pub fn read(self, version: i64, today: NaiveDate) -> SupplierBook {
+        let (installments, payments) = self.with_ledger(|ledger| {
+            (
+                self.installments
+                    .iter()
+                    .map(|i| PayableLine {
+                        installment: i.clone(),
+                        outstanding: ledger.outstanding(i),
+                        status: ledger.status(i, today),
+                    })
+                    .collect(),
+                self.payments
+                    .iter()
+                    .map(|p| PaymentLine {
+                        unallocated: ledger.unallocated(&p.as_receipt()),
+                        payment: p.clone(),
+                    })
+                    .collect(),
+            )
+        });
+        SupplierBook {
+            owed: self.owed(today),
+            version,
+            supplier: self.supplier,
+            purchases: self.purchases,
+            installments,
+            payments,
+            allocations: self.allocations,
+        }
+    }
+
     fn room(&self) -> Result<(), PayableError> {
         let most = [
             self.purchases.len(),
@@ -452,6 +503,135 @@ impl PayableBook {
         put(&mut self.payments, &write.payments, |p| p.id);
         put(&mut self.allocations, &write.allocations, |a| a.id);
     }
+}
+
+// What the API answers and takes (`/api/payables`).
+
+/// One currency of a supplier's balance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Owed {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub currency: Currency,
+    /// Still owed on the supplier's installments, in fen.
+    pub owed: i64,
+    /// The part of `owed` past its due date.
+    pub overdue: i64,
+    /// Paid and not yet allocated (预付).
+    pub advance: i64,
+}
+
+/// A supplier in the list, with what is owed to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SupplierLine {
+    pub supplier: Supplier,
+    pub version: i64,
+    pub owed: Vec<Owed>,
+}
+
+/// An installment of a purchase's plan, with what it still owes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PayableLine {
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub installment: Installment,
+    pub outstanding: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub status: Status,
+}
+
+/// A payment, with what it has not settled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentLine {
+    pub payment: Payment,
+    pub unallocated: i64,
+}
+
+/// A supplier's whole book, as finance reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SupplierBook {
+    pub supplier: Supplier,
+    /// Send it back with a change to the supplier's details.
+    pub version: i64,
+    pub owed: Vec<Owed>,
+    pub purchases: Vec<Purchase>,
+    pub installments: Vec<PayableLine>,
+    pub payments: Vec<PaymentLine>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub allocations: Vec<Allocation>,
+}
+
+/// A new supplier, or new details of one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SupplierBody {
+    pub supplier: Supplier,
+    /// The version read with the supplier; left out for a new one.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+/// A purchase contract to sign.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PurchaseBody {
+    pub id: Uuid,
+    #[serde(default)]
+    pub number: String,
+    pub title: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub currency: Currency,
+    /// The amount, tax included, in fen.
+    pub fen: i64,
+    pub signed_on: NaiveDate,
+    /// The payment terms the plan is made from (as a sales contract's).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub terms: Vec<TermLine>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// The day a purchase's goods were received.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReceivedBody {
+    pub date: NaiveDate,
+}
+
+/// A payment to record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentBody {
+    pub id: Uuid,
+    /// In fen.
+    pub fen: i64,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub currency: Currency,
+    pub date: NaiveDate,
+    #[serde(default)]
+    pub method: Method,
+    #[serde(default)]
+    pub reference: String,
+    #[serde(default)]
+    pub notes: String,
+    /// What it settles, chosen by hand; left out, the payment settles the
+    /// oldest due first.
+    #[serde(default)]
+    pub allocations: Option<Vec<Settle>>,
+}
+
+/// Part of a payment settling part of an installment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Settle {
+    pub installment: Uuid,
+    /// In fen.
+    pub fen: i64,
 }
 
 #[cfg(test)]
