@@ -470,3 +470,47 @@ pub async fn forecast(
 pub async fn money_stats(token: &str, year: i32) -> ApiResult<yingpan_shared::money::stats::Stats> {
     get(token, &format!("/money/stats?year={year}")).await
 }
+
+pub mod payables {
+    //! Payables (应付): finance's suppliers, purchases and payments, kept
+    //! by the server only.
+
+    use super::{get, get_bytes, post, ApiResult};
+    use uuid::Uuid;
+    use yingpan_shared::money::payable::{
+        PaymentBody, PurchaseBody, ReceivedBody, SupplierBody, SupplierBook, SupplierLine,
+    };
+    use yingpan_shared::money::report::AgingReport;
+
+    pub async fn suppliers(token: &str) -> ApiResult<Vec<SupplierLine>> {
+        get(token, "/payables").await
+    }
+
+    pub async fn save_supplier(token: &str, body: &SupplierBody) -> ApiResult<SupplierBook> {
+        post(token, "/payables", body).await
+    }
+
+    pub async fn book(token: &str, supplier: Uuid) -> ApiResult<SupplierBook> {
+        get(token, &format!("/payables/{supplier}")).await
+    }
+
+    pub async fn sign(token: &str, supplier: Uuid, body: &PurchaseBody) -> ApiResult<SupplierBook> {
+        post(token, &format!("/payables/{supplier}/purchases"), body).await
+    }
+
+    pub async fn received(token: &str, supplier: Uuid, purchase: Uuid, body: &ReceivedBody) -> ApiResult<SupplierBook> {
+        post(token, &format!("/payables/{supplier}/purchases/{purchase}/received"), body).await
+    }
+
+    pub async fn pay(token: &str, supplier: Uuid, body: &PaymentBody) -> ApiResult<SupplierBook> {
+        post(token, &format!("/payables/{supplier}/payments"), body).await
+    }
+
+    pub async fn aging(token: &str, as_of: chrono::NaiveDate) -> ApiResult<AgingReport> {
+        get(token, &format!("/money/payables/aging?as_of={as_of}")).await
+    }
+
+    pub async fn aging_xlsx(token: &str, as_of: chrono::NaiveDate) -> ApiResult<Vec<u8>> {
+        get_bytes(token, &format!("/money/payables/aging/xlsx?as_of={as_of}")).await
+    }
+}

@@ -1,6 +1,7 @@
 //! Finance's page: receipts recorded by reps waiting to be confirmed
 //! (confirming one settles the customer's installments, oldest due first),
-//! and the products quotes are made from.
+//! the products quotes are made from, and the payables (what the company
+//! owes its suppliers).
 
 use super::words;
 use super::{customer_name, fields_of, track_money, yuan};
@@ -50,6 +51,7 @@ pub fn FinancePage() -> impl IntoView {
             </ul>
             <AddProduct />
             <ImportProducts />
+            <super::payables::PayablesSection />
         </section>
     }
 }

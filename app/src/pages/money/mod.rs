@@ -9,6 +9,7 @@ mod credit;
 pub mod customer;
 mod dunning;
 pub mod finance;
+mod payables;
 pub mod forecast;
 pub mod print;
 pub mod quote;

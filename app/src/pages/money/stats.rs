@@ -1,6 +1,7 @@
 //! Money statistics with charts: a year's receipts beside the receivables
 //! raised and settled, month by month; what was received by payment method
-//! and by rep; refunds. Charts are plain SVG, each with its numbers in a
+//! and by rep; refunds; for finance, payments to suppliers by month and
+//! method. Charts are plain SVG, each with its numbers in a
 //! table beside it. The server's figures cover everyone the user sees;
 //! they need a connection.
 
@@ -50,14 +51,21 @@ fn StatsView(stats: Stats) -> impl IntoView {
     let i18n = use_i18n();
     let app = use_app();
     let users = app.users.get_untracked();
-    let max = stats.months.iter().map(|m| m.received.max(m.raised)).max().unwrap_or(0);
+    let max = stats
+        .months
+        .iter()
+        .map(|m| m.received.max(m.raised).max(m.paid))
+        .max()
+        .unwrap_or(0);
     let slot = WIDTH / 12;
+    let third = slot / 3;
     let bars = stats.months.iter().enumerate().map(|(m, f)| {
         let x = m as u32 * slot;
-        let (received, raised) = (bar(f.received, max, HEIGHT), bar(f.raised, max, HEIGHT));
+        let (received, raised, paid) = (bar(f.received, max, HEIGHT), bar(f.raised, max, HEIGHT), bar(f.paid, max, HEIGHT));
         view! {
-            <rect class="raised" x=x + 2 y=HEIGHT - raised width=slot / 2 - 2 height=raised><title>{yuan(f.raised)}</title></rect>
-            <rect class="received" x=x + slot / 2 y=HEIGHT - received width=slot / 2 - 2 height=received><title>{yuan(f.received)}</title></rect>
+            <rect class="raised" x=x + 1 y=HEIGHT - raised width=third - 1 height=raised><title>{yuan(f.raised)}</title></rect>
+            <rect class="received" x=x + third y=HEIGHT - received width=third - 1 height=received><title>{yuan(f.received)}</title></rect>
+            <rect class="paid" x=x + 2 * third y=HEIGHT - paid width=third - 1 height=paid><title>{yuan(f.paid)}</title></rect>
             <text x=x + slot / 2 y=HEIGHT + 14 text-anchor="middle">{m + 1}</text>
         }
     }).collect_view();
@@ -70,15 +78,15 @@ fn StatsView(stats: Stats) -> impl IntoView {
     view! {
         <figure class="chart" id="chart-months">
             <svg viewBox=format!("0 0 {WIDTH} {}", HEIGHT + 18) role="img" aria-label=i18n.tr(words::MoneyStats)>{bars}</svg>
-            <figcaption><span class="legend raised"></span>{i18n.say(words::Raised)}" "<span class="legend received"></span>{i18n.say(words::Received)}</figcaption>
+            <figcaption><span class="legend raised"></span>{i18n.say(words::Raised)}" "<span class="legend received"></span>{i18n.say(words::Received)}" "<span class="legend paid"></span>{i18n.say(words::Paid)}</figcaption>
         </figure>
         <table class="figures" id="stats-months">
-            <thead><tr><th></th><th>{i18n.say(words::Received)}</th><th>{i18n.say(words::Raised)}</th><th>{i18n.say(words::SettledMonth)}</th><th>{i18n.say(words::Refunded)}</th></tr></thead>
+            <thead><tr><th></th><th>{i18n.say(words::Received)}</th><th>{i18n.say(words::Raised)}</th><th>{i18n.say(words::SettledMonth)}</th><th>{i18n.say(words::Refunded)}</th><th>{i18n.say(words::Paid)}</th></tr></thead>
             <tbody>
                 {stats.months.iter().enumerate().map(|(m, f)| view! {
-                    <tr><th>{m + 1}</th><td>{yuan(f.received)}</td><td>{yuan(f.raised)}</td><td>{yuan(f.settled)}</td><td>{yuan(f.refunded)}</td></tr>
+                    <tr><th>{m + 1}</th><td>{yuan(f.received)}</td><td>{yuan(f.raised)}</td><td>{yuan(f.settled)}</td><td>{yuan(f.refunded)}</td><td>{yuan(f.paid)}</td></tr>
                 }).collect_view()}
-                <tr class="total"><th>{i18n.say(words::Total)}</th><td id="stats-received">{yuan(stats.total.received)}</td><td>{yuan(stats.total.raised)}</td><td>{yuan(stats.total.settled)}</td><td>{yuan(stats.total.refunded)}</td></tr>
+                <tr class="total"><th>{i18n.say(words::Total)}</th><td id="stats-received">{yuan(stats.total.received)}</td><td>{yuan(stats.total.raised)}</td><td>{yuan(stats.total.settled)}</td><td>{yuan(stats.total.refunded)}</td><td id="stats-paid">{yuan(stats.total.paid)}</td></tr>
             </tbody>
         </table>
         <h3>{i18n.say(words::ByMethod)}</h3>
@@ -87,6 +95,17 @@ fn StatsView(stats: Stats) -> impl IntoView {
                 <li class="bar-row"><span class="name">{i18n.label(method_label(*method))}</span>{hbar(*fen, method_max)}<span class="amount">{yuan(*fen)}</span></li>
             }).collect_view()}
         </ul>
+        {(!stats.paid_by_method.is_empty()).then(|| {
+            let paid_max = stats.paid_by_method.first().map_or(0, |m| m.1);
+            view! {
+                <h3>{i18n.say(words::PaidByMethod)}</h3>
+                <ul class="list bars" id="stats-paid-methods">
+                    {stats.paid_by_method.iter().map(|(method, fen)| view! {
+                        <li class="bar-row"><span class="name">{i18n.label(method_label(*method))}</span>{hbar(*fen, paid_max)}<span class="amount">{yuan(*fen)}</span></li>
+                    }).collect_view()}
+                </ul>
+            }
+        })}
         <h3>{i18n.say(words::ByRep)}</h3>
         <ul class="list bars" id="stats-reps">
             {stats.by_rep.iter().map(|(rep, fen)| view! {

@@ -357,3 +357,79 @@ pub const AddLevel: Words = Words {
     zh: "添加级别",
     en: "Add a level",
 };
+pub const Payables: Words = Words {
+    zh: "应付款",
+    en: "Payables",
+};
+pub const Suppliers: Words = Words {
+    zh: "供应商",
+    en: "Suppliers",
+};
+pub const AddSupplier: Words = Words {
+    zh: "新增供应商",
+    en: "Add a supplier",
+};
+pub const SupplierName: Words = Words {
+    zh: "供应商名称",
+    en: "Supplier name",
+};
+pub const Contact: Words = Words {
+    zh: "联系人",
+    en: "Contact",
+};
+pub const Phone: Words = Words {
+    zh: "电话",
+    en: "Phone",
+};
+pub const OwedToSupplier: Words = Words {
+    zh: "应付",
+    en: "Owed",
+};
+pub const Prepaid: Words = Words {
+    zh: "预付",
+    en: "Prepaid",
+};
+pub const Purchases: Words = Words {
+    zh: "采购合同",
+    en: "Purchases",
+};
+pub const NewPurchase: Words = Words {
+    zh: "签订采购合同",
+    en: "Sign a purchase",
+};
+pub const SignedOn: Words = Words {
+    zh: "签订日期",
+    en: "Signed on",
+};
+pub const GoodsReceived: Words = Words {
+    zh: "登记收货",
+    en: "Goods received",
+};
+pub const ReceivedGoodsOn: Words = Words {
+    zh: "收货日期",
+    en: "Received on",
+};
+pub const Payments: Words = Words {
+    zh: "付款",
+    en: "Payments",
+};
+pub const RecordPayment: Words = Words {
+    zh: "登记付款",
+    en: "Record a payment",
+};
+pub const Unallocated: Words = Words {
+    zh: "未核销",
+    en: "Unallocated",
+};
+pub const PaymentDate: Words = Words {
+    zh: "付款日期",
+    en: "Paid on",
+};
+pub const Paid: Words = Words {
+    zh: "付款",
+    en: "Paid",
+};
+pub const PaidByMethod: Words = Words {
+    zh: "付款方式",
+    en: "Paid by method",
+};
