@@ -459,6 +459,16 @@ pub async fn aging_xlsx(token: &str, as_of: chrono::NaiveDate) -> ApiResult<Vec<
     get_bytes(token, &format!("/money/aging/xlsx?as_of={as_of}")).await
 }
 
+/// A customer's statement as a workbook (the server's figures, as of its
+/// today), looking `months` ahead.
+pub async fn statement_xlsx(token: &str, customer: uuid::Uuid, months: u32) -> ApiResult<Vec<u8>> {
+    get_bytes(
+        token,
+        &format!("/money/customers/{customer}/statement/xlsx?months={months}"),
+    )
+    .await
+}
+
 pub async fn forecast(
     token: &str,
     as_of: chrono::NaiveDate,
@@ -499,7 +509,12 @@ pub mod payables {
     }
 
     pub async fn received(token: &str, supplier: Uuid, purchase: Uuid, body: &ReceivedBody) -> ApiResult<SupplierBook> {
-        post(token, &format!("/payables/{supplier}/purchases/{purchase}/received"), body).await
+        post(
+            token,
+            &format!("/payables/{supplier}/purchases/{purchase}/received"),
+            body,
+        )
+        .await
     }
 
     pub async fn pay(token: &str, supplier: Uuid, body: &PaymentBody) -> ApiResult<SupplierBook> {

@@ -169,6 +169,11 @@ pub async fn load_if_empty(store: &dyn Store) -> anyhow::Result<bool> {
             anyhow::bail!("demo mutation {} refused: {:?}", bad.seq, bad.message);
         }
     }
+    let finance = users
+        .iter()
+        .find(|u| u.role == Role::Finance)
+        .map_or(users[0].id, |u| u.id);
+    crate::demo_money::payables(store, finance, today).await?;
     Ok(true)
 }
 

@@ -1,9 +1,10 @@
 //! The money part of the demo: products, and at a dozen customers quotes
 //! and contracts in every status, deliveries, receipts settling part of
 //! what is owed, an overdue installment, a receipt waiting for finance and
-//! a refund. Pushed through the ordinary sync path after the customers, so
+//! a refund; and two suppliers with purchases, one partly paid. Pushed
+//! through the ordinary sync path after the customers, so
 //! the server makes the plans and settles the receipts as it would for
-//! anyone.
+//! anyone (payables, which do not sync, through the shared payable rules).
 
 use chrono::{Days, NaiveDate};
 use serde_json::{json, Value};
@@ -197,4 +198,86 @@ fn contract(
             false,
         ));
     }
+}
+
+/// Two suppliers with a purchase each, one partly paid and past due, one
+/// waiting for its goods; written through the shared payable rules.
+pub async fn payables(
+    store: &dyn crate::store::Store,
+    by: yingpan_shared::ids::UserId,
+    today: NaiveDate,
+) -> anyhow::Result<()> {
+    use yingpan_shared::money::payable::{PayableBook, Payment, Purchase, Supplier};
+    let days_ago = |n: u64| today.checked_sub_days(Days::new(n)).unwrap_or(today);
+    let suppliers = [
+        (
+            "宁波精密铸件厂",
+            "王经理",
+            48_000_000,
+            days_ago(75),
+            Some(days_ago(60)),
+            Some(20_000_000),
+        ),
+        ("苏州华东电机有限公司", "陈工", 26_500_000, days_ago(10), None, None),
+    ];
+    for (name, contact, fen, signed_on, received_on, paid) in suppliers {
+        let supplier = Supplier {
+            id: Uuid::now_v7(),
+            name: name.into(),
+            contact: contact.into(),
+            active: true,
+            ..Supplier::default()
+        };
+        let mut book = PayableBook {
+            supplier: supplier.clone(),
+            ..PayableBook::default()
+        };
+        let purchase = Purchase {
+            id: Uuid::now_v7(),
+            supplier_id: supplier.id,
+            number: format!("CG-{}", signed_on.format("%Y%m%d")),
+            title: "年度原材料采购".into(),
+            currency: Default::default(),
+            fen,
+            signed_on,
+            terms: serde_json::from_value(terms())?,
+            received_on: None,
+            notes: String::new(),
+            by: Some(by),
+        };
+        let mut write = book
+            .sign(purchase.clone(), Uuid::now_v7)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        book.apply(&write);
+        if let Some(day) = received_on {
+            let received = book.receive(purchase.id, day).map_err(|e| anyhow::anyhow!("{e}"))?;
+            book.apply(&received);
+            write.purchases = received.purchases;
+            write
+                .installments
+                .retain(|i| !received.installments.iter().any(|r| r.id == i.id));
+            write.installments.extend(received.installments);
+        }
+        if let Some(fen) = paid {
+            let payment = Payment {
+                id: Uuid::now_v7(),
+                supplier_id: supplier.id,
+                currency: Default::default(),
+                fen,
+                date: days_ago(40),
+                method: Default::default(),
+                reference: "电汇".into(),
+                notes: String::new(),
+                by: Some(by),
+            };
+            let paid = book
+                .pay(payment, None, Uuid::now_v7)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            write.payments = paid.payments;
+            write.allocations = paid.allocations;
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        store.write_payables(&supplier, None, &write, by, now).await?;
+    }
+    Ok(())
 }

@@ -15,6 +15,7 @@ yingpan_tests::on_both_backends!(
     the_server_decides_each_dunning_letter_and_keeps_it,
     an_admin_sets_the_buckets_and_levels_and_bad_ones_are_refused,
     a_years_statistics_add_up_by_month_method_and_rep,
+    a_customer_statement_downloads_as_a_workbook_for_those_who_see_the_customer,
 );
 
 fn create(entity: &str, id: Uuid, fields: Value) -> Value {
@@ -390,4 +391,35 @@ async fn a_years_statistics_add_up_by_month_method_and_rep(server: TestServer) {
     assert_eq!(theirs["total"]["received"], 0);
     let (status, _) = finance.get("/api/money/stats?year=99999").await;
     assert_eq!(status, 400);
+}
+
+async fn a_customer_statement_downloads_as_a_workbook_for_those_who_see_the_customer(server: TestServer) {
+    use calamine::Reader as _;
+    let rep = server.login("rep1").await;
+    server.add_user("cashier", Role::Finance).await;
+    let finance = server.login("cashier").await;
+    let customer = signed_contract(&server, &rep, "恒通机电", None).await;
+    receive(&finance, customer, 1_000_000, day(&server, 0)).await;
+    let path = format!("/api/money/customers/{customer}/statement/xlsx?months=3");
+    let (status, kind, bytes) = rep.get_bytes(&path).await;
+    assert_eq!(status, 200);
+    assert!(kind.contains("spreadsheetml"), "{kind}");
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a real XLSX file");
+    let sheet = book.worksheet_range("对账单").expect("the statement's sheet");
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert!(rows[0][0].starts_with("恒通机电 对账单"), "{:?}", rows[0]);
+    // ¥100,000 planned, ¥10,000 received: the first installment owes
+    // ¥20,000; in all ¥90,000 is owed, the same as the printed letter.
+    let first = rows.iter().find(|r| r[1] == "1").expect("the first installment");
+    assert_eq!(first[3..6], ["30000", "10000", "20000"], "{first:?}");
+    let total = rows.iter().find(|r| r[0] == "应收合计").expect("the total");
+    assert_eq!(total[5], "90000");
+    let (_, opened) = rep.get(&format!("/api/money/customers/{customer}/aging")).await;
+    assert_eq!(opened["statement"]["owed"], 9_000_000);
+    // Someone who does not see the customer gets nothing, as for the letter.
+    let (status, _, _) = server.login("rep2").await.get_bytes(&path).await;
+    assert_eq!(status, 404);
 }

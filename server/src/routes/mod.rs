@@ -114,6 +114,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reports::aging_xlsx))
         .routes(routes!(reports::forecast))
         .routes(routes!(reports::customer))
+        .routes(routes!(reports::statement_xlsx))
         .routes(routes!(reports::stats))
         .routes(routes!(import::products))
         .routes(routes!(payables::suppliers, payables::save_supplier))

@@ -124,6 +124,98 @@ pub async fn customer(
         .ok_or_else(|| ApiError::NotFound(format!("no customer with id {customer}")))
 }
 
+#[utoipa::path(get, path = "/money/customers/{id}/statement/xlsx", tag = "money", params(("id" = String, Path, description = "the customer"), AsOf), responses((status = 200, description = "the customer's statement as an XLSX workbook: open items, totals and expected payments", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
+pub async fn statement_xlsx(
+    State(st): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<AsOf>,
+) -> Result<impl IntoResponse, ApiError> {
+    let opened = customer(State(st), auth, Path(id), ApiQuery(q)).await?.0;
+    let bytes = statement_workbook(&opened)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("writing the statement workbook: {e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"statement-{}.xlsx\"", opened.statement.as_of),
+            ),
+        ],
+        bytes,
+    ))
+}
+
+/// A customer's statement (对账单) as a workbook: its open items with what
+/// was received and is owed, the totals, and the expected payments by
+/// month, the same figures as the printed letter.
+fn statement_workbook(opened: &CustomerAging) -> Result<Vec<u8>, XlsxError> {
+    let yuan = |fen: i64| fen as f64 / 100.0;
+    let statement = &opened.statement;
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00");
+    let sheet = book.add_worksheet();
+    sheet.set_name("对账单")?;
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!("{} 对账单（截至 {}）", opened.whose.name, statement.as_of),
+        &bold,
+    )?;
+    for (col, title) in ["合同", "期次", "到期日", "应收", "已收", "未收", "逾期"]
+        .into_iter()
+        .enumerate()
+    {
+        sheet.write_string_with_format(2, col as u16, title, &bold)?;
+    }
+    let mut row = 3;
+    for item in &statement.items {
+        sheet.write_string(row, 0, &item.contract)?;
+        sheet.write_number(row, 1, f64::from(item.number))?;
+        sheet.write_string(row, 2, item.due.map(|d| d.to_string()).unwrap_or_else(|| "待定".into()))?;
+        sheet.write_number_with_format(row, 3, yuan(item.planned), &money)?;
+        sheet.write_number_with_format(row, 4, yuan(item.taken), &money)?;
+        sheet.write_number_with_format(row, 5, yuan(item.owed), &money)?;
+        sheet.write_string(row, 6, if item.overdue { "是" } else { "" })?;
+        row += 1;
+    }
+    row += 1;
+    for (title, fen) in [
+        ("应收合计", statement.owed),
+        ("其中逾期", statement.overdue),
+        ("预收款", statement.advance),
+        ("净额", statement.owed - statement.advance),
+    ] {
+        sheet.write_string_with_format(row, 0, title, &bold)?;
+        sheet.write_number_with_format(row, 5, yuan(fen), &money)?;
+        row += 1;
+    }
+    row += 1;
+    sheet.write_string_with_format(row, 0, "预计付款计划", &bold)?;
+    row += 1;
+    let expected = &statement.expected;
+    sheet.write_string(row, 0, "已逾期未付")?;
+    sheet.write_number_with_format(row, 5, yuan(expected.overdue), &money)?;
+    row += 1;
+    for (month, fen) in statement.months.iter().zip(&expected.months) {
+        sheet.write_string(row, 0, month.format("%Y-%m").to_string())?;
+        sheet.write_number_with_format(row, 5, yuan(*fen), &money)?;
+        row += 1;
+    }
+    for (title, fen) in [("以后", expected.later), ("待定", expected.undated)] {
+        sheet.write_string(row, 0, title)?;
+        sheet.write_number_with_format(row, 5, yuan(fen), &money)?;
+        row += 1;
+    }
+    sheet.set_column_width(0, 28)?;
+    sheet.set_column_width(2, 12)?;
+    book.save_to_buffer()
+}
+
 #[utoipa::path(get, path = "/money/aging/xlsx", tag = "money", params(AsOf), responses((status = 200, description = "the aging as an XLSX workbook: customers, then reps", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn aging_xlsx(
     State(st): State<AppState>,

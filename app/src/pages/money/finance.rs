@@ -40,6 +40,7 @@ pub fn FinancePage() -> impl IntoView {
             <ul class="list receipts" id="receipts-to-confirm">
                 {move || data.get().map(|(waiting, _)| waiting.into_iter().map(|r| view! { <Waiting receipt=r /> }).collect_view())}
             </ul>
+            <super::payables::PayablesSection />
             <h3>{i18n.say(words::Products)}</h3>
             <ul class="list products">
                 {move || data.get().map(|(_, products)| products.into_iter().map(|p| view! {
@@ -51,7 +52,6 @@ pub fn FinancePage() -> impl IntoView {
             </ul>
             <AddProduct />
             <ImportProducts />
-            <super::payables::PayablesSection />
         </section>
     }
 }

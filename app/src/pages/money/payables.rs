@@ -93,7 +93,7 @@ fn PayablesAging(report: AgingReport) -> impl IntoView {
         });
     };
     view! {
-        <table class="figures" id="payables-aging">
+        <div class="table-wrap"><table class="figures" id="payables-aging">
             <thead><tr>
                 <th>{i18n.say(words::Aging)}</th>
                 {(0..boundaries.buckets()).map(|i| view! {
@@ -118,7 +118,7 @@ fn PayablesAging(report: AgingReport) -> impl IntoView {
                     <td id="payables-total">{yuan(report.company.total)}</td>
                 </tr>
             </tbody>
-        </table>
+        </table></div>
         <button type="button" id="payables-xlsx" on:click=export>{i18n.say(words::ExportXlsx)}</button>
         {move || message.get().map(|m| view! { <p class="error">{m}</p> })}
     }

@@ -206,6 +206,22 @@ pub fn PrintPage() -> impl IntoView {
                                             <option value=m.to_string() selected=move || months.get() == m>{m}" 月"</option>
                                         }).collect_view()}
                                     </select>
+                                    <button type="button" id="statement-xlsx" on:click=move |_| {
+                                        let token = app.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()).unwrap_or_default());
+                                        let months = months.get_untracked();
+                                        spawn_local(async move {
+                                            match crate::api::statement_xlsx(&token, id, months).await {
+                                                Ok(bytes) => crate::device::download(
+                                                    &bytes,
+                                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                                    &format!("statement-{}.xlsx", crate::device::today()),
+                                                ),
+                                                Err(e) => message.set(Some(
+                                                    e.message().map_or_else(|| i18n.t(Msg::NeedsConnection).to_owned(), str::to_owned),
+                                                )),
+                                            }
+                                        });
+                                    }>"XLSX"</button>
                                 })}
                                 <button type="button" id="print-now" on:click=print>{i18n.say(words::Print)}</button>
                             </div>

@@ -382,8 +382,7 @@ pub const Phone: Words = Words {
     en: "Phone",
 };
 pub const OwedToSupplier: Words = Words {
-    zh: "应付",
-    en: "Owed",
+    zh: "应付", en: "Owed"
 };
 pub const Prepaid: Words = Words {
     zh: "预付",
@@ -426,8 +425,7 @@ pub const PaymentDate: Words = Words {
     en: "Paid on",
 };
 pub const Paid: Words = Words {
-    zh: "付款",
-    en: "Paid",
+    zh: "付款", en: "Paid"
 };
 pub const PaidByMethod: Words = Words {
     zh: "付款方式",
