@@ -169,6 +169,29 @@ async fn the_demo_shows_money_in_every_state(backend: yingpan_tests::Backend) {
     use yingpan_shared::money::receivable::Status;
     assert!(states.contains(&Status::Overdue), "{states:?}");
     assert!(states.contains(&Status::Settled), "{states:?}");
+
+    // Two suppliers: one partly paid and past due, one waiting for goods.
+    let (status, suppliers) = finance.get("/api/payables").await;
+    assert_eq!(status, 200, "{suppliers}");
+    let owed: Vec<(i64, i64)> = suppliers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["owed"][0]["owed"].as_i64().unwrap(),
+                s["owed"][0]["overdue"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(owed.len(), 2);
+    assert!(owed.iter().any(|(o, d)| *o > 0 && *d > 0), "{owed:?}");
+    let (_, aging) = finance.get("/api/money/payables/aging").await;
+    assert_eq!(
+        aging["company"]["total"].as_i64().unwrap(),
+        owed.iter().map(|(o, _)| o).sum::<i64>(),
+        "the aging adds up to what is owed"
+    );
 }
 
 async fn the_whole_cycle_from_quote_to_refund(server: TestServer) {
