@@ -215,9 +215,25 @@ async fn a_request_sent_twice_records_once_and_a_reused_id_is_refused(server: Te
     assert_eq!(status, 200);
     assert_eq!(book["payments"].as_array().unwrap().len(), 1, "one payment, not two");
     assert_eq!(owed(&book).0, 750_000);
-    let mut changed = paid.clone();
-    changed["fen"] = json!(1);
-    assert_eq!(finance.post(&path, &changed).await.0, 409);
+    for (field, value) in [
+        ("fen", json!(1)),
+        ("reference", json!("另一笔")),
+        ("method", json!("cash")),
+    ] {
+        let mut changed = paid.clone();
+        changed[field] = value;
+        assert_eq!(
+            finance.post(&path, &changed).await.0,
+            409,
+            "a different {field} under a used id"
+        );
+    }
+    let mut later = purchase(purchase_id);
+    later["signed_on"] = json!("2026-03-02");
+    let (status, _) = finance
+        .post(&format!("/api/payables/{supplier}/purchases"), &later)
+        .await;
+    assert_eq!(status, 409, "a different purchase under a used id");
 
     // An id already used at another supplier is refused, and nothing of
     // the payment is kept.

@@ -229,9 +229,15 @@ pub async fn sign(
     };
     decide_and_write(&st, &auth, supplier, |book, _| {
         if let Some(old) = book.purchases.iter().find(|p| p.id == purchase.id) {
-            let mut again = purchase.clone();
+            // The same purchase again, as it was stored (tidied, by its
+            // first sender, its goods perhaps received since).
+            let mut again = Purchase {
+                by: old.by,
+                received_on: old.received_on,
+                ..purchase.clone()
+            };
             again.check().map_err(ApiError::Validation)?;
-            return if again.title == old.title && again.fen == old.fen && again.terms == old.terms {
+            return if again == *old {
                 Ok(Decision::AlreadyDone)
             } else {
                 Err(ApiError::Conflict(format!(
@@ -302,7 +308,25 @@ pub async fn pay(
     };
     decide_and_write(&st, &auth, supplier, |book, _| {
         if let Some(old) = book.payments.iter().find(|p| p.id == payment.id) {
-            return if old.fen == payment.fen && old.date == payment.date && old.currency == payment.currency {
+            let mut again = Payment {
+                by: old.by,
+                ..payment.clone()
+            };
+            again.check().map_err(ApiError::Validation)?;
+            // Allocations chosen by hand must be the ones it made.
+            let made = |plan: &[(Uuid, i64)]| {
+                let mut theirs: Vec<(Uuid, i64)> = book
+                    .allocations
+                    .iter()
+                    .filter(|a| a.receipt_id == old.id && a.reverses.is_none())
+                    .map(|a| (a.installment_id, a.fen))
+                    .collect();
+                let mut asked = plan.to_vec();
+                theirs.sort();
+                asked.sort();
+                theirs == asked
+            };
+            return if again == *old && plan.as_deref().is_none_or(made) {
                 Ok(Decision::AlreadyDone)
             } else {
                 Err(ApiError::Conflict(format!(

@@ -21,7 +21,7 @@ use super::receivable::{reversal, Allocation, Balance, Installment, Ledger, Meth
 use super::terms::{due_date, expand, DateBasis, TermLine, MAX_FEN};
 use super::Currency;
 use crate::ids::UserId;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -33,7 +33,33 @@ const MAX_NOTES: usize = 4_000;
 
 /// The most purchases, payments or installments one supplier's book may
 /// hold: a request can never make the server read without end.
-pub const MAX_BOOK: usize = 20_000;
+pub const MAX_BOOK: usize = 5_000;
+
+/// The most allocations one payment makes at once, oldest first; what is
+/// left stays prepaid until finance settles it again.
+pub const MAX_PER_WRITE: usize = 1_000;
+
+/// Checks a date is one a person could mean: years 1900 to 2999, so that
+/// every due date counted from it exists.
+fn plausible(day: NaiveDate, what: &str) -> Result<(), String> {
+    if (1900..=2999).contains(&day.year()) {
+        Ok(())
+    } else {
+        Err(format!("the {what} must be between the years 1900 and 2999"))
+    }
+}
+
+/// Checks that `new` fen beside `existing` stays within ¥10 trillion per
+/// supplier and currency, so no sum over a book can overflow.
+fn within_cap(existing: impl Iterator<Item = i64>, new: i64, what: &str) -> Result<(), PayableError> {
+    let total = existing.fold(new, i64::saturating_add);
+    if total > MAX_FEN {
+        return Err(PayableError::Invalid(format!(
+            "a supplier's {what} in one currency add up to at most ¥10 trillion"
+        )));
+    }
+    Ok(())
+}
 
 fn tidy(text: &mut String, what: &str, max: usize) -> Result<(), String> {
     *text = text.trim().to_owned();
@@ -126,6 +152,13 @@ impl Purchase {
         if !(1..=MAX_FEN).contains(&self.fen) {
             return Err("a purchase's amount must be above zero and at most ¥10 trillion".into());
         }
+        if self.id.is_nil() {
+            return Err("a purchase needs an id".into());
+        }
+        plausible(self.signed_on, "signing date")?;
+        if let Some(day) = self.received_on {
+            plausible(day, "date the goods were received")?;
+        }
         if self.received_on.is_some_and(|r| r < self.signed_on) {
             return Err("goods cannot be received before the purchase was signed".into());
         }
@@ -136,30 +169,40 @@ impl Purchase {
     /// signing date or, once goods are received, from that day.
     pub fn plan(&self, mut new_id: impl FnMut() -> Uuid) -> Result<Vec<Installment>, String> {
         let planned = expand(&self.terms, self.fen).map_err(|e| e.to_string())?;
-        Ok(planned
+        planned
             .into_iter()
             .enumerate()
-            .map(|(i, p)| Installment {
-                id: new_id(),
-                customer_id: self.supplier_id,
-                currency: self.currency,
-                fen: p.fen,
-                due: self.due(p.basis, p.offset),
-                written_off: false,
-                contract_id: Some(self.id),
-                number: u16::try_from(i + 1).unwrap_or(u16::MAX),
-                basis: Some(p.basis),
-                offset: Some(p.offset),
-                remind_days: 0,
-                expected: None,
+            .map(|(i, p)| {
+                Ok(Installment {
+                    id: new_id(),
+                    customer_id: self.supplier_id,
+                    currency: self.currency,
+                    fen: p.fen,
+                    due: self.due(p.basis, p.offset)?,
+                    written_off: false,
+                    contract_id: Some(self.id),
+                    number: u16::try_from(i + 1).unwrap_or(u16::MAX),
+                    basis: Some(p.basis),
+                    offset: Some(p.offset),
+                    remind_days: 0,
+                    expected: None,
+                })
             })
-            .collect())
+            .collect()
     }
 
-    fn due(&self, basis: DateBasis, offset: super::terms::Offset) -> Option<NaiveDate> {
-        match basis {
-            DateBasis::Contract => due_date(self.signed_on, offset),
-            _ => self.received_on.and_then(|day| due_date(day, offset)),
+    /// The due date of an installment on `basis`: none while it waits for
+    /// the goods; an error if the date would not exist.
+    fn due(&self, basis: DateBasis, offset: super::terms::Offset) -> Result<Option<NaiveDate>, String> {
+        let from = match basis {
+            DateBasis::Contract => Some(self.signed_on),
+            _ => self.received_on,
+        };
+        match from {
+            None => Ok(None),
+            Some(day) => due_date(day, offset)
+                .map(Some)
+                .ok_or_else(|| "an installment of this purchase would fall due past the calendar's end".into()),
         }
     }
 }
@@ -195,7 +238,10 @@ impl Payment {
         if !(1..=MAX_FEN).contains(&self.fen) {
             return Err("a payment must be above zero and at most ¥10 trillion".into());
         }
-        Ok(())
+        if self.id.is_nil() {
+            return Err("a payment needs an id".into());
+        }
+        plausible(self.date, "payment date")
     }
 
     /// The payment as the receivable rules read it: money that settles
@@ -362,8 +408,15 @@ impl PayableBook {
     /// made sure its id is new.
     pub fn sign(&self, mut purchase: Purchase, new_id: impl FnMut() -> Uuid) -> Result<PayableWrite, PayableError> {
         self.room()?;
+        if !self.supplier.active {
+            return Err(PayableError::Invalid(
+                "this supplier is inactive: make it active before a new purchase".into(),
+            ));
+        }
         purchase.supplier_id = self.supplier.id;
         purchase.check().map_err(PayableError::Invalid)?;
+        let same = self.purchases.iter().filter(|p| p.currency == purchase.currency);
+        within_cap(same.map(|p| p.fen), purchase.fen, "purchases")?;
         let installments = purchase.plan(new_id).map_err(PayableError::Invalid)?;
         Ok(PayableWrite {
             purchases: vec![purchase],
@@ -386,18 +439,20 @@ impl PayableBook {
         }
         received.received_on = Some(day);
         received.check().map_err(PayableError::Invalid)?;
-        let installments = self
+        let mut installments = Vec::new();
+        for waiting in self
             .installments
             .iter()
             .filter(|i| i.contract_id == Some(purchase) && i.due.is_none())
-            .filter_map(|i| {
-                let due = received.due(i.basis?, i.offset?)?;
-                Some(Installment {
-                    due: Some(due),
-                    ..i.clone()
-                })
-            })
-            .collect();
+        {
+            let (Some(basis), Some(offset)) = (waiting.basis, waiting.offset) else {
+                continue;
+            };
+            installments.push(Installment {
+                due: received.due(basis, offset).map_err(PayableError::Invalid)?,
+                ..waiting.clone()
+            });
+        }
         Ok(PayableWrite {
             purchases: vec![received],
             installments,
@@ -418,6 +473,8 @@ impl PayableBook {
         self.room()?;
         payment.supplier_id = self.supplier.id;
         payment.check().map_err(PayableError::Invalid)?;
+        let same = self.payments.iter().filter(|p| p.currency == payment.currency);
+        within_cap(same.map(|p| p.fen), payment.fen, "payments")?;
         let mut receipts = self.receipts();
         receipts.push(payment.as_receipt());
         let ledger = Ledger::new(&self.installments, &receipts, &self.allocations, &[]);
@@ -426,7 +483,11 @@ impl PayableBook {
                 ledger.check(payment.id, &plan)?;
                 plan
             }
-            None => ledger.oldest_first(&payment.as_receipt()),
+            None => {
+                let mut plan = ledger.oldest_first(&payment.as_receipt());
+                plan.truncate(MAX_PER_WRITE);
+                plan
+            }
         };
         let allocations = plan
             .into_iter()
@@ -449,8 +510,8 @@ impl PayableBook {
 
     /// Undoes an allocation on `day`, by a reversing row: the payment's
     /// money is free again, the installment owes again.
+    /// Never refused for a full book: a mistake can always be undone.
     pub fn unallocate(&self, allocation: Uuid, id: Uuid, day: NaiveDate) -> Result<PayableWrite, PayableError> {
-        self.room()?;
         let undone = self.with_ledger(|ledger| ledger.may_reverse(allocation).cloned())?;
         Ok(PayableWrite {
             allocations: vec![reversal(&undone, id, day)],
@@ -468,7 +529,8 @@ impl PayableBook {
             .iter()
             .find(|p| p.id == payment)
             .ok_or(MoneyError::UnknownReceipt)?;
-        let plan = self.with_ledger(|ledger| ledger.oldest_first(&paid.as_receipt()));
+        let mut plan = self.with_ledger(|ledger| ledger.oldest_first(&paid.as_receipt()));
+        plan.truncate(MAX_PER_WRITE);
         let mut new_id = new_id;
         Ok(PayableWrite {
             allocations: plan
@@ -825,6 +887,86 @@ mod tests {
         assert_eq!(rows[0].buckets, [0, 700_000, 0, 0, 200_000, 0]);
         assert_eq!(rows[0].total, 900_000);
         assert_eq!(rows[0].oldest_days, 122);
+    }
+
+    #[test]
+    fn an_inactive_supplier_signs_nothing_and_dates_stay_plausible() {
+        let mut book = supplier();
+        book.supplier.active = false;
+        assert!(matches!(book.sign(purchase(100), ids()), Err(PayableError::Invalid(_))));
+        book.supplier.active = true;
+        let far = Purchase {
+            signed_on: NaiveDate::from_ymd_opt(9999, 12, 1).unwrap(),
+            ..purchase(100)
+        };
+        assert!(matches!(book.sign(far, ids()), Err(PayableError::Invalid(_))));
+        let nil = Purchase {
+            id: Uuid::nil(),
+            ..purchase(100)
+        };
+        assert!(matches!(book.sign(nil, ids()), Err(PayableError::Invalid(_))));
+        let paid = book.pay(
+            payment(50, 100, NaiveDate::from_ymd_opt(1066, 10, 14).unwrap()),
+            None,
+            ids(),
+        );
+        assert!(matches!(paid, Err(PayableError::Invalid(_))));
+    }
+
+    #[test]
+    fn a_suppliers_purchases_and_payments_stay_within_ten_trillion() {
+        let mut book = supplier();
+        book.apply(&book.sign(purchase(MAX_FEN), ids()).unwrap());
+        let more = Purchase {
+            id: Uuid::from_u128(3),
+            ..purchase(1)
+        };
+        assert!(matches!(book.sign(more, ids()), Err(PayableError::Invalid(_))));
+        let dollars = Purchase {
+            id: Uuid::from_u128(3),
+            currency: Currency::parse("USD").unwrap(),
+            ..purchase(100)
+        };
+        assert!(book.sign(dollars, ids()).is_ok(), "each currency on its own");
+        book.apply(&book.pay(payment(50, MAX_FEN, day(3, 2)), None, ids()).unwrap());
+        assert!(matches!(
+            book.pay(payment(51, 1, day(3, 2)), None, ids()),
+            Err(PayableError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn one_payment_settles_at_most_a_thousand_installments_at_once() {
+        let mut book = supplier();
+        let monthly: Vec<TermLine> = (0..36)
+            .map(|m| TermLine {
+                share: if m == 35 {
+                    Share::Balance
+                } else {
+                    Share::Fixed { fen: 100 }
+                },
+                basis: DateBasis::Contract,
+                offset: Offset::Days { days: m * 30 },
+            })
+            .collect();
+        let mut next = ids();
+        for n in 0..30u128 {
+            let signed = Purchase {
+                id: Uuid::from_u128(100 + n),
+                fen: 3_600,
+                terms: monthly.clone(),
+                ..purchase(0)
+            };
+            book.apply(&book.sign(signed, &mut next).unwrap());
+        }
+        assert_eq!(book.installments.len(), 1_080);
+        let paid = book.pay(payment(50, 3_600 * 30, day(3, 2)), None, &mut next).unwrap();
+        assert_eq!(paid.allocations.len(), MAX_PER_WRITE);
+        book.apply(&paid);
+        let rest = book.allocate_left(Uuid::from_u128(50), &mut next).unwrap();
+        assert_eq!(rest.allocations.len(), 80, "the rest settles on the next go");
+        book.apply(&rest);
+        assert_eq!(book.balance(Currency::CNY, day(3, 2)).owed, 0);
     }
 
     proptest! {

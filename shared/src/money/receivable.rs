@@ -413,17 +413,18 @@ impl<'a> Ledger<'a> {
                 continue;
             }
             let owed = self.outstanding(i).max(0);
-            balance.owed += owed;
+            balance.owed = balance.owed.saturating_add(owed);
             if i.due.is_some_and(|due| due < today) {
-                balance.overdue += owed;
+                balance.overdue = balance.overdue.saturating_add(owed);
             }
         }
         for r in self.receipts.values() {
             if r.customer_id != customer || r.currency != currency {
                 continue;
             }
-            balance.received += r.fen - self.refunded.get(&r.id).copied().unwrap_or(0);
-            balance.advance += self.unallocated(r);
+            let kept = r.fen - self.refunded.get(&r.id).copied().unwrap_or(0);
+            balance.received = balance.received.saturating_add(kept);
+            balance.advance = balance.advance.saturating_add(self.unallocated(r));
         }
         balance
     }

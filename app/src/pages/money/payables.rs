@@ -147,11 +147,13 @@ fn AddSupplier(changed: RwSignal<u32>, opened: RwSignal<Option<Uuid>>) -> impl I
     let contact = RwSignal::new(String::new());
     let phone = RwSignal::new(String::new());
     let message = RwSignal::new(None::<String>);
+    // One id per form: a second tap or a retry records one supplier.
+    let id = RwSignal::new(fresh_id());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let body = SupplierBody {
             supplier: Supplier {
-                id: fresh_id(),
+                id: id.get_untracked(),
                 name: name.get_untracked(),
                 contact: contact.get_untracked(),
                 phone: phone.get_untracked(),
@@ -164,6 +166,7 @@ fn AddSupplier(changed: RwSignal<u32>, opened: RwSignal<Option<Uuid>>) -> impl I
         spawn_local(async move {
             match crate::api::payables::save_supplier(&token, &body).await {
                 Ok(book) => {
+                    id.set(fresh_id());
                     name.set(String::new());
                     contact.set(String::new());
                     phone.set(String::new());
@@ -301,6 +304,8 @@ fn NewPurchase(supplier: Uuid, changed: RwSignal<u32>) -> impl IntoView {
     let chosen = RwSignal::new(0usize);
     let message = RwSignal::new(None::<String>);
     let names: Vec<(usize, &'static str)> = presets().iter().enumerate().map(|(i, (name, _))| (i, *name)).collect();
+    // One id per form: a second tap or a retry signs one purchase.
+    let id = RwSignal::new(fresh_id());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let fen = match parse_yuan(&amount.get_untracked()) {
@@ -311,7 +316,7 @@ fn NewPurchase(supplier: Uuid, changed: RwSignal<u32>) -> impl IntoView {
             return;
         };
         let body = PurchaseBody {
-            id: fresh_id(),
+            id: id.get_untracked(),
             number: number.get_untracked(),
             title: title.get_untracked(),
             currency: Default::default(),
@@ -327,6 +332,7 @@ fn NewPurchase(supplier: Uuid, changed: RwSignal<u32>) -> impl IntoView {
         spawn_local(async move {
             match crate::api::payables::sign(&token, supplier, &body).await {
                 Ok(_) => {
+                    id.set(fresh_id());
                     message.set(None);
                     title.set(String::new());
                     amount.set(String::new());
