@@ -241,8 +241,117 @@ async fn run(backend: Backend, installments: usize) {
     }
 }
 
+/// Payables: `suppliers` suppliers, each with ten purchases (30 % on
+/// signing, the balance 60 days after the goods) and ten payments settling
+/// the oldest first, written through the store; then the payables' aging
+/// as finance asks for it, beside the store's read of every book it makes.
+async fn payables(backend: Backend, suppliers: usize) {
+    use yingpan_shared::money::payable::{PayableBook, Payment, Purchase, Supplier};
+    use yingpan_shared::money::terms::{DateBasis, Offset, Share, TermLine};
+    let Some(server) = TestServer::start(backend).await else {
+        return;
+    };
+    let finance_user = server.add_user("cashier", yingpan_shared::user::Role::Finance).await;
+    let day = |n: u64| chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new(n);
+    let terms = vec![
+        TermLine {
+            share: Share::Percent { basis_points: 3000 },
+            basis: DateBasis::Contract,
+            offset: Offset::Days { days: 0 },
+        },
+        TermLine {
+            share: Share::Balance,
+            basis: DateBasis::Delivery,
+            offset: Offset::Days { days: 60 },
+        },
+    ];
+    let started = Instant::now();
+    for n in 0..suppliers {
+        let supplier = Supplier {
+            id: Uuid::now_v7(),
+            name: format!("供应商 {n:05}"),
+            active: true,
+            ..Supplier::default()
+        };
+        let mut book = PayableBook {
+            supplier: supplier.clone(),
+            ..PayableBook::default()
+        };
+        let mut write = yingpan_shared::money::payable::PayableWrite::default();
+        for p in 0..10u64 {
+            let purchase = Purchase {
+                id: Uuid::now_v7(),
+                supplier_id: supplier.id,
+                number: format!("CG-{n}-{p}"),
+                title: "原材料".into(),
+                currency: Default::default(),
+                fen: 1_000_000 + (n as i64 % 7) * 10_000,
+                signed_on: day(p * 30),
+                terms: terms.clone(),
+                received_on: Some(day(p * 30 + 10)),
+                notes: String::new(),
+                by: None,
+            };
+            let signed = book.sign(purchase, Uuid::now_v7).expect("a purchase");
+            book.apply(&signed);
+            write.purchases.extend(signed.purchases);
+            write.installments.extend(signed.installments);
+            let payment = Payment {
+                id: Uuid::now_v7(),
+                supplier_id: supplier.id,
+                currency: Default::default(),
+                fen: 800_000,
+                date: day(p * 30 + 20),
+                method: Default::default(),
+                reference: String::new(),
+                notes: String::new(),
+                by: None,
+            };
+            let paid = book.pay(payment, None, Uuid::now_v7).expect("a payment");
+            book.apply(&paid);
+            write.payments.extend(paid.payments);
+            write.allocations.extend(paid.allocations);
+        }
+        server
+            .store
+            .write_payables(&supplier, None, &write, finance_user.id, 0)
+            .await
+            .expect("writing a book");
+    }
+    let rows = suppliers * (10 + 20 + 10) + suppliers * 10 * 2;
+    println!(
+        "{backend:?}: wrote {suppliers} suppliers' payables (about {rows} records) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let finance = server.login("cashier").await;
+    let mut baseline = Vec::new();
+    for _ in 0..10 {
+        let started = Instant::now();
+        let books = server.store.payable_books().await.expect("the books");
+        baseline.push(started.elapsed());
+        assert_eq!(books.len(), suppliers);
+    }
+    baseline.sort();
+    let aging = timed(20, || finance.get("/api/money/payables/aging?as_of=2026-12-07")).await;
+    let base = percentile(&baseline, 0.5);
+    println!(
+        "{backend:?}: payables' aging over {suppliers} suppliers: p50 {:.0} ms, p95 {:.0} ms; baseline, the store reading every book: {base:.0} ms ({:.2} of it)",
+        percentile(&aging, 0.5),
+        percentile(&aging, 0.95),
+        percentile(&aging, 0.95) / base
+    );
+}
+
 #[tokio::main]
 async fn main() {
+    if let Some(suppliers) = std::env::var("BENCH_PAYABLE_SUPPLIERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        payables(Backend::Sqlite, suppliers).await;
+        payables(Backend::Postgres, suppliers).await;
+        return;
+    }
     let n = std::env::var("BENCH_MONEY_INSTALLMENTS")
         .ok()
         .and_then(|v| v.parse().ok())
