@@ -488,7 +488,7 @@ pub mod payables {
     use super::{get, get_bytes, post, ApiResult};
     use uuid::Uuid;
     use yingpan_shared::money::payable::{
-        PaymentBody, PurchaseBody, ReceivedBody, SupplierBody, SupplierBook, SupplierLine,
+        PaymentBody, Purchase, ReceivedBody, SupplierBody, SupplierBook, SupplierLine,
     };
     use yingpan_shared::money::report::AgingReport;
 
@@ -504,7 +504,7 @@ pub mod payables {
         get(token, &format!("/payables/{supplier}")).await
     }
 
-    pub async fn sign(token: &str, supplier: Uuid, body: &PurchaseBody) -> ApiResult<SupplierBook> {
+    pub async fn sign(token: &str, supplier: Uuid, body: &Purchase) -> ApiResult<SupplierBook> {
         post(token, &format!("/payables/{supplier}/purchases"), body).await
     }
 

@@ -26,8 +26,8 @@ use uuid::Uuid;
 use yingpan_shared::api::ErrorBody;
 use yingpan_shared::money::aging::{age, Boundaries};
 use yingpan_shared::money::payable::{
-    PayableBook, PayableError, PayableWrite, Payment, PaymentBody, Purchase, PurchaseBody, ReceivedBody, Supplier,
-    SupplierBody, SupplierBook, SupplierLine,
+    PayableBook, PayableError, PayableWrite, Payment, PaymentBody, Purchase, ReceivedBody, Supplier, SupplierBody,
+    SupplierBook, SupplierLine,
 };
 use yingpan_shared::money::receivable::MoneyError;
 use yingpan_shared::money::report::{AgingLine, AgingReport, Whose};
@@ -205,27 +205,21 @@ pub async fn save_supplier(
     }
 }
 
-#[utoipa::path(post, path = "/payables/{id}/purchases", tag = "payables", params(("id" = String, Path, description = "the supplier")), request_body = PurchaseBody, responses((status = 200, description = "the book with the purchase and its plan", body = SupplierBook), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
+#[utoipa::path(post, path = "/payables/{id}/purchases", tag = "payables", params(("id" = String, Path, description = "the supplier")), request_body = Purchase, responses((status = 200, description = "the book with the purchase and its plan", body = SupplierBook), (status = "4XX", description = "refused, with a reason", body = ErrorBody)))]
 pub async fn sign(
     State(st): State<AppState>,
     auth: AuthUser,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<PurchaseBody>,
+    ApiJson(body): ApiJson<Purchase>,
 ) -> Result<Json<SupplierBook>, ApiError> {
     finance(&auth)?;
     let supplier = parse_id(&id)?;
+    // Goods are received by their own request, once.
     let purchase = Purchase {
-        id: body.id,
         supplier_id: supplier,
-        number: body.number,
-        title: body.title,
-        currency: body.currency,
-        fen: body.fen,
-        signed_on: body.signed_on,
-        terms: body.terms,
         received_on: None,
-        notes: body.notes,
         by: Some(auth.user.id),
+        ..body
     };
     decide_and_write(&st, &auth, supplier, |book, _| {
         if let Some(old) = book.purchases.iter().find(|p| p.id == purchase.id) {
@@ -296,15 +290,9 @@ pub async fn pay(
         .allocations
         .map(|all| all.into_iter().map(|s| (s.installment, s.fen)).collect());
     let payment = Payment {
-        id: body.id,
         supplier_id: supplier,
-        currency: body.currency,
-        fen: body.fen,
-        date: body.date,
-        method: body.method,
-        reference: body.reference,
-        notes: body.notes,
         by: Some(auth.user.id),
+        ..body.payment
     };
     decide_and_write(&st, &auth, supplier, |book, _| {
         if let Some(old) = book.payments.iter().find(|p| p.id == payment.id) {

@@ -116,6 +116,8 @@ impl Supplier {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Purchase {
     pub id: Uuid,
+    /// Set by the server from the path it is sent to.
+    #[serde(default)]
     pub supplier_id: Uuid,
     #[serde(default)]
     pub number: String,
@@ -212,6 +214,8 @@ impl Purchase {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Payment {
     pub id: Uuid,
+    /// Set by the server from the path it is sent to.
+    #[serde(default)]
     pub supplier_id: Uuid,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -636,27 +640,6 @@ pub struct SupplierBody {
     pub version: Option<i64>,
 }
 
-/// A purchase contract to sign.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct PurchaseBody {
-    pub id: Uuid,
-    #[serde(default)]
-    pub number: String,
-    pub title: String,
-    #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub currency: Currency,
-    /// The amount, tax included, in fen.
-    pub fen: i64,
-    pub signed_on: NaiveDate,
-    /// The payment terms the plan is made from (as a sales contract's).
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
-    pub terms: Vec<TermLine>,
-    #[serde(default)]
-    pub notes: String,
-}
-
 /// The day a purchase's goods were received.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -664,23 +647,13 @@ pub struct ReceivedBody {
     pub date: NaiveDate,
 }
 
-/// A payment to record.
+/// A payment to record: the payment itself (its supplier and author are
+/// the server's), and what it settles.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentBody {
-    pub id: Uuid,
-    /// In fen.
-    pub fen: i64,
-    #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
-    pub currency: Currency,
-    pub date: NaiveDate,
-    #[serde(default)]
-    pub method: Method,
-    #[serde(default)]
-    pub reference: String,
-    #[serde(default)]
-    pub notes: String,
+    #[serde(flatten)]
+    pub payment: Payment,
     /// What it settles, chosen by hand; left out, the payment settles the
     /// oldest due first.
     #[serde(default)]

@@ -13,7 +13,7 @@ use leptos::task::spawn_local;
 use uuid::Uuid;
 use yingpan_shared::money::parse_yuan;
 use yingpan_shared::money::payable::{
-    PaymentBody, PurchaseBody, ReceivedBody, Supplier, SupplierBody, SupplierBook, SupplierLine,
+    Payment, PaymentBody, Purchase, ReceivedBody, Supplier, SupplierBody, SupplierBook, SupplierLine,
 };
 use yingpan_shared::money::receivable::Method;
 use yingpan_shared::money::report::AgingReport;
@@ -315,8 +315,9 @@ fn NewPurchase(supplier: Uuid, changed: RwSignal<u32>) -> impl IntoView {
         let Ok(signed_on) = signed_on.get_untracked().parse() else {
             return;
         };
-        let body = PurchaseBody {
+        let body = Purchase {
             id: id.get_untracked(),
+            supplier_id: supplier,
             number: number.get_untracked(),
             title: title.get_untracked(),
             currency: Default::default(),
@@ -326,7 +327,9 @@ fn NewPurchase(supplier: Uuid, changed: RwSignal<u32>) -> impl IntoView {
                 .get(chosen.get_untracked())
                 .map(|(_, t)| t.clone())
                 .unwrap_or_default(),
+            received_on: None,
             notes: String::new(),
+            by: None,
         };
         let token = token(app);
         spawn_local(async move {
@@ -382,13 +385,17 @@ fn RecordPayment(supplier: Uuid, changed: RwSignal<u32>) -> impl IntoView {
             return;
         };
         let body = PaymentBody {
-            id: id.get_untracked(),
-            fen,
-            currency: Default::default(),
-            date,
-            method: method.get_untracked(),
-            reference: reference.get_untracked(),
-            notes: String::new(),
+            payment: Payment {
+                id: id.get_untracked(),
+                supplier_id: supplier,
+                currency: Default::default(),
+                fen,
+                date,
+                method: method.get_untracked(),
+                reference: reference.get_untracked(),
+                notes: String::new(),
+                by: None,
+            },
             allocations: None,
         };
         let token = token(app);
