@@ -15,7 +15,7 @@ use yingpan_shared::money::parse_yuan;
 use yingpan_shared::money::payable::{
     Payment, PaymentBody, Purchase, ReceivedBody, Supplier, SupplierBody, SupplierBook, SupplierLine,
 };
-use yingpan_shared::money::receivable::Method;
+use yingpan_shared::money::receivable::{Method, Status};
 use yingpan_shared::money::report::AgingReport;
 use yingpan_shared::money::terms::presets;
 
@@ -243,7 +243,10 @@ fn BookView(book: SupplierBook, changed: RwSignal<u32>) -> impl IntoView {
                                 <li class="installment-row">
                                     <span>{l.installment.number}". "{l.installment.due.map(|d| d.to_string()).unwrap_or_else(|| i18n.tr(words::NoDueDateYet).to_owned())}</span>
                                     <span class="amount">{yuan(l.installment.fen)}</span>
-                                    <span class="status">{i18n.label(installment_status(l.status))}" "{yuan(l.outstanding)}</span>
+                                    <span class="status">{match l.status {
+                                        Status::PartlyReceived => i18n.tr(words::PartlyPaid),
+                                        other => i18n.t(installment_status(other)),
+                                    }}" · "{yuan(l.outstanding)}" "{i18n.say(words::StillOwed)}</span>
                                 </li>
                             }).collect_view()}
                         </ul>

@@ -431,3 +431,11 @@ pub const PaidByMethod: Words = Words {
     zh: "付款方式",
     en: "Paid by method",
 };
+pub const PartlyPaid: Words = Words {
+    zh: "部分已付",
+    en: "Partly paid",
+};
+pub const StillOwed: Words = Words {
+    zh: "未付",
+    en: "still owed",
+};
