@@ -60,21 +60,14 @@ async fn today(st: &AppState) -> Result<NaiveDate, ApiError> {
 pub async fn suppliers(State(st): State<AppState>, auth: AuthUser) -> Result<Json<Vec<SupplierLine>>, ApiError> {
     finance(&auth)?;
     let today = today(&st).await?;
-    let versions: std::collections::HashMap<Uuid, i64> = st
-        .store
-        .suppliers()
-        .await?
-        .into_iter()
-        .map(|(s, v)| (s.id, v))
-        .collect();
     Ok(Json(
         st.store
             .payable_books()
             .await?
             .into_iter()
-            .map(|book| SupplierLine {
+            .map(|(book, version)| SupplierLine {
                 owed: book.owed(today),
-                version: versions.get(&book.supplier.id).copied().unwrap_or(0),
+                version,
                 supplier: book.supplier,
             })
             .collect(),
@@ -378,7 +371,7 @@ pub(crate) async fn aging_report(st: &AppState, as_of: Option<NaiveDate>) -> Res
     };
     let boundaries: Boundaries = st.store.work_rules().await?.money.aging;
     let mut lines = Vec::new();
-    for book in st.store.payable_books().await? {
+    for (book, _) in st.store.payable_books().await? {
         let rows = book.with_facts(|facts| age(facts, as_of, &boundaries));
         lines.extend(rows.into_iter().map(|row| AgingLine {
             whose: Whose {

@@ -389,7 +389,7 @@ async fn stats_with_payments(st: &AppState, auth: &AuthUser, mut stats: Stats) -
             .payable_books()
             .await?
             .into_iter()
-            .flat_map(|book| book.payments)
+            .flat_map(|(book, _)| book.payments)
             .collect();
         yingpan_shared::money::stats::add_payments(&mut stats, &payments);
     }

@@ -446,16 +446,15 @@ pub enum Written {
 /// synced records.
 #[async_trait]
 pub trait Payables {
-    /// Every supplier and its version, by name.
-    async fn suppliers(&self) -> StoreResult<Vec<(yingpan_shared::money::payable::Supplier, i64)>>;
     /// A supplier's book and its version.
     async fn payable_book(
         &self,
         supplier: uuid::Uuid,
     ) -> StoreResult<Option<(yingpan_shared::money::payable::PayableBook, i64)>>;
-    /// Every supplier's book (suppliers are hundreds, their records
-    /// thousands: aging and statistics read them whole).
-    async fn payable_books(&self) -> StoreResult<Vec<yingpan_shared::money::payable::PayableBook>>;
+    /// Every supplier's book and its version, by name (suppliers are
+    /// hundreds, their records thousands: aging and statistics read them
+    /// whole).
+    async fn payable_books(&self) -> StoreResult<Vec<(yingpan_shared::money::payable::PayableBook, i64)>>;
     /// Writes `supplier` and what `write` adds or changes, if the supplier
     /// is still at `version` (`None`: a new supplier).
     async fn write_payables(

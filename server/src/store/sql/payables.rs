@@ -102,11 +102,6 @@ async fn put(
 
 #[async_trait::async_trait]
 impl Payables for Backend {
-    async fn suppliers(&self) -> StoreResult<Vec<(Supplier, i64)>> {
-        let mut conn = self.pool.acquire().await?;
-        supplier_rows(&mut conn, None).await
-    }
-
     async fn payable_book(&self, supplier: Uuid) -> StoreResult<Option<(PayableBook, i64)>> {
         let mut conn = self.pool.acquire().await?;
         let Some((found, version)) = supplier_rows(&mut conn, Some(supplier)).await?.pop() else {
@@ -130,27 +125,25 @@ impl Payables for Backend {
         Ok(Some((in_order(book), version)))
     }
 
-    async fn payable_books(&self) -> StoreResult<Vec<PayableBook>> {
+    async fn payable_books(&self) -> StoreResult<Vec<(PayableBook, i64)>> {
         let mut conn = self.pool.acquire().await?;
         let suppliers = supplier_rows(&mut conn, None).await?;
         let rows = sqlx::query("SELECT supplier_id, kind, data FROM payables")
             .fetch_all(&mut *conn)
             .await?;
-        let mut books: HashMap<Uuid, PayableBook> = suppliers
+        let mut books: HashMap<Uuid, (PayableBook, i64)> = suppliers
             .into_iter()
-            .map(|(supplier, _)| {
-                (
-                    supplier.id,
-                    PayableBook {
-                        supplier,
-                        ..PayableBook::default()
-                    },
-                )
+            .map(|(supplier, version)| {
+                let book = PayableBook {
+                    supplier,
+                    ..PayableBook::default()
+                };
+                (book.supplier.id, (book, version))
             })
             .collect();
         for row in rows {
             let supplier = parse_uuid(&row.try_get::<String, _>("supplier_id")?)?;
-            let book = books
+            let (book, _) = books
                 .get_mut(&supplier)
                 .ok_or_else(|| corrupt(format!("payables of a missing supplier {supplier}")))?;
             file(
@@ -159,8 +152,11 @@ impl Payables for Backend {
                 &row.try_get::<String, _>("data")?,
             )?;
         }
-        let mut books: Vec<PayableBook> = books.into_values().map(in_order).collect();
-        books.sort_by(|a, b| {
+        let mut books: Vec<(PayableBook, i64)> = books
+            .into_values()
+            .map(|(book, version)| (in_order(book), version))
+            .collect();
+        books.sort_by(|(a, _), (b, _)| {
             a.supplier
                 .name
                 .cmp(&b.supplier.name)
