@@ -281,6 +281,22 @@ pub enum PayableError {
     Full,
 }
 
+/// The allocation rows by which `payment` settles `plan` (installment,
+/// fen), dated the payment's day.
+fn settling(payment: &Payment, plan: Vec<(Uuid, i64)>, mut new_id: impl FnMut() -> Uuid) -> Vec<Allocation> {
+    plan.into_iter()
+        .map(|(installment_id, fen)| Allocation {
+            id: new_id(),
+            customer_id: payment.supplier_id,
+            receipt_id: payment.id,
+            installment_id,
+            fen,
+            date: payment.date,
+            reverses: None,
+        })
+        .collect()
+}
+
 /// One supplier's payables: its purchases, their plans, the payments and
 /// the allocations between them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -472,7 +488,7 @@ impl PayableBook {
         &self,
         mut payment: Payment,
         plan: Option<Vec<(Uuid, i64)>>,
-        mut new_id: impl FnMut() -> Uuid,
+        new_id: impl FnMut() -> Uuid,
     ) -> Result<PayableWrite, PayableError> {
         self.room()?;
         payment.supplier_id = self.supplier.id;
@@ -493,18 +509,7 @@ impl PayableBook {
                 plan
             }
         };
-        let allocations = plan
-            .into_iter()
-            .map(|(installment_id, fen)| Allocation {
-                id: new_id(),
-                customer_id: self.supplier.id,
-                receipt_id: payment.id,
-                installment_id,
-                fen,
-                date: payment.date,
-                reverses: None,
-            })
-            .collect();
+        let allocations = settling(&payment, plan, new_id);
         Ok(PayableWrite {
             payments: vec![payment],
             allocations,
@@ -535,20 +540,8 @@ impl PayableBook {
             .ok_or(MoneyError::UnknownReceipt)?;
         let mut plan = self.with_ledger(|ledger| ledger.oldest_first(&paid.as_receipt()));
         plan.truncate(MAX_PER_WRITE);
-        let mut new_id = new_id;
         Ok(PayableWrite {
-            allocations: plan
-                .into_iter()
-                .map(|(installment_id, fen)| Allocation {
-                    id: new_id(),
-                    customer_id: self.supplier.id,
-                    receipt_id: paid.id,
-                    installment_id,
-                    fen,
-                    date: paid.date,
-                    reverses: None,
-                })
-                .collect(),
+            allocations: settling(paid, plan, new_id),
             ..PayableWrite::default()
         })
     }
